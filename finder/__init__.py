@@ -1,0 +1,33 @@
+"""The NA meeting finder: create_app builds the Flask application."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from finder import cli, config as settings, db, filters
+from finder.views import register_blueprints
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings from the environment, then `config` overrides; no network, no migrations."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(settings.from_env(os.environ, app.instance_path))
+    if config:
+        app.config.update(config)
+    settings.check(app.config)
+    db.init_app(app)
+    filters.init_app(app)
+    register_blueprints(app)
+    cli.init_app(app)
+    return app

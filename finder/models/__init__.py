@@ -1,0 +1,19 @@
+"""The data model, split by domain noun; import models from here."""
+from finder.models.meetings import (
+    ATTENDANCE, EXCEPTION_KINDS, FORMAT_KINDS, STATUSES, Format, Meeting, MeetingTime, ScheduleException,
+    meeting_formats,
+)
+from finder.models.places import PRECISIONS, SERVICE_BODY_KINDS, Place, ServiceBody
+from finder.models.providers import (
+    ACCEPTING, COUNSELOR_TERM_KINDS, SERVICE_CATEGORIES, Counselor, CounselorTerm, Service, TreatmentCenter,
+    center_services, counselor_offices, counselor_terms,
+)
+from finder.models.site import SiteSetting, get_setting, set_setting
+
+__all__ = [
+    "ACCEPTING", "ATTENDANCE", "COUNSELOR_TERM_KINDS", "EXCEPTION_KINDS", "FORMAT_KINDS", "PRECISIONS",
+    "SERVICE_BODY_KINDS", "SERVICE_CATEGORIES", "STATUSES",
+    "Counselor", "CounselorTerm", "Format", "Meeting", "MeetingTime", "Place", "ScheduleException", "Service",
+    "ServiceBody", "SiteSetting", "TreatmentCenter",
+    "center_services", "counselor_offices", "counselor_terms", "get_setting", "meeting_formats", "set_setting",
+]

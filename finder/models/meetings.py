@@ -1,0 +1,150 @@
+"""Meetings, their weekly times, their exceptions and the NA format vocabulary."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Table, Time, true,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from finder.db import Base
+from finder.models._types import (
+    created_at, demo_flag, intpk, long_str, name_str, short_str, slug_str, text, updated_at,
+)
+from finder.models.places import Place, ServiceBody
+
+ATTENDANCE = ("in_person", "online", "hybrid")
+STATUSES = ("active", "temporarily_closed", "inactive")
+FORMAT_KINDS = ("open_closed", "format", "literature", "audience", "access", "language", "venue")
+EXCEPTION_KINDS = ("cancelled", "closed")
+
+meeting_formats = Table(
+    "meeting_formats",
+    Base.metadata,
+    Column("meeting_id", ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    Column("format_id", ForeignKey("formats.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Format(Base):
+    """A meeting format (Open, Step study, Wheelchair accessible, Spanish ...)."""
+
+    __tablename__ = "formats"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('open_closed', 'format', 'literature', 'audience', 'access', 'language', 'venue')",
+            name="kind_known",
+        ),
+    )
+
+    id: Mapped[intpk]
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    name: Mapped[name_str]
+    description: Mapped[long_str]
+    kind: Mapped[str] = mapped_column(String(20))
+    naws_code: Mapped[short_str]
+    mg_code: Mapped[str | None] = mapped_column(String(10))
+    world_id: Mapped[short_str]
+
+
+class Meeting(Base):
+    """A weekly NA meeting: one row per meeting, with one or more weekly times."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        Index("ix_meetings_status_published", "status", "published"),
+        Index("ix_meetings_source_source_id", "source", "source_id"),
+        CheckConstraint("attendance IN ('in_person', 'online', 'hybrid')", name="attendance_known"),
+        CheckConstraint("status IN ('active', 'temporarily_closed', 'inactive')", name="status_known"),
+        CheckConstraint("sequence >= 0", name="sequence_nonnegative"),
+    )
+
+    id: Mapped[intpk]
+    slug: Mapped[slug_str]
+    name: Mapped[name_str]
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("service_bodies.id", ondelete="SET NULL"), index=True)
+    service_body_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_bodies.id", ondelete="SET NULL"), index=True
+    )
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"), index=True)
+    attendance: Mapped[str] = mapped_column(String(10), default="in_person", server_default="in_person")
+    conference_url: Mapped[long_str]
+    conference_notes: Mapped[long_str]
+    phone: Mapped[short_str]
+    phone_notes: Mapped[long_str]
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en", index=True)
+    notes: Mapped[text]
+    status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
+    published: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+    source: Mapped[short_str]
+    source_id: Mapped[short_str]
+    is_demo: Mapped[demo_flag]
+
+    place: Mapped[Place] = relationship()
+    group: Mapped[ServiceBody | None] = relationship(foreign_keys=[group_id])
+    service_body: Mapped[ServiceBody | None] = relationship(
+        foreign_keys=[service_body_id], back_populates="meetings"
+    )
+    times: Mapped[list[MeetingTime]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan",
+        order_by="(MeetingTime.weekday, MeetingTime.start)",
+    )
+    formats: Mapped[list[Format]] = relationship(secondary=meeting_formats, order_by="Format.code")
+    exceptions: Mapped[list[ScheduleException]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="ScheduleException.start_date"
+    )
+
+    @property
+    def format_codes(self) -> list[str]:
+        return [f.code for f in self.formats]
+
+    @property
+    def is_online(self) -> bool:
+        return self.attendance in ("online", "hybrid")
+
+    @property
+    def timezone(self) -> str:
+        return self.place.timezone
+
+
+class MeetingTime(Base):
+    """One weekly slot: weekday (Monday=0), local start time in the place's zone, duration."""
+
+    __tablename__ = "meeting_times"
+    __table_args__ = (
+        Index("ix_meeting_times_weekday_start", "weekday", "start"),
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("duration_minutes BETWEEN 1 AND 1440", name="duration_range"),
+    )
+
+    id: Mapped[intpk]
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    start: Mapped[dt.time] = mapped_column(Time)
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
+
+    meeting: Mapped[Meeting] = relationship(back_populates="times")
+
+
+class ScheduleException(Base):
+    """A cancelled date (start_date == end_date) or a temporary closure (a date range)."""
+
+    __tablename__ = "schedule_exceptions"
+    __table_args__ = (
+        CheckConstraint("kind IN ('cancelled', 'closed')", name="kind_known"),
+        CheckConstraint("end_date >= start_date", name="dates_ordered"),
+    )
+
+    id: Mapped[intpk]
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[long_str]
+    created_at: Mapped[created_at]
+
+    meeting: Mapped[Meeting] = relationship(back_populates="exceptions")

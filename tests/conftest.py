@@ -1,0 +1,242 @@
+"""Fixtures: an app per test on SQLite and on PostgreSQL, its client, a session and factories with defaults."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from finder import create_app, db, migrate, site
+from finder.models import (
+    Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place, ScheduleException, Service, ServiceBody,
+    TreatmentCenter,
+)
+
+# In CI every backend must really run: a missing PostgreSQL or Chromium fails instead of skipping.
+REQUIRE_ALL = os.environ.get("CI", "").lower() in {"1", "true"} or os.environ.get("FINDER_REQUIRE_ALL") == "1"
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+# Vocabulary tables are seeded by the first migration and kept between tests.
+KEEP_TABLES = {"formats", "services", "counselor_terms", "alembic_version"}
+
+
+def unavailable(reason: str) -> None:
+    """Skip on a laptop without the component; fail in CI, where it must be there."""
+    if REQUIRE_ALL:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = db.make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test run, migrated once and dropped at the end."""
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"finder_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        unavailable(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {str(exc.orig).strip().splitlines()[0]}")
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    engine = db.make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        tables = [t.name for t in db.Base.metadata.sorted_tables if t.name not in KEEP_TABLES]
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """Every test that asks for the database runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("pg_url")
+    yield url
+    _truncate(url)
+
+
+def _make_app(url: str) -> Any:
+    site.forget_demo_state()
+    return create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret", "SERVER_NAME": None})
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Any]:
+    application = _make_app(database_url)
+    yield application
+    db.engine_for(application).dispose()
+
+
+@pytest.fixture
+def sqlite_app(sqlite_template: str, tmp_path: Any) -> Iterator[Any]:
+    """For tests where the backend does not matter (pages without data, pure rendering)."""
+    path = tmp_path / "test.sqlite3"
+    shutil.copy(sqlite_template, path)
+    application = _make_app(f"sqlite:///{path}")
+    yield application
+    db.engine_for(application).dispose()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Any) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app: Any) -> Iterator[Session]:
+    s = db.session_factory(app)()
+    yield s
+    s.close()
+
+
+NOW = dt.datetime(2026, 11, 25, 17, 0, tzinfo=dt.timezone.utc)  # a Wednesday, noon in New York
+
+
+@pytest.fixture
+def now() -> dt.datetime:
+    return NOW
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_place(session: Session) -> Callable[..., Place]:
+    def build(**overrides: Any) -> Place:
+        values: dict[str, Any] = dict(
+            name="St. Mark's Church", street="1625 Locust St", city="Philadelphia", region="PA",
+            postal_code="19103", country="US", latitude=39.9487, longitude=-75.1685, precision="rooftop",
+            timezone="America/New_York", notes="",
+        )
+        values.update(overrides)
+        place = Place(**values)
+        session.add(place)
+        session.flush()
+        return place
+
+    return build
+
+
+@pytest.fixture
+def make_body(session: Session) -> Callable[..., ServiceBody]:
+    def build(**overrides: Any) -> ServiceBody:
+        values: dict[str, Any] = dict(kind="area", name=f"Area {next(_counter)}")
+        values.update(overrides)
+        body = ServiceBody(**values)
+        session.add(body)
+        session.flush()
+        return body
+
+    return build
+
+
+def _formats(session: Session, codes: list[str]) -> list[Format]:
+    found = session.scalars(select(Format).where(Format.code.in_(codes))).all()
+    missing = set(codes) - {f.code for f in found}
+    if missing:
+        raise ValueError(f"unknown format codes {sorted(missing)}")
+    return list(found)
+
+
+@pytest.fixture
+def make_meeting(session: Session, make_place: Callable[..., Place]) -> Callable[..., Meeting]:
+    """make_meeting(times=[(weekday, "19:00", 60)], formats=["O", "DISC"], exceptions=[...], **columns)."""
+
+    def build(**overrides: Any) -> Meeting:
+        n = next(_counter)
+        times = overrides.pop("times", [(2, "19:00", 60)])
+        codes = overrides.pop("formats", ["O", "DISC"])
+        exceptions = overrides.pop("exceptions", [])
+        place = overrides.pop("place", None) or make_place(**overrides.pop("place_fields", {}))
+        values: dict[str, Any] = dict(
+            slug=f"meeting-{n}", name=f"Clean and Serene {n}", place=place, attendance="in_person",
+            status="active", published=True,
+        )
+        values.update(overrides)
+        meeting = Meeting(**values)
+        meeting.times = [
+            MeetingTime(weekday=w, start=dt.time.fromisoformat(s) if isinstance(s, str) else s, duration_minutes=d)
+            for w, s, d in times
+        ]
+        meeting.formats = _formats(session, codes)
+        meeting.exceptions = [ScheduleException(**e) for e in exceptions]
+        session.add(meeting)
+        session.flush()
+        return meeting
+
+    return build
+
+
+@pytest.fixture
+def make_center(session: Session, make_place: Callable[..., Place]) -> Callable[..., TreatmentCenter]:
+    def build(**overrides: Any) -> TreatmentCenter:
+        n = next(_counter)
+        codes = overrides.pop("services", ["DT", "OP", "BU", "MD"])
+        place = overrides.pop("place", None) or make_place(name="", **overrides.pop("place_fields", {}))
+        values: dict[str, Any] = dict(slug=f"center-{n}", name=f"Recovery Center {n}", place=place,
+                                      phone="215-555-0100")
+        values.update(overrides)
+        center = TreatmentCenter(**values)
+        center.services = list(session.scalars(select(Service).where(Service.code.in_(codes))))
+        session.add(center)
+        session.flush()
+        return center
+
+    return build
+
+
+@pytest.fixture
+def make_counselor(session: Session, make_place: Callable[..., Place]) -> Callable[..., Counselor]:
+    def build(**overrides: Any) -> Counselor:
+        n = next(_counter)
+        term_codes = overrides.pop("terms", [("approach", "psychodynamic"), ("format", "individual")])
+        offices = overrides.pop("offices", None) or [make_place(name="", **overrides.pop("place_fields", {}))]
+        values: dict[str, Any] = dict(slug=f"counselor-{n}", name=f"Alex Rivera {n}", credentials="LADC",
+                                      telehealth=True, accepting="yes")
+        values.update(overrides)
+        counselor = Counselor(**values)
+        counselor.terms = [
+            session.scalars(select(CounselorTerm).where(CounselorTerm.kind == k, CounselorTerm.code == c)).one()
+            for k, c in term_codes
+        ]
+        counselor.offices = offices
+        session.add(counselor)
+        session.flush()
+        return counselor
+
+    return build
