@@ -1,4 +1,30 @@
-"""Explanation pages under /learn/ (written on the `learn` branch)."""
-from flask import Blueprint
+"""The explanation pages under /learn/: an index and one page per topic from finder.content."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+
+from finder import content
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
+
+
+@bp.get("/")
+def index() -> str:
+    """Every explanation page, under the index headings, most urgent first."""
+    sections = [(section, content.section_pages(section)) for section in content.SECTIONS]
+    return render_template("learn/index.html", sections=sections)
+
+
+@bp.get("/<slug>")
+def page(slug: str) -> str:
+    """One explanation page; 404 for a slug that is not in the registry."""
+    found = content.get_page(slug)
+    if found is None:
+        abort(404)
+    return render_template(
+        found.template,
+        page=found,
+        related=content.related_pages(found),
+        format_groups=content.FORMAT_GROUPS,
+        format_anchor=content.format_anchor,
+    )
