@@ -50,7 +50,7 @@ PAGES: tuple[Page, ...] = (
     Page(
         "crisis",
         "Crisis help",
-        "Who to call or text right now, day or night: 911, 988 and the SAMHSA National Helpline.",
+        "Who to call or text right now: 911, 988 and the SAMHSA National Helpline.",
         "learn/crisis.html",
         ("withdrawal", "detox", "after-detox"),
     ),
@@ -64,7 +64,7 @@ PAGES: tuple[Page, ...] = (
     Page(
         "after-detox",
         "After detox: your tolerance is lower",
-        "After detox, the dose you used to take can kill you. Why, and how naloxone helps keep you alive.",
+        "After detox, the dose you used to take can kill you. What that means, and where to get naloxone.",
         "learn/after_detox.html",
         ("rehab", "support-groups", "crisis"),
     ),
@@ -215,7 +215,7 @@ def format_explanation(code: str) -> tuple[str, str] | None:
 
 ALWAYS_LINKS: tuple[Link, ...] = (
     Link(page_url("withdrawal"), "Opioid withdrawal: what to expect"),
-    Link(page_url("crisis"), "Crisis help, day or night"),
+    Link(page_url("crisis"), "Crisis help: who to call"),
 )
 
 # The formats page explains these too, but a meeting's own link for them would say nothing new: open/closed
