@@ -272,3 +272,21 @@ def test_open_closed_page_meanings(web):
 def test_counseling_page_explains_dynamic_psychotherapy(web):
     text = get_page(web, "/learn/counseling").text
     assert "unconscious conflicts" in text and "channel them" in text
+
+
+def test_other_templates_reach_the_links_and_format_words(sqlite_app):
+    """Result and detail templates render explanation links and format chips without importing anything."""
+    from flask import render_template_string
+
+    source = (
+        "{% for link in learn_links_for_meeting(m) + learn_always_links|list %}[{{ link.url }}|{{ link.label }}]"
+        "{% endfor %}{% set name, meaning = format_explanation('beg') %}{{ name }}: {{ meaning }} "
+        "{{ format_url('S-D') }} {{ format_explanation('nope') is none }}"
+    )
+    meeting = SimpleNamespace(formats=[SimpleNamespace(code="C")], attendance="in_person")
+    with sqlite_app.test_request_context("/"):
+        out = render_template_string(source, m=meeting)
+    assert "[/learn/open-closed#closed|Closed meeting: who it is for]" in out
+    assert "[/learn/crisis|" in out
+    assert "Beginners: Focused on people new to recovery." in out
+    assert "/learn/formats#fmt-s-d True" in out
