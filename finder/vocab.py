@@ -53,7 +53,7 @@ FORMATS: tuple[FormatSpec, ...] = (
     FormatSpec("HYBR", "Hybrid", "Meets in person and online at the same time.", "venue", None, "HYBR"),
     FormatSpec("TC", "Temporarily closed facility", "The building is closed for now; check for online details.", "venue", "TC", "TC"),
     FormatSpec("EN", "English", "Held in English.", "language", "EN", "LANG"),
-    FormatSpec("ES", "Spanish", "Held in Spanish (en español).", "language", "S", "LANG"),
+    FormatSpec("ES", "Spanish", "Held in Spanish.", "language", "S", "LANG"),
     FormatSpec("FR", "French", "Held in French.", "language", "FR", "LANG"),
     FormatSpec("DE", "German", "Held in German.", "language", "G", "LANG"),
     FormatSpec("PT", "Portuguese", "Held in Portuguese.", "language", "POR", "LANG"),
