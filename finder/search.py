@@ -1,0 +1,928 @@
+"""Nearby search: the one function behind the pages, the JSON API, the iCal search feeds and the BMLT endpoint.
+
+How a search runs: a bounding box on the indexed latitude/longitude picks candidate
+places, SQL applies every filter that does not depend on the clock, the exact haversine distance in Python
+trims the box to the circle, the clock-dependent filters ("starting within", "in progress") are evaluated in each
+meeting's own zone with finder.schedule, and only the requested page is loaded as ORM objects.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import math
+import re
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from finder import schedule
+from finder.geo import MAX_DISTANCE_KM, BoundingBox, bounding_box, haversine_km, miles_to_km, valid_point
+from finder.models import (
+    Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place, ScheduleException, Service, ServiceBody,
+    TreatmentCenter, center_services, counselor_offices, counselor_terms, meeting_formats,
+)
+from finder.vocab import COUNSELOR_TERMS, FORMAT_BY_CODE, SERVICE_BY_CODE
+
+KINDS = frozenset({"meetings", "centers", "counselors"})
+ATTENDANCE_VALUES = frozenset({"in_person", "online", "hybrid"})
+DEFAULT_RADIUS_KM = miles_to_km(25)
+# Beyond this a radius search is a scan of a continent; "the N nearest" covers the rural case instead.
+MAX_RADIUS_KM = miles_to_km(1000)
+MAX_NEAREST = 200
+MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
+MAX_SOON_MINUTES = 24 * 60
+# The first radius tried for "the N nearest"; it grows from the density it finds.
+_FIRST_NEAREST_RADIUS_KM = 2.0
+# Offsets of a zone can change inside a window (a DST night); the SQL prefilter widens by this, Python decides.
+_DST_SLACK = dt.timedelta(minutes=60)
+_IN_CHUNK = 2000  # ids per IN (...) list: PostgreSQL caps a statement at 65535 parameters
+_WEEK_MINUTES = 7 * 24 * 60
+
+
+# --- The contract -----------------------------------------------------------------------------------------------
+
+
+class SearchError(ValueError):
+    """A search the user asked for cannot run: which field, a message for people, and near matches for places."""
+
+    def __init__(self, field: str, message: str, suggestions: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+        self.suggestions = list(suggestions)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What to look for; see the module docstring of finder.search and the URL parameters in query_from_args."""
+
+    point: tuple[float, float] | None = None  # (lat, lon)
+    radius_km: float | None = None  # None together with nearest=N means auto radius
+    nearest: int | None = None  # "the N nearest"
+    kinds: frozenset[str] = frozenset({"meetings"})
+    weekdays: frozenset[int] = frozenset()  # Python convention, empty = any
+    time_from: dt.time | None = None  # local start time window, in the meeting's zone
+    time_to: dt.time | None = None
+    starts_within: int | None = None  # minutes from now
+    in_progress: bool = False
+    formats_all: frozenset[str] = frozenset()
+    formats_any: frozenset[str] = frozenset()
+    attendance: frozenset[str] = frozenset()
+    language: str | None = None
+    wheelchair: bool = False
+    open_closed: str | None = None  # 'open' | 'closed'
+    service_body_ids: frozenset[int] = frozenset()  # children included
+    group_ids: frozenset[int] = frozenset()
+    meeting_ids: frozenset[int] = frozenset()
+    include_online: bool = False  # online-only meetings regardless of distance
+    text: str | None = None  # name/location substring
+    center_services: frozenset[str] = frozenset()
+    payment: frozenset[str] = frozenset()
+    approaches: frozenset[str] = frozenset()
+    telehealth: bool = False
+    accepting: bool = False
+    sort: str = "distance"  # 'distance' | 'next_start'
+    page: int = 1
+    per_page: int = 25  # 0 = no paging (feeds)
+
+
+@dataclass(frozen=True)
+class MeetingHit:
+    """A meeting found. next_start is the current occurrence's start while in progress, else the next one."""
+
+    meeting: Meeting
+    distance_km: float | None  # None for online-only meetings
+    next_start: dt.datetime | None  # aware, in the meeting's zone
+    in_progress: bool
+    starts_in_minutes: int | None  # None while in progress or when there is no next start
+    is_online_only: bool
+
+    @property
+    def distance_miles(self) -> float | None:
+        return None if self.distance_km is None else self.distance_km / 1.609344
+
+
+@dataclass(frozen=True)
+class CenterHit:
+    center: TreatmentCenter
+    distance_km: float | None
+
+    @property
+    def distance_miles(self) -> float | None:
+        return None if self.distance_km is None else self.distance_km / 1.609344
+
+
+@dataclass(frozen=True)
+class CounselorHit:
+    counselor: Counselor
+    office: Place | None  # the nearest office (None for a telehealth-only counselor found without a point)
+    distance_km: float | None
+
+    @property
+    def distance_miles(self) -> float | None:
+        return None if self.distance_km is None else self.distance_km / 1.609344
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    meetings: list[MeetingHit] = field(default_factory=list)
+    centers: list[CenterHit] = field(default_factory=list)
+    counselors: list[CounselorHit] = field(default_factory=list)
+    radius_km: float | None = None  # the radius searched (for "N nearest": the distance of the farthest hit)
+    total_meetings: int = 0
+    total_centers: int = 0
+    total_counselors: int = 0
+    page: int = 1
+    per_page: int = 25
+
+    @property
+    def total(self) -> int:
+        return self.total_meetings + self.total_centers + self.total_counselors
+
+    @property
+    def pages(self) -> int:
+        """Pages needed for the longest of the three lists (1 when not paged)."""
+        if not self.per_page:
+            return 1
+        longest = max(self.total_meetings, self.total_centers, self.total_counselors)
+        return max(1, math.ceil(longest / self.per_page))
+
+
+def visible_meetings_clause() -> ColumnElement[bool]:
+    """The one definition of a meeting the public may see: published and not inactive."""
+    return and_(Meeting.published.is_(True), Meeting.status != "inactive")
+
+
+# --- The search -------------------------------------------------------------------------------------------------
+
+
+def find_nearby(session: Session, query: SearchQuery, now: dt.datetime) -> SearchResults:
+    """Run a search. `now` must be aware. Raises SearchError for an invalid query; never commits.
+
+    Distances are great-circle km (haversine). With a point and a radius, everything within the radius; with
+    `nearest` N, the N nearest (within `radius_km` when given too); with no point, no distance limit (used for
+    personal lists, service-body listings and "online meetings starting soon"). Online-only meetings are matched
+    by location only when `attendance` names 'online'; `include_online` adds them regardless of distance.
+    Results are sorted by distance (ties by name) or by next start, and paged per kind.
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    _validate(query)
+    page, per_page = query.page, query.per_page
+    results: dict[str, Any] = {"page": page, "per_page": per_page}
+    radius_used: float | None = query.radius_km if query.point and not query.nearest else None
+    if "meetings" in query.kinds:
+        hits, total, radius = _search_meetings(session, query, now)
+        results.update(meetings=hits, total_meetings=total)
+        radius_used = _widest(radius_used, radius)
+    if "centers" in query.kinds:
+        center_hits, total, radius = _search_centers(session, query)
+        results.update(centers=center_hits, total_centers=total)
+        radius_used = _widest(radius_used, radius)
+    if "counselors" in query.kinds:
+        counselor_hits, total, radius = _search_counselors(session, query)
+        results.update(counselors=counselor_hits, total_counselors=total)
+        radius_used = _widest(radius_used, radius)
+    return SearchResults(radius_km=radius_used, **results)
+
+
+def _widest(a: float | None, b: float | None) -> float | None:
+    if a is None:
+        return b
+    return a if b is None else max(a, b)
+
+
+def _validate(query: SearchQuery) -> None:
+    if query.point is not None:
+        lat, lon = query.point
+        if not valid_point(float(lat), float(lon)):
+            raise SearchError("lat", "Latitude must be between -90 and 90 and longitude between -180 and 180.")
+    if query.radius_km is not None and not (math.isfinite(query.radius_km) and 0 < query.radius_km <= MAX_RADIUS_KM):
+        raise SearchError("radius", f"The distance must be more than 0 and at most {MAX_RADIUS_KM:.0f} km.")
+    if query.nearest is not None and not 1 <= query.nearest <= MAX_NEAREST:
+        raise SearchError("nearest", f"Ask for between 1 and {MAX_NEAREST} nearest results.")
+    if query.point is None and (query.nearest or query.radius_km):
+        raise SearchError("q", "A distance needs a place: enter a town, a ZIP code or use your location.")
+    if not query.kinds or not query.kinds <= KINDS:
+        raise SearchError("kind", "Choose meetings, treatment centers, counselors or all.")
+    if query.page < 1 or query.per_page < 0:
+        raise SearchError("page", "Pages are numbered from 1.")
+    if query.sort not in ("distance", "next_start"):
+        raise SearchError("sort", "Sort by distance or by next start.")
+    if query.starts_within is not None and not 0 < query.starts_within <= MAX_SOON_MINUTES:
+        raise SearchError("soon", f"'Starting within' must be 1 to {MAX_SOON_MINUTES} minutes.")
+
+
+def _page(items: list, page: int, per_page: int) -> list:
+    if not per_page:
+        return items
+    return items[(page - 1) * per_page: page * per_page]
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for i in range(0, len(ids), _IN_CHUNK):
+        yield ids[i: i + _IN_CHUNK]
+
+
+# --- Spatial prefilter ------------------------------------------------------------------------------------------
+
+def _box_clause(box: BoundingBox) -> ColumnElement[bool]:
+    """Place inside the box, as ranges the (latitude, longitude) btree index answers.
+
+    An SQLite R*Tree was measured against this index at 1M places and was no faster (BENCHMARKS.md): the
+    composite index is covering for the prefilter, so the range scan never touches the table.
+    """
+    lat = Place.latitude.between(box.min_lat, box.max_lat)
+    if box.full_longitude:
+        return lat
+    lon = [Place.longitude.between(lo, hi) for lo, hi in box.lon_ranges]
+    return and_(lat, lon[0] if len(lon) == 1 else or_(*lon))
+
+
+# --- Meetings ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Candidate:
+    """A meeting that passed the SQL filters, with what Python needs to finish the job."""
+
+    meeting_id: int
+    name: str
+    distance_km: float | None
+    online_only: bool
+    timezone: str
+    times: list[schedule.WeeklyTime] = field(default_factory=list)
+    exceptions: list[tuple[dt.date, dt.date]] = field(default_factory=list)
+    sort_minutes: float = math.inf  # minutes until the next start (negative while in progress)
+
+
+def _format_clause(codes: Iterable[str], *, every: bool) -> ColumnElement[bool]:
+    def has(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        return exists(
+            select(1).select_from(meeting_formats.join(Format, Format.id == meeting_formats.c.format_id))
+            .where(meeting_formats.c.meeting_id == Meeting.id, condition)
+        )
+
+    codes = sorted(codes)
+    if every:
+        return and_(*(has(Format.code == code) for code in codes))
+    return has(Format.code.in_(codes))
+
+
+def _body_tree(ids: Iterable[int]) -> Any:
+    """The given service bodies and all their descendants (recursive CTE, works on SQLite and PostgreSQL)."""
+    tree = select(ServiceBody.id).where(ServiceBody.id.in_(sorted(ids))).cte("body_tree", recursive=True)
+    return tree.union_all(select(ServiceBody.id).where(ServiceBody.parent_id == tree.c.id))
+
+
+def _time_window_clause(query: SearchQuery) -> ColumnElement[bool] | None:
+    """A weekly time on one of the weekdays, starting inside the local window (which may wrap past midnight)."""
+    conditions = []
+    if query.weekdays:
+        conditions.append(MeetingTime.weekday.in_(sorted(query.weekdays)))
+    start_from, start_to = query.time_from, query.time_to
+    if start_from is not None and start_to is not None and start_from > start_to:
+        conditions.append(or_(MeetingTime.start >= start_from, MeetingTime.start <= start_to))
+    else:
+        if start_from is not None:
+            conditions.append(MeetingTime.start >= start_from)
+        if start_to is not None:
+            conditions.append(MeetingTime.start <= start_to)
+    if not conditions:
+        return None
+    return exists(select(1).where(MeetingTime.meeting_id == Meeting.id, *conditions))
+
+
+@functools.lru_cache(maxsize=16)
+def _zones_by_offset(quarter_hour: dt.datetime) -> tuple[tuple[dt.timedelta, tuple[str, ...]], ...]:
+    """Every IANA zone grouped by its UTC offset at that instant: zones with one offset share a wall clock."""
+    groups: dict[dt.timedelta, list[str]] = defaultdict(list)
+    for name in zoneinfo.available_timezones():
+        try:
+            offset = quarter_hour.astimezone(zoneinfo.ZoneInfo(name)).utcoffset()
+        except (ValueError, OSError):  # a zone file the system lists but cannot read
+            continue
+        if offset is not None:
+            groups[offset].append(name)
+    return tuple((offset, tuple(sorted(names))) for offset, names in sorted(groups.items()))
+
+
+def _local_window_clause(start: dt.datetime, end: dt.datetime) -> ColumnElement[bool]:
+    """Weekly times whose wall-clock start falls between two naive local datetimes (at most a few days apart)."""
+    parts = []
+    day = start.date()
+    while day <= end.date():
+        low = start.time() if day == start.date() else dt.time(0)
+        high = end.time() if day == end.date() else dt.time(23, 59, 59, 999999)
+        parts.append(and_(MeetingTime.weekday == day.weekday(), MeetingTime.start.between(low, high)))
+        day += dt.timedelta(days=1)
+    return or_(*parts)
+
+
+def _clock_prefilter(query: SearchQuery, now: dt.datetime) -> ColumnElement[bool] | None:
+    """A superset, in SQL, of the meetings starting soon or in progress: the exact test runs in Python.
+
+    Zones are grouped by their offset at `now`, so one wall-clock window serves each group; the windows are
+    widened by an hour for a DST change inside them.
+    """
+    if query.starts_within is None and not query.in_progress:
+        return None
+    quarter = now.astimezone(dt.timezone.utc).replace(second=0, microsecond=0)
+    quarter = quarter.replace(minute=quarter.minute - quarter.minute % 15)
+    groups = []
+    for offset, zones in _zones_by_offset(quarter):
+        local_now = (now.astimezone(dt.timezone.utc) + offset).replace(tzinfo=None)
+        windows = []
+        if query.starts_within is not None:
+            windows.append(_local_window_clause(
+                local_now - _DST_SLACK, local_now + dt.timedelta(minutes=query.starts_within) + _DST_SLACK))
+        if query.in_progress:
+            # Started at most a day ago (the longest meeting) and not in the future.
+            windows.append(_local_window_clause(
+                local_now - dt.timedelta(minutes=schedule.MAX_DURATION_MINUTES) - _DST_SLACK,
+                local_now + _DST_SLACK))
+        groups.append(and_(Place.timezone.in_(zones), or_(*windows)))
+    return exists(select(1).where(MeetingTime.meeting_id == Meeting.id, or_(*groups)))
+
+
+def _meeting_conditions(query: SearchQuery, now: dt.datetime) -> list[ColumnElement[bool]]:
+    """Every filter that SQL can decide on its own."""
+    conditions: list[ColumnElement[bool]] = [visible_meetings_clause()]
+    if query.attendance:
+        conditions.append(Meeting.attendance.in_(sorted(query.attendance)))
+    if query.language:
+        language = query.language.lower()
+        clause = Meeting.language == language
+        if language.upper() in FORMAT_BY_CODE and FORMAT_BY_CODE[language.upper()].kind == "language":
+            clause = or_(clause, _format_clause([language.upper()], every=True))
+        conditions.append(clause)
+    every = set(query.formats_all)
+    if query.wheelchair:
+        every.add("WCHR")
+    if query.open_closed == "open":
+        every.add("O")
+    elif query.open_closed == "closed":
+        every.add("C")
+    if every:
+        conditions.append(_format_clause(every, every=True))
+    if query.formats_any:
+        conditions.append(_format_clause(query.formats_any, every=False))
+    if query.service_body_ids:
+        tree = _body_tree(query.service_body_ids)
+        conditions.append(or_(Meeting.service_body_id.in_(select(tree.c.id)), Meeting.group_id.in_(select(tree.c.id))))
+    if query.group_ids:
+        conditions.append(Meeting.group_id.in_(sorted(query.group_ids)))
+    if query.meeting_ids:
+        conditions.append(Meeting.id.in_(sorted(query.meeting_ids)))
+    if query.text:
+        needle = query.text.strip().lower()[:100]
+        conditions.append(or_(*(func.lower(column).contains(needle, autoescape=True) for column in (
+            Meeting.name, Place.name, Place.city, Place.street, Place.postal_code))))
+    window = _time_window_clause(query)
+    if window is not None:
+        conditions.append(window)
+    clock = _clock_prefilter(query, now)
+    if clock is not None:
+        conditions.append(clock)
+    return conditions
+
+
+def _needs_clock(query: SearchQuery) -> bool:
+    return query.starts_within is not None or query.in_progress or query.sort == "next_start"
+
+
+def _fetch_candidates(
+    session: Session, query: SearchQuery, now: dt.datetime, conditions: list[ColumnElement[bool]],
+    extra: list[ColumnElement[bool]], radius_km: float | None,
+) -> list[_Candidate]:
+    """Run the SQL part and the exact distance test; attach times and exceptions when the clock matters."""
+    columns = [Meeting.id, Meeting.name, Meeting.attendance, Place.latitude, Place.longitude, Place.timezone]
+    stmt = select(*columns).join(Place, Meeting.place_id == Place.id).where(*conditions, *extra)
+    point = query.point
+    candidates = []
+    for meeting_id, name, attendance, lat, lon, zone in session.execute(stmt):
+        distance = None
+        if point is not None and lat is not None and lon is not None:
+            distance = haversine_km(point[0], point[1], lat, lon)
+            if radius_km is not None and distance > radius_km:
+                continue
+        online_only = attendance == "online"
+        candidates.append(_Candidate(meeting_id, name, distance, online_only, zone))
+    if candidates and _needs_clock(query):
+        _attach_schedules(session, candidates, now)
+        candidates = [c for c in candidates if _passes_clock(c, query, now)]
+    return candidates
+
+
+def _attach_schedules(session: Session, candidates: list[_Candidate], now: dt.datetime) -> None:
+    by_id = {c.meeting_id: c for c in candidates}
+    ids = sorted(by_id)
+    # Exceptions that ended before yesterday (anywhere on Earth) cannot affect anything from now on.
+    horizon = (now.astimezone(dt.timezone.utc) - dt.timedelta(days=2)).date()
+    for chunk in _chunks(ids):
+        rows = session.execute(
+            select(MeetingTime.meeting_id, MeetingTime.weekday, MeetingTime.start, MeetingTime.duration_minutes)
+            .where(MeetingTime.meeting_id.in_(chunk))
+        )
+        for meeting_id, weekday, start, duration in rows:
+            by_id[meeting_id].times.append(schedule.WeeklyTime(weekday, start, duration or 60))
+        rows = session.execute(
+            select(ScheduleException.meeting_id, ScheduleException.start_date, ScheduleException.end_date)
+            .where(ScheduleException.meeting_id.in_(chunk), ScheduleException.end_date >= horizon)
+        )
+        for meeting_id, start_date, end_date in rows:
+            by_id[meeting_id].exceptions.append((start_date, end_date))
+
+
+@dataclass(frozen=True)
+class _Skip:
+    start_date: dt.date
+    end_date: dt.date
+
+
+@functools.lru_cache(maxsize=1024)
+def _zone(name: str) -> dt.tzinfo:
+    try:
+        return schedule.zone_of(name)
+    except ValueError:
+        return dt.timezone.utc  # a bad zone name in the data must not break everyone's search
+
+
+def _clock(candidate: _Candidate, now: dt.datetime) -> tuple[schedule.Occurrence | None, bool]:
+    """(the current or next occurrence, whether it is in progress), exactly, in the meeting's zone."""
+    skips = [_Skip(a, b) for a, b in candidate.exceptions]
+    upcoming = schedule.next_occurrences(candidate.times, _zone(candidate.timezone), now, skips, n=1)
+    if not upcoming:
+        return None, False
+    occurrence = upcoming[0]
+    return occurrence, occurrence.is_in_progress(now)
+
+
+def _passes_clock(candidate: _Candidate, query: SearchQuery, now: dt.datetime) -> bool:
+    occurrence, running = _clock(candidate, now)
+    if occurrence is not None:
+        candidate.sort_minutes = (occurrence.start - now).total_seconds() / 60
+    if query.starts_within is None and not query.in_progress:
+        return True
+    if query.in_progress and running:
+        return True
+    if query.starts_within is not None:
+        skips = [_Skip(a, b) for a, b in candidate.exceptions]
+        upcoming = schedule.next_start(candidate.times, _zone(candidate.timezone), now, skips)
+        if upcoming is not None and upcoming.start - now <= dt.timedelta(minutes=query.starts_within):
+            if not running:
+                candidate.sort_minutes = (upcoming.start - now).total_seconds() / 60
+            return True
+    return False
+
+
+def _sort_key(query: SearchQuery) -> Any:
+    if query.sort == "next_start":
+        return lambda c: (c.sort_minutes, c.distance_km if c.distance_km is not None else math.inf, c.meeting_id)
+    # Online-only meetings come after every meeting with a real distance.
+    return lambda c: (c.online_only or c.distance_km is None, c.distance_km or 0.0, c.name.lower(), c.meeting_id)
+
+
+def _search_meetings(session: Session, query: SearchQuery, now: dt.datetime) -> tuple[list[MeetingHit], int, float | None]:
+    conditions = _meeting_conditions(query, now)
+    radius_used: float | None = None
+    if query.point is None:
+        candidates = _fetch_candidates(session, query, now, conditions, [], None)
+    else:
+        # Online-only meetings sit at an approximate place: matched by location only when asked for by name.
+        local = [] if "online" in query.attendance else [Meeting.attendance != "online"]
+        if query.nearest:
+            candidates, radius_used = _nearest(
+                query, query.nearest,
+                lambda radius: _fetch_candidates(
+                    session, query, now, conditions,
+                    local + [_box_clause(bounding_box(*query.point, radius))], radius),
+                distance_of=lambda c: c.distance_km if c.distance_km is not None else 0.0,
+            )
+        else:
+            radius = query.radius_km or DEFAULT_RADIUS_KM
+            box = bounding_box(*query.point, radius)
+            candidates = _fetch_candidates(session, query, now, conditions, local + [_box_clause(box)], radius)
+            radius_used = radius
+    if query.include_online and query.point is not None:
+        seen = {c.meeting_id for c in candidates}
+        online = _fetch_candidates(session, query, now, conditions, [Meeting.attendance == "online"], None)
+        candidates += [c for c in online if c.meeting_id not in seen]
+    candidates.sort(key=_sort_key(query))
+    total = len(candidates)
+    chosen = _page(candidates, query.page, query.per_page)
+    return _load_meeting_hits(session, chosen, now), total, radius_used
+
+
+def _nearest(query: SearchQuery, n: int, fetch: Any, distance_of: Any) -> tuple[list, float | None]:
+    """The n nearest: grow the radius from the density found until the circle holds n (or the cap is reached).
+
+    Candidates within radius r are exact (the box is trimmed to the circle), so once n of them lie within r they
+    are the n nearest on Earth.
+    """
+    cap = query.radius_km or MAX_DISTANCE_KM
+    radius = min(_FIRST_NEAREST_RADIUS_KM, cap)
+    while True:
+        found = fetch(radius)
+        if len(found) >= n or radius >= cap:
+            break
+        if found:
+            # Points per area: scale the radius by sqrt(n / found), with margin, at least doubling.
+            growth = min(max(math.sqrt(n / len(found)) * 1.5, 2.0), 16.0)
+        else:
+            growth = 8.0
+        radius = min(radius * growth, cap)
+    found.sort(key=lambda c: (distance_of(c), getattr(c, "name", ""), _identity(c)))
+    found = found[:n]
+    used = max((distance_of(c) for c in found), default=radius) if len(found) >= n else radius
+    return found, used
+
+
+def _identity(item: Any) -> int:
+    return getattr(item, "meeting_id", None) or getattr(item, "item_id", 0)
+
+
+def _load_meeting_hits(session: Session, chosen: list[_Candidate], now: dt.datetime) -> list[MeetingHit]:
+    if not chosen:
+        return []
+    ids = [c.meeting_id for c in chosen]
+    loaded: dict[int, Meeting] = {}
+    for chunk in _chunks(ids):
+        stmt = (
+            select(Meeting).where(Meeting.id.in_(chunk))
+            .options(joinedload(Meeting.place), selectinload(Meeting.times), selectinload(Meeting.formats),
+                     selectinload(Meeting.exceptions))
+        )
+        loaded.update((m.id, m) for m in session.scalars(stmt))
+    hits = []
+    for candidate in chosen:
+        meeting = loaded[candidate.meeting_id]
+        upcoming = schedule.next_occurrences(meeting.times, _zone(meeting.place.timezone), now, meeting.exceptions, n=1)
+        occurrence = upcoming[0] if upcoming else None
+        running = occurrence is not None and occurrence.is_in_progress(now)
+        starts_in = None if occurrence is None or running else schedule.minutes_until(occurrence.start, now)
+        hits.append(MeetingHit(
+            meeting=meeting, distance_km=None if candidate.online_only else candidate.distance_km,
+            next_start=occurrence.start if occurrence else None, in_progress=running,
+            starts_in_minutes=starts_in, is_online_only=candidate.online_only,
+        ))
+    return hits
+
+
+# --- Treatment centers and counselors ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Found:
+    item_id: int
+    name: str
+    distance_km: float | None
+    place_id: int | None = None
+
+
+def _spatial_rows(
+    session: Session, query: SearchQuery, stmt_for: Any, radius: float | None,
+) -> list[_Found]:
+    """Rows of (id, name, place id, lat, lon) within the radius, one per item, nearest place kept."""
+    extra = [] if query.point is None or radius is None else [_box_clause(bounding_box(*query.point, radius))]
+    best: dict[int, _Found] = {}
+    for item_id, name, place_id, lat, lon in session.execute(stmt_for(extra)):
+        distance = None
+        if query.point is not None and lat is not None:
+            distance = haversine_km(query.point[0], query.point[1], lat, lon)
+            if radius is not None and distance > radius:
+                continue
+        current = best.get(item_id)
+        if current is None or (distance is not None and (current.distance_km is None or distance < current.distance_km)):
+            best[item_id] = _Found(item_id, name, distance, place_id)
+    return list(best.values())
+
+
+def _search_items(session: Session, query: SearchQuery, stmt_for: Any) -> tuple[list[_Found], int, float | None]:
+    radius_used = None
+    if query.point is not None and query.nearest:
+        found, radius_used = _nearest(query, query.nearest, lambda r: _spatial_rows(session, query, stmt_for, r),
+                                      distance_of=lambda f: f.distance_km if f.distance_km is not None else 0.0)
+    else:
+        radius = (query.radius_km or DEFAULT_RADIUS_KM) if query.point is not None else None
+        found = _spatial_rows(session, query, stmt_for, radius)
+        radius_used = radius
+    found.sort(key=lambda f: (f.distance_km is None, f.distance_km or 0.0, f.name.lower(), f.item_id))
+    return _page(found, query.page, query.per_page), len(found), radius_used
+
+
+def _has_services(codes: Iterable[str]) -> list[ColumnElement[bool]]:
+    return [
+        exists(select(1).select_from(center_services.join(Service, Service.id == center_services.c.service_id))
+               .where(center_services.c.center_id == TreatmentCenter.id, Service.code == code))
+        for code in sorted(codes)
+    ]
+
+
+def _search_centers(session: Session, query: SearchQuery) -> tuple[list[CenterHit], int, float | None]:
+    conditions: list[ColumnElement[bool]] = [TreatmentCenter.published.is_(True)]
+    conditions += _has_services(query.center_services)
+    if query.payment:
+        # Any of the payment options the person has will do.
+        conditions.append(exists(
+            select(1).select_from(center_services.join(Service, Service.id == center_services.c.service_id))
+            .where(center_services.c.center_id == TreatmentCenter.id, Service.code.in_(sorted(query.payment)))))
+    if query.text:
+        needle = query.text.strip().lower()[:100]
+        conditions.append(or_(func.lower(TreatmentCenter.name).contains(needle, autoescape=True),
+                              func.lower(Place.city).contains(needle, autoescape=True)))
+
+    def stmt_for(extra: list) -> Any:
+        return (select(TreatmentCenter.id, TreatmentCenter.name, Place.id, Place.latitude, Place.longitude)
+                .join(Place, TreatmentCenter.place_id == Place.id).where(*conditions, *extra))
+
+    found, total, radius = _search_items(session, query, stmt_for)
+    loaded = {c.id: c for c in session.scalars(
+        select(TreatmentCenter).where(TreatmentCenter.id.in_([f.item_id for f in found]))
+        .options(joinedload(TreatmentCenter.place), selectinload(TreatmentCenter.services)))} if found else {}
+    return [CenterHit(loaded[f.item_id], f.distance_km) for f in found], total, radius
+
+
+# Center payment codes that have a counselor insurance term of the same meaning.
+_PAYMENT_TO_INSURANCE = {"MD": "medicaid", "MC": "medicare", "PI": "private", "MI": "tricare"}
+
+
+def _search_counselors(session: Session, query: SearchQuery) -> tuple[list[CounselorHit], int, float | None]:
+    conditions: list[ColumnElement[bool]] = [Counselor.published.is_(True)]
+
+    def has_term(kind: str, codes: Iterable[str]) -> ColumnElement[bool]:
+        return exists(
+            select(1).select_from(counselor_terms.join(CounselorTerm, CounselorTerm.id == counselor_terms.c.term_id))
+            .where(counselor_terms.c.counselor_id == Counselor.id, CounselorTerm.kind == kind,
+                   CounselorTerm.code.in_(sorted(codes))))
+
+    for code in sorted(query.approaches):
+        conditions.append(has_term("approach", [code]))
+    if query.telehealth:
+        conditions.append(Counselor.telehealth.is_(True))
+    if query.accepting:
+        conditions.append(Counselor.accepting == "yes")
+    if query.payment:
+        options = []
+        insurance = {_PAYMENT_TO_INSURANCE[c] for c in query.payment if c in _PAYMENT_TO_INSURANCE}
+        if insurance:
+            options.append(has_term("insurance", insurance))
+        if "SS" in query.payment:
+            options.append(Counselor.sliding_scale.is_(True))
+        if "SF" in query.payment:
+            options.append(true())  # every counselor takes self-pay
+        conditions.append(or_(*options) if options else false())
+    if query.text:
+        needle = query.text.strip().lower()[:100]
+        conditions.append(func.lower(Counselor.name).contains(needle, autoescape=True))
+
+    def stmt_for(extra: list) -> Any:
+        return (select(Counselor.id, Counselor.name, Place.id, Place.latitude, Place.longitude)
+                .select_from(Counselor)
+                .join(counselor_offices, counselor_offices.c.counselor_id == Counselor.id, isouter=not extra)
+                .join(Place, Place.id == counselor_offices.c.place_id, isouter=not extra)
+                .where(*conditions, *extra))
+
+    found, total, radius = _search_items(session, query, stmt_for)
+    ids = [f.item_id for f in found]
+    loaded = {c.id: c for c in session.scalars(
+        select(Counselor).where(Counselor.id.in_(ids))
+        .options(selectinload(Counselor.offices), selectinload(Counselor.terms)))} if ids else {}
+    hits = []
+    for f in found:
+        counselor = loaded[f.item_id]
+        office = next((p for p in counselor.offices if p.id == f.place_id), None)
+        hits.append(CounselorHit(counselor, office, f.distance_km))
+    return hits, total, radius
+
+
+# --- URL parameters ---------------------------------------------------------------------------------------------
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+_SERVICE_CODES = {code for code, spec in SERVICE_BY_CODE.items() if spec.category != "payment"}
+_PAYMENT_CODES = {code for code, spec in SERVICE_BY_CODE.items() if spec.category == "payment"}
+_APPROACHES = {term.code for term in COUNSELOR_TERMS if term.kind == "approach"}
+_TIME = re.compile(r"^\s*(\d{1,2})(?::?(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?\s*$", re.IGNORECASE)
+_MAX_VALUES = 50  # per repeatable parameter: nobody picks 51 formats; a crafted URL may
+
+
+def _values(args: Mapping[str, Any], name: str, *, split: bool = True) -> list[str]:
+    """All values of a repeatable parameter (commas separate values too), stripped, empty ones dropped."""
+    if hasattr(args, "getlist"):
+        raw = args.getlist(name)
+    else:
+        value = args.get(name)
+        raw = [] if value is None else list(value) if isinstance(value, (list, tuple)) else [value]
+    out = []
+    for item in raw:
+        parts = str(item).split(",") if split else [str(item)]
+        out.extend(part.strip() for part in parts if part.strip())
+    if len(out) > _MAX_VALUES:
+        raise SearchError(name, f"Too many values for {name}.")
+    return out
+
+
+def _one(args: Mapping[str, Any], name: str) -> str | None:
+    values = _values(args, name, split=False)  # "Saint Louis, MO" is one value
+    return values[0][:200] if values else None
+
+
+def _flag(args: Mapping[str, Any], name: str) -> bool:
+    value = _one(args, name)
+    if value is None or value.lower() in _FALSE:
+        return False
+    if value.lower() in _TRUE:
+        return True
+    raise SearchError(name, f"{name} must be 1 or 0.")
+
+
+def _number(args: Mapping[str, Any], name: str, message: str) -> float | None:
+    value = _one(args, name)
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise SearchError(name, message) from None
+    if not math.isfinite(number):
+        raise SearchError(name, message)
+    return number
+
+
+def _integer(args: Mapping[str, Any], name: str, low: int, high: int, message: str) -> int | None:
+    value = _one(args, name)
+    if value is None:
+        return None
+    if not re.fullmatch(r"[+-]?\d{1,9}", value):
+        raise SearchError(name, message)
+    number = int(value)
+    if not low <= number <= high:
+        raise SearchError(name, message)
+    return number
+
+
+def _clock_time(args: Mapping[str, Any], name: str) -> dt.time | None:
+    value = _one(args, name)
+    if value is None:
+        return None
+    match = _TIME.match(value)
+    message = f"Enter the time as HH:MM, for example 18:30 (got {value[:20]!r})."
+    if not match:
+        raise SearchError(name, message)
+    hour, minute, meridiem = int(match.group(1)), int(match.group(2) or 0), (match.group(3) or "").lower()
+    if meridiem:
+        if not 1 <= hour <= 12:
+            raise SearchError(name, message)
+        hour = hour % 12 + (12 if meridiem.startswith("p") else 0)
+    if hour == 24 and minute == 0:
+        return dt.time(23, 59, 59)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise SearchError(name, message)
+    return dt.time(hour, minute)
+
+
+def _codes(args: Mapping[str, Any], name: str, known: Iterable[str], what: str, *, upper: bool = True) -> frozenset[str]:
+    values = [v.upper() if upper else v.lower() for v in _values(args, name)]
+    known = set(known)
+    unknown = [v for v in values if v not in known]
+    if unknown:
+        raise SearchError(name, f"Unknown {what}: {', '.join(u[:20] for u in unknown[:5])}.",
+                          suggestions=sorted(known)[:50])
+    return frozenset(values)
+
+
+def _ids(args: Mapping[str, Any], name: str) -> frozenset[int]:
+    out = set()
+    for value in _values(args, name):
+        if not re.fullmatch(r"\d{1,9}", value) or int(value) < 1:
+            raise SearchError(name, f"{name} must be a positive whole number.")
+        out.add(int(value))
+    return frozenset(out)
+
+
+def query_from_args(
+    args: Mapping[str, Any], geocoder: Any, *, default_kinds: frozenset[str] = frozenset({"meetings"}),
+) -> SearchQuery:
+    """Parse the shared URL parameters (see common.md) into a SearchQuery. Raises SearchError with a message.
+
+    Where: `lat`+`lon`, else `q` (geocoded; unknown places raise SearchError with suggestions). Distance:
+    `radius` in `unit` (mi default, or km) and/or `nearest`; with a point and neither, a 25-mile radius.
+    """
+    point: tuple[float, float] | None = None
+    lat = _number(args, "lat", "Latitude must be a number between -90 and 90.")
+    lon = _number(args, "lon", "Longitude must be a number between -180 and 180.")
+    if (lat is None) != (lon is None):
+        raise SearchError("lat" if lat is None else "lon", "Give both latitude and longitude.")
+    if lat is not None and lon is not None:
+        if not -90 <= lat <= 90:
+            raise SearchError("lat", "Latitude must be a number between -90 and 90.")
+        if not -180 <= lon <= 180:
+            raise SearchError("lon", "Longitude must be a number between -180 and 180.")
+        point = (lat, lon)
+    place_text = _one(args, "q")
+    if point is None and place_text:
+        try:
+            found = geocoder.geocode(place_text)
+        except ValueError as exc:
+            raise SearchError("q", str(exc)) from None
+        if found is None:
+            raise SearchError("q", "We couldn't find that place. Try a ZIP code, or a town and state.",
+                              suggestions=geocoder.suggest(place_text))
+        point = (found.lat, found.lon)
+
+    unit = (_one(args, "unit") or "mi").lower()
+    if unit not in ("mi", "km"):
+        raise SearchError("unit", "The unit must be mi or km.")
+    radius = _number(args, "radius", "The distance must be a number.")
+    radius_km = None
+    if radius is not None:
+        radius_km = miles_to_km(radius) if unit == "mi" else radius
+        if radius_km <= 0:
+            raise SearchError("radius", "The distance must be more than 0.")
+        if radius_km > MAX_RADIUS_KM + 1e-9:
+            limit = "1000 miles" if unit == "mi" else f"{MAX_RADIUS_KM:.0f} km"
+            raise SearchError("radius", f"The distance can be at most {limit}; try 'nearest' instead.")
+    nearest = _integer(args, "nearest", 1, MAX_NEAREST, f"'Nearest' must be a whole number from 1 to {MAX_NEAREST}.")
+    if point is None and (radius_km is not None or nearest is not None):
+        raise SearchError("q", "A distance needs a place: enter a town, a ZIP code or use your location.")
+    if point is not None and radius_km is None and nearest is None:
+        radius_km = DEFAULT_RADIUS_KM
+
+    kinds: set[str] = set()
+    for kind in _values(args, "kind"):
+        kind = kind.lower()
+        if kind == "all":
+            kinds |= KINDS
+        elif kind in KINDS:
+            kinds.add(kind)
+        else:
+            raise SearchError("kind", "Choose meetings, centers, counselors or all.")
+    weekdays = set()
+    for token in _values(args, "day"):
+        try:
+            weekdays.add(schedule.from_url(token))
+        except ValueError:
+            raise SearchError("day", "Days are mon, tue, wed, thu, fri, sat or sun.") from None
+
+    open_closed = (_one(args, "open") or "").lower() or None
+    if open_closed not in (None, "open", "closed"):
+        raise SearchError("open", "Choose open or closed.")
+    language = (_one(args, "lang") or "").lower() or None
+    if language is not None and not re.fullmatch(r"[a-z]{2,3}", language):
+        raise SearchError("lang", "The language must be a two-letter code such as en or es.")
+    attendance = set()
+    for value in _values(args, "attendance"):
+        value = value.lower().replace("-", "_").replace(" ", "_")
+        value = {"inperson": "in_person", "virtual": "online"}.get(value, value)
+        if value not in ATTENDANCE_VALUES:
+            raise SearchError("attendance", "Attendance is in_person, online or hybrid.")
+        attendance.add(value)
+    sort = (_one(args, "sort") or "distance").lower()
+    if sort not in ("distance", "next", "next_start"):
+        raise SearchError("sort", "Sort by distance or next.")
+    soon = _integer(args, "soon", 1, MAX_SOON_MINUTES, f"'Starting within' must be 1 to {MAX_SOON_MINUTES} minutes.")
+    text_filter = _one(args, "text")
+
+    return SearchQuery(
+        point=point,
+        radius_km=radius_km,
+        nearest=nearest,
+        kinds=frozenset(kinds) or frozenset(default_kinds),
+        weekdays=frozenset(weekdays),
+        time_from=_clock_time(args, "from"),
+        time_to=_clock_time(args, "to"),
+        starts_within=soon,
+        in_progress=_flag(args, "now"),
+        formats_all=_codes(args, "format", FORMAT_BY_CODE, "format"),
+        formats_any=_codes(args, "any_format", FORMAT_BY_CODE, "format"),
+        attendance=frozenset(attendance),
+        language=language,
+        wheelchair=_flag(args, "wheelchair"),
+        open_closed=open_closed,
+        service_body_ids=_ids(args, "body"),
+        group_ids=_ids(args, "group"),
+        include_online=_flag(args, "online"),
+        text=text_filter,
+        center_services=_codes(args, "service", _SERVICE_CODES, "treatment service"),
+        payment=_codes(args, "payment", _PAYMENT_CODES, "payment option"),
+        approaches=_codes(args, "approach", _APPROACHES, "approach", upper=False),
+        telehealth=_flag(args, "telehealth"),
+        accepting=_flag(args, "accepting"),
+        sort="distance" if sort == "distance" else "next_start",
+        page=_integer(args, "page", 1, MAX_PAGE, "The page must be a whole number from 1.") or 1,
+        per_page=_integer(args, "per_page", 1, MAX_PER_PAGE, f"Show 1 to {MAX_PER_PAGE} results per page.") or 25,
+    )
+
+
+def replace(query: SearchQuery, **changes: Any) -> SearchQuery:
+    """A copy of query with fields changed (feeds set per_page=0, pages switch sort)."""
+    return dataclasses.replace(query, **changes)

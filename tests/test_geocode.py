@@ -1,0 +1,356 @@
+"""Tests for finder.geocode: the offline gazetteer and the Nominatim backend against a local HTTP server."""
+
+import json
+import socket
+import sqlite3
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from finder import geo
+from finder.geocode import (
+    GEONAMES_CREDIT,
+    GeocodeCache,
+    Geocoder,
+    NominatimGeocoder,
+    OfflineGazetteer,
+    get_geocoder,
+    make_geocoder,
+    normalize,
+    parse_lat_lon,
+    shared_gazetteer,
+    timezone_at,
+)
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> OfflineGazetteer:
+    return shared_gazetteer()
+
+
+def km_from(result, lat, lon):
+    return geo.haversine_km(result.lat, result.lon, lat, lon)
+
+
+# --- Offline ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("St. Louis", "saint louis"),
+        ("  ft   WORTH ", "fort worth"),
+        ("Mt. Vernon", "mount vernon"),
+        ("Köln", "koln"),
+        ("Łódź", "lodz"),
+        ("O'Fallon", "ofallon"),
+        ("Winston-Salem", "winston salem"),
+        ("N Little Rock", "north little rock"),
+        ("", ""),
+        ("!!!", ""),
+    ],
+)
+def test_normalize(text, expected):
+    assert normalize(text) == expected
+
+
+def test_literal_coordinates(gazetteer):
+    result = gazetteer.geocode(" 40.7128, -74.0060 ")
+    assert (result.lat, result.lon) == (40.7128, -74.006)
+    assert result.precision == "rooftop"
+    assert result.timezone == "America/New_York"
+    assert gazetteer.geocode("(-33.87 151.21)").timezone == "Australia/Sydney"
+    assert parse_lat_lon("Paris") is None
+
+
+@pytest.mark.parametrize("text", ["91,0", "0,181", "-90.5, 10", "45, -180.01"])
+def test_literal_coordinates_out_of_range(gazetteer, text):
+    with pytest.raises(ValueError, match="Latitude must be between"):
+        gazetteer.geocode(text)
+
+
+@pytest.mark.parametrize("text", ["63101", "63101-1234", "631011234", "63101 1234"])
+def test_zip_and_zip_plus_four(gazetteer, text):
+    result = gazetteer.geocode(text)
+    assert result.precision == "postal_code"
+    assert result.timezone == "America/Chicago"
+    assert result.country == "US"
+    assert "63101" in result.label and "MO" in result.label
+    assert km_from(result, 38.6270, -90.1994) < 5  # downtown St. Louis
+
+
+def test_unknown_zip(gazetteer):
+    assert gazetteer.geocode("00000") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["St Louis, MO", "st louis mo", "Saint Louis, Missouri", "ST. LOUIS, MO", "st. louis, mo, usa",
+     "Saint Louis MO 63101", "saint  louis"],
+)
+def test_us_city_variants(gazetteer, text):
+    result = gazetteer.geocode(text)
+    assert result is not None, text
+    assert result.precision == "city"
+    assert result.timezone == "America/Chicago"
+    assert km_from(result, 38.6270, -90.1994) < 15
+
+
+@pytest.mark.parametrize(
+    "text,lat,lon,zone",
+    [
+        ("ft worth", 32.7555, -97.3308, "America/Chicago"),
+        ("Fort Worth, Texas", 32.7555, -97.3308, "America/Chicago"),
+        ("Paris, TX", 33.6609, -95.5555, "America/Chicago"),
+        ("Springfield, IL", 39.7817, -89.6501, "America/Chicago"),
+        ("springfield illinois", 39.7817, -89.6501, "America/Chicago"),
+        ("Anchorage, AK", 61.2181, -149.9003, "America/Anchorage"),
+        ("Honolulu, HI", 21.3069, -157.8583, "Pacific/Honolulu"),
+        ("nyc", 40.7128, -74.0060, "America/New_York"),
+    ],
+)
+def test_us_cities(gazetteer, text, lat, lon, zone):
+    result = gazetteer.geocode(text)
+    assert result is not None, text
+    assert km_from(result, lat, lon) < 20, result
+    assert result.timezone == zone
+
+
+@pytest.mark.parametrize(
+    "text,lat,lon,zone,country",
+    [
+        ("Paris", 48.8566, 2.3522, "Europe/Paris", "FR"),
+        ("Paris, France", 48.8566, 2.3522, "Europe/Paris", "FR"),
+        ("London", 51.5074, -0.1278, "Europe/London", "GB"),
+        ("London, Ontario", 42.9849, -81.2453, "America/Toronto", "CA"),
+        ("Cologne", 50.9375, 6.9603, "Europe/Berlin", "DE"),
+        ("São Paulo", -23.5505, -46.6333, "America/Sao_Paulo", "BR"),
+        ("sao paulo, brazil", -23.5505, -46.6333, "America/Sao_Paulo", "BR"),
+        ("Tehran", 35.6892, 51.3890, "Asia/Tehran", "IR"),
+        ("Auckland, NZ", -36.8485, 174.7633, "Pacific/Auckland", "NZ"),
+        ("Suva, Fiji", -18.1416, 178.4419, "Pacific/Fiji", "FJ"),
+    ],
+)
+def test_world_cities(gazetteer, text, lat, lon, zone, country):
+    result = gazetteer.geocode(text)
+    assert result is not None, text
+    assert km_from(result, lat, lon) < 25, result
+    assert (result.timezone, result.country, result.precision) == (zone, country, "city")
+
+
+def test_state_name_is_a_region_but_new_york_is_the_city(gazetteer):
+    ohio = gazetteer.geocode("Ohio")
+    assert ohio.precision == "region" and ohio.timezone == "America/New_York"
+    assert gazetteer.geocode("New York").precision == "city"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "xyzzy plugh", "\x00\x01", "'; DROP TABLE places; --", "a" * 5000,
+                                  "<script>alert(1)</script>", "ｓｔ ｌｏｕｉｓ"])
+def test_hostile_or_unknown_text_is_none_not_an_error(gazetteer, text):
+    result = gazetteer.geocode(text)
+    assert result is None or geo.valid_point(result.lat, result.lon)
+    assert isinstance(gazetteer.suggest(text), list)
+
+
+def test_suggestions(gazetteer):
+    assert "Saint Louis, MO" in gazetteer.suggest("Sant Lois, MO")
+    assert gazetteer.suggest("Chicgo")[0] == "Chicago, IL"
+    assert "Albuquerque, NM" in gazetteer.suggest("Albuqerque")
+    assert len(gazetteer.suggest("Springfeld", limit=3)) <= 3
+    assert gazetteer.suggest("40.1,50") == [] and gazetteer.suggest("12345") == []
+
+
+def test_lookups_are_fast_once_built(gazetteer):
+    gazetteer.warm()
+    started = time.perf_counter()
+    for _ in range(100):
+        gazetteer.geocode("Saint Louis, MO")
+        gazetteer.geocode("Paris")
+    assert time.perf_counter() - started < 0.5
+
+
+def test_timezone_at_offline():
+    assert timezone_at(35.6762, 139.6503) == "Asia/Tokyo"
+    assert timezone_at(-17.7134, 178.065) == "Pacific/Fiji"
+
+
+def test_credit_names_geonames_and_its_licence():
+    assert "GeoNames" in GEONAMES_CREDIT and "CC BY" in GEONAMES_CREDIT
+
+
+def test_factory():
+    assert isinstance(make_geocoder({}), OfflineGazetteer)
+    assert isinstance(make_geocoder({"GEOCODER": "offline"}), Geocoder)
+    with pytest.raises(ValueError):
+        make_geocoder({"GEOCODER": "google"})
+
+
+def test_get_geocoder_is_made_once_per_app(tmp_path):
+    class FakeApp:  # only the attributes get_geocoder reads
+        extensions: dict = {}
+        config = {"GEOCODER": "offline"}
+        instance_path = str(tmp_path)
+
+    app = FakeApp()
+    assert get_geocoder(app) is get_geocoder(app)
+
+
+# --- Nominatim against a local server ---------------------------------------------------------------------
+
+
+class NominatimStub:
+    """A Nominatim-shaped HTTP server on 127.0.0.1 recording the queries it receives."""
+
+    def __init__(self, delay: float = 0.0):
+        self.delay = delay
+        self.queries: list[str] = []
+        self.times: list[float] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (http.server's naming)
+                parts = urlsplit(self.path)
+                query = parse_qs(parts.query).get("q", [""])[0]
+                stub.queries.append(query)
+                stub.times.append(time.monotonic())
+                if stub.delay:
+                    time.sleep(stub.delay)
+                if parts.path != "/search":
+                    self.send_error(404)
+                    return
+                if query == "221B Baker Street, London":
+                    body = [{"lat": "51.5237", "lon": "-0.1585", "display_name": "221B, Baker Street, London",
+                             "class": "building", "type": "house", "addresstype": "building"}]
+                elif query == "xyzzy boom":
+                    self.send_error(500)
+                    return
+                elif query == "garbage":
+                    body = "not json at all"
+                else:
+                    body = []
+                data = (json.dumps(body) if not isinstance(body, str) else body).encode()
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (the slow-server test)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+@pytest.fixture
+def stub():
+    server = NominatimStub()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def nominatim(stub, tmp_path):
+    geocoders = []
+
+    def make(url=None, timeout=2.0, min_delay=0.0):
+        geocoder = make_geocoder({
+            "GEOCODER": "nominatim", "GEOCODER_URL": url or stub.url, "GEOCODER_USER_AGENT": "finder-tests",
+            "GEOCODER_TIMEOUT": timeout, "GEOCODER_MIN_DELAY": min_delay,
+            "GEOCODER_CACHE_PATH": str(tmp_path / "cache.sqlite3"),
+        })
+        geocoders.append(geocoder)
+        return geocoder
+
+    yield make
+    for geocoder in geocoders:
+        geocoder.cache.close()
+
+
+def test_nominatim_answers_addresses(nominatim, stub):
+    result = nominatim().geocode("221B Baker Street, London")
+    assert (result.lat, result.lon) == (51.5237, -0.1585)
+    assert result.precision == "rooftop"
+    assert result.timezone == "Europe/London"
+    assert stub.queries == ["221B Baker Street, London"]
+
+
+def test_nominatim_is_not_asked_for_coordinates_or_zip(nominatim, stub):
+    geocoder = nominatim()
+    assert geocoder.geocode("63101").precision == "postal_code"
+    assert geocoder.geocode("38.6,-90.2").precision == "rooftop"
+    assert stub.queries == []
+
+
+def test_nominatim_cache_persists_and_hides_the_query(nominatim, stub, tmp_path):
+    nominatim().geocode("221B Baker Street, London")
+    again = nominatim().geocode("221b baker street london")  # a new process, same cache file, other spelling
+    assert again.lat == 51.5237
+    assert len(stub.queries) == 1
+    with sqlite3.connect(tmp_path / "cache.sqlite3") as conn:
+        dump = "\n".join(conn.iterdump())
+    conn.close()
+    assert "Baker Street, London" not in dump.split("answer")[0]
+    assert GeocodeCache.key("221B Baker Street, London") in dump
+
+
+def test_nominatim_empty_answer_falls_back_offline_and_is_cached(nominatim, stub):
+    geocoder = nominatim()
+    result = geocoder.geocode("Saint Louis, MO")
+    assert result.precision == "city" and result.timezone == "America/Chicago"
+    geocoder.geocode("Saint Louis, MO")
+    assert stub.queries == ["Saint Louis, MO"]
+
+
+@pytest.mark.parametrize("query", ["xyzzy boom", "garbage"])
+def test_nominatim_errors_fall_back(nominatim, query):
+    assert nominatim().geocode(query) is None  # no such place offline either, and no exception
+
+
+def test_nominatim_server_down_falls_back(nominatim):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    # Nothing listens on that port now: connection refused.
+    result = nominatim(url=f"http://127.0.0.1:{port}").geocode("Paris, France")
+    assert result is not None and result.country == "FR"
+
+
+def test_nominatim_slow_server_falls_back_within_the_timeout(nominatim):
+    slow = NominatimStub(delay=3.0)
+    try:
+        started = time.monotonic()
+        result = nominatim(url=slow.url, timeout=0.4).geocode("Paris, France")
+        elapsed = time.monotonic() - started
+    finally:
+        slow.delay = 0
+        slow.close()
+    assert result is not None and result.country == "FR"
+    assert elapsed < 2.0
+
+
+def test_nominatim_is_rate_limited(nominatim, stub):
+    geocoder = nominatim(min_delay=0.3)
+    geocoder.geocode("first unknown place")
+    geocoder.geocode("second unknown place")
+    assert len(stub.times) == 2
+    assert stub.times[1] - stub.times[0] >= 0.28
+
+
+def test_nominatim_suggestions_are_offline(nominatim, stub):
+    assert "Chicago, IL" in nominatim().suggest("Chicgo")
+    assert stub.queries == []
