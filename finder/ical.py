@@ -227,7 +227,9 @@ def is_cancelled(meeting: Any) -> bool:
 def _online_url(meeting: Any) -> str | None:
     if getattr(meeting, "attendance", "in_person") not in ("online", "hybrid"):
         return None
-    return clean_text(getattr(meeting, "conference_url", None)) or None
+    url = uri(clean_text(getattr(meeting, "conference_url", None)))
+    # Only web links: a calendar app makes this clickable, and javascript: or file: must never be.
+    return url if url.lower().startswith(("https://", "http://")) else None
 
 
 def _phone_uri(phone: str) -> str | None:
@@ -488,7 +490,7 @@ def build_feed(meetings: Iterable[Any], info: FeedInfo, links: Links, year: int)
         if built:
             events += built
             changes.append(last_change(meeting))
-    name = text(clean_text(info.name) or "Meetings")
+    name = text(" ".join(clean_text(info.name).split()) or "Meetings")  # a name is one line
     head = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
