@@ -49,13 +49,15 @@ class Links:
     """Absolute URLs the events point at; built by the view (url_for) so this module stays pure.
 
     meeting_url: slug -> https URL of the meeting page.
-    explanation_url: the page explaining formats and what to expect (or None).
+    explanation_url: the page explaining formats (or None).
     uid_domain: the right-hand side of every UID; must never change, or every subscriber gets duplicates.
+    first_meeting_url: the page on what to expect at a first meeting (or None).
     """
 
     meeting_url: Callable[[str], str]
     explanation_url: str | None
     uid_domain: str
+    first_meeting_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -294,7 +296,9 @@ def description_text(meeting: Any, links: Links) -> str:
             meaning = clean_text(getattr(fmt, "description", ""))
             lines.append(f"- {name}: {meaning}" if meaning else f"- {name}")
     if links.explanation_url:
-        lines.append(f"What these mean, and what to expect: {links.explanation_url}")
+        lines.append(f"What these formats mean: {links.explanation_url}")
+    if links.first_meeting_url:
+        lines.append(f"Going for the first time? What to expect: {links.first_meeting_url}")
     online = _online_url(meeting)
     if online:
         lines += ["", f"Join online: {online}"]

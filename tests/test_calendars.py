@@ -49,6 +49,9 @@ def test_meeting_ics(client, session, make_meeting):
     events = calendar.walk("VEVENT")
     assert len(events) == 2
     assert all(str(e["URL"]) == f"http://localhost/meetings/{meeting.slug}" for e in events)
+    description = str(events[0]["DESCRIPTION"])
+    assert "http://localhost/learn/formats" in description and "http://localhost/learn/first-meeting" in description
+    assert "- Open:" in description
     occurrences = recurring_ical_events.of(calendar).between((2026, 11, 1), (2027, 1, 1))
     mondays = [o.start for o in occurrences if o.start.weekday() == 0]
     assert dt.datetime(2026, 12, 7, 19, 30, tzinfo=NY) not in mondays

@@ -24,7 +24,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from werkzeug.exceptions import HTTPException
 
-from finder import db, ical, schedule
+from finder import content, db, ical, schedule
 from finder.models import Meeting, ScheduleException, ServiceBody
 
 bp = Blueprint("calendars", __name__)
@@ -228,12 +228,12 @@ def links() -> ical.Links:
     base = public_base()
     template = base + url_for("main.meeting", slug="SLUG")
     prefix, suffix = template.split("SLUG", 1)
-    explanation = base + "/learn/"
     uid_domain = current_app.config.get("CALENDAR_UID_DOMAIN") or urllib.parse.urlsplit(base).hostname or "finder"
     return ical.Links(
         meeting_url=lambda slug: prefix + urllib.parse.quote(slug, safe="") + suffix,
-        explanation_url=explanation,
+        explanation_url=base + content.page_url("formats"),
         uid_domain=uid_domain,
+        first_meeting_url=base + content.page_url("first-meeting"),
     )
 
 
