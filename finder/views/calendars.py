@@ -1,4 +1,569 @@
-"""Calendar downloads and subscribable feeds (written on the `sched` branch)."""
-from flask import Blueprint
+"""Calendar downloads and subscribable feeds: one meeting, a search, a service body, a group, a personal list.
+
+Every feed is built by finder.ical from the same inputs to the same bytes, so the ETag is a hash of the body and
+any worker answers a conditional request the same way. Built feeds are kept briefly in process memory (keyed by
+a hash, so no searched place is kept in readable form) to answer 304s without touching the database.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import threading
+import time
+import urllib.parse
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+from werkzeug.exceptions import HTTPException
+
+from finder import content, db, ical, schedule
+from finder.models import Meeting, ScheduleException, ServiceBody
 
 bp = Blueprint("calendars", __name__)
+
+# An inactive meeting stays in body and group feeds as STATUS:CANCELLED this long, so subscribers see it
+# cancelled rather than silently vanish, then it is gone.
+CANCELLED_GRACE = dt.timedelta(days=60)
+MAX_LIST_MEETINGS = 100
+CACHE_SECONDS = 300  # a built feed is reused at most this long (catches edits that do not touch meetings)
+CHECK_SECONDS = 10  # within this, a cached feed is served without asking the database whether data changed
+CACHE_MAX_BYTES = 64 * 1024 * 1024
+
+
+class FeedError(ValueError):
+    """A feed request that cannot be answered: `field` names the parameter, `message` says why (-> 400)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+# --- personal lists: a short code that holds only meeting ids --------------------------------------------------------
+
+
+def encode_list(meeting_ids: Iterable[int]) -> str:
+    """A URL-safe code for a set of meeting ids: sorted, delta- and varint-encoded, base64url without padding.
+
+    The code *is* the list: nothing about the person (or the list) is stored anywhere.
+    """
+    ids = sorted({int(i) for i in meeting_ids})
+    if not ids or ids[0] <= 0:
+        raise FeedError("list", "a list needs at least one meeting")
+    if len(ids) > MAX_LIST_MEETINGS:
+        raise FeedError("list", f"a list holds at most {MAX_LIST_MEETINGS} meetings")
+    out = bytearray()
+    previous = 0
+    for value in ids:
+        delta = value - previous
+        previous = value
+        while True:
+            byte = delta & 0x7F
+            delta >>= 7
+            out.append(byte | (0x80 if delta else 0))
+            if not delta:
+                break
+    return base64.urlsafe_b64encode(bytes(out)).decode("ascii").rstrip("=")
+
+
+def decode_list(code: str) -> list[int]:
+    """The meeting ids a code holds, sorted; raises FeedError for anything that is not a code we made."""
+    if not code or len(code) > 4 * MAX_LIST_MEETINGS or not all(c.isalnum() or c in "-_" for c in code):
+        raise FeedError("list", "this personal calendar link is not valid (was it copied completely?)")
+    try:
+        raw = base64.urlsafe_b64decode(code + "=" * (-len(code) % 4))
+    except (binascii.Error, ValueError):
+        raise FeedError("list", "this personal calendar link is not valid (was it copied completely?)") from None
+    ids: list[int] = []
+    value = shift = previous = 0
+    for byte in raw:
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if shift > 35:
+            raise FeedError("list", "this personal calendar link is not valid")
+        if not byte & 0x80:
+            if value == 0:  # a zero delta would repeat an id: not a code encode_list makes
+                raise FeedError("list", "this personal calendar link is not valid")
+            previous += value
+            ids.append(previous)
+            value = shift = 0
+    if shift or not ids or len(ids) > MAX_LIST_MEETINGS:
+        raise FeedError("list", "this personal calendar link is not valid")
+    return ids
+
+
+# --- the meetings each feed holds -----------------------------------------------------------------------------
+
+
+def _loaded() -> Any:
+    # Everything the event builder touches, loaded in a fixed number of queries whatever the feed's size.
+    return (
+        joinedload(Meeting.place),
+        selectinload(Meeting.times),
+        selectinload(Meeting.formats),
+        selectinload(Meeting.exceptions),
+    )
+
+
+def _feed_select(now: dt.datetime) -> Any:
+    """Published meetings that belong in a feed: active ones, and inactive ones within the grace period."""
+    return (
+        select(Meeting)
+        .where(
+            Meeting.published.is_(True),
+            or_(Meeting.status != "inactive", Meeting.updated_at >= now - CANCELLED_GRACE),
+        )
+        .options(*_loaded())
+        .order_by(Meeting.id)
+    )
+
+
+def body_subtree_ids(session: Session, body_id: int) -> set[int]:
+    """The ids of a service body and all its descendants (cycles in bad data are tolerated)."""
+    found = {body_id}
+    frontier = {body_id}
+    while frontier:
+        children = set(session.scalars(select(ServiceBody.id).where(ServiceBody.parent_id.in_(frontier))))
+        frontier = children - found
+        found |= frontier
+    return found
+
+
+def body_meetings(session: Session, body_ids: set[int], now: dt.datetime) -> list[Meeting]:
+    """Meetings served by, or belonging to a group in, any of `body_ids`."""
+    return list(
+        session.scalars(
+            _feed_select(now).where(or_(Meeting.service_body_id.in_(body_ids), Meeting.group_id.in_(body_ids)))
+        )
+    )
+
+
+def listed_meetings(session: Session, meeting_ids: list[int], now: dt.datetime) -> list[Meeting]:
+    """The meetings of a personal list that still exist and are published (others are silently left out)."""
+    return list(session.scalars(_feed_select(now).where(Meeting.id.in_(meeting_ids))))
+
+
+def data_version(session: Session) -> tuple[Any, ...]:
+    """A cheap fingerprint of the meeting data: changes when a meeting or a schedule exception is added or edited."""
+    meetings = select(func.count(Meeting.id), func.max(Meeting.updated_at))
+    exceptions = select(func.count(ScheduleException.id), func.max(ScheduleException.id))
+    return tuple(session.execute(meetings).one()) + tuple(session.execute(exceptions).one())
+
+
+# --- the feed cache -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CachedFeed:
+    version: tuple[Any, ...]
+    built_at: float
+    checked_at: float
+    etag: str
+    last_modified: dt.datetime | None
+    body: bytes
+
+
+class FeedCache:
+    """A small LRU of built feeds, by hashed key; bounded in total bytes. Thread-safe."""
+
+    def __init__(self, max_bytes: int = CACHE_MAX_BYTES) -> None:
+        self._entries: OrderedDict[str, CachedFeed] = OrderedDict()
+        self._size = 0
+        self._max = max_bytes
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> CachedFeed | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: CachedFeed) -> None:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._size -= len(old.body)
+            if len(entry.body) > self._max:
+                return
+            self._entries[key] = entry
+            self._size += len(entry.body)
+            while self._size > self._max:
+                _, dropped = self._entries.popitem(last=False)
+                self._size -= len(dropped.body)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+
+def feed_cache() -> FeedCache:
+    """The app's feed cache (one per process)."""
+    return current_app.extensions.setdefault("finder.feed_cache", FeedCache())
+
+
+# --- responses ------------------------------------------------------------------------------------------------
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def public_base() -> str:
+    """The absolute base URL feeds and links use: PUBLIC_URL if set, else this request's host."""
+    return current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
+
+
+def links() -> ical.Links:
+    """The URLs events point at, from url_for once (not per meeting: feeds hold thousands)."""
+    base = public_base()
+    template = base + url_for("main.meeting", slug="SLUG")
+    prefix, suffix = template.split("SLUG", 1)
+    uid_domain = current_app.config.get("CALENDAR_UID_DOMAIN") or urllib.parse.urlsplit(base).hostname or "finder"
+    return ical.Links(
+        meeting_url=lambda slug: prefix + urllib.parse.quote(slug, safe="") + suffix,
+        explanation_url=base + content.page_url("formats"),
+        uid_domain=uid_domain,
+        first_meeting_url=base + content.page_url("first-meeting"),
+    )
+
+
+def _cache_key(kind: str, parts: Iterable[str], year: int) -> str:
+    # Hashed: a search feed's key holds the searched place, which must not sit in memory in readable form.
+    raw = "\x1f".join([kind, public_base(), str(year), *parts])
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def ics_response(entry: CachedFeed, filename: str | None = None) -> Response:
+    """text/calendar with a strong ETag and Last-Modified, answering If-None-Match / If-Modified-Since with 304."""
+    response = Response(entry.body, status=200, content_type=ical.CONTENT_TYPE)
+    response.set_etag(entry.etag)
+    if entry.last_modified is not None:
+        response.last_modified = entry.last_modified
+    # no-transform: proxies must not recompress or rewrite; clients compare bytes and some mishandle gzip.
+    response.headers["Cache-Control"] = "public, max-age=300, no-transform"
+    if filename:
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response.make_conditional(request)
+
+
+def cached_feed(
+    key_parts: tuple[str, ...],
+    build: Callable[[Session, dt.datetime], tuple[Iterable[Meeting], ical.FeedInfo]],
+) -> CachedFeed:
+    """The feed for `key_parts`, from the cache while the data is unchanged, else built with `build`."""
+    now = _now()
+    cache = feed_cache()
+    key = _cache_key(key_parts[0], key_parts[1:], now.year)
+    entry = cache.get(key)
+    clock = time.monotonic()
+    max_age = current_app.config.get("CALENDAR_CACHE_SECONDS", CACHE_SECONDS)
+    if entry is not None and clock - entry.built_at < max_age and clock - entry.checked_at < CHECK_SECONDS:
+        return entry
+    session = db.get_session()
+    version = data_version(session)
+    if entry is not None and clock - entry.built_at < max_age and entry.version == version:
+        entry.checked_at = clock
+        return entry
+    meetings, info = build(session, now)
+    feed = ical.build_feed(meetings, info, links(), now.year)
+    etag = hashlib.sha256(feed.body).hexdigest()[:32]
+    entry = CachedFeed(version, clock, clock, etag, feed.last_modified, feed.body)
+    if max_age > 0:
+        cache.put(key, entry)
+    return entry
+
+
+def bad_request(error: FeedError) -> Response:
+    """400 naming the parameter, as plain text (calendar apps show it, if anything)."""
+    message = f"Bad calendar request: {error.field}: {error.message}\n"
+    return Response(message, status=400, content_type="text/plain; charset=utf-8")
+
+
+def feed_url(endpoint: str, **values: Any) -> str:
+    """The absolute https (or configured) URL of a feed."""
+    return public_base() + url_for(endpoint, **values)
+
+
+# --- views ----------------------------------------------------------------------------------------------------
+
+
+@bp.get("/meetings/<slug>.ics")
+def meeting_ics(slug: str) -> Response:
+    """One meeting as a calendar (download, or subscribe to follow its changes)."""
+
+    def build(session: Session, now: dt.datetime) -> tuple[list[Meeting], ical.FeedInfo]:
+        found = session.scalars(
+            select(Meeting).where(Meeting.slug == slug, Meeting.published.is_(True)).options(*_loaded())
+        ).one_or_none()
+        if found is None:
+            abort(404)
+        info = ical.FeedInfo(name=found.name, url=feed_url("calendars.meeting_ics", slug=slug))
+        return [found], info
+
+    return ics_response(cached_feed(("meeting", slug), build), filename=f"{slug}.ics")
+
+
+@bp.get("/calendars/body/<int:body_id>.ics")
+def body_ics(body_id: int) -> Response:
+    """Every meeting of a service body (area, region, zone) and of the bodies and groups under it."""
+
+    def build(session: Session, now: dt.datetime) -> tuple[list[Meeting], ical.FeedInfo]:
+        body = session.get(ServiceBody, body_id)
+        if body is None:
+            abort(404)
+        meetings = body_meetings(session, body_subtree_ids(session, body_id), now)
+        info = ical.FeedInfo(
+            name=f"{body.name}: meetings",
+            url=feed_url("calendars.body_ics", body_id=body_id),
+            description=f"All meetings of {body.name} and the groups and bodies it serves.",
+        )
+        return meetings, info
+
+    return ics_response(cached_feed(("body", str(body_id)), build))
+
+
+@bp.get("/calendars/group/<int:group_id>.ics")
+def group_ics(group_id: int) -> Response:
+    """Every meeting of one group."""
+
+    def build(session: Session, now: dt.datetime) -> tuple[list[Meeting], ical.FeedInfo]:
+        group = session.get(ServiceBody, group_id)
+        if group is None or group.kind != "group":
+            abort(404)
+        info = ical.FeedInfo(
+            name=f"{group.name}: meetings", url=feed_url("calendars.group_ics", group_id=group_id)
+        )
+        return body_meetings(session, {group_id}, now), info
+
+    return ics_response(cached_feed(("group", str(group_id)), build))
+
+
+@bp.get("/calendars/list/<code>.ics")
+def list_ics(code: str) -> Response:
+    """A personal list of meetings; the code in the URL is the whole list."""
+    try:
+        ids = decode_list(code)
+    except FeedError as error:
+        return bad_request(error)
+    canonical = encode_list(ids)
+
+    def build(session: Session, now: dt.datetime) -> tuple[list[Meeting], ical.FeedInfo]:
+        info = ical.FeedInfo(
+            name=f"My meetings ({current_app.config['SITE_NAME']})",
+            url=feed_url("calendars.list_ics", code=canonical),
+        )
+        return listed_meetings(session, ids, now), info
+
+    return ics_response(cached_feed(("list", canonical), build))
+
+
+@bp.get("/calendars/search.ics")
+def search_ics() -> Response:
+    """The meetings a search finds, with the same parameters (and the same search function) as the search page."""
+    from finder import search  # the search module is another branch's; import at use keeps this one loadable
+
+    args = _feed_args(request.args)
+    try:
+        query = search.query_from_args(args, _geocoder(), default_kinds=frozenset({"meetings"}))
+    except search.SearchError as error:
+        return bad_request(FeedError(error.field, error.message))
+    # Feeds are not paged, and a calendar only holds meetings.
+    query = _for_feed(query)
+    parts = tuple(f"{k}={v}" for k, v in sorted(args.items(multi=True)))
+
+    def build(session: Session, now: dt.datetime) -> tuple[list[Meeting], ical.FeedInfo]:
+        results = search.find_nearby(session, query, now)
+        meetings = [hit.meeting for hit in results.meetings]
+        _load_for_feed(session, meetings)
+        info = ical.FeedInfo(
+            name=search_feed_name(args, current_app.config["SITE_NAME"]),
+            url=feed_url("calendars.search_ics", **_url_args(args)),
+            description="Meetings found by a search; the list updates as meetings change.",
+        )
+        return meetings, info
+
+    return ics_response(cached_feed(("search", *parts), build))
+
+
+def _geocoder() -> Any:
+    from finder import geocode
+
+    return geocode.for_app(current_app)
+
+
+def _for_feed(query: Any) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(query, kinds=frozenset({"meetings"}), page=1, per_page=0)
+
+
+def _load_for_feed(session: Session, meetings: list[Meeting]) -> None:
+    """Load what the event builder needs for search hits in a fixed number of queries."""
+    ids = [m.id for m in meetings]
+    if ids:
+        list(session.scalars(select(Meeting).where(Meeting.id.in_(ids)).options(*_loaded())))
+
+
+def _feed_args(args: Any) -> Any:
+    from werkzeug.datastructures import MultiDict
+
+    return MultiDict([(k, v) for k, v in args.items(multi=True) if k not in ("page", "per_page")])
+
+
+def _url_args(args: Any) -> dict[str, list[str]]:
+    return {key: args.getlist(key) for key in args}
+
+
+def search_feed_name(args: Mapping[str, Any], site_name: str) -> str:
+    """A calendar name for a search: what and where, never raw coordinates."""
+    place = (args.get("q") or "").strip()[:60]
+    days = ", ".join(_day_names(args.getlist("day") if hasattr(args, "getlist") else []))
+    name = "NA meetings"
+    if days:
+        name += f" on {days}"
+    if place:
+        name += f" near {place}"
+    return f"{name} ({site_name})"
+
+
+def _day_names(tokens: list[str]) -> list[str]:
+    names = []
+    for token in tokens:
+        try:
+            names.append(schedule.weekday_name(schedule.from_url(token)))
+        except ValueError:
+            continue
+    return names
+
+
+# --- the personal list page (HTML) -----------------------------------------------------------------------------
+
+
+def _meeting_ids_from(values: Iterable[str], session: Session) -> set[int]:
+    """Meeting ids from form values: ids, slugs, or pasted meeting page links."""
+    ids: set[int] = set()
+    slugs: set[str] = set()
+    for raw in values:
+        value = (raw or "").strip()
+        if not value:
+            continue
+        if value.isdigit():
+            ids.add(int(value))
+            continue
+        path = urllib.parse.urlsplit(value).path if "/" in value else value
+        slug = path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".ics")
+        if slug:
+            slugs.add(slug[:120])
+    if slugs:
+        ids |= set(session.scalars(select(Meeting.id).where(Meeting.slug.in_(slugs), Meeting.published.is_(True))))
+    return ids
+
+
+@bp.get("/calendars/list")
+def list_edit() -> Any:
+    """Build or change a personal list: `code` (the list so far), `add` / `remove` (ids, slugs or links)."""
+    session = db.get_session()
+    try:
+        current = set(decode_list(request.args["code"])) if request.args.get("code") else set()
+    except FeedError as error:
+        return render_template("calendars/list.html", error=error.message, meetings=[], code=None), 400
+    current |= _meeting_ids_from(request.args.getlist("add"), session)
+    current -= _meeting_ids_from(request.args.getlist("remove"), session)
+    if not current:
+        return render_template("calendars/list.html", error=None, meetings=[], code=None)
+    try:
+        code = encode_list(current)
+    except FeedError as error:
+        return render_template("calendars/list.html", error=error.message, meetings=[], code=None), 400
+    return redirect(url_for("calendars.list_page", code=code), code=303)
+
+
+@bp.get("/calendars/list/<code>")
+def list_page(code: str) -> Any:
+    """The meetings of a personal list, with the ways to put them in a calendar app."""
+    try:
+        ids = decode_list(code)
+    except FeedError as error:
+        return render_template("calendars/list.html", error=error.message, meetings=[], code=None), 400
+    meetings = listed_meetings(db.get_session(), ids, _now())
+    return render_template("calendars/list.html", error=None, meetings=meetings, code=encode_list(ids))
+
+
+@bp.app_errorhandler(FeedError)
+def _feed_error(error: FeedError) -> Response:
+    return bad_request(error)
+
+
+# --- what the calendar partial shows ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarActions:
+    """The links of templates/calendars/_calendar_actions.html."""
+
+    https_url: str
+    webcal_url: str
+    google_subscribe_url: str
+    google_links: list[tuple[str, str]]
+    download_name: str | None
+    list_url: str | None
+    label: str
+    note: str
+
+
+def google_subscribe_url(feed: str) -> str:
+    """Google Calendar's "add by URL" for a feed (Google fetches it itself, every 8-24 h)."""
+    return "https://calendar.google.com/calendar/r?" + urllib.parse.urlencode({"cid": ical.webcal_url(feed)})
+
+
+def calendar_actions(meeting: Meeting | None = None) -> CalendarActions | None:
+    """Links for a meeting page (when `meeting` is given) or for the current search's results."""
+    try:
+        if meeting is not None:
+            https = feed_url("calendars.meeting_ics", slug=meeting.slug)
+            return CalendarActions(
+                https_url=https,
+                webcal_url=ical.webcal_url(https),
+                google_subscribe_url=google_subscribe_url(https),
+                google_links=ical.google_calendar_url(meeting, links(), _now()),
+                download_name=f"{meeting.slug}.ics",
+                list_url=url_for("calendars.list_edit", add=meeting.id),
+                label="this meeting",
+                note="your calendar follows changes to this meeting",
+            )
+        args = _feed_args(request.args)
+        https = feed_url("calendars.search_ics", **_url_args(args))
+        return CalendarActions(
+            https_url=https,
+            webcal_url=ical.webcal_url(https),
+            google_subscribe_url=google_subscribe_url(https),
+            google_links=[],
+            download_name="meetings.ics",
+            list_url=None,
+            label="these results",
+            note="your calendar follows these results as meetings are added or change",
+        )
+    except (HTTPException, RuntimeError):
+        return None  # a page rendered outside a request has no URLs to offer
+
+
+def calendar_list_url(code: str) -> dict[str, str]:
+    """The https, webcal and Google subscribe URLs of a personal list's feed."""
+    https = feed_url("calendars.list_ics", code=code)
+    return {"https": https, "webcal": ical.webcal_url(https), "google": google_subscribe_url(https)}
+
+
+@bp.app_context_processor
+def _calendar_helpers() -> dict[str, Any]:
+    return {"calendar_actions": calendar_actions, "calendar_list_url": calendar_list_url}

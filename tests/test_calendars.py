@@ -1,0 +1,259 @@
+"""Tests for finder.views.calendars: the .ics endpoints, conditional requests, personal lists, the partial."""
+
+import datetime as dt
+import urllib.parse
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+import recurring_ical_events
+from flask import render_template_string
+
+from finder.views import calendars
+from finder.views.calendars import FeedError, decode_list, encode_list
+
+NY = ZoneInfo("America/New_York")
+
+
+def parse(response) -> icalendar.Calendar:
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert "Content-Encoding" not in response.headers
+    assert "no-transform" in response.headers["Cache-Control"]
+    body = response.get_data()
+    assert b"\n" not in body.replace(b"\r\n", b"")
+    assert all(len(line) <= 75 for line in body.split(b"\r\n"))
+    calendar = icalendar.Calendar.from_ical(body)
+    tzids = {str(t["TZID"]) for t in calendar.walk("VTIMEZONE")}
+    assert all(e["DTSTART"].params["TZID"] in tzids for e in calendar.walk("VEVENT"))
+    return calendar
+
+
+def uids(calendar) -> set[str]:
+    return {str(e["UID"]).split("-t")[0] for e in calendar.walk("VEVENT")}
+
+
+# --- one meeting ------------------------------------------------------------------------------------------------
+
+
+def test_meeting_ics(client, session, make_meeting):
+    meeting = make_meeting(
+        times=[(0, "19:30", 60), (5, "23:00", 120)],
+        exceptions=[{"kind": "cancelled", "start_date": dt.date(2026, 12, 7), "end_date": dt.date(2026, 12, 7)}],
+    )
+    session.commit()
+    response = client.get(f"/meetings/{meeting.slug}.ics", headers={"Accept-Encoding": "gzip, br"})
+    calendar = parse(response)
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{meeting.slug}.ics"'
+    assert str(calendar["X-WR-CALNAME"]) == meeting.name
+    events = calendar.walk("VEVENT")
+    assert len(events) == 2
+    assert all(str(e["URL"]) == f"http://localhost/meetings/{meeting.slug}" for e in events)
+    description = str(events[0]["DESCRIPTION"])
+    assert "http://localhost/learn/formats" in description and "http://localhost/learn/first-meeting" in description
+    assert "- Open:" in description
+    occurrences = recurring_ical_events.of(calendar).between((2026, 11, 1), (2027, 1, 1))
+    mondays = [o.start for o in occurrences if o.start.weekday() == 0]
+    assert dt.datetime(2026, 12, 7, 19, 30, tzinfo=NY) not in mondays
+    assert dt.datetime(2026, 12, 14, 19, 30, tzinfo=NY) in mondays
+    saturday = next(o for o in occurrences if o.start.weekday() == 5)
+    assert (saturday.end - saturday.start, saturday.end.weekday()) == (dt.timedelta(hours=2), 6)
+
+
+def test_meeting_page_route_still_answers(client, session, make_meeting):
+    meeting = make_meeting()
+    session.commit()
+    assert client.get(f"/meetings/{meeting.slug}").status_code == 200
+    assert client.get(f"/meetings/{meeting.slug}.ics").headers["Content-Type"].startswith("text/calendar")
+
+
+def test_unknown_or_unpublished_meeting_is_404(client, session, make_meeting):
+    hidden = make_meeting(published=False)
+    session.commit()
+    assert client.get("/meetings/no-such-meeting.ics").status_code == 404
+    assert client.get(f"/meetings/{hidden.slug}.ics").status_code == 404
+
+
+def test_same_bytes_etag_and_304(app, client, session, make_meeting):
+    meeting = make_meeting()
+    session.commit()
+    url = f"/meetings/{meeting.slug}.ics"
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    assert etag.startswith('"') and not etag.startswith("W/")  # strong
+    assert first.headers["Last-Modified"]
+    second = client.get(url)
+    assert second.get_data() == first.get_data() and second.headers["ETag"] == etag
+    with app.app_context():
+        calendars.feed_cache().clear()
+    rebuilt = client.get(url)  # built again from the database: still the same bytes
+    assert rebuilt.get_data() == first.get_data() and rebuilt.headers["ETag"] == etag
+
+    not_modified = client.get(url, headers={"If-None-Match": etag})
+    assert not_modified.status_code == 304 and not_modified.get_data() == b""
+    assert not_modified.headers["ETag"] == etag
+    since = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert since.status_code == 304
+    assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
+    assert client.head(url).status_code == 200
+
+
+def test_an_edit_changes_the_feed(app, client, session, make_meeting):
+    meeting = make_meeting()
+    session.commit()
+    url = f"/meetings/{meeting.slug}.ics"
+    before = client.get(url)
+    meeting.name = "Renamed Group"
+    meeting.sequence += 1
+    session.commit()
+    app.config["CALENDAR_CACHE_SECONDS"] = 0  # the process cache would hold the old bytes up to CHECK_SECONDS
+    after = client.get(url, headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200
+    (event,) = parse(after).walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Renamed Group" and event["SEQUENCE"] == 1
+
+
+def test_data_version_sees_edits_and_exceptions(app, session, make_meeting):
+    from finder.models import ScheduleException
+
+    meeting = make_meeting()
+    session.commit()
+    first = calendars.data_version(session)
+    session.add(ScheduleException(meeting=meeting, kind="cancelled", start_date=dt.date(2026, 12, 2),
+                                  end_date=dt.date(2026, 12, 2)))
+    session.commit()
+    second = calendars.data_version(session)
+    assert second != first
+
+
+# --- service bodies and groups ----------------------------------------------------------------------------------
+
+
+def test_body_feed_includes_children_and_groups(client, session, make_body, make_meeting):
+    region = make_body(kind="region", name="Greater Philadelphia Region")
+    area = make_body(kind="area", name="Center City Area", parent_id=region.id)
+    group = make_body(kind="group", name="Serenity Group", parent_id=area.id)
+    other = make_body(kind="area", name="Elsewhere Area")
+    in_area = make_meeting(service_body_id=area.id)
+    in_group = make_meeting(group_id=group.id)
+    in_region = make_meeting(service_body_id=region.id)
+    elsewhere = make_meeting(service_body_id=other.id)
+    gone = make_meeting(service_body_id=area.id, status="inactive")
+    session.commit()
+
+    region_feed = parse(client.get(f"/calendars/body/{region.id}.ics"))
+    assert str(region_feed["X-WR-CALNAME"]) == "Greater Philadelphia Region: meetings"
+    expected = {f"meeting-{m.id}" for m in (in_area, in_group, in_region, gone)}
+    assert uids(region_feed) == expected
+    cancelled = [e for e in region_feed.walk("VEVENT") if str(e["UID"]).startswith(f"meeting-{gone.id}-")]
+    assert str(cancelled[0]["STATUS"]) == "CANCELLED"
+
+    area_feed = parse(client.get(f"/calendars/body/{area.id}.ics"))
+    assert uids(area_feed) == {f"meeting-{m.id}" for m in (in_area, in_group, gone)}
+    assert f"meeting-{elsewhere.id}" not in uids(area_feed)
+
+    group_feed = parse(client.get(f"/calendars/group/{group.id}.ics"))
+    assert uids(group_feed) == {f"meeting-{in_group.id}"}
+    assert client.get(f"/calendars/group/{area.id}.ics").status_code == 404  # not a group
+    assert client.get("/calendars/body/999999.ics").status_code == 404
+
+
+def test_empty_body_is_a_valid_empty_calendar(client, session, make_body):
+    body = make_body(name="Quiet Area")
+    session.commit()
+    calendar = parse(client.get(f"/calendars/body/{body.id}.ics"))
+    assert calendar.walk("VEVENT") == [] and str(calendar["X-WR-CALNAME"]) == "Quiet Area: meetings"
+
+
+# --- personal lists ----------------------------------------------------------------------------------------------
+
+
+def test_list_code_round_trip():
+    for ids in ([1], [5, 3, 5, 1], [127, 128, 16384, 2**31 - 1], list(range(1, 101))):
+        code = encode_list(ids)
+        assert decode_list(code) == sorted(set(ids))
+        assert all(c.isalnum() or c in "-_" for c in code)
+    assert len(encode_list([1201, 1340, 7788, 15000])) <= 12
+
+
+@pytest.mark.parametrize(
+    "code", ["", "!!!!", "a" * 500, "AA", "gA", "_____-", "AQAB", "..%2F..%2Fetc", "x y"],
+)
+def test_hostile_list_codes_are_refused(code):
+    with pytest.raises(FeedError):
+        decode_list(code)
+
+
+def test_list_code_limits():
+    with pytest.raises(FeedError):
+        encode_list([])
+    with pytest.raises(FeedError):
+        encode_list(range(1, 102))
+    with pytest.raises(FeedError):
+        encode_list([0, 1])
+
+
+def test_list_feed(client, session, make_meeting):
+    chosen = [make_meeting(), make_meeting(place_fields={"timezone": "America/Los_Angeles"})]
+    not_chosen = make_meeting()
+    session.commit()
+    code = encode_list([m.id for m in chosen] + [99999])  # a deleted meeting is simply left out
+    calendar = parse(client.get(f"/calendars/list/{code}.ics"))
+    assert uids(calendar) == {f"meeting-{m.id}" for m in chosen}
+    assert f"meeting-{not_chosen.id}" not in uids(calendar)
+    assert sorted(str(t["TZID"]) for t in calendar.walk("VTIMEZONE")) == ["America/Los_Angeles", "America/New_York"]
+    assert str(calendar["X-WR-CALNAME"]).startswith("My meetings")
+
+
+def test_bad_list_code_is_400_with_a_message(client):
+    response = client.get("/calendars/list/%21%21.ics")
+    assert response.status_code == 400
+    assert "list" in response.get_data(as_text=True)
+    assert client.get("/calendars/list/AA.ics").status_code == 400
+
+
+def test_list_page_add_and_remove(client, session, make_meeting):
+    first, second = make_meeting(), make_meeting()
+    session.commit()
+    added = client.get(f"/calendars/list?add={first.id}")
+    assert added.status_code == 303
+    page_url = added.headers["Location"]
+    code = page_url.rsplit("/", 1)[1]
+    assert decode_list(code) == [first.id]
+    # paste the second meeting's page link
+    link = f"https://finder.example/meetings/{second.slug}"
+    both = client.get("/calendars/list?" + urllib.parse.urlencode({"code": code, "add": link}))
+    both_code = both.headers["Location"].rsplit("/", 1)[1]
+    assert decode_list(both_code) == sorted([first.id, second.id])
+    page = client.get(f"/calendars/list/{both_code}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and first.name in html and second.name in html
+    assert f"webcal://localhost/calendars/list/{both_code}.ics" in html
+    removed = client.get(f"/calendars/list?code={both_code}&remove={first.id}")
+    assert decode_list(removed.headers["Location"].rsplit("/", 1)[1]) == [second.id]
+    assert client.get("/calendars/list").status_code == 200  # empty: explains how
+    assert client.get("/calendars/list?code=%21%21").status_code == 400
+    assert client.get("/calendars/list/%21%21").status_code == 400
+
+
+# --- the partial --------------------------------------------------------------------------------------------------
+
+
+def test_calendar_actions_partial_for_a_meeting(app, session, make_meeting):
+    meeting = make_meeting(times=[(0, "19:30", 60), (3, "19:30", 60)])
+    session.commit()
+    with app.test_request_context("/meetings/x"):
+        html = render_template_string('{% include "calendars/_calendar_actions.html" %}', meeting=meeting)
+    assert f'href="webcal://localhost/meetings/{meeting.slug}.ics"' in html
+    assert f'value="http://localhost/meetings/{meeting.slug}.ics"' in html
+    assert "calendar.google.com/calendar/render?action=TEMPLATE" in html
+    assert "BYDAY%3DMO%2CTH" in html and "ctz=America%2FNew_York" in html
+    assert "calendar.google.com/calendar/r?cid=webcal" in html
+    assert f"/calendars/list?add={meeting.id}" in html
+
+
+def test_calendar_actions_partial_for_results(app):
+    with app.test_request_context("/search?q=19103&radius=5&day=mon&day=tue&page=2"):
+        html = render_template_string('{% include "calendars/_calendar_actions.html" %}')
+    assert "webcal://localhost/calendars/search.ics?q=19103&amp;radius=5&amp;day=mon&amp;day=tue" in html
+    assert "page=2" not in html

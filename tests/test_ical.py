@@ -1,0 +1,371 @@
+"""Tests for finder.ical: parse every output with icalendar, expand it with recurring-ical-events in many zones."""
+
+import datetime as dt
+import urllib.parse
+from types import SimpleNamespace as NS
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+import recurring_ical_events
+
+from finder import ical, schedule
+
+UTC = dt.timezone.utc
+LINKS = ical.Links(
+    meeting_url=lambda slug: f"https://finder.example/meetings/{slug}",
+    explanation_url="https://finder.example/learn/",
+    uid_domain="finder.example",
+)
+ZONES = [
+    "America/New_York",
+    "America/Los_Angeles",
+    "Europe/London",
+    "Australia/Sydney",
+    "Asia/Kolkata",
+    "America/Phoenix",  # no DST
+    "Asia/Tokyo",  # no DST
+]
+FORMATS = [
+    NS(code="DISC", name="Discussion", kind="format", description="members share on a topic"),
+    NS(code="O", name="Open", kind="open_closed", description="anyone may attend"),
+    NS(code="WCHR", name="Wheelchair accessible", kind="access", description=""),
+]
+
+
+def make_place(**overrides):
+    values = dict(
+        name="St. Mark's", street="1625 Locust St", city="Philadelphia", region="PA", postal_code="19103",
+        country="US", latitude=39.9487, longitude=-75.1685, precision="rooftop", timezone="America/New_York",
+        notes="Basement, side door",
+    )
+    values.update(overrides)
+    place = NS(**values)
+    place.full_address = f"{place.street}, {place.city}, {place.region} {place.postal_code}, {place.country}"
+    return place
+
+
+_ids = iter(range(1, 10_000))
+
+
+def make_meeting(times=((0, "19:30", 60),), exceptions=(), zone="America/New_York", **overrides):
+    n = next(_ids)
+    values = dict(
+        id=n, slug=f"meeting-{n}", name=f"Clean and Serene {n}", attendance="in_person", status="active",
+        conference_url="", conference_notes="", phone="", phone_notes="", notes="", sequence=0,
+        created_at=dt.datetime(2026, 1, 2, 15, tzinfo=UTC), updated_at=dt.datetime(2026, 1, 3, 9, tzinfo=UTC),
+        formats=FORMATS, place=make_place(timezone=zone),
+    )
+    values.update(overrides)
+    meeting = NS(**values)
+    meeting.times = [
+        NS(id=n * 10 + k, weekday=w, start=dt.time.fromisoformat(s), duration_minutes=d)
+        for k, (w, s, d) in enumerate(times)
+    ]
+    meeting.exceptions = [
+        NS(kind=e.get("kind", "cancelled"), start_date=e["start_date"], end_date=e.get("end_date", e["start_date"]),
+           created_at=e.get("created_at", dt.datetime(2026, 1, 4, tzinfo=UTC)))
+        for e in exceptions
+    ]
+    return meeting
+
+
+def feed(meetings, name="Test feed", url="https://finder.example/calendars/test.ics", year=2026):
+    return ical.feed_bytes(meetings, ical.FeedInfo(name, url), LINKS, year)
+
+
+def parse(body: bytes) -> icalendar.Calendar:
+    """Parse strictly the way a client would, checking the wire rules on the way."""
+    assert body.endswith(b"\r\n")
+    assert b"\n" not in body.replace(b"\r\n", b""), "bare LF"
+    assert b"\r" not in body.replace(b"\r\n", b""), "bare CR"
+    for line in body.split(b"\r\n"):
+        assert len(line) <= 75, line
+        line.decode("utf-8")  # folding never splits a character
+    calendar = icalendar.Calendar.from_ical(body)
+    assert calendar.errors == [] if hasattr(calendar, "errors") else True
+    tzids = {str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")}
+    for event in calendar.walk("VEVENT"):
+        assert event["DTSTART"].params["TZID"] in tzids, "missing VTIMEZONE"
+        assert event.start.tzinfo is not None, "floating time"
+    return calendar
+
+
+def expand(calendar, start=(2026, 1, 1), end=(2027, 1, 1)):
+    return sorted(recurring_ical_events.of(calendar).between(start, end), key=lambda e: e.start)
+
+
+# --- expansion over a year spanning DST, zone by zone ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_a_year_of_occurrences_matches_the_schedule_in_every_zone(zone):
+    cancelled = dt.date(2026, 3, 16)  # a Monday
+    closure = (dt.date(2026, 7, 1), dt.date(2026, 7, 20))
+    meeting = make_meeting(
+        times=[(0, "19:30", 60), (5, "23:30", 90), (6, "02:30", 60)],
+        exceptions=[{"start_date": cancelled}, {"start_date": closure[0], "end_date": closure[1], "kind": "closed"}],
+        zone=zone,
+    )
+    calendar = parse(feed([meeting]))
+    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == [zone]
+    events = expand(calendar)
+    tz = ZoneInfo(zone)
+
+    mondays = [e for e in events if e.start.astimezone(tz).weekday() == 0]
+    assert mondays, zone
+    assert all((e.start.hour, e.start.minute) == (19, 30) for e in mondays), zone
+    assert all(e.end - e.start == dt.timedelta(hours=1) for e in mondays)
+    monday_dates = {e.start.date() for e in mondays}
+    assert cancelled not in monday_dates
+    assert not any(closure[0] <= d <= closure[1] for d in monday_dates)
+    assert dt.date(2026, 3, 9) in monday_dates and dt.date(2026, 3, 23) in monday_dates
+
+    saturdays = [e for e in events if e.start.weekday() == 5]
+    assert all(e.end.astimezone(tz).date() == e.start.date() + dt.timedelta(days=1) for e in saturdays)
+    assert all(e.end.astimezone(tz).time() == dt.time(1) for e in saturdays if e.start.utcoffset() == e.end.utcoffset())
+
+    # The calendar and the web page (finder.schedule) agree on every instant of the year.
+    now = dt.datetime(2026, 1, 1, tzinfo=tz)
+    expected = schedule.next_occurrences(meeting.times, zone, now, meeting.exceptions, n=400)
+    expected = [o.start.astimezone(UTC) for o in expected if o.start < dt.datetime(2027, 1, 1, tzinfo=tz)]
+    assert [e.start.astimezone(UTC) for e in events] == expected
+
+    offsets = {e.start.utcoffset() for e in mondays}
+    assert len(offsets) == (1 if zone in ("Asia/Kolkata", "America/Phoenix", "Asia/Tokyo") else 2), zone
+
+
+def test_spring_gap_meeting_in_the_calendar_is_at_the_same_instant_as_on_the_page():
+    meeting = make_meeting(times=[(6, "02:30", 60)], zone="America/New_York")
+    events = expand(parse(feed([meeting])), (2026, 3, 7), (2026, 3, 16))
+    gap_day = [e for e in events if e.start.date() == dt.date(2026, 3, 8)][0]
+    assert gap_day.start.astimezone(UTC) == dt.datetime(2026, 3, 8, 7, 30, tzinfo=UTC)  # 03:30 EDT
+
+
+def test_autumn_overlap_meeting_is_the_first_one():
+    meeting = make_meeting(times=[(6, "01:30", 60)], zone="America/New_York")
+    events = expand(parse(feed([meeting])), (2026, 10, 31), (2026, 11, 2))
+    assert events[0].start.astimezone(UTC) == dt.datetime(2026, 11, 1, 5, 30, tzinfo=UTC)  # 01:30 EDT
+
+
+def test_expansion_years_past_the_vtimezone_window_keeps_local_time():
+    meeting = make_meeting(times=[(2, "18:00", 60)], zone="Europe/London")
+    events = expand(parse(feed([meeting])), (2033, 1, 1), (2034, 1, 1))
+    assert len(events) == 52
+    assert {(e.start.hour, e.start.minute) for e in events} == {(18, 0)}
+    assert {e.start.utcoffset() for e in events} == {dt.timedelta(0), dt.timedelta(hours=1)}
+
+
+# --- event content ------------------------------------------------------------------------------------------------
+
+
+def test_event_properties():
+    meeting = make_meeting(
+        times=[(2, "19:00", 90)], sequence=3, exceptions=[{"start_date": dt.date(2026, 1, 14)}],
+        notes="Bring the Basic Text", place=make_place(notes="Side door"),
+    )
+    calendar = parse(feed([meeting]))
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["UID"]) == f"meeting-{meeting.id}-t{meeting.id * 10}@finder.example"
+    assert event["DTSTAMP"].dt == event["LAST-MODIFIED"].dt == dt.datetime(2026, 1, 4, tzinfo=UTC)
+    assert event["CREATED"].dt == dt.datetime(2026, 1, 2, 15, tzinfo=UTC)
+    assert event["SEQUENCE"] == 3
+    assert event["DTSTART"].dt == dt.datetime(2026, 1, 7, 19, tzinfo=ZoneInfo("America/New_York"))
+    assert event["DTEND"].dt == dt.datetime(2026, 1, 7, 20, 30, tzinfo=ZoneInfo("America/New_York"))
+    assert event["RRULE"] == {"FREQ": ["WEEKLY"], "BYDAY": ["WE"]}
+    exdate = event["EXDATE"]
+    assert exdate.params["TZID"] == "America/New_York"
+    assert [d.dt for d in exdate.dts] == [dt.datetime(2026, 1, 14, 19, tzinfo=ZoneInfo("America/New_York"))]
+    assert str(event["LOCATION"]) == "1625 Locust St, Philadelphia, PA 19103, US"
+    assert event["GEO"].latitude == pytest.approx(39.9487) and event["GEO"].longitude == pytest.approx(-75.1685)
+    assert str(event["URL"]) == f"https://finder.example/meetings/{meeting.slug}"
+    assert str(event["STATUS"]) == "CONFIRMED"
+    assert str(event["CLASS"]) == "PRIVATE"
+    description = str(event["DESCRIPTION"])
+    assert "- Open: anyone may attend" in description
+    assert description.index("Open") < description.index("Discussion")  # open/closed first
+    assert "https://finder.example/learn/" in description
+    assert "Side door" in description and "Bring the Basic Text" in description
+    assert "CONFERENCE" not in event
+
+
+def test_online_meeting_has_conference_and_no_geo():
+    meeting = make_meeting(
+        attendance="online", conference_url="https://zoom.us/j/123456?pwd=abc", conference_notes="Passcode: 42",
+        phone="+1 646 558 8656,,123456#", place=make_place(precision="city"),
+    )
+    (event,) = parse(feed([meeting])).walk("VEVENT")
+    conferences = event.get("CONFERENCE")
+    assert [str(c) for c in conferences] == ["https://zoom.us/j/123456?pwd=abc", "tel:+16465588656,,123456#"]
+    assert conferences[0].params["FEATURE"] in ("AUDIO,VIDEO", ["AUDIO", "VIDEO"])
+    assert conferences[1].params["FEATURE"] == "PHONE"
+    assert str(event["LOCATION"]) == "https://zoom.us/j/123456?pwd=abc"
+    assert "GEO" not in event
+    description = str(event["DESCRIPTION"])
+    assert "Join online: https://zoom.us/j/123456?pwd=abc" in description and "Passcode: 42" in description
+    assert "Locust" not in description  # an online meeting's approximate place is not an address to go to
+
+
+def test_only_web_links_become_conference_links():
+    meeting = make_meeting(attendance="online", conference_url="javascript:alert(1)")
+    (event,) = parse(feed([meeting])).walk("VEVENT")
+    assert "CONFERENCE" not in event and "javascript" not in str(event["LOCATION"])
+
+
+def test_hybrid_meeting_keeps_address_and_conference():
+    meeting = make_meeting(attendance="hybrid", conference_url="https://meet.example/na")
+    (event,) = parse(feed([meeting])).walk("VEVENT")
+    assert "Locust" in str(event["LOCATION"])
+    assert str(event["CONFERENCE"]) == "https://meet.example/na"
+
+
+@pytest.mark.parametrize(
+    ("status", "attendance", "expected"),
+    [
+        ("active", "in_person", "CONFIRMED"),
+        ("inactive", "in_person", "CANCELLED"),
+        ("inactive", "online", "CANCELLED"),
+        ("temporarily_closed", "in_person", "CANCELLED"),
+        ("temporarily_closed", "hybrid", "CONFIRMED"),
+    ],
+)
+def test_status(status, attendance, expected):
+    meeting = make_meeting(status=status, attendance=attendance, conference_url="https://meet.example/na")
+    (event,) = parse(feed([meeting])).walk("VEVENT")
+    assert str(event["STATUS"]) == expected
+    if (status, attendance) == ("temporarily_closed", "hybrid"):
+        assert str(event["LOCATION"]) == "https://meet.example/na"  # the venue is closed: go online
+        assert "online only for now" in str(event["DESCRIPTION"])
+
+
+def test_hostile_text_round_trips_escaped():
+    name = "Just; for, today \\ \"quoted\"\r\nBEGIN:VEVENT\x00\x07 — ñandú 日本語 " + "x" * 200
+    meeting = make_meeting(name=name, notes="line one\rline two\nline three", conference_url="javascript:alert(1)")
+    body = feed([meeting], name="Feed; with, commas\nand newline")
+    calendar = parse(body)
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["SUMMARY"]) == ical.clean_text(name)
+    assert "\x00" not in str(event["SUMMARY"])
+    assert "line one\nline two\nline three" in str(event["DESCRIPTION"])
+    assert b"\r\nNAME:Feed\\; with\\, commas and newline\r\n" in body  # RFC 7986 NAME is TEXT
+    assert b"X-WR-CALNAME:Feed\\; with\\, commas and newline\r\n" in body
+    assert body.count(b"\r\nBEGIN:VEVENT\r\n") == 1  # the injected one stays inside SUMMARY
+
+
+def test_bad_rows_are_left_out_not_fatal():
+    good = make_meeting()
+    no_zone = make_meeting(place=make_place(timezone="Not/AZone"))
+    bad_time = make_meeting(times=[(9, "19:00", 60), (1, "19:00", 60)])
+    events = parse(feed([good, no_zone, bad_time])).walk("VEVENT")
+    assert sorted(str(e["UID"]).split("-")[1] for e in events) == sorted([str(good.id), str(bad_time.id)])
+
+
+def test_naive_timestamps_are_read_as_utc_never_floating():
+    meeting = make_meeting(updated_at=dt.datetime(2026, 2, 1, 12), created_at=dt.datetime(2026, 1, 1, 12))
+    (event,) = parse(feed([meeting])).walk("VEVENT")
+    assert event["DTSTAMP"].dt == dt.datetime(2026, 2, 1, 12, tzinfo=UTC)
+
+
+def test_closure_past_the_horizon_ends_the_series():
+    meeting = make_meeting(exceptions=[{"start_date": dt.date(2026, 6, 1), "end_date": dt.date(9999, 12, 31)}])
+    body = feed([meeting])
+    assert len(body) < 5000  # no EXDATE for every Monday until 9999
+    (event,) = parse(body).walk("VEVENT")
+    assert event["RRULE"]["UNTIL"][0] == dt.datetime(2026, 5, 25, 23, 30, tzinfo=UTC)  # 19:30 EDT
+    events = expand(parse(body), (2026, 5, 1), (2028, 1, 1))
+    assert [e.start.date() for e in events][-1] == dt.date(2026, 5, 25)
+
+
+def test_closed_from_the_start_forever_has_no_event():
+    meeting = make_meeting(exceptions=[{"start_date": dt.date(2025, 1, 1), "end_date": dt.date(2099, 1, 1)}])
+    assert parse(feed([meeting])).walk("VEVENT") == []
+
+
+# --- feed level --------------------------------------------------------------------------------------------------
+
+
+def test_feed_properties():
+    body = feed([make_meeting()], name="NA meetings near 19103")
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT12H\r\n" in body
+    calendar = parse(body)
+    assert str(calendar["VERSION"]) == "2.0"
+    assert str(calendar["PRODID"]) == ical.PRODID
+    assert str(calendar["NAME"]) == str(calendar["X-WR-CALNAME"]) == "NA meetings near 19103"
+    assert calendar["REFRESH-INTERVAL"].dt == dt.timedelta(hours=12)
+    assert calendar["REFRESH-INTERVAL"].params["VALUE"] == "DURATION"
+    assert str(calendar["X-PUBLISHED-TTL"]) in ("PT12H", "12:00:00") or calendar["X-PUBLISHED-TTL"].dt == dt.timedelta(hours=12)
+    assert str(calendar["SOURCE"]) == "https://finder.example/calendars/test.ics"
+    assert calendar["LAST-MODIFIED"].dt == dt.datetime(2026, 1, 3, 9, tzinfo=UTC)
+
+
+def test_vtimezone_window_is_narrow():
+    body = feed([make_meeting()], year=2026)
+    (tz,) = parse(body).walk("VTIMEZONE")
+    transitions = [c for c in tz.walk() if c.name in ("STANDARD", "DAYLIGHT")]
+    first = min(c["DTSTART"].dt for c in transitions)
+    assert first.year == 2026
+    assert b"RDATE" in body and body.count(b"2031") == 0 and body.count(b"1970") == 0
+
+
+def test_empty_feed_is_a_valid_named_calendar():
+    body = feed([], name="Nothing here")
+    calendar = parse(body)
+    assert str(calendar["NAME"]) == "Nothing here"
+    assert calendar.walk("VEVENT") == [] and calendar.walk("VTIMEZONE") == []
+    assert ical.build_feed([], ical.FeedInfo("x"), LINKS, 2026).last_modified is None
+
+
+def test_same_input_same_bytes_in_any_order():
+    meetings = [make_meeting(zone=z, times=[(i % 7, "18:45", 60), ((i + 2) % 7, "07:00", 45)]) for i, z in enumerate(ZONES)]
+    first = feed(meetings)
+    assert feed(list(reversed(meetings))) == first
+    ical._vtimezone.cache_clear()
+    assert feed(meetings) == first
+    calendar = parse(first)
+    assert [str(t["TZID"]) for t in calendar.walk("VTIMEZONE")] == sorted(ZONES)
+    assert len({str(e["UID"]) for e in calendar.walk("VEVENT")}) == 2 * len(ZONES)
+
+
+def test_wire_helpers():
+    assert ical.fold("x" * 75) == b"x" * 75
+    folded = ical.fold("é" * 100)
+    assert all(len(line) <= 75 for line in folded.split(b"\r\n"))
+    assert folded.replace(b"\r\n ", b"").decode() == "é" * 100
+    assert ical.duration(dt.timedelta(hours=12)) == "PT12H"
+    assert ical.duration(dt.timedelta(minutes=90)) == "PT1H30M"
+    with pytest.raises(ValueError):
+        ical.utc_datetime(dt.datetime(2026, 1, 1))
+    assert ical.prop("X", "v", LABEL="a:b;c") == 'X;LABEL="a:b;c":v'
+    assert ical.uri("https://a.example/x y\r\nz") == "https://a.example/xyz"
+
+
+# --- links for other apps -----------------------------------------------------------------------------------------
+
+
+def test_google_calendar_links_carry_recurrence_and_zone():
+    meeting = make_meeting(times=[(0, "19:30", 60), (3, "19:30", 60), (5, "23:30", 90)], zone="Australia/Sydney")
+    now = dt.datetime(2026, 4, 1, tzinfo=UTC)
+    found = ical.google_calendar_url(meeting, LINKS, now)
+    assert [label for label, _ in found] == ["Monday, Thursday 19:30", "Saturday 23:30"]
+    url = urllib.parse.urlsplit(found[1][1])
+    assert (url.scheme, url.netloc, url.path) == ("https", "calendar.google.com", "/calendar/render")
+    params = urllib.parse.parse_qs(url.query)
+    assert params["action"] == ["TEMPLATE"]
+    assert params["ctz"] == ["Australia/Sydney"]
+    assert params["recur"] == ["RRULE:FREQ=WEEKLY;BYDAY=SA"]
+    assert params["dates"] == ["20260404T233000/20260405T010000"]
+    assert params["text"] == [meeting.name]
+    assert "Locust" in params["location"][0]
+    both = urllib.parse.parse_qs(urllib.parse.urlsplit(found[0][1]).query)
+    assert both["recur"] == ["RRULE:FREQ=WEEKLY;BYDAY=MO,TH"]
+
+
+def test_no_google_link_for_a_cancelled_meeting():
+    assert ical.google_calendar_url(make_meeting(status="inactive"), LINKS, dt.datetime(2026, 4, 1, tzinfo=UTC)) == []
+
+
+def test_webcal_url():
+    assert ical.webcal_url("https://finder.example/calendars/body/3.ics?x=1") == "webcal://finder.example/calendars/body/3.ics?x=1"
+    assert ical.webcal_url("http://localhost:5000/a.ics") == "webcal://localhost:5000/a.ics"
+    with pytest.raises(ValueError):
+        ical.webcal_url("javascript:alert(1)")
