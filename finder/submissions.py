@@ -41,7 +41,7 @@ LIMITS = {
 }
 MAX_TIMES = 14
 MAX_TIME_ROWS = 21  # rows read from a form, filled or not
-HONEYPOT_FIELD = "website"
+HONEYPOT_FIELD = "leave_this_empty"
 KINDS_ON_A_MEETING = ("change", "cancel_week", "close", "inactive")
 KIND_LABELS = {
     "new": "New meeting", "change": "Change to a meeting", "cancel_week": "One week cancelled",
@@ -423,7 +423,8 @@ _LABELS = {
     "place.name": "Venue", "place.street": "Street", "place.city": "City", "place.region": "State/province",
     "place.postal_code": "Postal code", "place.country": "Country", "place.notes": "Location notes",
     "place.latitude": "Latitude", "place.longitude": "Longitude", "place.timezone": "Time zone",
-    "status": "Status",
+    "status": "Status", "published": "Published", "exceptions": "Cancelled weeks and closures",
+    "sequence": "Calendar sequence",
 }
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -433,6 +434,9 @@ def _show(key: str, value: Any) -> str:
         return ""
     if key == "times":
         return "; ".join(f"{_WEEKDAYS[t['weekday']]} {t['start']} ({t['duration_minutes']} min)" for t in value)
+    if key == "exceptions":
+        return "; ".join(f"{e['kind']} {e['start_date']}" + (f" to {e['end_date']}" if e["end_date"] != e["start_date"]
+                         else "") for e in value)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
@@ -804,7 +808,7 @@ def _with_venue_format(codes: list[str], attendance: str, status: str = "active"
 
 def update_meeting(session: Session, meeting: Meeting, payload: Mapping[str, Any], *, actor: User | str | None,
                    now: dt.datetime, submission: Submission | None = None, only: set[str] | None = None,
-                   status: str | None = None) -> bool:
+                   status: str | None = None, published: bool | None = None) -> bool:
     """Apply a proposal to a meeting (all of it, or the keys in `only`), bump its sequence when its time, place
     or status changed, and audit it. Returns whether anything changed."""
     before = audit.meeting_snapshot(meeting)
@@ -821,6 +825,8 @@ def update_meeting(session: Session, meeting: Meeting, payload: Mapping[str, Any
                                      duration_minutes=t["duration_minutes"]) for t in payload["times"]]
     if status is not None:
         meeting.status = status
+    if published is not None:
+        meeting.published = published
     if ("formats" in payload and wanted("formats")) or wanted("attendance") or status is not None:
         codes = payload["formats"] if "formats" in payload and wanted("formats") else meeting.format_codes
         meeting.formats = _formats(session, _with_venue_format(codes, meeting.attendance, meeting.status))
