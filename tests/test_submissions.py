@@ -142,7 +142,7 @@ def test_close_dates_in_order_and_end_optional():
 def test_contact_email_checked_and_honeypot():
     assert "e-mail" in submissions.validate_contact({"contact_email": "not an email"}).errors["contact_email"]
     assert submissions.validate_contact({"contact_email": "sec@example.org"}).ok
-    assert submissions.is_spam({"website": "http://spam"}) and not submissions.is_spam({"website": ""})
+    assert submissions.is_spam({"leave_this_empty": "http://spam"}) and not submissions.is_spam({"leave_this_empty": ""})
 
 
 def test_locate_prefers_the_corrected_pin_and_takes_the_zone_from_it():
