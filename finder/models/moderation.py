@@ -126,3 +126,5 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[long_str]
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id", ondelete="SET NULL"))
+
+    submission: Mapped[Submission | None] = relationship()
