@@ -5,6 +5,7 @@ import datetime as dt
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from finder import auth, db
@@ -18,6 +19,7 @@ from finder.models import ROLES, ServiceBody
 @click.option("--role", type=click.Choice(ROLES), default="admin", show_default=True)
 @click.option("--body", "body_id", type=int, default=None, help="Service body id (for a body_admin).")
 @click.password_option(help="At least 12 characters; asked twice when not given.")
+@with_appcontext
 def create_admin_command(email: str, name: str, role: str, body_id: int | None, password: str) -> None:
     """Create an admin account (role admin, body_admin with --body, or observer)."""
     require_current_schema()

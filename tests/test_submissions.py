@@ -182,6 +182,14 @@ def test_diff_lists_changed_fields():
 # --- storing and deciding -------------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch):
+    """scrypt takes about half a second here; the tests check roles and flows, not the hash's cost."""
+    from finder import auth
+
+    monkeypatch.setattr(auth, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+
+
 @pytest.fixture
 def admin(session, now):
     return create_user(session, email="admin@example.org", password="correct horse battery", role="admin",

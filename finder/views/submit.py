@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -81,7 +82,8 @@ def validate_meeting_form(session: Session, form: Any) -> Validated:
 
 def locate_proposal(result: Validated, previous: dict[str, Any] | None = None) -> submissions.Located | None:
     """Fill the proposal's coordinates and zone, or add a message beside the address fields."""
-    found = submissions.locate(result.values["place"], geocoder(), timezone_at, previous=previous)
+    lazy = SimpleNamespace(geocode=lambda text: geocoder().geocode(text))  # load the gazetteer only if asked
+    found = submissions.locate(result.values["place"], lazy, timezone_at, previous=previous)
     if found is None:
         result.errors["city"] = ("We could not find this place. Check the city and postal code, "
                                  "or give the latitude and longitude below.")
