@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from finder import cli, config as settings, db, filters
+from finder import cli, config as settings, csrf, db, filters
 from finder.views import register_blueprints
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings.check(app.config)
     db.init_app(app)
     filters.init_app(app)
+    csrf.init_app(app)
     register_blueprints(app)
     cli.init_app(app)
     return app

@@ -19,6 +19,16 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int(env: Mapping[str, str], name: str) -> int:
+    value = env.get(name) or ""
+    if not value.strip():
+        return int(SETTINGS[name][0])
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+
+
 # name -> (default, meaning); the README's configuration table is checked against this by a test.
 SETTINGS: dict[str, tuple[Any, str]] = {
     "DATABASE_URL": (None, "SQLAlchemy URL of the database; default: an SQLite file `finder.sqlite3` in the instance folder"),
@@ -26,6 +36,18 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "FINDER_DEBUG": (False, "debug mode (never in production)"),
     "SITE_NAME": ("NA Meeting Finder", "the name shown in pages and calendar feeds"),
     "PUBLIC_URL": (None, "absolute base URL (https://example.org) used in feeds and calendar links; default: the request's host"),
+    "REDIS_URL": (None, "Redis URL (redis://127.0.0.1:6379/0) sharing rate limits across processes; default: in memory per process"),
+    "RATELIMIT_PREFIX": ("finder:rl:", "prefix of the rate-limit keys in Redis"),
+    "SUBMISSION_RATE_LIMIT": ("5/hour", "submissions accepted per visitor, as count/period (period: s, min, hour, day, e.g. 5/hour or 20/15min)"),
+    "LOGIN_RATE_LIMIT": ("5/15min", "failed admin logins allowed per account and per address before a pause"),
+    "SMTP_HOST": (None, "mail server for notifications; without it messages stay in the outbox table admins read"),
+    "SMTP_PORT": (587, "mail server port (465 means implicit TLS)"),
+    "SMTP_USER": (None, "mail server login, if it needs one"),
+    "SMTP_PASSWORD": (None, "mail server password"),
+    "SMTP_FROM": ("finder@localhost", "sender address of notifications"),
+    "SMTP_STARTTLS": (True, "upgrade the SMTP connection with STARTTLS (ignored on port 465)"),
+    "MODERATOR_EMAILS": ("", "comma-separated addresses told of every new submission (besides admin accounts)"),
+    "ORGANIZER_TOKEN_DAYS": (90, "days an organizer's private status link stays valid"),
 }
 
 
@@ -40,6 +62,24 @@ def from_env(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "SITE_NAME": env.get("SITE_NAME") or SETTINGS["SITE_NAME"][0],
         "PUBLIC_URL": (env.get("PUBLIC_URL") or "").rstrip("/") or None,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 256 * 1024,
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "RATELIMIT_PREFIX": env.get("RATELIMIT_PREFIX") or SETTINGS["RATELIMIT_PREFIX"][0],
+        "SUBMISSION_RATE_LIMIT": env.get("SUBMISSION_RATE_LIMIT") or SETTINGS["SUBMISSION_RATE_LIMIT"][0],
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or SETTINGS["LOGIN_RATE_LIMIT"][0],
+        "SMTP_HOST": env.get("SMTP_HOST") or None,
+        "SMTP_PORT": _int(env, "SMTP_PORT"),
+        "SMTP_USER": env.get("SMTP_USER") or None,
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD") or None,
+        "SMTP_FROM": env.get("SMTP_FROM") or SETTINGS["SMTP_FROM"][0],
+        "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS"), default=True),
+        "MODERATOR_EMAILS": env.get("MODERATOR_EMAILS") or "",
+        "ORGANIZER_TOKEN_DAYS": _int(env, "ORGANIZER_TOKEN_DAYS"),
+        # Session cookies: never readable by scripts, not sent on cross-site posts, https-only behind https.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": (env.get("PUBLIC_URL") or "").lower().startswith("https://"),
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "JSON_SORT_KEYS": False,
     }
 

@@ -8,12 +8,15 @@ from finder.models.providers import (
     ACCEPTING, COUNSELOR_TERM_KINDS, SERVICE_CATEGORIES, Counselor, CounselorTerm, Service, TreatmentCenter,
     center_services, counselor_offices, counselor_terms,
 )
+from finder.models.moderation import (
+    AUDIT_ACTIONS, ROLES, SUBMISSION_KINDS, SUBMISSION_STATUSES, AuditEntry, OutboxMessage, Submission, User,
+)
 from finder.models.site import SiteSetting, get_setting, set_setting
 
 __all__ = [
-    "ACCEPTING", "ATTENDANCE", "COUNSELOR_TERM_KINDS", "EXCEPTION_KINDS", "FORMAT_KINDS", "PRECISIONS",
-    "SERVICE_BODY_KINDS", "SERVICE_CATEGORIES", "STATUSES",
-    "Counselor", "CounselorTerm", "Format", "Meeting", "MeetingTime", "Place", "ScheduleException", "Service",
-    "ServiceBody", "SiteSetting", "TreatmentCenter",
+    "ACCEPTING", "ATTENDANCE", "AUDIT_ACTIONS", "COUNSELOR_TERM_KINDS", "EXCEPTION_KINDS", "FORMAT_KINDS", "PRECISIONS",
+    "ROLES", "SERVICE_BODY_KINDS", "SERVICE_CATEGORIES", "STATUSES", "SUBMISSION_KINDS", "SUBMISSION_STATUSES",
+    "AuditEntry", "Counselor", "CounselorTerm", "Format", "Meeting", "MeetingTime", "OutboxMessage", "Place", "ScheduleException", "Service",
+    "ServiceBody", "SiteSetting", "Submission", "TreatmentCenter", "User",
     "center_services", "counselor_offices", "counselor_terms", "get_setting", "meeting_formats", "set_setting",
 ]

@@ -1,0 +1,398 @@
+"""Moderation and administration: login, the queue, decisions, direct edits, the audit log and the outbox."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from flask import (
+    Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for,
+)
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from finder import audit, auth, db, notify, ratelimit, records, submissions, tokens
+from finder.models import (
+    Counselor, Meeting, OutboxMessage, Service, ServiceBody, Submission, TreatmentCenter,
+)
+from finder.submissions import KIND_LABELS
+from finder.views import submit as public
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PAGE = 100
+
+
+@bp.context_processor
+def _admin_globals() -> dict[str, Any]:
+    return {"user": auth.current_user(), "auth": auth, "role_names": auth.ROLE_NAMES, "kind_labels": KIND_LABELS}
+
+
+@bp.after_request
+def _private(response: Any) -> Any:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never //host or a scheme, so the login cannot redirect elsewhere."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target:
+        return target
+    return url_for("admin.queue")
+
+
+# --- login ----------------------------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    error = None
+    email = ""
+    status = 200
+    if request.method == "POST":
+        email = submissions.clean_text(request.form.get("email"))[:254]
+        password = str(request.form.get("password") or "")[:1024]
+        limiter = ratelimit.get_limiter(current_app)
+        rate = ratelimit.parse_rate(current_app.config["LOGIN_RATE_LIMIT"])
+        account_key = "login-account:" + hashlib.sha256(auth.normalize_email(email).encode()).hexdigest()[:32]
+        keys = (account_key, public.client_key("login"))
+        if any(limiter.count(key, rate) >= rate.count for key in keys):
+            error = "Too many attempts. Please wait a few minutes, then try again."
+            status = 429
+        else:
+            session = db.get_session()
+            user = auth.authenticate(session, email, password)
+            if user is None:
+                for key in keys:
+                    limiter.hit(key, rate)
+                error = "That e-mail and password do not match an account."
+                status = 401
+            else:
+                limiter.reset(account_key, rate)
+                auth.login(user, public.utcnow())
+                session.commit()
+                return redirect(_safe_next(request.args.get("next")), code=303)
+    page = render_template("admin/login.html", error=error, email=email)
+    return make_response(page, status)
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    auth.logout()
+    return redirect(url_for("admin.login"), code=303)
+
+
+# --- the queue and decisions ----------------------------------------------------------------------------
+
+
+@bp.get("/")
+@auth.require_role()
+def queue() -> str:
+    session = db.get_session()
+    user = auth.current_user()
+    waiting = submissions.pending(session)
+    if user.role == "body_admin":
+        waiting = [s for s in waiting if auth.can_moderate(user, s)]
+    return render_template("admin/queue.html", waiting=waiting, decided=submissions.recent(session, limit=20))
+
+
+def _submission_or_404(submission_id: int) -> Submission:
+    found = db.get_session().get(Submission, submission_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/submissions/<int:submission_id>")
+@auth.require_role()
+def submission(submission_id: int) -> str:
+    return _render_submission(_submission_or_404(submission_id))
+
+
+def _render_submission(item: Submission, status: int = 200, **extra: Any) -> Any:
+    session = db.get_session()
+    changes = None
+    if item.kind in ("new", "change"):
+        changes = submissions.diff(item.before, item.payload)
+    # The meeting changed since the organizer saw it: the moderator should know before approving.
+    moved_on = bool(item.meeting is not None and item.before is not None and item.status == "pending" and set(
+        audit.changed_fields(item.before, audit.meeting_snapshot(item.meeting))) - {"sequence"})
+    duplicates = (submissions.find_duplicates(session, item.payload, exclude_id=item.meeting_id)
+                  if item.kind in ("new", "change") and item.status == "pending" else [])
+    page = render_template("admin/submission.html", item=item, changes=changes, duplicates=duplicates,
+                           moved_on=moved_on, may_moderate=auth.can_moderate(auth.current_user(), item),
+                           weekdays=public.WEEKDAYS, **extra)
+    return make_response(page, status)
+
+
+@bp.post("/submissions/<int:submission_id>/approve")
+@auth.require_role("admin", "body_admin")
+def approve(submission_id: int) -> Any:
+    return _decide(submission_id, "approve")
+
+
+@bp.post("/submissions/<int:submission_id>/reject")
+@auth.require_role("admin", "body_admin")
+def reject(submission_id: int) -> Any:
+    return _decide(submission_id, "reject")
+
+
+def _decide(submission_id: int, decision: str, payload: dict[str, Any] | None = None) -> Any:
+    session = db.get_session()
+    item = _submission_or_404(submission_id)
+    user = auth.current_user()
+    if not auth.can_moderate(user, item):
+        abort(403)
+    now = public.utcnow()
+    try:
+        if decision == "approve":
+            submissions.approve(session, item, actor=user, now=now, payload=payload)
+        else:
+            submissions.reject(session, item, actor=user, reason=request.form.get("reason", ""), now=now)
+    except submissions.AlreadyDecided as exc:
+        session.rollback()
+        session.refresh(item)
+        return _render_submission(item, 409, decision_error=str(exc))
+    except submissions.SubmissionError as exc:
+        session.rollback()
+        return _render_submission(item, 422, decision_error=str(exc),
+                                  reason=submissions.clean_text(request.form.get("reason"), multiline=True))
+    _tell_organizer(item, now)
+    session.commit()
+    public.deliver_in_background()
+    flash(f"{item.reference} {'approved and published' if decision == 'approve' else 'rejected'}.")
+    return redirect(url_for("admin.queue"), code=303)
+
+
+def _tell_organizer(item: Submission, now: dt.datetime) -> None:
+    if not item.contact_email:
+        return
+    token = tokens.make_token(current_app.config["SECRET_KEY"], item.id, item.reference)
+    notify.queue(
+        db.get_session(), recipients=[item.contact_email], submission=item, now=now,
+        subject=f"Your submission {item.reference} was {'approved' if item.status == 'approved' else 'not published'}",
+        body=render_template("submit/mail_decision.txt", submission=item, kind_label=KIND_LABELS[item.kind],
+                             status_url=public._absolute(url_for("submit.status", token=token))),
+    )
+
+
+@bp.route("/submissions/<int:submission_id>/edit", methods=["GET", "POST"])
+@auth.require_role("admin", "body_admin")
+def edit_submission(submission_id: int) -> Any:
+    """Edit the organizer's proposal, then approve it as edited."""
+    session = db.get_session()
+    item = _submission_or_404(submission_id)
+    if not auth.can_moderate(auth.current_user(), item):
+        abort(403)
+    if item.kind not in ("new", "change") or item.status != "pending":
+        abort(404)
+    if request.method == "GET":
+        form: Any = submissions.form_from_proposal(item.payload)
+        return _render_meeting_editor(form, {}, item=item, times=len(item.payload.get("times") or []))
+    form = request.form
+    if form.get("action") == "add_row":
+        return _render_meeting_editor(form, {}, item=item)
+    result = public.validate_meeting_form(session, form)
+    if result.ok:
+        public.locate_proposal(result, previous=item.payload.get("place"))
+    if not result.ok:
+        return _render_meeting_editor(form, result.errors, item=item), 422
+    return _decide(submission_id, "approve", payload=result.values)
+
+
+def _render_meeting_editor(form: Any, errors: dict[str, str], *, item: Submission | None = None,
+                           meeting: Meeting | None = None, times: int = 0) -> str:
+    return render_template("admin/meeting_edit.html", form=form, errors=errors, item=item, meeting=meeting,
+                           rows=public.row_count(form, times), **public.form_choices(db.get_session()))
+
+
+# --- meetings: list, direct edit, audit -----------------------------------------------------------------
+
+
+@bp.get("/meetings")
+@auth.require_role()
+def meetings() -> str:
+    session = db.get_session()
+    query = submissions.clean_text(request.args.get("q"))[:100]
+    statement = select(Meeting).options(selectinload(Meeting.place), selectinload(Meeting.service_body),
+                                        selectinload(Meeting.group)).order_by(Meeting.name).limit(PAGE)
+    if query:
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(Meeting.name.ilike(pattern, escape="\\"))
+    return render_template("admin/meetings.html", meetings=list(session.scalars(statement)), query=query)
+
+
+def _meeting_or_404(meeting_id: int) -> Meeting:
+    found = db.get_session().get(Meeting, meeting_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@auth.require_role("admin", "body_admin")
+def edit_meeting(meeting_id: int) -> Any:
+    session = db.get_session()
+    meeting = _meeting_or_404(meeting_id)
+    user = auth.current_user()
+    if not auth.can_edit(user, meeting):
+        abort(403)
+    original = submissions.proposal_from_meeting(meeting)
+    if request.method == "GET":
+        form: Any = submissions.form_from_proposal(original)
+        form.update(status=meeting.status, published="1" if meeting.published else "")
+        return _render_meeting_editor(form, {}, meeting=meeting, times=len(original["times"]))
+    form = request.form
+    if form.get("action") == "add_row":
+        return _render_meeting_editor(form, {}, meeting=meeting)
+    result = public.validate_meeting_form(session, form)
+    status = form.get("status", meeting.status)
+    if status not in ("active", "temporarily_closed", "inactive"):
+        result.errors["status"] = "Please choose a status from the list."
+    new_body = result.values.get("service_body_id")
+    if new_body is not None and not auth.in_scope(user, session.get(ServiceBody, new_body)):
+        result.errors["service_body_id"] = "You may only move a meeting to a service body you look after."
+    if result.ok:
+        public.locate_proposal(result, previous=original["place"])
+    if not result.ok:
+        return _render_meeting_editor(form, result.errors, meeting=meeting), 422
+    changed = submissions.update_meeting(session, meeting, result.values, actor=user, now=public.utcnow(),
+                                         status=status, published=form.get("published") == "1")
+    session.commit()
+    flash("Saved." if changed else "Nothing changed.")
+    return redirect(url_for("admin.meeting_audit", meeting_id=meeting.id), code=303)
+
+
+@bp.get("/meetings/<int:meeting_id>/audit")
+@auth.require_role()
+def meeting_audit(meeting_id: int) -> str:
+    meeting = _meeting_or_404(meeting_id)
+    entries = list(reversed(audit.changes(db.get_session(), meeting_id=meeting.id)))
+    return render_template("admin/meeting_audit.html", meeting=meeting, entries=entries,
+                           diff=submissions.diff, may_edit=auth.can_edit(auth.current_user(), meeting))
+
+
+@bp.get("/changes")
+@auth.require_role()
+def changes() -> str:
+    now = public.utcnow()
+    days = request.args.get("days", "7")
+    days_n = int(days) if days.isdigit() and 0 < int(days) <= 366 else 7
+    entries = list(reversed(audit.changes(db.get_session(), since=now - dt.timedelta(days=days_n), limit=2000)))[:500]
+    return render_template("admin/changes.html", entries=entries, days=days_n, changed_fields=audit.changed_fields)
+
+
+# --- the outbox ------------------------------------------------------------------------------------------
+
+
+@bp.get("/outbox")
+@auth.require_role("admin")
+def outbox() -> str:
+    messages = db.get_session().scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)).all()
+    return render_template("admin/outbox.html", messages=messages,
+                           smtp=bool(current_app.config.get("SMTP_HOST")))
+
+
+# --- service bodies, treatment centers, counselors --------------------------------------------------------
+
+
+@bp.get("/bodies")
+@auth.require_role()
+def bodies() -> str:
+    all_bodies = db.get_session().scalars(select(ServiceBody).order_by(ServiceBody.name).limit(2000)).all()
+    return render_template("admin/bodies.html", bodies=all_bodies)
+
+
+@bp.route("/bodies/new", methods=["GET", "POST"])
+@bp.route("/bodies/<int:body_id>/edit", methods=["GET", "POST"])
+@auth.require_role("admin", "body_admin")
+def edit_body(body_id: int | None = None) -> Any:
+    session = db.get_session()
+    user = auth.current_user()
+    body = session.get(ServiceBody, body_id) if body_id is not None else None
+    if body_id is not None and body is None:
+        abort(404)
+    if body is not None and not auth.can_edit_body(user, body):
+        abort(403)
+    all_bodies = session.scalars(select(ServiceBody).order_by(ServiceBody.name).limit(2000)).all()
+    allowed = [b for b in all_bodies if auth.can_edit_body(user, b)]
+    if request.method == "GET":
+        form: Any = {} if body is None else {
+            "name": body.name, "kind": body.kind, "description": body.description, "url": body.url,
+            "helpline": body.helpline, "world_id": body.world_id, "parent_id": str(body.parent_id or "")}
+        return render_template("admin/body_edit.html", body=body, form=form, errors={}, parents=allowed)
+    below = records.descendants_of(session, body.id) if body is not None else set()
+    result = records.validate_body(request.form, allowed_parents={b.id for b in allowed},
+                                   own_id=body.id if body else None, descendants=below)
+    if user.role != "admin" and result.values.get("parent_id") is None:
+        # A body admin's bodies stay inside their tree: only a full admin makes a new top-level body.
+        if body is None or body.id != user.service_body_id:
+            result.errors["parent_id"] = "Please choose where this body sits in your service structure."
+        else:
+            result.values["parent_id"] = body.parent_id
+    if not result.ok:
+        return render_template("admin/body_edit.html", body=body, form=request.form, errors=result.errors,
+                               parents=allowed), 422
+    target = body if body is not None else ServiceBody()
+    records.save(session, target, result.values, actor=user, now=public.utcnow())
+    session.commit()
+    flash("Saved.")
+    return redirect(url_for("admin.bodies"), code=303)
+
+
+@bp.get("/centers")
+@auth.require_role()
+def centers() -> str:
+    rows = db.get_session().scalars(select(TreatmentCenter).order_by(TreatmentCenter.name).limit(PAGE)).all()
+    return render_template("admin/providers.html", kind="centers", rows=rows)
+
+
+@bp.get("/counselors")
+@auth.require_role()
+def counselors() -> str:
+    rows = db.get_session().scalars(select(Counselor).order_by(Counselor.name).limit(PAGE)).all()
+    return render_template("admin/providers.html", kind="counselors", rows=rows)
+
+
+@bp.route("/centers/<int:center_id>/edit", methods=["GET", "POST"])
+@auth.require_role("admin")
+def edit_center(center_id: int) -> Any:
+    session = db.get_session()
+    center = session.get(TreatmentCenter, center_id) or abort(404)
+    services = session.scalars(select(Service).order_by(Service.category, Service.name)).all()
+    if request.method == "GET":
+        form: Any = {k: getattr(center, k) for k in ("name", "name2", "phone", "intake_phone", "website",
+                                                     "facility_type")}
+        form.update(published="1" if center.published else "", services=sorted(center.service_codes))
+        return render_template("admin/center_edit.html", center=center, form=form, errors={}, services=services)
+    result = records.validate_center(request.form, known_services={s.code for s in services})
+    if not result.ok:
+        return render_template("admin/center_edit.html", center=center, form=request.form, errors=result.errors,
+                               services=services), 422
+    records.save(session, center, result.values, actor=auth.current_user(), now=public.utcnow())
+    session.commit()
+    flash("Saved.")
+    return redirect(url_for("admin.centers"), code=303)
+
+
+@bp.route("/counselors/<int:counselor_id>/edit", methods=["GET", "POST"])
+@auth.require_role("admin")
+def edit_counselor(counselor_id: int) -> Any:
+    session = db.get_session()
+    counselor = session.get(Counselor, counselor_id) or abort(404)
+    flags = ("contact_public", "telehealth", "in_person", "sliding_scale", "published")
+    if request.method == "GET":
+        form: Any = {k: getattr(counselor, k) for k in ("name", "credentials", "license_number", "license_state",
+                                                        "phone", "email", "website", "fees", "bio", "accepting")}
+        form.update({flag: "1" if getattr(counselor, flag) else "" for flag in flags})
+        return render_template("admin/counselor_edit.html", counselor=counselor, form=form, errors={}, flags=flags)
+    result = records.validate_counselor(request.form)
+    if not result.ok:
+        return render_template("admin/counselor_edit.html", counselor=counselor, form=request.form,
+                               errors=result.errors, flags=flags), 422
+    records.save(session, counselor, result.values, actor=auth.current_user(), now=public.utcnow())
+    session.commit()
+    flash("Saved.")
+    return redirect(url_for("admin.counselors"), code=303)
+

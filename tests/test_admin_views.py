@@ -1,0 +1,358 @@
+"""Moderation pages: login, session safety, the authorization matrix, decisions, direct edits, audit, outbox."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from finder import audit, submissions
+from finder.auth import create_user
+from finder.models import Meeting, OutboxMessage, ServiceBody, Submission
+from finder.vocab import FORMAT_BY_CODE
+
+PASSWORD = "correct horse battery staple"
+
+
+def csrf_token(client, url: str = "/admin/login") -> str:
+    html = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def login(client, email: str, password: str = PASSWORD, next_url: str | None = None):
+    token = csrf_token(client)
+    url = "/admin/login" + (f"?next={next_url}" if next_url else "")
+    return client.post(url, data={"csrf_token": token, "email": email, "password": password})
+
+
+def post(client, url: str, data: dict | None = None):
+    """A form post carrying the session's CSRF token (taken from the queue page the user can see)."""
+    with client.session_transaction() as state:
+        token = state.get("_csrf")
+    if token is None:
+        token = csrf_token(client)
+    return client.post(url, data={"csrf_token": token, **(data or {})})
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch):
+    """scrypt takes about half a second here; the tests check roles and flows, not the hash's cost."""
+    from finder import auth
+
+    monkeypatch.setattr(auth, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+
+
+@pytest.fixture(autouse=True)
+def offline_zone(request):
+    """Zones from coordinates without loading the real lookup (finder.geocode is tested on its own)."""
+    if "app" in request.fixturenames:
+        app = request.getfixturevalue("app")
+        app.extensions["finder.timezone_at"] = lambda lat, lon: "America/New_York"
+
+
+@pytest.fixture
+def world(session, now, make_body, make_meeting):
+    """A region with an area, another area, a meeting in the area, a pending change, and one user per role."""
+    region = make_body(kind="region", name="Keystone Region")
+    area = make_body(kind="area", name="Philly Area", parent_id=region.id)
+    other = make_body(kind="area", name="Far Area")
+    meeting = make_meeting(name="Clean Living", times=[(2, "19:00", 60)])
+    meeting.service_body_id = area.id
+    session.flush()
+    session.refresh(meeting)
+    users = {
+        "admin": create_user(session, email="admin@example.org", password=PASSWORD, role="admin", now=now,
+                             name="Ada"),
+        "region_admin": create_user(session, email="region@example.org", password=PASSWORD, role="body_admin",
+                                    service_body=region, now=now),
+        "outsider": create_user(session, email="far@example.org", password=PASSWORD, role="body_admin",
+                                service_body=other, now=now),
+        "observer": create_user(session, email="watch@example.org", password=PASSWORD, role="observer",
+                                now=now),
+    }
+    proposal = submissions.proposal_from_meeting(meeting)
+    proposal["times"] = [{"weekday": 2, "start": "19:30", "duration_minutes": 60}]
+    change = submissions.submit(session, kind="change", payload=proposal, meeting=meeting, now=now,
+                                contact={"contact_name": "Sam", "contact_email": "sam@example.org"})
+    session.commit()
+    return {"meeting": meeting, "change": change, "area": area, "region": region, "other": other, **users}
+
+
+# --- login -------------------------------------------------------------------------------------------------
+
+
+def test_login_rotates_the_session_and_sets_safe_cookies(client, world):
+    with client.session_transaction() as state:
+        state["planted"] = "by an attacker"
+    response = login(client, "ADMIN@example.org ")
+    assert response.status_code == 303 and response.headers["Location"] == "/admin/"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    with client.session_transaction() as state:
+        assert "planted" not in state and "user_id" in state
+    assert "Waiting for a decision" in client.get("/admin/").get_data(as_text=True)
+
+
+def test_secure_cookie_behind_https(app, client, world):
+    from finder import config
+
+    assert config.from_env({"PUBLIC_URL": "https://meetings.example.org"}, "/tmp")["SESSION_COOKIE_SECURE"]
+    assert not config.from_env({}, "/tmp")["SESSION_COOKIE_SECURE"]
+    app.config["SESSION_COOKIE_SECURE"] = True
+    assert "Secure" in login(client, "admin@example.org").headers["Set-Cookie"]
+
+
+def test_wrong_password_and_unknown_account_look_the_same(client, world):
+    wrong = login(client, "admin@example.org", "not the password")
+    unknown = login(client, "nobody@example.org", "not the password")
+    assert wrong.status_code == unknown.status_code == 401
+    assert "do not match" in wrong.get_data(as_text=True) and "do not match" in unknown.get_data(as_text=True)
+
+
+def test_login_is_throttled_even_for_the_right_password(app, client, world):
+    app.config["LOGIN_RATE_LIMIT"] = "3/15min"
+    for _ in range(3):
+        assert login(client, "admin@example.org", "guess").status_code == 401
+    blocked = login(client, "admin@example.org")
+    assert blocked.status_code == 429 and "Too many attempts" in blocked.get_data(as_text=True)
+
+
+def test_login_never_redirects_off_site(client, world):
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        response = login(client, "admin@example.org", next_url=target)
+        assert response.headers["Location"] == "/admin/"
+        client.post("/admin/logout", data={"csrf_token": csrf_token(client, "/admin/login")})
+    assert login(client, "admin@example.org", next_url="/admin/changes").headers["Location"] == "/admin/changes"
+
+
+def test_logout_ends_the_session(client, world):
+    login(client, "admin@example.org")
+    assert post(client, "/admin/logout").status_code == 303
+    assert client.get("/admin/").status_code == 302
+
+
+# --- who may do what --------------------------------------------------------------------------------------
+
+
+ROLES = ["anonymous", "observer", "outsider", "region_admin", "admin"]
+# (method, url template, expected status per role in ROLES order)
+MATRIX = [
+    ("GET", "/admin/", [302, 200, 200, 200, 200]),
+    ("GET", "/admin/submissions/{change}", [302, 200, 200, 200, 200]),
+    ("POST", "/admin/submissions/{change}/reject", [302, 403, 403, 422, 422]),
+    ("GET", "/admin/submissions/{change}/edit", [302, 403, 403, 200, 200]),
+    ("GET", "/admin/meetings", [302, 200, 200, 200, 200]),
+    ("GET", "/admin/meetings/{meeting}/edit", [302, 403, 403, 200, 200]),
+    ("GET", "/admin/meetings/{meeting}/audit", [302, 200, 200, 200, 200]),
+    ("GET", "/admin/changes", [302, 200, 200, 200, 200]),
+    ("GET", "/admin/outbox", [302, 403, 403, 403, 200]),
+    ("GET", "/admin/bodies/{area}/edit", [302, 403, 403, 200, 200]),
+    ("GET", "/admin/bodies/{other}/edit", [302, 403, 200, 403, 200]),
+    ("GET", "/admin/bodies/new", [302, 403, 200, 200, 200]),
+    ("GET", "/admin/centers/{center}/edit", [302, 403, 403, 403, 200]),
+    ("GET", "/admin/counselors/{counselor}/edit", [302, 403, 403, 403, 200]),
+]
+
+
+@pytest.mark.parametrize("role_index, role", list(enumerate(ROLES)))
+def test_authorization_matrix(client, session, world, make_center, make_counselor, role_index, role):
+    ids = {"change": world["change"].id, "meeting": world["meeting"].id, "area": world["area"].id,
+           "other": world["other"].id, "center": make_center().id, "counselor": make_counselor().id}
+    session.commit()
+    if role != "anonymous":
+        assert login(client, world[role].email).status_code == 303
+    for method, template, expected in MATRIX:
+        url = template.format(**ids)
+        response = client.get(url) if method == "GET" else post(client, url, {"reason": ""})
+        assert response.status_code == expected[role_index], (role, method, url)
+    # Nothing was decided by anyone: rejecting without a reason is refused.
+    session.expire_all()
+    assert session.get(Submission, ids["change"]).status == "pending"
+
+
+def test_observer_sees_the_queue_without_decision_buttons(client, world):
+    login(client, "watch@example.org")
+    html = client.get(f"/admin/submissions/{world['change'].id}").get_data(as_text=True)
+    assert "Proposed changes" in html and "Approve and publish" not in html
+
+
+def test_out_of_scope_body_admin_does_not_see_the_submission_in_the_queue(client, world):
+    login(client, "far@example.org")
+    assert world["change"].reference not in client.get("/admin/").get_data(as_text=True)
+    login(client, "region@example.org")
+    assert world["change"].reference in client.get("/admin/").get_data(as_text=True)
+
+
+# --- decisions ------------------------------------------------------------------------------------------
+
+
+def test_approve_applies_bumps_sequence_audits_and_tells_the_organizer(client, session, world):
+    login(client, "region@example.org")
+    page = client.get(f"/admin/submissions/{world['change'].id}").get_data(as_text=True)
+    assert "Days and times" in page and "Wednesday 19:30 (60 min)" in page
+    response = post(client, f"/admin/submissions/{world['change'].id}/approve")
+    assert response.status_code == 303
+    session.expire_all()
+    meeting = session.get(Meeting, world["meeting"].id)
+    assert meeting.times[0].start.strftime("%H:%M") == "19:30" and meeting.sequence == 1
+    (entry,) = audit.changes(session, meeting_id=meeting.id)
+    assert entry.actor_id == world["region_admin"].id and entry.submission_id == world["change"].id
+    mail = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "sam@example.org")).one()
+    assert "approved" in mail.subject and "/submit/status/" in mail.body
+    again = post(client, f"/admin/submissions/{world['change'].id}/approve")
+    assert again.status_code == 409 and "already decided" in again.get_data(as_text=True)
+    history = client.get(f"/admin/meetings/{meeting.id}/audit").get_data(as_text=True)
+    assert world["change"].reference in history and "19:30" in history
+    assert "meeting " + str(meeting.id) in client.get("/admin/changes").get_data(as_text=True)
+
+
+def test_reject_with_reason_shows_on_the_status_page(client, session, world):
+    from finder import tokens
+
+    login(client, "admin@example.org")
+    response = post(client, f"/admin/submissions/{world['change'].id}/reject",
+                    {"reason": "Please <b>confirm</b> with the group first"})
+    assert response.status_code == 303
+    change = world["change"]
+    token = tokens.make_token("test-secret", change.id, change.reference)
+    page = client.get(f"/submit/status/{token}").get_data(as_text=True)
+    assert "Not published" in page and "Please &lt;b&gt;confirm&lt;/b&gt; with the group first" in page
+    session.expire_all()
+    assert session.get(Meeting, world["meeting"].id).sequence == 0
+
+
+def test_edit_then_approve(client, session, world):
+    login(client, "admin@example.org")
+    url = f"/admin/submissions/{world['change'].id}/edit"
+    html = client.get(url).get_data(as_text=True)
+    assert 'value="19:30"' in html
+    form = {"name": "Clean Living Group", "day_0": "2", "start_0": "20:00", "duration_0": "75",
+            "attendance": "in_person", "location_name": "St. Mark's Church", "street": "1625 Locust St",
+            "city": "Philadelphia", "region": "PA", "postal_code": "19103", "country": "US",
+            "latitude": "39.9487", "longitude": "-75.1685", "open_closed": "C", "language": "en",
+            "service_body_id": str(world["area"].id)}
+    response = post(client, url, form)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    session.expire_all()
+    meeting = session.get(Meeting, world["meeting"].id)
+    assert meeting.name == "Clean Living Group" and meeting.times[0].duration_minutes == 75
+    assert "C" in meeting.format_codes and session.get(Submission, world["change"].id).status == "approved"
+
+
+def test_direct_meeting_edit_is_audited_and_scoped(client, session, world):
+    login(client, "region@example.org")
+    url = f"/admin/meetings/{world['meeting'].id}/edit"
+    fields = {"name": "Clean Living", "day_0": "4", "start_0": "18:00", "duration_0": "60",
+              "attendance": "hybrid", "conference_url": "https://zoom.us/j/123", "location_name": "Hall",
+              "street": "1625 Locust St", "city": "Philadelphia", "region": "PA", "postal_code": "19103",
+              "country": "US", "latitude": "39.9487", "longitude": "-75.1685", "language": "en",
+              "status": "active", "published": "1", "service_body_id": str(world["area"].id)}
+    moved_away = post(client, url, {**fields, "service_body_id": str(world["other"].id)})
+    assert moved_away.status_code == 422 and "service body you look after" in moved_away.get_data(as_text=True)
+    assert post(client, url, fields).status_code == 303
+    session.expire_all()
+    meeting = session.get(Meeting, world["meeting"].id)
+    assert meeting.attendance == "hybrid" and "HYBR" in meeting.format_codes and meeting.sequence == 1
+    (entry,) = audit.changes(session, meeting_id=meeting.id)
+    assert entry.actor_id == world["region_admin"].id and entry.submission_id is None
+
+
+def test_body_admin_edits_bodies_only_inside_their_tree(client, session, world):
+    login(client, "region@example.org")
+    create = post(client, "/admin/bodies/new", {"name": "New Group", "kind": "group",
+                                                "parent_id": str(world["other"].id)})
+    assert create.status_code == 422
+    create = post(client, "/admin/bodies/new", {"name": "New Group", "kind": "group",
+                                                "parent_id": str(world["area"].id), "url": "https://ok.org"})
+    assert create.status_code == 303
+    body = session.scalars(select(ServiceBody).where(ServiceBody.name == "New Group")).one()
+    assert body.parent_id == world["area"].id
+    loop = post(client, f"/admin/bodies/{world['region'].id}/edit", {"name": "Keystone Region", "kind": "region",
+                                                                     "parent_id": str(world["area"].id)})
+    assert loop.status_code == 422 and "below itself" in loop.get_data(as_text=True)
+    assert [e.action for e in audit.changes(session, entity_type="service_body")] == ["create"]
+
+
+def test_admin_edits_centers_and_counselors_with_audit(client, session, world, make_center, make_counselor):
+    center, counselor = make_center(), make_counselor()
+    session.commit()
+    login(client, "admin@example.org")
+    response = post(client, f"/admin/centers/{center.id}/edit",
+                    {"name": "Riverside Detox", "phone": "215-555-0100", "website": "javascript:alert(1)",
+                     "services": ["DT", "BU"], "published": "1"})
+    assert response.status_code == 422 and 'id="f-website-error"' in response.get_data(as_text=True)
+    response = post(client, f"/admin/centers/{center.id}/edit",
+                    {"name": "Riverside Detox", "phone": "215-555-0100", "website": "https://riverside.example",
+                     "services": ["DT", "BU"], "published": "1"})
+    assert response.status_code == 303
+    response = post(client, f"/admin/counselors/{counselor.id}/edit",
+                    {"name": "A. Rivera", "accepting": "waitlist", "telehealth": "1", "published": "1"})
+    assert response.status_code == 303
+    session.expire_all()
+    assert sorted(s.code for s in center.services) == ["BU", "DT"]
+    types = sorted(e.entity_type for e in audit.changes(session))
+    assert types == ["center", "counselor"]
+
+
+def test_outbox_lists_messages_for_admins(client, session, world, now):
+    from finder import notify
+
+    notify.queue(session, recipients=["x@example.org"], subject="Hello\r\nBcc: evil@example.org",
+                 body="<b>body</b>", now=now)
+    session.commit()
+    login(client, "admin@example.org")
+    html = client.get("/admin/outbox").get_data(as_text=True)
+    assert "Hello Bcc: evil@example.org" in html and "&lt;b&gt;body&lt;/b&gt;" in html
+
+
+def test_end_to_end_submit_approve_publish(client, session, world, monkeypatch):
+    """A new meeting from the public form to the meeting page, through the queue."""
+    from types import SimpleNamespace
+
+    app = client.application
+    app.extensions["finder.geocoder"] = SimpleNamespace(geocode=lambda text: SimpleNamespace(
+        lat=39.95, lon=-75.16, label="Philadelphia", precision="postal_code", timezone="America/New_York"))
+    app.extensions["finder.timezone_at"] = lambda lat, lon: "America/New_York"
+    token = csrf_token(client, "/submit/new")
+    form = {"csrf_token": token, "name": "Miracles Happen <3", "open_closed": "O", "day_0": "5",
+            "start_0": "10:00", "attendance": "in_person", "street": "1 Main St", "city": "Philadelphia",
+            "region": "PA", "postal_code": "19103", "country": "US", "language": "en",
+            "service_body_id": str(world["area"].id)}
+    assert client.post("/submit/new", data={**form, "action": "check"}).status_code == 200
+    sent = client.post("/submit/new", data={**form, "action": "send", "latitude": "39.95", "longitude": "-75.16"})
+    assert sent.status_code == 303
+    new = session.scalars(select(Submission).where(Submission.kind == "new")).one()
+    login(client, "region@example.org")
+    assert new.reference in client.get("/admin/").get_data(as_text=True)
+    assert post(client, f"/admin/submissions/{new.id}/approve").status_code == 303
+    session.expire_all()
+    meeting = session.get(Submission, new.id).meeting
+    page = client.get(f"/meetings/{meeting.slug}")
+    assert page.status_code == 200 and "Miracles Happen &lt;3" in page.get_data(as_text=True)
+    assert meeting.service_body_id == world["area"].id and meeting.place.timezone == "America/New_York"
+
+
+def test_create_admin_command(app, runner, session):
+    result = runner.invoke(args=["create-admin", "--email", "first@example.org", "--password", "short"])
+    assert result.exit_code != 0 and "12 characters" in result.output
+    result = runner.invoke(args=["create-admin", "--email", "first@example.org", "--password", PASSWORD,
+                                 "--name", "Pat"])
+    assert result.exit_code == 0, result.output
+    again = runner.invoke(args=["create-admin", "--email", "FIRST@example.org", "--password", PASSWORD])
+    assert again.exit_code != 0 and "already exists" in again.output
+    body_admin = runner.invoke(args=["create-admin", "--email", "b@example.org", "--password", PASSWORD,
+                                     "--role", "body_admin", "--body", "999"])
+    assert body_admin.exit_code != 0 and "no service body" in body_admin.output
+
+
+def test_every_admin_form_carries_a_csrf_field(client, world):
+    login(client, "admin@example.org")
+    for url in ("/admin/", f"/admin/submissions/{world['change'].id}", f"/admin/meetings/{world['meeting'].id}/edit",
+                "/admin/bodies/new"):
+        html = client.get(url).get_data(as_text=True)
+        forms = re.findall(r"<form[^>]*method=\"post\".*?</form>", html, flags=re.S)
+        assert forms and all('name="csrf_token"' in f for f in forms), url
+
+
+def test_format_vocabulary_is_known():
+    assert "BEG" in FORMAT_BY_CODE
