@@ -268,7 +268,8 @@ BMLT_FORMAT_TYPE = {
     "venue": "FC2", "language": "LANG",
 }
 BMLT_BODY_TYPE = {"group": "GR", "area": "AS", "region": "RS", "zone": "ZF"}
-FROM_BMLT_BODY_TYPE = {"GR": "group", "AS": "area", "MA": "area", "RS": "region", "ZF": "zone", "WS": "zone"}
+FROM_BMLT_BODY_TYPE = {"GR": "group", "AS": "area", "MA": "area", "LS": "area", "RS": "region", "ZF": "zone",
+                       "WS": "zone"}
 VENUE_TYPE = {"in_person": "1", "online": "2", "hybrid": "3"}
 
 BMLT_MEETING_KEYS: tuple[tuple[str, str], ...] = (

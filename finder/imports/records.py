@@ -22,6 +22,7 @@ from finder.models import (
     ATTENDANCE, STATUSES, Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place, Service, ServiceBody,
     TreatmentCenter,
 )
+from finder import vocab
 from finder.imports.report import RowError
 
 # Column sizes of the model: longer values are rejected with a reason instead of failing the transaction.
@@ -37,6 +38,10 @@ COUNTRY_NAMES = {
     "russia": "RU", "sweden": "SE", "norway": "NO", "denmark": "DK", "japan": "JP",
 }
 US_STATE = re.compile(r"^([A-Za-z]{2})(?:\s+(\d{5}(?:-\d{4})?))?$")
+
+
+def vocab_formats() -> tuple[vocab.FormatSpec, ...]:
+    return vocab.FORMATS
 
 
 # --- small validators ---------------------------------------------------------------------------------------
@@ -182,6 +187,7 @@ class MeetingRecord:
     group_name: str = ""
     bodies: list[str] = field(default_factory=list)  # regions, general -> specific (names)
     service_body_id: int | None = None  # set directly when the source carries its own service bodies
+    slug_derived: bool = False  # True when we made the slug up (the source has none)
 
 
 class GeocodeHit(Protocol):
@@ -288,6 +294,9 @@ class Writer:
         self.seen_slugs: set[str] = set()
         self.seen_ids: set[str] = set()
 
+    def format_codes(self) -> list[str]:
+        return sorted(self._formats)
+
     # service bodies
 
     def body(self, kind: str, name: str, parent_id: int | None, **columns: str) -> ServiceBody:
@@ -385,6 +394,8 @@ class Writer:
             Meeting, rec.slug, rec.source_id,
             (selectinload(Meeting.times), selectinload(Meeting.formats), selectinload(Meeting.place)),
         )
+        if existing is not None and rec.slug_derived and existing.source == self.source:
+            rec.slug = existing.slug  # a made-up slug is a bookmark once published: a new name keeps it
         slug_value = self._free_slug(Meeting, rec.slug, existing.id if existing is not None else None)
         body_id, group_id = self._meeting_bodies(rec)
         wanted = meeting_state(rec, body_id, group_id)
