@@ -297,6 +297,9 @@ class Writer:
     def format_codes(self) -> list[str]:
         return sorted(self._formats)
 
+    def service_codes(self) -> list[str]:
+        return sorted(self._services)
+
     # service bodies
 
     def body(self, kind: str, name: str, parent_id: int | None, **columns: str) -> ServiceBody:
@@ -399,7 +402,7 @@ class Writer:
         slug_value = self._free_slug(Meeting, rec.slug, existing.id if existing is not None else None)
         body_id, group_id = self._meeting_bodies(rec)
         wanted = meeting_state(rec, body_id, group_id)
-        if existing is not None and meeting_state_of(existing) == wanted and existing.source == self.source:
+        if existing is not None and meeting_state_of(existing) == wanted:
             return "unchanged"
         before = self._snapshot(existing) if existing is not None else None
         meeting = existing or Meeting(created_at=self.now, sequence=0)
@@ -439,7 +442,7 @@ class Writer:
             TreatmentCenter, slug, source_id, (selectinload(TreatmentCenter.services),
                                                selectinload(TreatmentCenter.place)))
         wanted = {**columns, "slug": slug, "services": sorted(set(services)), "place": place_values(place)}
-        if existing is not None and existing.source == self.source and _center_state(existing, wanted) == wanted:
+        if existing is not None and _center_state(existing, wanted) == wanted:
             return "unchanged"
         before = self._snapshot(existing) if existing is not None else None
         center = existing or TreatmentCenter(created_at=self.now)
@@ -468,7 +471,7 @@ class Writer:
             Counselor, slug, source_id, (selectinload(Counselor.terms), selectinload(Counselor.offices)))
         wanted = {**columns, "slug": slug, "terms": sorted(set(terms)),
                   "offices": [place_values(p) for p in offices]}
-        if existing is not None and existing.source == self.source and _counselor_state(existing, wanted) == wanted:
+        if existing is not None and _counselor_state(existing, wanted) == wanted:
             return "unchanged"
         before = self._snapshot(existing) if existing is not None else None
         counselor = existing or Counselor(created_at=self.now)
