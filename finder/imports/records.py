@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from finder.models import (
-    ATTENDANCE, STATUSES, Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place, Service, ServiceBody,
+    ATTENDANCE, SERVICE_BODY_KINDS, STATUSES, Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place, Service, ServiceBody,
     TreatmentCenter,
 )
 from finder import vocab
@@ -277,6 +277,22 @@ def parse_address(formatted: str) -> dict[str, str]:
     return out
 
 
+def body_kinds(path: list[str]) -> list[tuple[str, str]]:
+    """Service body names, general first, each optionally "kind:name" -> (kind, name) pairs.
+
+    Unprefixed names take their kind from the specific end: the last is an area, then a region, then a zone.
+    """
+    positional = ["area", "region", "zone", "zone"]
+    pairs: list[tuple[str, str]] = []
+    for depth, segment in enumerate(reversed(path[-4:])):
+        kind, _, rest = segment.partition(":")
+        if rest and kind.strip().lower() in SERVICE_BODY_KINDS:
+            pairs.append((kind.strip().lower(), text(rest, "service body", NAME_MAX, required=True)))
+        else:
+            pairs.append((positional[depth], text(segment, "service body", NAME_MAX, required=True)))
+    return list(reversed(pairs))
+
+
 # --- writing --------------------------------------------------------------------------------------------------
 
 class Writer:
@@ -324,10 +340,9 @@ class Writer:
     def _meeting_bodies(self, rec: MeetingRecord) -> tuple[int | None, int | None]:
         body_id = rec.service_body_id
         if body_id is None and rec.bodies:
-            kinds = ["zone", "region", "area"][-len(rec.bodies[-3:]):]
             parent: int | None = None
-            for kind, name in zip(kinds, rec.bodies[-3:]):
-                parent = self.body(kind, name[:NAME_MAX], parent).id
+            for kind, name in body_kinds(rec.bodies):
+                parent = self.body(kind, name, parent).id
             body_id = parent
         group_id = self.body("group", rec.group_name[:NAME_MAX], body_id).id if rec.group_name else None
         return body_id, group_id
