@@ -19,6 +19,18 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int(value: str | None, default: int, name: str) -> int:
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+    if number <= 0:
+        raise ConfigError(f"{name} must be positive, got {number}")
+    return number
+
+
 # name -> (default, meaning); the README's configuration table is checked against this by a test.
 SETTINGS: dict[str, tuple[Any, str]] = {
     "DATABASE_URL": (None, "SQLAlchemy URL of the database; default: an SQLite file `finder.sqlite3` in the instance folder"),
@@ -26,6 +38,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "FINDER_DEBUG": (False, "debug mode (never in production)"),
     "SITE_NAME": ("NA Meeting Finder", "the name shown in pages and calendar feeds"),
     "PUBLIC_URL": (None, "absolute base URL (https://example.org) used in feeds and calendar links; default: the request's host"),
+    "IMPORT_MAX_BYTES": (20 * 1024 * 1024, "largest import file or URL body accepted (bytes), CLI and admin upload"),
 }
 
 
@@ -39,6 +52,7 @@ def from_env(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "DEBUG": debug,
         "SITE_NAME": env.get("SITE_NAME") or SETTINGS["SITE_NAME"][0],
         "PUBLIC_URL": (env.get("PUBLIC_URL") or "").rstrip("/") or None,
+        "IMPORT_MAX_BYTES": _int(env.get("IMPORT_MAX_BYTES"), SETTINGS["IMPORT_MAX_BYTES"][0], "IMPORT_MAX_BYTES"),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "JSON_SORT_KEYS": False,
     }
