@@ -85,3 +85,4 @@ def seed_demo_command(size: int, rng_seed: int, if_missing: bool) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(seed_demo_command)
+    from finder import cli_data; cli_data.init_app(app)  # shared: import and export commands (api branch)
