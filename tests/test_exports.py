@@ -54,6 +54,7 @@ def _wipe(session) -> None:
             session.execute(ServiceBody.__table__.update().values(parent_id=None))
         session.execute(delete(model))
     session.commit()
+    session.expunge_all()  # bulk deletes leave stale objects behind, and SQLite reuses their ids
 
 
 @pytest.mark.parametrize("kind", exports.KINDS)

@@ -290,3 +290,38 @@ def test_samhsa_not_an_export(session, now) -> None:
 
     with pytest.raises(FatalImportError, match="rows"):
         samhsa.import_export(session, b"[1, 2]", now=now, resolver=RESOLVER)
+
+
+# --- CLI --------------------------------------------------------------------------------------------------------
+
+def test_cli_imports_commit_once_and_report(runner, session) -> None:
+    result = runner.invoke(args=["import-bmlt", "--results", str(FIXTURES / "bmlt_search_results.json"),
+                                 "--formats", str(FIXTURES / "bmlt_formats.json"),
+                                 "--service-bodies", str(FIXTURES / "bmlt_service_bodies.json"), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "dry run" in result.output and count(session, Meeting) == 0
+    result = runner.invoke(args=["import-meeting-guide", str(FIXTURES / "meeting_guide.json")])
+    assert result.exit_code == 0, result.output
+    assert "meeting-guide import from meeting_guide.json:" in result.output
+    assert count(session, Meeting) >= 3
+
+
+def test_cli_fatal_error_saves_nothing(runner, session, tmp_path) -> None:
+    bad = tmp_path / "feed.json"
+    bad.write_text("[{\"name\": ")
+    result = runner.invoke(args=["import-meeting-guide", str(bad)])
+    assert result.exit_code == 1 and "nothing was imported" in result.output
+    assert count(session, Meeting) == 0
+
+
+def test_cli_csv_import_and_export(runner, session, tmp_path) -> None:
+    path = tmp_path / "meetings.csv"
+    path.write_text("slug,name,times,formats,latitude,longitude,city,timezone\r\n"
+                    "csv-one,CSV One,mon 19:00 60,O,39.95,-75.16,Philadelphia,America/New_York\r\n")
+    result = runner.invoke(args=["import-csv-meetings", str(path)])
+    assert result.exit_code == 0 and "1 added" in result.output, result.output
+    out = tmp_path / "out.csv"
+    result = runner.invoke(args=["export-csv", "meetings", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "csv-one,CSV One,mon 19:00 60,O," in out.read_text()
+    assert runner.invoke(args=["export-csv", "groups"]).exit_code == 2

@@ -207,7 +207,10 @@ class Resolver:
 
 def default_resolver() -> Resolver:
     """The offline gazetteer and zone finder of finder.geocode."""
-    from finder import geocode
+    try:
+        from finder import geocode
+    except ImportError:  # finder.geocode lands with the search branch; until then rows must carry both
+        return Resolver()
 
     gazetteer = geocode.shared_gazetteer()
     return Resolver(geocode=gazetteer.geocode, timezone_at=geocode.timezone_at)
