@@ -5,9 +5,10 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from finder.views import calendars, feeds, learn, main
+    from finder.views import bmlt, calendars, feeds, learn, main
 
     app.register_blueprint(main.bp)
     app.register_blueprint(learn.bp)
     app.register_blueprint(calendars.bp)
     app.register_blueprint(feeds.bp)
+    app.register_blueprint(bmlt.bp)
