@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from finder import feeds
+from finder import feeds, schedule
+from finder.geo import haversine_km, miles_to_km
 from finder.models import Format, Meeting, ServiceBody
 
-KM_PER_MILE = 1.609344
 SERVER_VERSION = "3.0.3"  # the BMLT API level we answer like; crouton and other clients check it
 MAX_LIST_VALUES = 100
 MAX_PAGE_SIZE = 1000
@@ -158,8 +158,8 @@ def parse_search(args: Any, formats_by_id: Mapping[int, str],
     include, exclude = split_signed(int_values(args, "weekdays"))
     if any(not 1 <= d <= 7 for d in include | exclude):
         raise BmltError("weekdays", "weekdays are 1 (Sunday) to 7 (Saturday); negative to exclude")
-    params["weekdays"] = frozenset(feeds.from_bmlt_weekday(d) for d in include)
-    params["weekdays_excluded"] = frozenset(feeds.from_bmlt_weekday(d) for d in exclude)
+    params["weekdays"] = frozenset(schedule.from_bmlt(d) for d in include)
+    params["weekdays_excluded"] = frozenset(schedule.from_bmlt(d) for d in exclude)
 
     include, exclude = split_signed(int_values(args, "venue_types"))
     if any(v not in VENUE_TYPES for v in include | exclude):
@@ -250,8 +250,8 @@ def _set_width(params: dict[str, Any], width: float | None, name: str, *, miles:
     elif width == 0:
         raise BmltError(name, f"{name} must not be 0")
     else:
-        km = width * KM_PER_MILE if miles else width
-        if km > 1000 * KM_PER_MILE:
+        km = miles_to_km(width) if miles else width
+        if km > miles_to_km(1000):
             raise BmltError(name, f"{name} is at most 1000 miles; use a negative width for the nearest")
         params["radius_km"] = km
 
@@ -280,7 +280,7 @@ def search_query(params: SearchParams) -> Any:
 
 
 def _record_passes(record: dict[str, str], params: SearchParams) -> bool:
-    weekday = feeds.from_bmlt_weekday(int(record["weekday_tinyint"]))
+    weekday = schedule.from_bmlt(int(record["weekday_tinyint"]))
     if params.weekdays and weekday not in params.weekdays:
         return False
     if weekday in params.weekdays_excluded:
@@ -329,7 +329,6 @@ def search_records(session: Session, params: SearchParams, now: dt.datetime, *, 
                    body_pairs: list[tuple[int, int | None]]) -> tuple[list[dict[str, str]], list[Meeting]]:
     """Run the search and return (the page of BMLT records, the meetings behind every matching record)."""
     from finder import search
-    from finder.geo import haversine_km
 
     try:
         results = search.find_nearby(session, search_query(params), now)
@@ -506,7 +505,7 @@ def change_record(entry: Any, *, meeting_name: str, body: ServiceBody | None, me
     kind = "new" if before is None else "delete" if after is None else "change"
     snapshot = after or before or {}
     times = snapshot.get("times") or []
-    slot = feeds.to_bmlt_weekday(times[0]["weekday"]) if times else 1
+    slot = schedule.to_bmlt(times[0]["weekday"]) if times else 1
     changed = [k for k in dict.fromkeys([*(before or {}), *(after or {})])
                if (before or {}).get(k) != (after or {}).get(k)]
     created = entry.created_at.astimezone(dt.timezone.utc)

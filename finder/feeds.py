@@ -7,32 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from finder import vocab
+from finder import schedule, vocab
+from finder.geo import km_to_miles
 from finder.models import Format, Meeting, MeetingTime, ServiceBody
 
 UTC = dt.timezone.utc
-
-
-# --- weekday conventions at this edge (Python Monday=0 inside) -------------------------------------------------
-
-def to_meeting_guide_day(weekday: int) -> int:
-    """Python weekday -> Meeting Guide `day` (Sunday=0)."""
-    return (weekday + 1) % 7
-
-
-def from_meeting_guide_day(day: int) -> int:
-    """Meeting Guide `day` (Sunday=0..6) -> Python weekday."""
-    return (day - 1) % 7
-
-
-def to_bmlt_weekday(weekday: int) -> int:
-    """Python weekday -> BMLT `weekday_tinyint` (Sunday=1..Saturday=7)."""
-    return (weekday + 1) % 7 + 1
-
-
-def from_bmlt_weekday(tinyint: int) -> int:
-    """BMLT `weekday_tinyint` (Sunday=1..7) -> Python weekday."""
-    return (tinyint - 2) % 7
 
 
 # --- the NA -> Meeting Guide code table ----------------------------------------------------------------------
@@ -250,7 +229,7 @@ def meeting_to_meeting_guide(
         entry = dict(base)
         if len(groups) > 1:
             entry["slug"] = f"{meeting.slug}-{start.hour:02d}{start.minute:02d}"
-        mg_days = [to_meeting_guide_day(d) for d in days]
+        mg_days = [schedule.to_meeting_guide(d) for d in days]
         entry["day"] = mg_days[0] if len(mg_days) == 1 else mg_days
         entry["time"] = _hhmm(start)
         entry["end_time"] = _hhmm(end_time(start, duration))
@@ -340,7 +319,7 @@ def record_slots(times: Sequence[MeetingTime]) -> list[tuple[int, MeetingTime]]:
     used: set[int] = set()
     slots = []
     for t in sorted(times, key=lambda t: (t.weekday, t.start)):
-        slot = to_bmlt_weekday(t.weekday)
+        slot = schedule.to_bmlt(t.weekday)
         if slot in used:
             if not spare:
                 continue  # a fifth time on one weekday has no slot left; never happens in real schedules
@@ -390,7 +369,7 @@ def meeting_to_bmlt(
         "worldid_mixed": meeting.group.world_id if meeting.group is not None else "",
         "shared_group_id_bigint": "",
         "service_body_bigint": str(body_id) if body_id is not None else "",
-        "weekday_tinyint": str(to_bmlt_weekday(time.weekday)),
+        "weekday_tinyint": str(schedule.to_bmlt(time.weekday)),
         "venue_type": VENUE_TYPE.get(meeting.attendance, "1"),
         "start_time": _hhmmss(time.start),
         "duration_time": _duration(time.duration_minutes),
@@ -401,7 +380,7 @@ def meeting_to_bmlt(
         "longitude": _num(place.longitude),
         "latitude": _num(place.latitude),
         "distance_in_km": _num(distance_km, 4) if distance_km is not None else "",
-        "distance_in_miles": _num(distance_km / 1.609344, 4) if distance_km is not None else "",
+        "distance_in_miles": _num(km_to_miles(distance_km), 4) if distance_km is not None else "",
         "published": "1" if meeting.published else "0",
         "root_server_uri": root_server_uri,
         "meeting_name": meeting.name,

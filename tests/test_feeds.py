@@ -6,17 +6,17 @@ import json
 
 import pytest
 
-from finder import feeds, vocab
+from finder import feeds, schedule, vocab
 
 
 # --- pure mappings ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("weekday, mg, bmlt", [(0, 1, 2), (1, 2, 3), (4, 5, 6), (5, 6, 7), (6, 0, 1)])
 def test_weekday_conventions_round_trip(weekday: int, mg: int, bmlt: int) -> None:
-    assert feeds.to_meeting_guide_day(weekday) == mg
-    assert feeds.from_meeting_guide_day(mg) == weekday
-    assert feeds.to_bmlt_weekday(weekday) == bmlt
-    assert feeds.from_bmlt_weekday(bmlt) == weekday
+    assert schedule.to_meeting_guide(weekday) == mg
+    assert schedule.from_meeting_guide(mg) == weekday
+    assert schedule.to_bmlt(weekday) == bmlt
+    assert schedule.from_bmlt(bmlt) == weekday
 
 
 def test_code_table_covers_every_format_and_fixes_spec_clashes() -> None:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
-from finder import feeds
+from finder import feeds, schedule
 from finder.imports import records as r
 from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, FatalImportError, ImportReport, RowError
 from finder.imports.report import parse_json, read_bytes
@@ -116,7 +116,7 @@ def record_to_meeting(rec: Any, *, formats: dict[str, str], bodies: dict[str, in
         slug=f"{r.slugify(name, 90) or 'meeting'}-{record_id}",
         name=name,
         source_id=str(record_id),
-        times=[(feeds.from_bmlt_weekday(tinyint), start, _duration(rec.get("duration_time")))],
+        times=[(schedule.from_bmlt(tinyint), start, _duration(rec.get("duration_time")))],
         place=place,
         formats=codes,
         attendance=attendance,

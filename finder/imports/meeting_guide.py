@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
-from finder import feeds
+from finder import feeds, schedule
 from finder.imports import records as r
 from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, FatalImportError, ImportReport, RowError
 from finder.imports.report import parse_json, read_bytes
@@ -24,7 +24,7 @@ def _days(value: Any) -> list[int]:
             item = int(item)
         if isinstance(item, bool) or not isinstance(item, int) or not 0 <= item <= 6:
             raise RowError(f"day must be 0 (Sunday) to 6, got {item!r}")
-        days.append(feeds.from_meeting_guide_day(item))
+        days.append(schedule.from_meeting_guide(item))
     if not days:
         raise RowError("day is an empty list")
     return sorted(set(days))

@@ -207,10 +207,7 @@ class Resolver:
 
 def default_resolver() -> Resolver:
     """The offline gazetteer and zone finder of finder.geocode."""
-    try:
-        from finder import geocode
-    except ImportError:  # finder.geocode lands with the search branch; until then rows must carry both
-        return Resolver()
+    from finder import geocode
 
     gazetteer = geocode.shared_gazetteer()
     return Resolver(geocode=gazetteer.geocode, timezone_at=geocode.timezone_at)

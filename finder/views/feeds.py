@@ -8,6 +8,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from finder import db, feeds
+from finder.search import visible_meetings_clause
 from finder.models import Meeting, ServiceBody
 
 bp = Blueprint("feeds", __name__)
@@ -24,7 +25,7 @@ def visible_meetings() -> Select[tuple[Meeting]]:
     """Published meetings that still meet (inactive ones leave every feed), with what feeds read loaded."""
     return (
         select(Meeting)
-        .where(Meeting.published.is_(True), Meeting.status != "inactive")
+        .where(visible_meetings_clause())
         .options(
             selectinload(Meeting.times), selectinload(Meeting.formats), selectinload(Meeting.place),
             selectinload(Meeting.group), selectinload(Meeting.service_body).selectinload(ServiceBody.parent),
