@@ -88,3 +88,6 @@ def init_app(app: Flask) -> None:
     from finder.accounts_cli import create_admin_command
 
     app.cli.add_command(create_admin_command)
+    from finder import cli_data
+
+    cli_data.init_app(app)

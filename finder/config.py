@@ -24,9 +24,12 @@ def _int(env: Mapping[str, str], name: str) -> int:
     if not value.strip():
         return int(SETTINGS[name][0])
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+    if number <= 0:
+        raise ConfigError(f"{name} must be positive, not {number}")
+    return number
 
 
 # name -> (default, meaning); the README's configuration table is checked against this by a test.
@@ -48,6 +51,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "SMTP_STARTTLS": (True, "upgrade the SMTP connection with STARTTLS (ignored on port 465)"),
     "MODERATOR_EMAILS": ("", "comma-separated addresses told of every new submission (besides admin accounts)"),
     "ORGANIZER_TOKEN_DAYS": (90, "days an organizer's private status link stays valid"),
+    "IMPORT_MAX_BYTES": (20 * 1024 * 1024, "largest import file or URL body accepted (bytes), CLI and admin upload"),
 }
 
 
@@ -61,6 +65,7 @@ def from_env(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "DEBUG": debug,
         "SITE_NAME": env.get("SITE_NAME") or SETTINGS["SITE_NAME"][0],
         "PUBLIC_URL": (env.get("PUBLIC_URL") or "").rstrip("/") or None,
+        "IMPORT_MAX_BYTES": _int(env, "IMPORT_MAX_BYTES"),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 256 * 1024,
         "REDIS_URL": env.get("REDIS_URL") or None,

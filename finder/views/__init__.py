@@ -5,10 +5,12 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from finder.views import admin, calendars, learn, main, submit
+    from finder.views import admin, bmlt, calendars, feeds, learn, main, submit
 
     app.register_blueprint(main.bp)
     app.register_blueprint(learn.bp)
     app.register_blueprint(calendars.bp)
     app.register_blueprint(submit.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(bmlt.bp)

@@ -1,0 +1,56 @@
+"""Import treatment centers from our documented CSV (the export's columns; see docs/IMPORTS.md)."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from finder.exports import CENTER_COLUMNS
+from finder.imports import records as r
+from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, ImportReport, RowError, read_bytes
+from finder.imports.tabular import csv_rows, place_from_row, split_list
+
+SOURCE = "csv"
+REQUIRED = ("name",)
+
+
+def row_to_center(row: dict[str, str]) -> dict:
+    if "__extra__" in row:
+        raise RowError("the row has more cells than the header")
+    name = r.text(row.get("name"), "name", r.NAME_MAX, required=True)
+    place = place_from_row(row)
+    given = r.text(row.get("slug"), "slug", r.SLUG_MAX)
+    slug = r.slug(given) if given else r.slugify(f"{name} {place.city}")
+    if not slug:
+        raise RowError("slug is missing and the name has no letters to make one")
+    return dict(
+        slug=slug, source_id=slug, place=place,
+        services=[c.upper() for c in split_list(row.get("services", ""))],
+        name=name,
+        name2=r.text(row.get("name2"), "name2", r.LONG_MAX),
+        phone=r.text(row.get("phone"), "phone"),
+        intake_phone=r.text(row.get("intake_phone"), "intake_phone"),
+        website=r.text(row.get("website"), "website", r.LONG_MAX),
+        facility_type=r.text(row.get("facility_type"), "facility_type"),
+        published=r.flag(row.get("published") or "yes", "published"),
+    )
+
+
+def import_csv(session: Session, source: str | Path | bytes, *, now: dt.datetime,
+               resolver: r.Resolver | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+               max_rows: int = DEFAULT_MAX_ROWS) -> ImportReport:
+    """Import treatment centers from CSV; re-importing matches on slug. The caller commits."""
+    data = read_bytes(source, max_bytes=max_bytes)
+    resolver = resolver or r.default_resolver()
+    report = ImportReport("csv-centers", "upload" if isinstance(source, bytes) else Path(str(source)).name)
+    writer = r.Writer(session, source=SOURCE, now=now, actor="import:csv")
+    for line, row in csv_rows(data, required=REQUIRED, known=CENTER_COLUMNS, max_rows=max_rows,
+                              what="the treatment centers CSV"):
+        try:
+            values = row_to_center(row)
+            r.resolve_place(values["place"], resolver)
+            report.add(line, values["slug"], writer.center(**values))
+        except RowError as exc:
+            report.add(line, row.get("slug") or row.get("name", "")[:120], "rejected", [str(exc)])
+    return report

@@ -1,0 +1,75 @@
+"""Import meetings from our documented CSV (one row per meeting; see docs/IMPORTS.md)."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from finder.exports import MEETING_COLUMNS
+from finder.imports import records as r
+from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, ImportReport, RowError, read_bytes
+from finder.imports.tabular import choice, csv_rows, parse_times, place_from_row, split_list
+from finder.models import ATTENDANCE, STATUSES
+
+SOURCE = "csv"
+REQUIRED = ("name", "times")
+
+
+def row_to_record(row: dict[str, str]) -> r.MeetingRecord:
+    """One CSV row -> a MeetingRecord; a missing slug is made from the name and city."""
+    if "__extra__" in row:
+        raise RowError("the row has more cells than the header")
+    name = r.text(row.get("name"), "name", r.NAME_MAX, required=True)
+    place = place_from_row(row)
+    given = r.text(row.get("slug"), "slug", r.SLUG_MAX)
+    slug = r.slug(given) if given else r.slugify(f"{name} {place.city}")
+    if not slug:
+        raise RowError("slug is missing and the name has no letters to make one")
+    url = r.text(row.get("conference_url"), "conference_url", r.LONG_MAX)
+    if url and not re.match(r"https?://", url, re.I):
+        raise RowError("conference_url must be an http(s) link")
+    language = r.text(row.get("language"), "language", 8).lower() or "en"
+    if not re.fullmatch(r"[a-z]{2,3}", language):
+        raise RowError(f"language {language!r} must be an ISO 639-1 code such as en or es")
+    service_body = r.text(row.get("service_body"), "service_body", r.LONG_MAX)
+    return r.MeetingRecord(
+        slug=slug,
+        name=name,
+        source_id=slug,
+        times=parse_times(row.get("times", "")),
+        place=place,
+        formats=[c.upper() for c in split_list(row.get("formats", ""))],
+        attendance=choice(row, "attendance", ATTENDANCE, "in_person"),
+        status=choice(row, "status", STATUSES, "active"),
+        published=r.flag(row.get("published") or "yes", "published"),
+        language=language,
+        conference_url=url,
+        conference_notes=r.text(row.get("conference_notes"), "conference_notes", r.LONG_MAX),
+        phone=r.text(row.get("phone"), "phone"),
+        phone_notes=r.text(row.get("phone_notes"), "phone_notes", r.LONG_MAX),
+        notes=r.text(row.get("notes"), "notes", r.TEXT_MAX),
+        group_name=r.text(row.get("group"), "group", r.NAME_MAX),
+        bodies=[part.strip() for part in service_body.split(">") if part.strip()],
+        slug_derived=not given,
+    )
+
+
+def import_csv(session: Session, source: str | Path | bytes, *, now: dt.datetime,
+               resolver: r.Resolver | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+               max_rows: int = DEFAULT_MAX_ROWS) -> ImportReport:
+    """Import meetings from CSV; re-importing matches on slug. The caller commits."""
+    data = read_bytes(source, max_bytes=max_bytes)
+    resolver = resolver or r.default_resolver()
+    report = ImportReport("csv-meetings", "upload" if isinstance(source, bytes) else Path(str(source)).name)
+    writer = r.Writer(session, source=SOURCE, now=now, actor="import:csv")
+    for line, row in csv_rows(data, required=REQUIRED, known=MEETING_COLUMNS, max_rows=max_rows,
+                              what="the meetings CSV"):
+        try:
+            record = row_to_record(row)
+            r.resolve_place(record.place, resolver)
+            report.add(line, record.slug, writer.meeting(record))
+        except RowError as exc:
+            report.add(line, row.get("slug") or row.get("name", "")[:120], "rejected", [str(exc)])
+    return report

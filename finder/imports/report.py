@@ -1,0 +1,136 @@
+"""What every import returns (added / updated / unchanged / rejected rows with reasons) and how sources are read."""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+OUTCOMES = ("added", "updated", "unchanged", "rejected")
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_ROWS = 200_000
+URL_TIMEOUT_SECONDS = 30.0
+
+
+class FatalImportError(Exception):
+    """The whole source is unusable (not JSON, too big, unreachable ...): nothing may be committed."""
+
+
+class RowError(ValueError):
+    """One row cannot be imported; the message is the reason shown in the report."""
+
+
+@dataclass
+class RowResult:
+    """What happened to one source row. `row` counts from 1 in source order; `key` names it (slug or id)."""
+
+    row: int
+    key: str
+    outcome: str
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    """The outcome of one import run, row by row."""
+
+    kind: str
+    source: str
+    rows: list[RowResult] = field(default_factory=list)
+
+    def add(self, row: int, key: str, outcome: str, reasons: list[str] | None = None) -> None:
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}")
+        self.rows.append(RowResult(row, key, outcome, list(reasons or [])))
+
+    def of(self, outcome: str) -> list[RowResult]:
+        return [r for r in self.rows if r.outcome == outcome]
+
+    @property
+    def added(self) -> list[RowResult]:
+        return self.of("added")
+
+    @property
+    def updated(self) -> list[RowResult]:
+        return self.of("updated")
+
+    @property
+    def unchanged(self) -> list[RowResult]:
+        return self.of("unchanged")
+
+    @property
+    def rejected(self) -> list[RowResult]:
+        return self.of("rejected")
+
+    def counts(self) -> dict[str, int]:
+        return {outcome: len(self.of(outcome)) for outcome in OUTCOMES}
+
+    def summary(self) -> str:
+        """One line for a terminal or a flash message."""
+        c = self.counts()
+        return (f"{self.kind} import from {self.source}: {c['added']} added, {c['updated']} updated, "
+                f"{c['unchanged']} unchanged, {c['rejected']} rejected")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "source": self.source, "counts": self.counts(),
+            "rows": [{"row": r.row, "key": r.key, "outcome": r.outcome, "reasons": r.reasons} for r in self.rows],
+        }
+
+
+def read_bytes(source: str | Path | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
+               timeout: float = URL_TIMEOUT_SECONDS) -> bytes:
+    """The raw bytes of a file path, an http(s) URL or bytes already in memory, refusing more than max_bytes.
+
+    Raises FatalImportError when the source cannot be read or is too large.
+    """
+    if isinstance(source, bytes):
+        data = source
+    elif isinstance(source, str) and source.lower().startswith(("http://", "https://")):
+        data = _fetch(source, max_bytes=max_bytes, timeout=timeout)
+    else:
+        path = Path(source)
+        try:
+            if path.stat().st_size > max_bytes:
+                raise FatalImportError(f"{path.name} is larger than the {max_bytes} byte limit")
+            with path.open("rb") as handle:
+                data = handle.read(max_bytes + 1)
+        except OSError as exc:
+            raise FatalImportError(f"cannot read {source}: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise FatalImportError(f"the source is larger than the {max_bytes} byte limit")
+    return data
+
+
+def _fetch(url: str, *, max_bytes: int, timeout: float) -> bytes:
+    request = urllib.request.Request(url, headers={"User-Agent": "na-finder-import/1", "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked above)
+            length = response.headers.get("Content-Length")
+            if length and length.isdigit() and int(length) > max_bytes:
+                raise FatalImportError(f"{url} is larger than the {max_bytes} byte limit")
+            # Read one byte past the cap so an unannounced oversized body is detected, not truncated.
+            return response.read(max_bytes + 1)
+    except urllib.error.HTTPError as exc:
+        raise FatalImportError(f"{url} answered HTTP {exc.code}") from None
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise FatalImportError(f"cannot fetch {url}: {reason}") from None
+
+
+def parse_json(data: bytes, what: str) -> Any:
+    """Decode JSON (UTF-8, BOM tolerated) or raise FatalImportError naming what was expected."""
+    try:
+        return json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FatalImportError(f"{what} is not valid JSON: {exc}") from None
+
+
+def decode_text(data: bytes, what: str) -> str:
+    """Decode UTF-8 text (a BOM from spreadsheet programs is dropped) or raise FatalImportError."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FatalImportError(f"{what} is not UTF-8 text; save it as CSV UTF-8") from None

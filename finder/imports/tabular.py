@@ -1,0 +1,104 @@
+"""Reading our documented CSV files: header checks, row limits, cells un-escaped from spreadsheet protection."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterator
+
+from finder.exports import LIST_SEPARATOR, WEEKDAY_TOKENS, unescape_cell
+from finder.imports import records as r
+from finder.imports.report import FatalImportError, RowError, decode_text
+
+csv.field_size_limit(1_000_000)
+
+
+def csv_rows(data: bytes, *, required: tuple[str, ...], known: tuple[str, ...], max_rows: int,
+             what: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) for each data row; FatalImportError for a missing header column or too many rows."""
+    text = decode_text(data, what)
+    sample = text[:4096]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        header = [h.strip().lower().lstrip("\ufeff") for h in next(reader)]
+    except StopIteration:
+        raise FatalImportError(f"{what} is empty") from None
+    except csv.Error as exc:
+        raise FatalImportError(f"{what} is not readable CSV: {exc}") from None
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise FatalImportError(f"{what} lacks the columns {', '.join(missing)}; see docs/IMPORTS.md")
+    unknown = [h for h in header if h and h not in known]
+    if unknown:
+        raise FatalImportError(f"{what} has columns we do not know: {', '.join(unknown)}; see docs/IMPORTS.md")
+    count = 0
+    try:
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            count += 1
+            if count > max_rows:
+                raise FatalImportError(f"{what} has more than the {max_rows} row limit")
+            row = {column: unescape_cell(values[i]) if i < len(values) else "" for i, column in enumerate(header)}
+            if len(values) > len(header):
+                row["__extra__"] = "x"
+            yield reader.line_num, row
+    except csv.Error as exc:
+        raise FatalImportError(f"{what} is not readable CSV near line {reader.line_num}: {exc}") from None
+
+
+def split_list(value: str) -> list[str]:
+    """ "O; DISC" or "O,DISC" or "O DISC" -> ["O", "DISC"]."""
+    return [part for part in re.split(r"[;,\s]+", value.strip()) if part]
+
+
+def parse_times(value: str) -> list[tuple[int, dt.time, int]]:
+    """ "mon 19:00 60; wed 19:00" -> Python weekdays, local start times, durations (default 60)."""
+    times = []
+    for chunk in [c.strip() for c in value.split(LIST_SEPARATOR) if c.strip()]:
+        parts = chunk.split()
+        if len(parts) not in (2, 3) or parts[0].lower()[:3] not in WEEKDAY_TOKENS:
+            raise RowError(f"times: {chunk!r} should look like \"mon 19:00 60\"")
+        duration = 60
+        if len(parts) == 3:
+            if not parts[2].isdigit() or not 1 <= int(parts[2]) <= 1440:
+                raise RowError(f"times: duration {parts[2]!r} must be 1 to 1440 minutes")
+            duration = int(parts[2])
+        times.append((WEEKDAY_TOKENS.index(parts[0].lower()[:3]), r.clock(parts[1], "times"), duration))
+    if not times:
+        raise RowError("times is missing")
+    if len(set(times)) != len(times):
+        raise RowError("times lists the same slot twice")
+    return times
+
+
+def place_from_row(row: dict[str, str]) -> r.PlaceRecord:
+    """The shared place columns of our CSV formats."""
+    precision = r.text(row.get("precision"), "precision", 20) or "rooftop"
+    if precision not in ("rooftop", "postal_code", "city", "region"):
+        raise RowError(f"precision {precision!r} must be rooftop, postal_code, city or region")
+    return r.PlaceRecord(
+        name=r.text(row.get("location"), "location", r.LONG_MAX),
+        street=r.text(row.get("street"), "street", r.LONG_MAX),
+        city=r.text(row.get("city"), "city"),
+        region=r.text(row.get("region"), "region"),
+        postal_code=r.text(row.get("postal_code"), "postal_code", r.POSTAL_MAX),
+        country=r.country(row.get("country")),
+        latitude=r.number(row.get("latitude"), "latitude"),
+        longitude=r.number(row.get("longitude"), "longitude"),
+        precision=precision,
+        timezone=r.zone(row.get("timezone")),
+        notes=r.text(row.get("location_notes"), "location_notes", r.LONG_MAX),
+    )
+
+
+def choice(row: dict[str, str], column: str, allowed: tuple[str, ...], default: str) -> str:
+    value = r.text(row.get(column), column, 40).lower() or default
+    if value not in allowed:
+        raise RowError(f"{column} {value!r} must be one of {', '.join(allowed)}")
+    return value

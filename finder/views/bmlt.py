@@ -1,0 +1,125 @@
+"""The BMLT semantic endpoint at /bmlt: client_interface/json/ and /jsonp/ (crouton and other clients)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from sqlalchemy import select
+
+from finder import bmlt, db, feeds
+from finder.models import ServiceBody
+from finder.views.feeds import public_base
+
+bp = Blueprint("bmlt", __name__, url_prefix="/bmlt")
+
+CALLBACK = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*){0,5}")
+MAX_AGE_SECONDS = 300
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+def root_server_uri() -> str:
+    """The one root URI every record names (meetings and formats must agree)."""
+    return f"{public_base()}/bmlt"
+
+
+def _geocode(text: str) -> tuple[float, float] | None:
+    from finder import geocode
+
+    try:
+        found = geocode.get_geocoder(current_app).geocode(text)
+    except ValueError:
+        return None
+    return (found.lat, found.lon) if found else None
+
+
+def _answer(switcher: str) -> Any:
+    session = db.get_session()
+    args = request.args
+    root = root_server_uri()
+    if switcher == "GetSearchResults":
+        formats = bmlt.all_formats(session)
+        params = bmlt.parse_search(args, bmlt.formats_by_id(formats), _geocode)
+        pairs = [(i, p) for i, p in session.execute(select(ServiceBody.id, ServiceBody.parent_id))]
+        records, meetings = bmlt.search_records(session, params, dt.datetime.now(dt.timezone.utc),
+                                                root_server_uri=root, body_pairs=pairs)
+        if params.formats_only or params.used_formats:
+            used = bmlt.get_formats(formats, used=bmlt.used_format_codes(meetings), key_strings=[],
+                                    root_server_uri=root)
+            return {"formats": used} if params.formats_only else {"meetings": records, "formats": used}
+        return records
+    if switcher == "GetFormats":
+        formats = bmlt.all_formats(session)
+        used = None if bmlt.flag(args, "show_all") else bmlt.used_format_codes(bmlt.visible_meetings(session))
+        return bmlt.get_formats(formats, used=used, key_strings=bmlt.values(args, "key_strings"),
+                                root_server_uri=root, lang=(bmlt.one(args, "lang_enum") or "en")[:3])
+    if switcher == "GetServiceBodies":
+        bodies = list(session.scalars(select(ServiceBody).order_by(ServiceBody.id)))
+        return bmlt.get_service_bodies(bodies, services=bmlt.int_values(args, "services"),
+                                       recursive=bmlt.flag(args, "recursive"), parents=bmlt.flag(args, "parents"))
+    if switcher == "GetServerInfo":
+        return bmlt.server_info(center=None, formats_count=len(bmlt.all_formats(session)))
+    if switcher == "GetFieldKeys":
+        return bmlt.field_keys()
+    if switcher == "GetFieldValues":
+        key = bmlt.one(args, "meeting_key") or ""
+        return bmlt.field_values(bmlt.visible_meetings(session), key, root_server_uri=root)
+    if switcher == "GetChanges":
+        try:
+            from finder import audit
+        except ImportError:  # the audit log lands with moderation
+            raise _Refused(501, "not_available", "the change history is not available on this server") from None
+        return bmlt.get_changes(session, args, audit.changes)
+    raise _Refused(400, "unknown_switcher", f"unknown switcher {switcher[:40]!r}; use GetSearchResults, GetFormats, "
+                   "GetServiceBodies, GetServerInfo, GetFieldKeys, GetFieldValues or GetChanges", "switcher")
+
+
+def _error(status: int, code: str, message: str, field: str | None) -> Response:
+    body = json.dumps({"error": {"code": code, "message": message, "field": field}})
+    response = Response(body, status=status, mimetype="application/json")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _respond(wrap_callback: bool) -> Response:
+    callback = None
+    if wrap_callback:
+        callback = request.args.get("callback", "")
+        if not CALLBACK.fullmatch(callback) or len(callback) > 100:
+            return _error(400, "bad_callback", "callback must be a JavaScript name such as cb or ns.cb", "callback")
+    try:
+        payload = feeds.stringify(_answer(request.args.get("switcher", "")))
+    except bmlt.BmltError as exc:
+        return _error(400, "bad_parameter", exc.message, exc.field)
+    except _Refused as exc:
+        return _error(exc.status, exc.code, exc.message, exc.field)
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    if callback:
+        response = Response(f"{callback}({body});", mimetype="application/javascript")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+    else:
+        response = Response(body, mimetype="application/json")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.cache_control.public = True
+    response.cache_control.max_age = MAX_AGE_SECONDS
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/client_interface/json/")
+@bp.get("/client_interface/json")
+def json_interface() -> Response:
+    return _respond(False)
+
+
+@bp.get("/client_interface/jsonp/")
+@bp.get("/client_interface/jsonp")
+def jsonp_interface() -> Response:
+    return _respond(True)

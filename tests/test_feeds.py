@@ -1,0 +1,163 @@
+"""Meeting Guide and BMLT mappings, the code table, and the Meeting Guide feed endpoints."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from finder import feeds, schedule, vocab
+
+
+# --- pure mappings ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("weekday, mg, bmlt", [(0, 1, 2), (1, 2, 3), (4, 5, 6), (5, 6, 7), (6, 0, 1)])
+def test_weekday_conventions_round_trip(weekday: int, mg: int, bmlt: int) -> None:
+    assert schedule.to_meeting_guide(weekday) == mg
+    assert schedule.from_meeting_guide(mg) == weekday
+    assert schedule.to_bmlt(weekday) == bmlt
+    assert schedule.from_bmlt(bmlt) == weekday
+
+
+def test_code_table_covers_every_format_and_fixes_spec_clashes() -> None:
+    assert {row.na_code for row in feeds.CODE_TABLE} == {f.code for f in vocab.FORMATS}
+    assert feeds.NA_TO_MG["DE"] == ("DE",)  # "G" is Gay in the Meeting Guide spec
+    assert feeds.NA_TO_MG["WCHR"] == ("X",)
+    assert feeds.NA_TO_MG["BT"] == ("LIT", "BT")
+    assert feeds.NA_TO_MG["VM"] == ()
+    assert feeds.MG_TO_NA["X"] == "WCHR"
+    assert feeds.MG_TO_NA["S"] == "ES"
+    assert feeds.MG_TO_NA["D"] == "DISC"
+    assert feeds.MG_TO_NA["SP"] == "SPK"
+    for row in feeds.code_table_json():
+        assert set(row) == {"na_code", "name", "meeting_guide_types", "note"}
+
+
+@pytest.mark.parametrize("url, known", [
+    ("https://zoom.us/j/123", True), ("https://us02web.zoom.us/j/1?pwd=x", True),
+    ("https://meet.google.com/abc-defg-hij", True), ("https://example.com/room", False),
+    ("https://notzoom.us/j/1", False), ("javascript:alert(1)", False), ("zoom.us/j/1", False), ("http://[::1", False),
+])
+def test_known_conference_hosts(url: str, known: bool) -> None:
+    assert feeds.known_conference_url(url) is known
+
+
+def test_end_time_past_midnight() -> None:
+    assert feeds.end_time(dt.time(23, 30), 90) == dt.time(1, 0)
+
+
+def test_descendants_are_found_and_cycles_cut() -> None:
+    pairs = [(1, None), (2, 1), (3, 2), (4, None), (5, 6), (6, 5)]
+    assert feeds.descendant_ids(pairs, [1]) == {1, 2, 3}
+    assert feeds.descendant_ids(pairs, [5]) == {5, 6}
+
+
+def test_record_ids_are_stable_and_unique(make_meeting) -> None:
+    meeting = make_meeting(times=[(0, "19:00", 60), (0, "07:00", 60), (6, "12:00", 90)])
+    slots = feeds.record_slots(meeting.times)
+    ids = [feeds.bmlt_record_id(meeting.id, s) for s, _ in slots]
+    assert len(set(ids)) == 3
+    assert [feeds.split_record_id(i)[0] for i in ids] == [meeting.id] * 3
+    assert sorted(s for s, _ in slots) == [1, 2, 8]  # Sunday=1, Monday=2, a second Monday time in a spare slot
+
+
+def test_meeting_guide_entry_is_valid_for_strict_readers(make_meeting, make_body, now) -> None:
+    region = make_body(kind="region", name="Eastern PA Region")
+    area = make_body(kind="area", name="Philadelphia Area", parent_id=region.id)
+    group = make_body(kind="group", name="Clean Living Group", parent_id=area.id)
+    meeting = make_meeting(
+        slug="clean-living", times=[(0, "19:00", 60), (2, "19:00", 60)], formats=["O", "BT", "WCHR", "ES"],
+        service_body_id=area.id, group_id=group.id, attendance="hybrid", conference_url="https://zoom.us/j/99",
+        conference_notes="Passcode 1953", phone="+16465588656,,99#", updated_at=now,
+    )
+    (entry,) = feeds.meeting_to_meeting_guide(meeting, meeting_url="https://x.test/meetings/clean-living")
+    assert entry["slug"] == "clean-living"
+    assert entry["day"] == [1, 3] and entry["time"] == "19:00" and entry["end_time"] == "20:00"
+    assert entry["timezone"] == "America/New_York"
+    assert sorted(entry["types"]) == ["BT", "LIT", "O", "S", "X"]
+    assert len(entry["formatted_address"].split(",")) >= 4 and entry["formatted_address"].endswith("US")
+    assert entry["approximate"] == "no"
+    assert entry["conference_url"] == "https://zoom.us/j/99"
+    assert entry["conference_phone"] == "+16465588656,,99#"
+    assert entry["regions"] == ["Eastern PA Region", "Philadelphia Area"]
+    assert entry["group"] == "Clean Living Group"
+    assert entry["updated"] == "2026-11-25 17:00:00"
+    assert isinstance(entry["latitude"], float)
+    json.dumps(entry)
+
+
+def test_meeting_guide_splits_distinct_times_and_hides_unknown_hosts(make_meeting) -> None:
+    meeting = make_meeting(
+        slug="night-owls", times=[(4, "23:30", 90), (5, "10:00", 60)], attendance="online",
+        conference_url="https://meet.example.org/na", place_fields={"street": "", "precision": "city"},
+    )
+    entries = feeds.meeting_to_meeting_guide(meeting, meeting_url="u")
+    assert {e["slug"] for e in entries} == {"night-owls-2330", "night-owls-1000"}
+    late = next(e for e in entries if e["time"] == "23:30")
+    assert late["end_time"] == "01:00" and late["day"] == 5
+    assert "conference_url" not in late
+    assert "https://meet.example.org/na" in late["conference_url_notes"]
+    assert late["approximate"] == "yes"
+    assert "address" not in late
+
+
+def test_bmlt_record_is_all_strings_and_contacts_blank(make_meeting, make_body) -> None:
+    area = make_body(kind="area")
+    meeting = make_meeting(times=[(6, "18:30", 75)], formats=["C", "STEP"], service_body_id=area.id,
+                           attendance="online", conference_url="https://zoom.us/j/1")
+    (record,) = feeds.meeting_to_bmlt_records(meeting, root_server_uri="https://x.test/bmlt", distance_km=10.0)
+    assert set(record) == set(feeds.BMLT_FIELD_NAMES)
+    assert all(isinstance(v, str) for v in record.values())
+    assert record["weekday_tinyint"] == "1"
+    assert record["start_time"] == "18:30:00" and record["duration_time"] == "01:15:00"
+    assert record["formats"] == "C,STEP,VM"
+    assert record["venue_type"] == "2"
+    assert record["service_body_bigint"] == str(area.id)
+    assert record["distance_in_km"] == "10" and record["distance_in_miles"] == "6.2137"
+    assert record["location_street"] == ""
+    assert all(record[k] == "" for k in record if k.startswith("contact_") or k == "email_contact")
+
+
+def test_stringify_has_no_nulls() -> None:
+    assert feeds.stringify({"a": None, "b": [1, True, {"c": 2.5}]}) == {"a": "", "b": ["1", "1", {"c": "2.5"}]}
+
+
+# --- endpoints ----------------------------------------------------------------------------------------------
+
+def test_meeting_guide_feed_lists_published_meetings_with_cors_and_etag(client, session, make_meeting) -> None:
+    make_meeting(slug="visible")
+    make_meeting(slug="draft", published=False)
+    make_meeting(slug="gone", status="inactive")
+    make_meeting(slug="closed-building", status="temporarily_closed", attendance="online",
+                 conference_url="https://zoom.us/j/5")
+    session.commit()
+    response = client.get("/feeds/meeting-guide.json")
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    data = json.loads(response.data)
+    assert isinstance(data, list)
+    assert [m["slug"] for m in data] == ["closed-building", "visible"]
+    assert "TC" in data[0]["types"]
+    again = client.get("/feeds/meeting-guide.json", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_feed_per_service_body_includes_children(client, session, make_meeting, make_body) -> None:
+    region = make_body(kind="region", name="Region")
+    area = make_body(kind="area", name="Area", parent_id=region.id)
+    other = make_body(kind="area", name="Other")
+    make_meeting(slug="in-area", service_body_id=area.id)
+    make_meeting(slug="elsewhere", service_body_id=other.id)
+    session.commit()
+    data = client.get(f"/feeds/meeting-guide/{region.id}.json").get_json()
+    assert [m["slug"] for m in data] == ["in-area"]
+    assert client.get("/feeds/meeting-guide/999999.json").status_code == 404
+
+
+def test_code_table_page_and_json(sqlite_app) -> None:
+    client = sqlite_app.test_client()
+    page = client.get("/feeds/codes")
+    assert page.status_code == 200 and b"Basic Text study" in page.data
+    rows = client.get("/feeds/codes.json").get_json()
+    assert {"na_code": "WCHR", "name": "Wheelchair accessible", "meeting_guide_types": ["X"],
+            "note": "Meeting Guide type"} in rows
