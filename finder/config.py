@@ -26,6 +26,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "FINDER_DEBUG": (False, "debug mode (never in production)"),
     "SITE_NAME": ("NA Meeting Finder", "the name shown in pages and calendar feeds"),
     "PUBLIC_URL": (None, "absolute base URL (https://example.org) used in feeds and calendar links; default: the request's host"),
+    "MAP_TILE_URL": (None, "map tile URL template ({z}/{x}/{y}); when unset (the default) no map is shown and no request leaves the site"),
+    "MAP_ATTRIBUTION": ("", "attribution HTML shown on the map, required by most tile servers (e.g. OpenStreetMap contributors)"),
 }
 
 
@@ -39,6 +41,8 @@ def from_env(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "DEBUG": debug,
         "SITE_NAME": env.get("SITE_NAME") or SETTINGS["SITE_NAME"][0],
         "PUBLIC_URL": (env.get("PUBLIC_URL") or "").rstrip("/") or None,
+        "MAP_TILE_URL": (env.get("MAP_TILE_URL") or "").strip() or None,
+        "MAP_ATTRIBUTION": (env.get("MAP_ATTRIBUTION") or "").strip(),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "JSON_SORT_KEYS": False,
     }
@@ -52,6 +56,9 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError(f"DATABASE_URL is not a database URL: {config['DATABASE_URL']!r}") from None
     if url.get_backend_name() not in {"sqlite", "postgresql"}:
         raise ConfigError(f"DATABASE_URL must be SQLite or PostgreSQL, not {url.get_backend_name()!r}")
+    tiles = config.get("MAP_TILE_URL")
+    if tiles and not (str(tiles).startswith(("https://", "http://")) and "{z}" in tiles):
+        raise ConfigError(f"MAP_TILE_URL must be an http(s) URL template with {{z}}/{{x}}/{{y}}, not {tiles!r}")
     if not config.get("SECRET_KEY"):
         if config.get("DEBUG") or config.get("TESTING"):
             return
