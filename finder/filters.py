@@ -160,8 +160,8 @@ def tel(phone: str | None) -> str:
     """A `tel:` URI for a phone number as people write it: keeps digits and + , * # (pauses and codes)."""
     if not phone:
         return ""
-    kept = "".join(c for c in phone if c.isdigit() or c in "+,*#;")
-    return "tel:" + quote(kept, safe="+,;")
+    kept = "".join(c for c in phone if c.isascii() and (c.isdigit() or c in "+,*#;"))
+    return "tel:" + quote(kept, safe="+,;") if any(c.isdigit() for c in kept) else ""
 
 
 def maps_links(latitude: float, longitude: float, label: str = "") -> list[tuple[str, str]]:
