@@ -74,7 +74,7 @@ def _kept_fields(args: MultiDict[str, str], drop: tuple[str, ...]) -> list[tuple
 def _online_soon(query: search.SearchQuery, now: Any) -> search.SearchResults:
     """Online meetings starting soon, wherever they are: the second answer when nothing is near."""
     online = dataclasses.replace(
-        query, kinds=frozenset({"meetings"}), attendance=frozenset({"online", "hybrid"}), include_online=True,
+        query, kinds=frozenset({"meetings"}), attendance=frozenset({"online"}), include_online=True,
         starts_within=ONLINE_SOON_MINUTES, in_progress=False, sort="next_start", page=1, per_page=10,
         radius_km=None, nearest=None,
     )
