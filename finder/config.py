@@ -52,6 +52,8 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "MODERATOR_EMAILS": ("", "comma-separated addresses told of every new submission (besides admin accounts)"),
     "ORGANIZER_TOKEN_DAYS": (90, "days an organizer's private status link stays valid"),
     "IMPORT_MAX_BYTES": (20 * 1024 * 1024, "largest import file or URL body accepted (bytes), CLI and admin upload"),
+    "MAP_TILE_URL": (None, "map tile URL template ({z}/{x}/{y}); when unset (the default) no map is shown and no request leaves the site"),
+    "MAP_ATTRIBUTION": ("", "attribution HTML shown on the map, required by most tile servers (e.g. OpenStreetMap contributors)"),
 }
 
 
@@ -66,6 +68,8 @@ def from_env(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "SITE_NAME": env.get("SITE_NAME") or SETTINGS["SITE_NAME"][0],
         "PUBLIC_URL": (env.get("PUBLIC_URL") or "").rstrip("/") or None,
         "IMPORT_MAX_BYTES": _int(env, "IMPORT_MAX_BYTES"),
+        "MAP_TILE_URL": (env.get("MAP_TILE_URL") or "").strip() or None,
+        "MAP_ATTRIBUTION": (env.get("MAP_ATTRIBUTION") or "").strip(),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 256 * 1024,
         "REDIS_URL": env.get("REDIS_URL") or None,
@@ -97,6 +101,9 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError(f"DATABASE_URL is not a database URL: {config['DATABASE_URL']!r}") from None
     if url.get_backend_name() not in {"sqlite", "postgresql"}:
         raise ConfigError(f"DATABASE_URL must be SQLite or PostgreSQL, not {url.get_backend_name()!r}")
+    tiles = config.get("MAP_TILE_URL")
+    if tiles and not (str(tiles).startswith(("https://", "http://")) and "{z}" in tiles):
+        raise ConfigError(f"MAP_TILE_URL must be an http(s) URL template with {{z}}/{{x}}/{{y}}, not {tiles!r}")
     if not config.get("SECRET_KEY"):
         if config.get("DEBUG") or config.get("TESTING"):
             return

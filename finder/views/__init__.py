@@ -5,9 +5,11 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from finder.views import admin, bmlt, calendars, feeds, learn, main, submit
+    from finder.views import admin, bmlt, calendars, feeds, learn, main, providers, search, submit
 
     app.register_blueprint(main.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(providers.bp)
     app.register_blueprint(learn.bp)
     app.register_blueprint(calendars.bp)
     app.register_blueprint(submit.bp)

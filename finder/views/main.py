@@ -1,16 +1,24 @@
-"""The home page, the meeting page and the health check."""
+"""The home page, the meeting page, the about page, error pages and the health check."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template
-from sqlalchemy import select, text
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from sqlalchemy import or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import HTTPException
 
-from finder import db
+from finder import content, db, schedule
+from finder.db import utcnow
 from finder.migrate import schema_status
-from finder.models import Meeting
+from finder.models import Meeting, ScheduleException
 
 bp = Blueprint("main", __name__)
+
+# How far ahead a cancellation or closure is announced at the top of a meeting's page.
+NOTICE_DAYS = 7
 
 
 @bp.get("/")
@@ -18,16 +26,72 @@ def home() -> str:
     return render_template("main/home.html")
 
 
+@bp.get("/about")
+def about() -> str:
+    return render_template("about.html")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A dated exception worth announcing: 'Not meeting on Thursday, Dec 24 (Christmas Eve)'."""
+
+    kind: str
+    first: dt.date
+    last: dt.date
+    reason: str
+
+
+def upcoming_notices(exceptions: list[ScheduleException], today: dt.date) -> list[Notice]:
+    """Cancellations and closures that touch the next NOTICE_DAYS days (today in the meeting's zone)."""
+    horizon = today + dt.timedelta(days=NOTICE_DAYS)
+    notices = []
+    for first, last in schedule.skipped_ranges(exceptions):
+        if first <= horizon and last >= today:
+            source = next(e for e in exceptions if e.start_date == first)
+            notices.append(Notice(source.kind, first, last, source.reason))
+    return notices
+
+
+def _meeting_options():  # type: ignore[no-untyped-def]
+    return (
+        selectinload(Meeting.times), selectinload(Meeting.formats), selectinload(Meeting.place),
+        selectinload(Meeting.exceptions), selectinload(Meeting.group), selectinload(Meeting.service_body),
+    )
+
+
 @bp.get("/meetings/<slug>")
 def meeting(slug: str) -> str:
-    found = db.get_session().scalars(
-        select(Meeting)
-        .where(Meeting.slug == slug, Meeting.published.is_(True))
-        .options(selectinload(Meeting.times), selectinload(Meeting.formats), selectinload(Meeting.place))
+    session = db.get_session()
+    found = session.scalars(
+        select(Meeting).where(Meeting.slug == slug, Meeting.published.is_(True)).options(*_meeting_options())
     ).one_or_none()
     if found is None:
         abort(404)
-    return render_template("meetings/detail.html", meeting=found)
+    now = utcnow()
+    zone = found.place.timezone
+    upcoming = [] if found.status == "inactive" else schedule.next_occurrences(
+        found.times, zone, now, found.exceptions, n=3
+    )
+    today = now.astimezone(schedule.zone_of(zone)).date()
+    nearby = [Meeting.place_id == found.place_id]
+    if found.group_id is not None:
+        nearby.append(Meeting.group_id == found.group_id)
+    others = session.scalars(
+        select(Meeting)
+        .where(or_(*nearby), Meeting.id != found.id, Meeting.published.is_(True), Meeting.status != "inactive")
+        .options(selectinload(Meeting.times), selectinload(Meeting.place))
+        .order_by(Meeting.name)
+        .limit(12)
+    ).all()
+    return render_template(
+        "meetings/detail.html",
+        meeting=found,
+        now=now,
+        upcoming=upcoming,
+        notices=upcoming_notices(list(found.exceptions), today),
+        others=others,
+        links=[*content.links_for_meeting(found), *content.ALWAYS_LINKS],
+    )
 
 
 @bp.get("/healthz")
@@ -43,3 +107,26 @@ def healthz():  # type: ignore[no-untyped-def]
     if schema != "current":
         return jsonify(status="unavailable", database="reachable", schema=schema), 503
     return jsonify(status="ok", database="ok", schema=schema)
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    """A kind page for 404 and friends; JSON clients (the API) get their own handlers."""
+    code = error.code or 500
+    if code < 400 or _wants_json():
+        return error
+    template = "errors/404.html" if code == 404 else "errors/error.html"
+    return render_template(template, error=error, code=code), code
+
+
+def _wants_json() -> bool:
+    # Machine clients (the JSON API, feeds) keep their plain error bodies; people get a page.
+    if request.path.startswith(("/api/", "/feeds/", "/bmlt/", "/client_interface/")):
+        return True
+    best = request.accept_mimetypes.best
+    return best is not None and best.endswith("json")
+
+
+@bp.app_errorhandler(500)
+def server_error(error: Exception):  # type: ignore[no-untyped-def]
+    return render_template("errors/error.html", error=None, code=500), 500

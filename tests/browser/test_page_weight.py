@@ -1,0 +1,42 @@
+"""Budgets: the results page moves <= 30 KB (HTML + CSS + JS, gzip-compressed) and asks no other origin."""
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+BUDGET_BYTES = 30 * 1024
+COUNTED = {"document", "stylesheet", "script"}
+
+
+def _load(page, url):  # type: ignore[no-untyped-def]
+    """Load url in a fresh page; (every request URL, gzip size of each counted response)."""
+    requests: list[str] = []
+    sizes: dict[str, int] = {}
+
+    def on_response(response):  # type: ignore[no-untyped-def]
+        if response.request.resource_type in COUNTED and response.status == 200:
+            sizes[response.url] = len(gzip.compress(response.body(), compresslevel=6))
+
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("response", on_response)
+    page.goto(url, wait_until="networkidle")
+    return requests, sizes
+
+
+def test_results_page_within_30_kb_compressed(live, new_page):  # type: ignore[no-untyped-def]
+    requests, sizes = _load(new_page(), live.url + "/search?q=19103&online=1")
+    kinds = {url.rsplit("/", 1)[-1].split("?")[0] for url in sizes}
+    assert {"site.css", "site.js"} <= kinds  # the page, its stylesheet and its script were all counted
+    total = sum(sizes.values())
+    assert total <= BUDGET_BYTES, f"{total} bytes compressed: {sizes}"
+
+
+@pytest.mark.parametrize("path", ["/", "/search?q=19103", "/meetings/clean-and-serene", "/centers/hope-recovery",
+                                  "/counselors/alex-rivera", "/learn/withdrawal"])
+def test_no_request_leaves_the_site(live, new_page, path):  # type: ignore[no-untyped-def]
+    requests, _ = _load(new_page(), live.url + path)
+    elsewhere = [url for url in requests if not url.startswith(live.url + "/") and not url.startswith("data:")]
+    assert requests and elsewhere == []
