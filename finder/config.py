@@ -19,6 +19,20 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int(env: Mapping[str, str], name: str) -> int:
+    """An integer setting, its default when unset; a malformed value is a ConfigError naming the variable."""
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return int(SETTINGS[name][0])
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative, not {raw!r}")
+    return value
+
+
 # name -> (default, meaning); the README's configuration table is checked against this by a test.
 SETTINGS: dict[str, tuple[Any, str]] = {
     "DATABASE_URL": (None, "SQLAlchemy URL of the database; default: an SQLite file `finder.sqlite3` in the instance folder"),
@@ -26,6 +40,16 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "FINDER_DEBUG": (False, "debug mode (never in production)"),
     "SITE_NAME": ("NA Meeting Finder", "the name shown in pages and calendar feeds"),
     "PUBLIC_URL": (None, "absolute base URL (https://example.org) used in feeds and calendar links; default: the request's host"),
+    "REDIS_URL": (None, "Redis URL (redis://127.0.0.1:6379/0) shared by all processes for caches and rate limits; default: per-process memory"),
+    "DATABASE_REPLICA_URL": (None, "PostgreSQL read replica URL; read-only GET requests use it when set"),
+    "DB_POOL_SIZE": (5, "connections kept open per process and engine (PostgreSQL)"),
+    "DB_MAX_OVERFLOW": (5, "extra connections a process may open above DB_POOL_SIZE under bursts (PostgreSQL)"),
+    "DB_STATEMENT_TIMEOUT_MS": (5000, "PostgreSQL statement_timeout for every connection, in milliseconds (0 = none)"),
+    "TRUSTED_PROXIES": (0, "how many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0 = trust none)"),
+    "LOG_LEVEL": ("INFO", "log level of the JSON request log (DEBUG, INFO, WARNING, ERROR)"),
+    "LOG_CLIENT_IP": (False, "include the client IP in request logs (off: the log never holds IP addresses)"),
+    "CACHE_TTL": (300, "seconds a cached search result or feed lives (entries are also dropped when the data version changes)"),
+    "MAP_TILE_URL": (None, "map tile URL template (https://tiles.example.org/{z}/{x}/{y}.png); its origin is the only outside origin the CSP allows, for images"),
 }
 
 
@@ -39,6 +63,16 @@ def from_env(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "DEBUG": debug,
         "SITE_NAME": env.get("SITE_NAME") or SETTINGS["SITE_NAME"][0],
         "PUBLIC_URL": (env.get("PUBLIC_URL") or "").rstrip("/") or None,
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "DATABASE_REPLICA_URL": env.get("DATABASE_REPLICA_URL") or None,
+        "DB_POOL_SIZE": _int(env, "DB_POOL_SIZE"),
+        "DB_MAX_OVERFLOW": _int(env, "DB_MAX_OVERFLOW"),
+        "DB_STATEMENT_TIMEOUT_MS": _int(env, "DB_STATEMENT_TIMEOUT_MS"),
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES"),
+        "LOG_LEVEL": (env.get("LOG_LEVEL") or SETTINGS["LOG_LEVEL"][0]).upper(),
+        "LOG_CLIENT_IP": _bool(env.get("LOG_CLIENT_IP")),
+        "CACHE_TTL": _int(env, "CACHE_TTL"),
+        "MAP_TILE_URL": env.get("MAP_TILE_URL") or None,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "JSON_SORT_KEYS": False,
     }
@@ -52,6 +86,8 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError(f"DATABASE_URL is not a database URL: {config['DATABASE_URL']!r}") from None
     if url.get_backend_name() not in {"sqlite", "postgresql"}:
         raise ConfigError(f"DATABASE_URL must be SQLite or PostgreSQL, not {url.get_backend_name()!r}")
+    if config.get("LOG_LEVEL", "INFO") not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {config['LOG_LEVEL']!r}")
     if not config.get("SECRET_KEY"):
         if config.get("DEBUG") or config.get("TESTING"):
             return
