@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -143,8 +144,14 @@ def _reads_from_replica() -> bool:
 def _close_session(_exc: BaseException | None) -> None:
     for name in ("db_session", "db_replica_session"):
         session = g.pop(name, None)
-        if session is not None:
+        if session is None:
+            continue
+        try:
             session.close()
+        except SQLAlchemyError:
+            # The connection died under us (a database restart): the answer already stands, so drop the
+            # connection from the pool instead of turning a finished request into a 500.
+            session.invalidate()
 
 
 def dispose_engines(app: Flask) -> None:
