@@ -191,15 +191,27 @@ def cache_key(version: str, endpoint: str, path: str, pairs: Iterable[tuple[str,
 
 
 def _pack(response: Response) -> bytes:
+    """Status, kept headers, the body and, when worth it, its gzip encoding (so a hit costs no compression)."""
+    from finder import compression
+
+    body = response.get_data()
+    gz = compression.gzip_bytes(body) if compression.compressible(response.mimetype or "", len(body)) else b""
     headers = [(name, value) for name, value in response.headers.items() if name in KEPT_HEADERS]
-    meta = json.dumps({"status": response.status_code, "headers": headers}).encode()
-    return meta + b"\0" + response.get_data()
+    meta = json.dumps({"status": response.status_code, "headers": headers, "plain": len(body)}).encode()
+    return meta + b"\0" + body + gz
 
 
-def _unpack(blob: bytes) -> Response:
-    meta_bytes, body = blob.split(b"\0", 1)
+def _unpack(blob: bytes, gzip_ok: bool) -> Response:
+    meta_bytes, rest = blob.split(b"\0", 1)
     meta = json.loads(meta_bytes)
-    return Response(body, status=meta["status"], headers=[tuple(pair) for pair in meta["headers"]])
+    plain, gz = rest[: meta["plain"]], rest[meta["plain"]:]
+    response = Response(plain, status=meta["status"], headers=[tuple(pair) for pair in meta["headers"]])
+    if gz:
+        response.vary.add("Accept-Encoding")
+        if gzip_ok:
+            response.set_data(gz)
+            response.headers["Content-Encoding"] = "gzip"
+    return response
 
 
 def _storable(response: Response) -> bool:
@@ -236,7 +248,9 @@ def cached(view: Callable[..., Any], *, private: bool, per_minute: bool, session
                         request.args.items(multi=True), minute)
         blob = store.get(key, private=private)
         if blob is not None:
-            response = _unpack(blob)
+            from finder.compression import accepts_gzip
+
+            response = _unpack(blob, accepts_gzip())
             response.headers["X-Cache"] = "hit"
             return response
         response = app.make_response(view(*args, **kwargs))

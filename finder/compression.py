@@ -15,6 +15,16 @@ COMPRESSIBLE = frozenset({
 NEVER = frozenset({"text/calendar"})
 
 
+def compressible(mimetype: str, size: int) -> bool:
+    """True for an HTML or JSON body big enough to be worth gzipping (never a calendar)."""
+    return mimetype in COMPRESSIBLE and mimetype not in NEVER and size >= MIN_BYTES
+
+
+def gzip_bytes(body: bytes) -> bytes:
+    """The gzip encoding every response uses (fixed mtime, so equal bodies give equal bytes and ETags)."""
+    return gzip.compress(body, compresslevel=LEVEL, mtime=0)
+
+
 def accepts_gzip() -> bool:
     """True when Accept-Encoding gives gzip (or *) a non-zero quality."""
     return request.accept_encodings["gzip"] > 0
@@ -38,7 +48,7 @@ def compress_response(response: Response) -> Response:
     body = response.get_data()
     if len(body) < MIN_BYTES:
         return response
-    response.set_data(gzip.compress(body, compresslevel=LEVEL, mtime=0))
+    response.set_data(gzip_bytes(body))
     response.headers["Content-Encoding"] = "gzip"
     etag, weak = response.get_etag()
     if etag:

@@ -1,6 +1,7 @@
 """The data version and the response cache: keys, invalidation, Redis sharing and the memory fallback."""
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -194,3 +195,24 @@ def test_ttl_zero_disables(counted):
     client.get("/_test/feed")
     client.get("/_test/feed")
     assert calls["n"] == 2
+
+
+def test_hits_serve_the_stored_gzip_encoding(counted):
+    import gzip
+
+    app, _calls = counted
+
+    @app.get("/_test/big")
+    def big():
+        return jsonify(items=[{"name": f"Meeting {i}"} for i in range(300)])
+
+    cache.cache_endpoints(app, {"big": CachePolicy(private=False, per_minute=False)})
+    client = app.test_client()
+    first = client.get("/_test/big", headers={"Accept-Encoding": "gzip"})
+    hit = client.get("/_test/big", headers={"Accept-Encoding": "gzip"})
+    plain = client.get("/_test/big")
+    assert first.headers["X-Cache"] == "miss" and hit.headers["X-Cache"] == "hit"
+    assert hit.headers["Content-Encoding"] == "gzip" and hit.data == first.data
+    assert json.loads(gzip.decompress(hit.data)) == plain.get_json()
+    assert "Content-Encoding" not in plain.headers and plain.headers["X-Cache"] == "hit"
+    assert "Accept-Encoding" in plain.headers["Vary"]
