@@ -8,7 +8,8 @@ from typing import Any
 
 from flask import Flask
 
-from finder import cli, config as settings, csrf, db, filters
+from finder import cache, cli, compression, config as settings, csrf, db, errors, filters, logging, proxy, security
+from finder import static_assets
 from finder.views import register_blueprints
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,8 +28,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     settings.check(app.config)
     db.init_app(app)
+    logging.init_app(app)
     filters.init_app(app)
     csrf.init_app(app)
     register_blueprints(app)
+    # Response hooks run in reverse order of registration: gzip, then ETag/304, then headers, then the log.
+    security.init_app(app)
+    cache.init_app(app)
+    compression.init_app(app)
+    static_assets.init_app(app)
+    errors.init_app(app)
+    proxy.init_app(app)
     cli.init_app(app)
     return app

@@ -27,9 +27,20 @@ def _int(env: Mapping[str, str], name: str) -> int:
         number = int(value)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
-    if number <= 0:
-        raise ConfigError(f"{name} must be positive, not {number}")
+    if number < 0:
+        raise ConfigError(f"{name} must not be negative, not {number}")
     return number
+    """An integer setting, its default when unset; a malformed value is a ConfigError naming the variable."""
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return int(SETTINGS[name][0])
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative, not {raw!r}")
+    return value
 
 
 # name -> (default, meaning); the README's configuration table is checked against this by a test.
@@ -39,7 +50,6 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "FINDER_DEBUG": (False, "debug mode (never in production)"),
     "SITE_NAME": ("NA Meeting Finder", "the name shown in pages and calendar feeds"),
     "PUBLIC_URL": (None, "absolute base URL (https://example.org) used in feeds and calendar links; default: the request's host"),
-    "REDIS_URL": (None, "Redis URL (redis://127.0.0.1:6379/0) sharing rate limits across processes; default: in memory per process"),
     "RATELIMIT_PREFIX": ("finder:rl:", "prefix of the rate-limit keys in Redis"),
     "SUBMISSION_RATE_LIMIT": ("5/hour", "submissions accepted per visitor, as count/period (period: s, min, hour, day, e.g. 5/hour or 20/15min)"),
     "LOGIN_RATE_LIMIT": ("5/15min", "failed admin logins allowed per account and per address before a pause"),
@@ -52,8 +62,17 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "MODERATOR_EMAILS": ("", "comma-separated addresses told of every new submission (besides admin accounts)"),
     "ORGANIZER_TOKEN_DAYS": (90, "days an organizer's private status link stays valid"),
     "IMPORT_MAX_BYTES": (20 * 1024 * 1024, "largest import file or URL body accepted (bytes), CLI and admin upload"),
-    "MAP_TILE_URL": (None, "map tile URL template ({z}/{x}/{y}); when unset (the default) no map is shown and no request leaves the site"),
+    "MAP_TILE_URL": (None, "map tile URL template ({z}/{x}/{y}); when unset (the default) no map is shown and no request leaves the site; its origin is the only outside origin the CSP allows, for images"),
     "MAP_ATTRIBUTION": ("", "attribution HTML shown on the map, required by most tile servers (e.g. OpenStreetMap contributors)"),
+    "REDIS_URL": (None, "Redis URL (redis://127.0.0.1:6379/0) shared by all processes for caches and rate limits; default: per-process memory"),
+    "DATABASE_REPLICA_URL": (None, "PostgreSQL read replica URL; read-only GET requests use it when set"),
+    "DB_POOL_SIZE": (5, "connections kept open per process and engine (PostgreSQL)"),
+    "DB_MAX_OVERFLOW": (5, "extra connections a process may open above DB_POOL_SIZE under bursts (PostgreSQL)"),
+    "DB_STATEMENT_TIMEOUT_MS": (5000, "PostgreSQL statement_timeout for every connection, in milliseconds (0 = none)"),
+    "TRUSTED_PROXIES": (0, "how many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0 = trust none)"),
+    "LOG_LEVEL": ("INFO", "log level of the JSON request log (DEBUG, INFO, WARNING, ERROR)"),
+    "LOG_CLIENT_IP": (False, "include the client IP in request logs (off: the log never holds IP addresses)"),
+    "CACHE_TTL": (300, "seconds a cached search result or feed lives (entries are also dropped when the data version changes)"),
 }
 
 
@@ -70,9 +89,17 @@ def from_env(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "IMPORT_MAX_BYTES": _int(env, "IMPORT_MAX_BYTES"),
         "MAP_TILE_URL": (env.get("MAP_TILE_URL") or "").strip() or None,
         "MAP_ATTRIBUTION": (env.get("MAP_ATTRIBUTION") or "").strip(),
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "DATABASE_REPLICA_URL": env.get("DATABASE_REPLICA_URL") or None,
+        "DB_POOL_SIZE": _int(env, "DB_POOL_SIZE"),
+        "DB_MAX_OVERFLOW": _int(env, "DB_MAX_OVERFLOW"),
+        "DB_STATEMENT_TIMEOUT_MS": _int(env, "DB_STATEMENT_TIMEOUT_MS"),
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES"),
+        "LOG_LEVEL": (env.get("LOG_LEVEL") or SETTINGS["LOG_LEVEL"][0]).upper(),
+        "LOG_CLIENT_IP": _bool(env.get("LOG_CLIENT_IP")),
+        "CACHE_TTL": _int(env, "CACHE_TTL"),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 256 * 1024,
-        "REDIS_URL": env.get("REDIS_URL") or None,
         "RATELIMIT_PREFIX": env.get("RATELIMIT_PREFIX") or SETTINGS["RATELIMIT_PREFIX"][0],
         "SUBMISSION_RATE_LIMIT": env.get("SUBMISSION_RATE_LIMIT") or SETTINGS["SUBMISSION_RATE_LIMIT"][0],
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or SETTINGS["LOGIN_RATE_LIMIT"][0],
@@ -104,6 +131,8 @@ def check(config: Mapping[str, Any]) -> None:
     tiles = config.get("MAP_TILE_URL")
     if tiles and not (str(tiles).startswith(("https://", "http://")) and "{z}" in tiles):
         raise ConfigError(f"MAP_TILE_URL must be an http(s) URL template with {{z}}/{{x}}/{{y}}, not {tiles!r}")
+    if config.get("LOG_LEVEL", "INFO") not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {config['LOG_LEVEL']!r}")
     if not config.get("SECRET_KEY"):
         if config.get("DEBUG") or config.get("TESTING"):
             return

@@ -5,9 +5,10 @@ import datetime as dt
 import os
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -73,10 +74,39 @@ def make_engine(url: str, **options: Any) -> Engine:
     return create_engine(url, **options)
 
 
+def engine_options(url: str, config: Any) -> dict[str, Any]:
+    """Pool and connection options for a PostgreSQL engine shared by several processes; none for SQLite.
+
+    pool_pre_ping makes a process recover by itself after a database restart; statement_timeout bounds what
+    one slow query can hold; hide_parameters keeps query values (a user's coordinates) out of errors and logs.
+    """
+    if make_url(url).get_backend_name() != "postgresql":
+        return {"hide_parameters": True}
+    connect_args: dict[str, Any] = {"connect_timeout": 5, "application_name": "finder"}
+    timeout_ms = int(config.get("DB_STATEMENT_TIMEOUT_MS") or 0)
+    if timeout_ms:
+        connect_args["options"] = f"-c statement_timeout={timeout_ms}"
+    return {
+        "pool_size": int(config.get("DB_POOL_SIZE") or 5),
+        "max_overflow": int(config.get("DB_MAX_OVERFLOW") or 0),
+        "pool_timeout": 10,
+        "pool_recycle": 1800,
+        "pool_pre_ping": True,
+        "hide_parameters": True,
+        "connect_args": connect_args,
+    }
+
+
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
+    url = app.config["DATABASE_URL"]
+    engine = make_engine(url, **engine_options(url, app.config))
     app.extensions["finder.engine"] = engine
     app.extensions["finder.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    replica_url = app.config.get("DATABASE_REPLICA_URL")
+    if replica_url:
+        replica = make_engine(replica_url, **engine_options(replica_url, app.config))
+        app.extensions["finder.replica_engine"] = replica
+        app.extensions["finder.replica_sessionmaker"] = sessionmaker(replica, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
 
 
@@ -88,17 +118,48 @@ def session_factory(app: Flask) -> sessionmaker[Session]:
     return app.extensions["finder.sessionmaker"]
 
 
-def get_session() -> Session:
-    """The session of the current app context, created on first use; the view commits."""
+def get_session(*, primary: bool = False) -> Session:
+    """The session of the current app context, created on first use; the view commits.
+
+    A GET or HEAD request reads from the replica when DATABASE_REPLICA_URL is set (a replica refuses writes,
+    so a GET view that writes asks for `primary=True`); everything else uses the primary.
+    """
+    if not primary and _reads_from_replica():
+        if "db_replica_session" not in g:
+            g.db_replica_session = current_app.extensions["finder.replica_sessionmaker"]()
+        return g.db_replica_session
     if "db_session" not in g:
         g.db_session = session_factory(current_app)()
     return g.db_session
 
 
+def _reads_from_replica() -> bool:
+    return (
+        "finder.replica_sessionmaker" in current_app.extensions
+        and has_request_context()
+        and request.method in ("GET", "HEAD")
+    )
+
+
 def _close_session(_exc: BaseException | None) -> None:
-    session = g.pop("db_session", None)
-    if session is not None:
-        session.close()
+    for name in ("db_session", "db_replica_session"):
+        session = g.pop(name, None)
+        if session is None:
+            continue
+        try:
+            session.close()
+        except SQLAlchemyError:
+            # The connection died under us (a database restart): the answer already stands, so drop the
+            # connection from the pool instead of turning a finished request into a 500.
+            session.invalidate()
+
+
+def dispose_engines(app: Flask) -> None:
+    """Close every pooled connection of the app's engines (tests, and after a fork)."""
+    for name in ("finder.engine", "finder.replica_engine"):
+        engine = app.extensions.get(name)
+        if engine is not None:
+            engine.dispose()
 
 
 def has_table(engine: Engine, name: str) -> bool:

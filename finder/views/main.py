@@ -4,11 +4,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template
 from sqlalchemy import or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import HTTPException
 
 from finder import content, db, schedule
 from finder.db import utcnow
@@ -107,26 +106,3 @@ def healthz():  # type: ignore[no-untyped-def]
     if schema != "current":
         return jsonify(status="unavailable", database="reachable", schema=schema), 503
     return jsonify(status="ok", database="ok", schema=schema)
-
-
-@bp.app_errorhandler(HTTPException)
-def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
-    """A kind page for 404 and friends; JSON clients (the API) get their own handlers."""
-    code = error.code or 500
-    if code < 400 or _wants_json():
-        return error
-    template = "errors/404.html" if code == 404 else "errors/error.html"
-    return render_template(template, error=error, code=code), code
-
-
-def _wants_json() -> bool:
-    # Machine clients (the JSON API, feeds) keep their plain error bodies; people get a page.
-    if request.path.startswith(("/api/", "/feeds/", "/bmlt/", "/client_interface/")):
-        return True
-    best = request.accept_mimetypes.best
-    return best is not None and best.endswith("json")
-
-
-@bp.app_errorhandler(500)
-def server_error(error: Exception):  # type: ignore[no-untyped-def]
-    return render_template("errors/error.html", error=None, code=500), 500

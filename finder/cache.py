@@ -1,0 +1,313 @@
+"""The data version (bumped on every approval or import) and a response cache keyed by it.
+
+Entries live in Redis when REDIS_URL is set, shared by every process, and in a per-process LRU otherwise or
+while Redis is unreachable. A key is a hash of (data version, endpoint, normalized query[, minute]): bumping
+the version makes every older entry unreachable at once, in every process, with no purge. Responses to
+location searches are `private`: kept in process memory only, never written to Redis, because their query
+and body hold where someone is.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+from sqlalchemy import Integer, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from finder.models import SiteSetting
+
+logger = logging.getLogger("finder.cache")
+
+DATA_VERSION_KEY = "data_version"
+REDIS_PREFIX = "finder:cache:"
+REDIS_RETRY_SECONDS = 5.0
+MEMORY_ENTRIES = 2048
+# Response headers a cached copy keeps; anything else (cookies above all) is never replayed.
+KEPT_HEADERS = ("Content-Type", "Cache-Control", "Content-Disposition", "Access-Control-Allow-Origin",
+                "Link", "Last-Modified", "Vary")
+
+
+# -- the data version ------------------------------------------------------------------------------------
+
+def data_version(session: Session) -> str:
+    """The current data version ("0" before anything was ever approved or imported)."""
+    value = session.execute(
+        select(SiteSetting.value).where(SiteSetting.key == DATA_VERSION_KEY)
+    ).scalar_one_or_none()
+    return value or "0"
+
+
+def bump_data_version(session: Session) -> None:
+    """Mark the published data as changed; call it in the same transaction as the approval or import.
+
+    The increment is one atomic UPDATE, so concurrent approvals never lose a bump; nothing is visible to
+    other processes (and no cached entry stops being served) until the caller commits.
+    """
+    incremented = update(SiteSetting).where(SiteSetting.key == DATA_VERSION_KEY).values(
+        value=(SiteSetting.value.cast(Integer) + 1).cast(SiteSetting.value.type)
+    )
+    if session.execute(incremented).rowcount:
+        return
+    try:
+        with session.begin_nested():
+            session.execute(insert(SiteSetting).values(key=DATA_VERSION_KEY, value="1"))
+    except IntegrityError:  # another transaction created the row first: increment that one
+        session.execute(incremented)
+
+
+# -- storage backends ------------------------------------------------------------------------------------
+
+class MemoryStore:
+    """A thread-safe LRU of bytes with per-entry expiry, for one process."""
+
+    def __init__(self, max_entries: int = MEMORY_ENTRIES, clock: Callable[[], float] = time.monotonic) -> None:
+        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._max = max_entries
+        self._clock = clock
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            item = self._entries.get(key)
+            if item is None:
+                return None
+            if item[0] <= self._clock():
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return item[1]
+
+    def set(self, key: str, value: bytes, ttl: int) -> None:
+        with self._lock:
+            self._entries[key] = (self._clock() + ttl, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class RedisStore:
+    """Redis with short timeouts; while it is unreachable every call goes to `fallback` and is retried later."""
+
+    def __init__(self, url: str, fallback: MemoryStore, clock: Callable[[], float] = time.monotonic) -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25,
+                                           health_check_interval=30)
+        self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
+        self.fallback = fallback
+        self._clock = clock
+        self._down_until = 0.0
+
+    @property
+    def available(self) -> bool:
+        return self._clock() >= self._down_until
+
+    def _failed(self, exc: BaseException) -> None:
+        if self.available:
+            logger.warning("redis unavailable, caching in process memory: %s", type(exc).__name__)
+        self._down_until = self._clock() + REDIS_RETRY_SECONDS
+
+    def get(self, key: str) -> bytes | None:
+        if not self.available:
+            return self.fallback.get(key)
+        try:
+            value = self._redis.get(REDIS_PREFIX + key)
+        except self._errors as exc:
+            self._failed(exc)
+            return self.fallback.get(key)
+        return value if isinstance(value, bytes) else None
+
+    def set(self, key: str, value: bytes, ttl: int) -> None:
+        if not self.available:
+            self.fallback.set(key, value, ttl)
+            return
+        try:
+            self._redis.set(REDIS_PREFIX + key, value, ex=ttl)
+        except self._errors as exc:
+            self._failed(exc)
+            self.fallback.set(key, value, ttl)
+
+
+@dataclass
+class ResponseCache:
+    """Where cached responses go: `shared` (Redis or memory) for public data, `private` memory for searches."""
+
+    shared: RedisStore | MemoryStore
+    private: MemoryStore
+    ttl: int
+
+    def get(self, key: str, *, private: bool) -> bytes | None:
+        return (self.private if private else self.shared).get(key)
+
+    def set(self, key: str, value: bytes, *, private: bool) -> None:
+        (self.private if private else self.shared).set(key, value, self.ttl)
+
+
+def build_cache(config: Any) -> ResponseCache:
+    memory = MemoryStore()
+    url = config.get("REDIS_URL")
+    shared: RedisStore | MemoryStore = RedisStore(url, fallback=memory) if url else memory
+    return ResponseCache(shared=shared, private=MemoryStore(), ttl=int(config.get("CACHE_TTL") or 0))
+
+
+def get_cache(app: Flask | None = None) -> ResponseCache:
+    return (app or current_app).extensions["finder.cache"]
+
+
+# -- keys and cached views -------------------------------------------------------------------------------
+
+def normalized_query(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    """The query as sorted (name, sorted values), blanks dropped: ?b=2&a=1&a=0&c= and ?a=0&b=2&a=1 are equal."""
+    grouped: dict[str, set[str]] = {}
+    for name, value in pairs:
+        value = value.strip()
+        if value:
+            grouped.setdefault(name, set()).add(value)
+    return [(name, sorted(values)) for name, values in sorted(grouped.items())]
+
+
+def cache_key(version: str, endpoint: str, path: str, pairs: Iterable[tuple[str, str]],
+              minute: int | None = None) -> str:
+    """A fixed-length hash of what determines the response; the raw query (a location) is never a key."""
+    material = json.dumps([version, endpoint, path, normalized_query(pairs), minute], separators=(",", ":"))
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _pack(response: Response) -> bytes:
+    """Status, kept headers, the body and, when worth it, its gzip encoding (so a hit costs no compression)."""
+    from finder import compression
+
+    body = response.get_data()
+    gz = compression.gzip_bytes(body) if compression.compressible(response.mimetype or "", len(body)) else b""
+    headers = [(name, value) for name, value in response.headers.items() if name in KEPT_HEADERS]
+    meta = json.dumps({"status": response.status_code, "headers": headers, "plain": len(body)}).encode()
+    return meta + b"\0" + body + gz
+
+
+def _unpack(blob: bytes, gzip_ok: bool) -> Response:
+    meta_bytes, rest = blob.split(b"\0", 1)
+    meta = json.loads(meta_bytes)
+    plain, gz = rest[: meta["plain"]], rest[meta["plain"]:]
+    response = Response(plain, status=meta["status"], headers=[tuple(pair) for pair in meta["headers"]])
+    if gz:
+        response.vary.add("Accept-Encoding")
+        if gzip_ok:
+            response.set_data(gz)
+            response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def _storable(response: Response) -> bool:
+    return (
+        response.status_code == 200
+        and not response.direct_passthrough
+        and not response.is_streamed
+        and "Set-Cookie" not in response.headers
+        and "cookie" not in {v.lower() for v in response.vary}
+        and "no-store" not in (response.headers.get("Cache-Control") or "")
+    )
+
+
+def cached(view: Callable[..., Any], *, private: bool, per_minute: bool, session_getter: Callable[[], Session]
+           ) -> Callable[..., Any]:
+    """Wrap a GET view so equal queries under the same data version share one rendering.
+
+    `per_minute` adds the current minute to the key, for responses that say "starts in 12 minutes". Signed-in
+    visitors (a session cookie) always get a fresh rendering, since their pages can differ.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        store = get_cache(app)
+        if (
+            store.ttl <= 0
+            or request.method not in ("GET", "HEAD")
+            or app.config.get("SESSION_COOKIE_NAME", "session") in request.cookies
+        ):
+            return view(*args, **kwargs)
+        minute = int(time.time() // 60) if per_minute else None
+        key = cache_key(data_version(session_getter()), request.endpoint or "", request.path,
+                        request.args.items(multi=True), minute)
+        blob = store.get(key, private=private)
+        if blob is not None:
+            from finder.compression import accepts_gzip
+
+            response = _unpack(blob, accepts_gzip())
+            response.headers["X-Cache"] = "hit"
+            return response
+        response = app.make_response(view(*args, **kwargs))
+        if _storable(response):
+            store.set(key, _pack(response), private=private)
+        response.headers["X-Cache"] = "miss"
+        return response
+
+    return wrapper
+
+
+@dataclass(frozen=True)
+class CachePolicy:
+    private: bool  # the query carries a location: process memory only
+    per_minute: bool  # the body mentions relative times ("starts in 5 min")
+
+
+def cache_endpoints(app: Flask, policies: dict[str, CachePolicy]) -> list[str]:
+    """Wrap the named endpoints' views that exist in `app`; returns the ones wrapped."""
+    from finder import db
+
+    wrapped = []
+    for endpoint, policy in policies.items():
+        view = app.view_functions.get(endpoint)
+        if view is None or getattr(view, "__finder_cached__", False):
+            continue
+        new_view = cached(view, private=policy.private, per_minute=policy.per_minute,
+                          session_getter=db.get_session)
+        new_view.__finder_cached__ = True  # type: ignore[attr-defined]
+        app.view_functions[endpoint] = new_view
+        wrapped.append(endpoint)
+    return wrapped
+
+
+# -- conditional GETs ------------------------------------------------------------------------------------
+
+def make_conditional(response: Response) -> Response:
+    """after_request hook: an ETag on every successful GET body, and 304 when the client already has it."""
+    if (
+        request.method in ("GET", "HEAD")
+        and response.status_code == 200
+        and not response.direct_passthrough
+        and not response.is_streamed
+        and "no-store" not in (response.headers.get("Cache-Control") or "")
+    ):
+        if not response.get_etag()[0]:
+            response.add_etag()
+        response.make_conditional(request)
+    return response
+
+
+# Endpoints whose responses are cached once they exist on main; the rest render every time.
+POLICIES: dict[str, CachePolicy] = {}
+
+
+def init_app(app: Flask) -> None:
+    """Create the cache, add conditional GETs; call after the blueprints are registered."""
+    app.extensions["finder.cache"] = build_cache(app.config)
+    cache_endpoints(app, POLICIES)
+    app.after_request(make_conditional)

@@ -1,0 +1,218 @@
+"""The data version and the response cache: keys, invalidation, Redis sharing and the memory fallback."""
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from flask import jsonify, request
+
+from finder import cache, db
+from finder.cache import CachePolicy, MemoryStore, RedisStore
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_data_version_starts_at_zero_and_bumps(session):
+    assert cache.data_version(session) == "0"
+    cache.bump_data_version(session)
+    assert cache.data_version(session) == "1"
+    cache.bump_data_version(session)
+    cache.bump_data_version(session)
+    session.commit()
+    assert cache.data_version(session) == "3"
+
+
+def test_bump_is_invisible_until_commit(app, session):
+    cache.bump_data_version(session)
+    session.commit()
+    cache.bump_data_version(session)
+    other = db.session_factory(app)()
+    try:
+        assert cache.data_version(other) == "1"
+        session.rollback()
+        assert cache.data_version(other) == "1"
+    finally:
+        other.close()
+
+
+def test_memory_store_expires_and_evicts():
+    clock = Clock()
+    store = MemoryStore(max_entries=2, clock=clock)
+    store.set("a", b"1", ttl=10)
+    store.set("b", b"2", ttl=10)
+    assert store.get("a") == b"1"  # a is now the most recent
+    store.set("c", b"3", ttl=10)
+    assert store.get("b") is None and store.get("a") == b"1" and store.get("c") == b"3"
+    clock.now += 11
+    assert store.get("a") is None and len(store) == 1
+
+
+def test_normalized_query_ignores_order_and_blanks():
+    one = cache.normalized_query([("b", "2"), ("a", "1"), ("a", "0"), ("c", "")])
+    two = cache.normalized_query([("a", "0"), ("b", "2 "), ("a", "1")])
+    assert one == two == [("a", ["0", "1"]), ("b", ["2"])]
+
+
+def test_key_is_a_hash_not_the_query():
+    key = cache.cache_key("1", "search.results", "/search", [("lat", "39.9487"), ("lon", "-75.1685")])
+    assert len(key) == 64 and "39.9487" not in key
+    assert key != cache.cache_key("2", "search.results", "/search", [("lat", "39.9487"), ("lon", "-75.1685")])
+    assert key != cache.cache_key("1", "search.results", "/search", [("lat", "39.9487"), ("lon", "-75.1685")], 5)
+
+
+@pytest.fixture
+def redis_store():
+    try:
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5)
+        client.ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means "no Redis here"
+        from tests.conftest import unavailable
+
+        unavailable(f"Redis not reachable at {REDIS_URL}: {exc}")
+    yield RedisStore(REDIS_URL, fallback=MemoryStore()), client
+    client.close()
+
+
+def test_redis_store_shares_between_processes(redis_store):
+    store, client = redis_store
+    key = uuid.uuid4().hex
+    store.set(key, b"shared", ttl=5)
+    assert client.get(cache.REDIS_PREFIX + key) == b"shared"
+    assert 0 < client.ttl(cache.REDIS_PREFIX + key) <= 5
+    other = RedisStore(REDIS_URL, fallback=MemoryStore())
+    assert other.get(key) == b"shared"
+    assert store.fallback.get(key) is None
+
+
+def test_redis_down_falls_back_to_memory_and_retries():
+    clock = Clock()
+    store = RedisStore("redis://127.0.0.1:1/0", fallback=MemoryStore(clock=clock), clock=clock)
+    store.set("k", b"v", ttl=60)  # fails fast, lands in memory
+    assert not store.available
+    assert store.get("k") == b"v"
+    clock.now += cache.REDIS_RETRY_SECONDS + 1
+    assert store.available  # it will try Redis again
+    assert store.get("k") == b"v"
+    assert not store.available
+
+
+# -- cached views --------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def counted(app):
+    """A view that counts its renderings, wrapped by the cache like a search endpoint."""
+    calls = {"n": 0}
+
+    @app.get("/_test/search")
+    def search():
+        calls["n"] += 1
+        return jsonify(n=calls["n"], q=request.args.get("q"))
+
+    @app.get("/_test/feed")
+    def feed():
+        calls["n"] += 1
+        return jsonify(n=calls["n"])
+
+    cache.cache_endpoints(app, {"search": CachePolicy(private=True, per_minute=True),
+                                "feed": CachePolicy(private=False, per_minute=False)})
+    return app, calls
+
+
+def test_equal_queries_share_one_rendering_until_the_data_changes(counted):
+    app, calls = counted
+    client = app.test_client()
+    first = client.get("/_test/search?q=Boston&day=mon&day=tue")
+    again = client.get("/_test/search?day=tue&q=Boston&day=mon")
+    assert first.headers["X-Cache"] == "miss" and again.headers["X-Cache"] == "hit"
+    assert again.get_json() == first.get_json() and calls["n"] == 1
+    assert client.get("/_test/search?q=Denver").get_json()["n"] == 2
+
+    with app.app_context():
+        session = db.session_factory(app)()
+        cache.bump_data_version(session)
+        session.commit()
+        session.close()
+    fresh = client.get("/_test/search?q=Boston&day=mon&day=tue")
+    assert fresh.headers["X-Cache"] == "miss" and fresh.get_json()["n"] == 3
+
+
+def test_signed_in_visitors_bypass_the_cache(counted):
+    app, calls = counted
+    client = app.test_client()
+    client.get("/_test/feed")
+    client.set_cookie(app.config.get("SESSION_COOKIE_NAME", "session"), "abc")
+    response = client.get("/_test/feed")
+    assert "X-Cache" not in response.headers and calls["n"] == 2
+
+
+def test_private_entries_never_reach_redis(counted, redis_store):
+    app, _calls = counted
+    _store, client = redis_store
+    app.extensions["finder.cache"] = cache.build_cache({"REDIS_URL": REDIS_URL, "CACHE_TTL": 30})
+    before = set(client.keys(cache.REDIS_PREFIX + "*"))
+    test_client = app.test_client()
+    test_client.get("/_test/search?lat=39.9487&lon=-75.1685")
+    assert test_client.get("/_test/search?lat=39.9487&lon=-75.1685").headers["X-Cache"] == "hit"
+    assert set(client.keys(cache.REDIS_PREFIX + "*")) == before
+    test_client.get(f"/_test/feed?t={uuid.uuid4().hex}")  # a key no earlier run could have stored
+    assert len(set(client.keys(cache.REDIS_PREFIX + "*")) - before) == 1
+
+
+def test_cached_responses_keep_security_headers_and_never_cookies(counted):
+    app, _calls = counted
+
+    @app.get("/_test/cookie")
+    def cookie():
+        response = jsonify(ok=True)
+        response.set_cookie("x", "y")
+        return response
+
+    cache.cache_endpoints(app, {"cookie": CachePolicy(private=False, per_minute=False)})
+    client = app.test_client()
+    client.get("/_test/feed")
+    hit = client.get("/_test/feed")
+    assert hit.headers["X-Cache"] == "hit"
+    assert hit.headers["Content-Security-Policy"] and hit.mimetype == "application/json"
+    client.get("/_test/cookie")
+    assert client.get("/_test/cookie").headers["X-Cache"] == "miss"
+
+
+def test_ttl_zero_disables(counted):
+    app, calls = counted
+    app.extensions["finder.cache"].ttl = 0
+    client = app.test_client()
+    client.get("/_test/feed")
+    client.get("/_test/feed")
+    assert calls["n"] == 2
+
+
+def test_hits_serve_the_stored_gzip_encoding(counted):
+    import gzip
+
+    app, _calls = counted
+
+    @app.get("/_test/big")
+    def big():
+        return jsonify(items=[{"name": f"Meeting {i}"} for i in range(300)])
+
+    cache.cache_endpoints(app, {"big": CachePolicy(private=False, per_minute=False)})
+    client = app.test_client()
+    first = client.get("/_test/big", headers={"Accept-Encoding": "gzip"})
+    hit = client.get("/_test/big", headers={"Accept-Encoding": "gzip"})
+    plain = client.get("/_test/big")
+    assert first.headers["X-Cache"] == "miss" and hit.headers["X-Cache"] == "hit"
+    assert hit.headers["Content-Encoding"] == "gzip" and hit.data == first.data
+    assert json.loads(gzip.decompress(hit.data)) == plain.get_json()
+    assert "Content-Encoding" not in plain.headers and plain.headers["X-Cache"] == "hit"
+    assert "Accept-Encoding" in plain.headers["Vary"]
