@@ -47,6 +47,8 @@ def is_valid(sent: str | None) -> bool:
 def _protect() -> Any:
     if request.method in _SAFE_METHODS:
         return None
+    if request.routing_exception is not None:
+        return None  # no view will run: let the 404/405 answer stand
     view = _view_function()
     if view is not None and getattr(view, "_csrf_exempt", False):
         return None
