@@ -46,7 +46,7 @@ def test_healthz_unreachable_is_503(tmp_path):
 def test_every_page_has_crisis_help_and_disclaimer(client):
     html = client.get("/").get_data(as_text=True)
     assert 'href="tel:988"' in html and 'href="tel:911"' in html and "1-800-662-4357" in html
-    assert "information, not medical advice" in html
+    assert "information, not medical advice" in html.lower()
     assert "Demo data" not in html
 
 

@@ -45,8 +45,8 @@ class _Collector(HTMLParser):
                 self.parsed.sources.append(a[name])
         if tag == "link" and a.get("href"):
             self.parsed.sources.append(a["href"])
-        if tag == "script":
-            self.parsed.scripts += 1
+        if tag == "script" and not a.get("src"):
+            self.parsed.scripts += 1  # inline scripts only: the site's own script file is allowed
         if tag == "style" or "style" in a:
             self.parsed.inline_styles += 1
         if tag in {"br", "meta", "link", "img", "input", "hr"}:
