@@ -67,6 +67,11 @@ def pg_url() -> Iterator[str]:
 def _truncate(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as connection:
+        # A response left unread can keep a connection idle in a transaction; it would block TRUNCATE.
+        connection.execute(text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ))
         tables = [t.name for t in db.Base.metadata.sorted_tables if t.name not in KEEP_TABLES]
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     engine.dispose()
