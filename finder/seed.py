@@ -592,10 +592,10 @@ class _Generator:
         self.out = _BulkWriter(connection)
         self.names = _names()
         self.stats = SeedStats()
-        self.format_ids = dict(connection.execute(text("SELECT code, id FROM formats")).tuples().all())
-        self.service_ids = dict(connection.execute(text("SELECT code, id FROM services")).tuples().all())
+        self.format_ids = dict(connection.execute(text("SELECT code, id FROM formats")).all())
+        self.service_ids = dict(connection.execute(text("SELECT code, id FROM services")).all())
         self.term_ids = {(k, c): i for k, c, i in connection.execute(
-            text("SELECT kind, code, id FROM counselor_terms")).tuples().all()}
+            text("SELECT kind, code, id FROM counselor_terms")).all()}
         self.meeting_slugs = _Slugs(connection.scalars(select(Meeting.slug)))
         self.center_slugs = _Slugs(connection.scalars(text("SELECT slug FROM treatment_centers")))
         self.counselor_slugs = _Slugs(connection.scalars(text("SELECT slug FROM counselors")))
