@@ -483,7 +483,7 @@ class _BulkWriter:
     def _choose_writer(self) -> Callable[[str, list[tuple[Any, ...]]], None]:
         if self.dialect.name == "postgresql" and self.dialect.driver == "psycopg":
             return self._copy_postgresql
-        if self.dialect.name == "sqlite":
+        if self.dialect.name == "sqlite" and self.dialect.driver == "pysqlite":
             return self._executemany_sqlite
         return self._insert_core
 
@@ -757,6 +757,8 @@ class _Generator:
         out.add("service_bodies", (group_id, area_id, "group", group_name, "", "", "", "", True))
 
         attendance = {"online": "online", "hybrid": "hybrid"}.get(role, "in_person")
+        if role == "closed" and rng.random() < 0.5:
+            attendance = "hybrid"  # the building is closed; the online half of the meeting goes on
         if attendance == "online":
             place_id = self.online_place(spot)
             self.stats.online += 1
@@ -778,6 +780,8 @@ class _Generator:
             conference_url, conference_notes, phone, phone_notes = self.conference(spot)
             if attendance == "hybrid":
                 notes = "Join us in person or online."
+                if status == "temporarily_closed":
+                    notes = "We meet online only while the venue is closed."
         created = self.now - dt.timedelta(days=rng.randint(20, 2000))
         updated = min(self.now, created + dt.timedelta(days=rng.randint(0, 400)))
         zone_today = self.today_in(spot.timezone)
@@ -785,7 +789,7 @@ class _Generator:
             start_date = zone_today - dt.timedelta(days=rng.randint(3, 30))
             end_date = zone_today + dt.timedelta(days=rng.randint(7, 60))
             reason = rng.choice(names["closure_reasons"])
-            notes = f"{reason}: the venue is closed until {end_date:%B} {end_date.day}."
+            notes = f"{reason}: the venue is closed until {end_date:%B} {end_date.day}. {notes}".strip()
             out.add("schedule_exceptions", (out.new_id("schedule_exceptions"), meeting_id, "closed", start_date,
                                             end_date, reason, self.now - dt.timedelta(days=(zone_today - start_date).days)))
             self.stats.closed += 1

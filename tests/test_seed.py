@@ -291,3 +291,21 @@ def test_the_home_page_shows_the_demo_notice_after_seeding(sqlite_app: Any, now:
     site.forget_demo_state()
     page = client.get("/")
     assert page.status_code == 200 and b"Demo data, not real meetings" in page.data
+
+
+def test_the_fast_sqlite_path_stores_what_sqlalchemy_would(sqlite_template: str, tmp_path: Any,
+                                                           now: dt.datetime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Times, dates and timestamps are compared as text on SQLite, so the raw executemany must match Core."""
+    fast = _fresh_sqlite_engine(sqlite_template, tmp_path / "fast.sqlite3")
+    seed.build_large(fast, 60, 9, now)
+    monkeypatch.setattr(seed._BulkWriter, "_choose_writer", lambda self: self._insert_core)
+    core = _fresh_sqlite_engine(sqlite_template, tmp_path / "core.sqlite3")
+    seed.build_large(core, 60, 9, now)
+    queries = ["SELECT * FROM meeting_times ORDER BY id", "SELECT * FROM meetings ORDER BY id",
+               "SELECT * FROM schedule_exceptions ORDER BY id", "SELECT * FROM places ORDER BY id",
+               "SELECT * FROM counselors ORDER BY id"]
+    with fast.connect() as a, core.connect() as b:
+        for query in queries:
+            assert a.exec_driver_sql(query).all() == b.exec_driver_sql(query).all(), query
+    fast.dispose()
+    core.dispose()
