@@ -732,32 +732,19 @@ class _Generator:
             self.out.record_done()
 
     def meeting(self, spot: _Spot, role: str, cancelled: bool) -> None:
-        rng, out, names = self.rng, self.out, self.names
-        language = "en"
-        for code, share in spot.languages:
-            if rng.random() < share:
-                language = code
-                break
-        hint: dict[str, Any] = {}
-        if role == "past_midnight":
-            hint = rng.choice([m for m in names["meetings"] if m.get("duration")])
-            name = hint["name"]
-        elif language in names["foreign_names"] and rng.random() < 0.85:
-            name = rng.choice(names["foreign_names"][language])
-        elif rng.random() < 0.55:
-            hint = rng.choice(names["meetings"])
-            name = hint["name"]
-        else:
-            name = self.generated_name(spot)
-
+        """One meeting with its group, place, weekly times, formats and exceptions."""
+        rng, out = self.rng, self.out
+        language = next((code for code, share in spot.languages if rng.random() < share), "en")
+        name, hint = self.meeting_name(spot, language, role)
         area_id = self.area_for(spot)
-        group_name = name if name.endswith(("Group", "Grupo")) else f"{name} Group"
         meeting_id = out.new_id("meetings")
         group_id = out.new_id("service_bodies")
+        group_name = name if name.endswith(("Group", "Grupo")) else f"{name} Group"
         out.add("service_bodies", (group_id, area_id, "group", group_name, "", "", "", "", True))
 
+        status = {"closed": "temporarily_closed", "inactive": "inactive"}.get(role, "active")
         attendance = {"online": "online", "hybrid": "hybrid"}.get(role, "in_person")
-        if role == "closed" and rng.random() < 0.5:
+        if status == "temporarily_closed" and rng.random() < 0.5:
             attendance = "hybrid"  # the building is closed; the online half of the meeting goes on
         if attendance == "online":
             place_id = self.online_place(spot)
@@ -765,7 +752,6 @@ class _Generator:
         else:
             place_id = self.venue(spot, language)
             self.stats.hybrid += attendance == "hybrid"
-        status = {"closed": "temporarily_closed", "inactive": "inactive"}.get(role, "active")
 
         times = self.weekly_times(hint, role)
         if any(start.hour * 60 + start.minute + duration > 1440 for _, start, duration in times):
@@ -778,38 +764,56 @@ class _Generator:
         conference_url = conference_notes = phone = phone_notes = notes = ""
         if attendance != "in_person":
             conference_url, conference_notes, phone, phone_notes = self.conference(spot)
-            if attendance == "hybrid":
-                notes = "Join us in person or online."
-                if status == "temporarily_closed":
-                    notes = "We meet online only while the venue is closed."
+        if attendance == "hybrid":
+            notes = ("We meet online only while the venue is closed." if status == "temporarily_closed"
+                     else "Join us in person or online.")
+        notes = self.exceptions(meeting_id, spot.timezone, status, cancelled, times, notes)
         created = self.now - dt.timedelta(days=rng.randint(20, 2000))
         updated = min(self.now, created + dt.timedelta(days=rng.randint(0, 400)))
-        zone_today = self.today_in(spot.timezone)
+        out.add("meetings", (
+            meeting_id, self.meeting_slugs.make(name, spot.city), name, group_id, area_id, place_id, attendance,
+            conference_url, conference_notes, phone, phone_notes, language, notes, status, True,
+            rng.randint(0, 3) if status == "active" else 1, created, updated, "demo", "", True,
+        ))
+
+    def meeting_name(self, spot: _Spot, language: str, role: str) -> tuple[str, dict[str, Any]]:
+        """A name and its hints (a start time, days or formats the name implies)."""
+        rng, names = self.rng, self.names
+        if role == "past_midnight":
+            hint = rng.choice([m for m in names["meetings"] if m.get("duration")])
+            return hint["name"], hint
+        if language in names["foreign_names"] and rng.random() < 0.85:
+            return rng.choice(names["foreign_names"][language]), {}
+        if rng.random() < 0.55:
+            hint = rng.choice(names["meetings"])
+            return hint["name"], hint
+        return self.generated_name(spot), {}
+
+    def exceptions(self, meeting_id: int, zone: str, status: str, cancelled: bool,
+                   times: list[tuple[int, dt.time, int]], notes: str) -> str:
+        """A closure around today for a closed venue, or one cancelled date in the coming weeks; the notes."""
+        rng, out, names = self.rng, self.out, self.names
+        today = self.today_in(zone)
         if status == "temporarily_closed":
-            start_date = zone_today - dt.timedelta(days=rng.randint(3, 30))
-            end_date = zone_today + dt.timedelta(days=rng.randint(7, 60))
+            start_date = today - dt.timedelta(days=rng.randint(3, 30))
+            end_date = today + dt.timedelta(days=rng.randint(7, 60))
             reason = rng.choice(names["closure_reasons"])
-            notes = f"{reason}: the venue is closed until {end_date:%B} {end_date.day}. {notes}".strip()
+            recorded = self.now - dt.timedelta(days=(today - start_date).days)
             out.add("schedule_exceptions", (out.new_id("schedule_exceptions"), meeting_id, "closed", start_date,
-                                            end_date, reason, self.now - dt.timedelta(days=(zone_today - start_date).days)))
+                                            end_date, reason, recorded))
             self.stats.closed += 1
-        elif status == "inactive":
+            return f"{reason}: the venue is closed until {end_date:%B} {end_date.day}. {notes}".strip()
+        if status == "inactive":
             self.stats.inactive += 1
         elif cancelled:
-            weekdays = sorted({w for w, _, _ in times})
-            ahead = [zone_today + dt.timedelta(days=d) for d in range(1, 36)]
-            dates = [d for d in ahead if d.weekday() in weekdays]
-            day = dates[min(len(dates) - 1, rng.randint(0, 4) * len(weekdays))] if dates else None
-            if day is not None:
-                out.add("schedule_exceptions", (out.new_id("schedule_exceptions"), meeting_id, "cancelled", day, day,
-                                                rng.choice(names["cancel_reasons"]), self.now - dt.timedelta(days=rng.randint(0, 10))))
-                self.stats.cancelled += 1
-        slug = self.meeting_slugs.make(name, spot.city)
-        out.add("meetings", (
-            meeting_id, slug, name, group_id, area_id, place_id, attendance, conference_url, conference_notes, phone,
-            phone_notes, language, notes, status, True, rng.randint(0, 3) if status == "active" else 1, created,
-            updated, "demo", "", True,
-        ))
+            weekdays = {w for w, _, _ in times}
+            dates = [d for d in (today + dt.timedelta(days=k) for k in range(1, 36)) if d.weekday() in weekdays]
+            day = dates[min(len(dates) - 1, rng.randint(0, 4) * len(weekdays))]
+            out.add("schedule_exceptions", (out.new_id("schedule_exceptions"), meeting_id, "cancelled", day, day,
+                                            rng.choice(names["cancel_reasons"]),
+                                            self.now - dt.timedelta(days=rng.randint(0, 10))))
+            self.stats.cancelled += 1
+        return notes
 
     def generated_name(self, spot: _Spot) -> str:
         rng, names = self.rng, self.names
