@@ -22,7 +22,7 @@ import re
 import time
 import unicodedata
 import zoneinfo
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,8 +31,7 @@ from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from finder.db import Base
-from finder.models import Meeting, Place, set_setting
-from finder.models.site import get_setting
+from finder.models import Meeting, Place, get_setting, set_setting
 
 DATA_DIR = Path(__file__).parent / "data" / "demo"
 DEFAULT_SIZE = 2000
@@ -104,18 +103,21 @@ def demo_present(session: Session) -> bool:
     return False
 
 
-def build_large(connection_or_engine: Connection | Engine, n_meetings: int, rng_seed: int = DEFAULT_SEED,
-                now: dt.datetime | None = None) -> SeedStats:
+def build_large(connection_or_engine: Connection | Engine, n_meetings: int, rng_seed: int,
+                now: dt.datetime) -> SeedStats:
     """Write `n_meetings` demo meetings plus service bodies, centers and counselors; return the counts.
 
     With a Connection the rows join its transaction (the caller commits); with an Engine the build runs in
-    its own transaction and commits. Does not set the demo_loaded site setting (seed_demo does). 1,000,000
-    meetings take a few minutes on SQLite and PostgreSQL.
+    its own transaction and commits. Sets the demo_loaded site setting, so pages show the demo notice.
+    Does not check for earlier demo data (seed_demo does).
+
+    Density: the first CURATED_LIMIT meetings go to the hand-picked metros (by weight); the rest go 40% to US
+    cities by population, 15% to random US ZIP codes (the rural spread), 35% to world cities by population
+    times a rough NA presence per country, 10% to any world city. Treatment centers (n/16) and counselors
+    (n/12), at least 120 each, are in the US. 1,000,000 meetings take a few minutes on SQLite and PostgreSQL.
     """
     if n_meetings < 1:
         raise ValueError("the demo dataset needs at least one meeting")
-    if now is None:
-        raise ValueError("now is required (an aware datetime)")
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     if isinstance(connection_or_engine, Engine):
@@ -1031,6 +1033,9 @@ def _build(connection: Connection, n_meetings: int, rng_seed: int, now: dt.datet
         generator.out.finish()
     if connection.dialect.name == "postgresql":
         connection.execute(text("ANALYZE " + ", ".join(COLUMNS)))
+    site_settings = Base.metadata.tables["site_settings"]
+    connection.execute(site_settings.delete().where(site_settings.c.key == "demo_loaded"))
+    connection.execute(site_settings.insert().values(key="demo_loaded", value="1"))
     stats = generator.stats
     stats.rows = dict(generator.out.written)
     stats.seconds = time.perf_counter() - started

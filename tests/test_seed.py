@@ -241,6 +241,8 @@ def test_the_world_spread_used_for_benchmarks(sqlite_template: str, tmp_path: An
         slugs = connection.scalars(select(Meeting.slug)).all()
     assert all(-90 <= lat <= 90 and -180 <= lon <= 180 and zone in ZONES for lat, lon, zone, _ in places)
     assert len(slugs) == len(set(slugs)) == 400
+    site.forget_demo_state()
+    assert site.demo_loaded(engine), "a benchmark database served as a site still shows the demo notice"
     engine.dispose()
 
 
