@@ -317,3 +317,10 @@ def test_the_fast_sqlite_path_stores_what_sqlalchemy_would(sqlite_template: str,
             assert a.exec_driver_sql(query).all() == b.exec_driver_sql(query).all(), query
     fast.dispose()
     core.dispose()
+
+
+def test_the_command_refuses_an_empty_size_without_a_traceback(sqlite_app: Any) -> None:
+    with sqlite_app.app_context():
+        result = sqlite_app.test_cli_runner().invoke(args=["seed-demo", "--size", "0"])
+    assert result.exit_code == 2 and "Invalid value for '--size'" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
