@@ -187,6 +187,8 @@ _NA_PRESENCE = {
     "DE": 0.4, "ES": 0.4, "PT": 0.4, "FR": 0.3, "IT": 0.2, "NL": 0.3, "SE": 0.3, "NO": 0.3, "DK": 0.3,
     "AR": 0.3, "CO": 0.3, "CL": 0.3, "PH": 0.1, "ZA": 0.2, "IN": 0.05, "CN": 0.002, "RU": 0.05,
 }
+_ENGLISH_SPEAKING = frozenset({"US", "GB", "IE", "AU", "NZ", "CA", "IN", "ZA", "JM", "TT", "BS", "BB", "PH", "NG",
+                               "GH", "KE", "SG"})
 _STYLE_BY_COUNTRY = {"GB": "gb", "IE": "ie", "AU": "au", "NZ": "nz", "IN": "in", "CA": "ca", "MX": "mx",
                      "DE": "de", "BR": "br", "US": "us"}
 
@@ -693,7 +695,10 @@ class _Generator:
         known = self.venues.setdefault(area_key, [])
         if known and self.rng.random() < 0.35:
             return self.rng.choice(known)
-        venues = self.names["venues"].get(language) or self.names["venues"]["en"]
+        venues = self.names["venues"].get(language)
+        if venues is None or (language == "en" and spot.country not in _ENGLISH_SPEAKING):
+            # No churches named in English where English is not spoken, nor words of a language we lack.
+            venues = self.names["venues"]["en" if spot.country in _ENGLISH_SPEAKING else "neutral"]
         notes = self.rng.choice(self.names["location_notes"]) if self.rng.random() < 0.45 else ""
         place_id = self.place(spot, self.rng.choice(venues), self.street(spot), notes)
         known.append(place_id)
