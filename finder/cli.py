@@ -55,7 +55,8 @@ def status_command() -> None:
 
 
 @click.command("seed-demo")
-@click.option("--size", default=2000, show_default=True, help="How many meetings (100000 or more for benchmarks).")
+@click.option("--size", default=2000, show_default=True, type=click.IntRange(min=1),
+              help="How many meetings (100000 or more for benchmarks).")
 @click.option("--seed", "rng_seed", default=1953, show_default=True, help="Random seed: same seed, same data.")
 @click.option("--if-missing", is_flag=True, help="Do nothing (and succeed) when demo data is already loaded.")
 def seed_demo_command(size: int, rng_seed: int, if_missing: bool) -> None:

@@ -22,7 +22,7 @@ import re
 import time
 import unicodedata
 import zoneinfo
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,8 +31,7 @@ from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from finder.db import Base
-from finder.models import Meeting, Place, set_setting
-from finder.models.site import get_setting
+from finder.models import Meeting, Place, get_setting, set_setting
 
 DATA_DIR = Path(__file__).parent / "data" / "demo"
 DEFAULT_SIZE = 2000
@@ -104,18 +103,21 @@ def demo_present(session: Session) -> bool:
     return False
 
 
-def build_large(connection_or_engine: Connection | Engine, n_meetings: int, rng_seed: int = DEFAULT_SEED,
-                now: dt.datetime | None = None) -> SeedStats:
+def build_large(connection_or_engine: Connection | Engine, n_meetings: int, rng_seed: int,
+                now: dt.datetime) -> SeedStats:
     """Write `n_meetings` demo meetings plus service bodies, centers and counselors; return the counts.
 
     With a Connection the rows join its transaction (the caller commits); with an Engine the build runs in
-    its own transaction and commits. Does not set the demo_loaded site setting (seed_demo does). 1,000,000
-    meetings take a few minutes on SQLite and PostgreSQL.
+    its own transaction and commits. Sets the demo_loaded site setting, so pages show the demo notice.
+    Does not check for earlier demo data (seed_demo does).
+
+    Density: the first CURATED_LIMIT meetings go to the hand-picked metros (by weight); the rest go 40% to US
+    cities by population, 15% to random US ZIP codes (the rural spread), 35% to world cities by population
+    times a rough NA presence per country, 10% to any world city. Treatment centers (n/16) and counselors
+    (n/12), at least 120 each, are in the US. 1,000,000 meetings take a few minutes on SQLite and PostgreSQL.
     """
     if n_meetings < 1:
         raise ValueError("the demo dataset needs at least one meeting")
-    if now is None:
-        raise ValueError("now is required (an aware datetime)")
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     if isinstance(connection_or_engine, Engine):
@@ -185,6 +187,8 @@ _NA_PRESENCE = {
     "DE": 0.4, "ES": 0.4, "PT": 0.4, "FR": 0.3, "IT": 0.2, "NL": 0.3, "SE": 0.3, "NO": 0.3, "DK": 0.3,
     "AR": 0.3, "CO": 0.3, "CL": 0.3, "PH": 0.1, "ZA": 0.2, "IN": 0.05, "CN": 0.002, "RU": 0.05,
 }
+_ENGLISH_SPEAKING = frozenset({"US", "GB", "IE", "AU", "NZ", "CA", "IN", "ZA", "JM", "TT", "BS", "BB", "PH", "NG",
+                               "GH", "KE", "SG"})
 _STYLE_BY_COUNTRY = {"GB": "gb", "IE": "ie", "AU": "au", "NZ": "nz", "IN": "in", "CA": "ca", "MX": "mx",
                      "DE": "de", "BR": "br", "US": "us"}
 
@@ -483,7 +487,7 @@ class _BulkWriter:
     def _choose_writer(self) -> Callable[[str, list[tuple[Any, ...]]], None]:
         if self.dialect.name == "postgresql" and self.dialect.driver == "psycopg":
             return self._copy_postgresql
-        if self.dialect.name == "sqlite":
+        if self.dialect.name == "sqlite" and self.dialect.driver == "pysqlite":
             return self._executemany_sqlite
         return self._insert_core
 
@@ -592,10 +596,10 @@ class _Generator:
         self.out = _BulkWriter(connection)
         self.names = _names()
         self.stats = SeedStats()
-        self.format_ids = dict(connection.execute(text("SELECT code, id FROM formats")).tuples().all())
-        self.service_ids = dict(connection.execute(text("SELECT code, id FROM services")).tuples().all())
+        self.format_ids = dict(connection.execute(text("SELECT code, id FROM formats")).all())
+        self.service_ids = dict(connection.execute(text("SELECT code, id FROM services")).all())
         self.term_ids = {(k, c): i for k, c, i in connection.execute(
-            text("SELECT kind, code, id FROM counselor_terms")).tuples().all()}
+            text("SELECT kind, code, id FROM counselor_terms")).all()}
         self.meeting_slugs = _Slugs(connection.scalars(select(Meeting.slug)))
         self.center_slugs = _Slugs(connection.scalars(text("SELECT slug FROM treatment_centers")))
         self.counselor_slugs = _Slugs(connection.scalars(text("SELECT slug FROM counselors")))
@@ -691,7 +695,10 @@ class _Generator:
         known = self.venues.setdefault(area_key, [])
         if known and self.rng.random() < 0.35:
             return self.rng.choice(known)
-        venues = self.names["venues"].get(language) or self.names["venues"]["en"]
+        venues = self.names["venues"].get(language)
+        if venues is None or (language == "en" and spot.country not in _ENGLISH_SPEAKING):
+            # No churches named in English where English is not spoken, nor words of a language we lack.
+            venues = self.names["venues"]["en" if spot.country in _ENGLISH_SPEAKING else "neutral"]
         notes = self.rng.choice(self.names["location_notes"]) if self.rng.random() < 0.45 else ""
         place_id = self.place(spot, self.rng.choice(venues), self.street(spot), notes)
         known.append(place_id)
@@ -732,38 +739,26 @@ class _Generator:
             self.out.record_done()
 
     def meeting(self, spot: _Spot, role: str, cancelled: bool) -> None:
-        rng, out, names = self.rng, self.out, self.names
-        language = "en"
-        for code, share in spot.languages:
-            if rng.random() < share:
-                language = code
-                break
-        hint: dict[str, Any] = {}
-        if role == "past_midnight":
-            hint = rng.choice([m for m in names["meetings"] if m.get("duration")])
-            name = hint["name"]
-        elif language in names["foreign_names"] and rng.random() < 0.85:
-            name = rng.choice(names["foreign_names"][language])
-        elif rng.random() < 0.55:
-            hint = rng.choice(names["meetings"])
-            name = hint["name"]
-        else:
-            name = self.generated_name(spot)
-
+        """One meeting with its group, place, weekly times, formats and exceptions."""
+        rng, out = self.rng, self.out
+        language = next((code for code, share in spot.languages if rng.random() < share), "en")
+        name, hint = self.meeting_name(spot, language, role)
         area_id = self.area_for(spot)
-        group_name = name if name.endswith(("Group", "Grupo")) else f"{name} Group"
         meeting_id = out.new_id("meetings")
         group_id = out.new_id("service_bodies")
+        group_name = name if name.endswith(("Group", "Grupo")) else f"{name} Group"
         out.add("service_bodies", (group_id, area_id, "group", group_name, "", "", "", "", True))
 
+        status = {"closed": "temporarily_closed", "inactive": "inactive"}.get(role, "active")
         attendance = {"online": "online", "hybrid": "hybrid"}.get(role, "in_person")
+        if status == "temporarily_closed" and rng.random() < 0.5:
+            attendance = "hybrid"  # the building is closed; the online half of the meeting goes on
         if attendance == "online":
             place_id = self.online_place(spot)
             self.stats.online += 1
         else:
             place_id = self.venue(spot, language)
             self.stats.hybrid += attendance == "hybrid"
-        status = {"closed": "temporarily_closed", "inactive": "inactive"}.get(role, "active")
 
         times = self.weekly_times(hint, role)
         if any(start.hour * 60 + start.minute + duration > 1440 for _, start, duration in times):
@@ -776,36 +771,56 @@ class _Generator:
         conference_url = conference_notes = phone = phone_notes = notes = ""
         if attendance != "in_person":
             conference_url, conference_notes, phone, phone_notes = self.conference(spot)
-            if attendance == "hybrid":
-                notes = "Join us in person or online."
+        if attendance == "hybrid":
+            notes = ("We meet online only while the venue is closed." if status == "temporarily_closed"
+                     else "Join us in person or online.")
+        notes = self.exceptions(meeting_id, spot.timezone, status, cancelled, times, notes)
         created = self.now - dt.timedelta(days=rng.randint(20, 2000))
         updated = min(self.now, created + dt.timedelta(days=rng.randint(0, 400)))
-        zone_today = self.today_in(spot.timezone)
+        out.add("meetings", (
+            meeting_id, self.meeting_slugs.make(name, spot.city), name, group_id, area_id, place_id, attendance,
+            conference_url, conference_notes, phone, phone_notes, language, notes, status, True,
+            rng.randint(0, 3) if status == "active" else 1, created, updated, "demo", "", True,
+        ))
+
+    def meeting_name(self, spot: _Spot, language: str, role: str) -> tuple[str, dict[str, Any]]:
+        """A name and its hints (a start time, days or formats the name implies)."""
+        rng, names = self.rng, self.names
+        if role == "past_midnight":
+            hint = rng.choice([m for m in names["meetings"] if m.get("duration")])
+            return hint["name"], hint
+        if language in names["foreign_names"] and rng.random() < 0.85:
+            return rng.choice(names["foreign_names"][language]), {}
+        if rng.random() < 0.55:
+            hint = rng.choice(names["meetings"])
+            return hint["name"], hint
+        return self.generated_name(spot), {}
+
+    def exceptions(self, meeting_id: int, zone: str, status: str, cancelled: bool,
+                   times: list[tuple[int, dt.time, int]], notes: str) -> str:
+        """A closure around today for a closed venue, or one cancelled date in the coming weeks; the notes."""
+        rng, out, names = self.rng, self.out, self.names
+        today = self.today_in(zone)
         if status == "temporarily_closed":
-            start_date = zone_today - dt.timedelta(days=rng.randint(3, 30))
-            end_date = zone_today + dt.timedelta(days=rng.randint(7, 60))
+            start_date = today - dt.timedelta(days=rng.randint(3, 30))
+            end_date = today + dt.timedelta(days=rng.randint(7, 60))
             reason = rng.choice(names["closure_reasons"])
-            notes = f"{reason}: the venue is closed until {end_date:%B} {end_date.day}."
+            recorded = self.now - dt.timedelta(days=(today - start_date).days)
             out.add("schedule_exceptions", (out.new_id("schedule_exceptions"), meeting_id, "closed", start_date,
-                                            end_date, reason, self.now - dt.timedelta(days=(zone_today - start_date).days)))
+                                            end_date, reason, recorded))
             self.stats.closed += 1
-        elif status == "inactive":
+            return f"{reason}: the venue is closed until {end_date:%B} {end_date.day}. {notes}".strip()
+        if status == "inactive":
             self.stats.inactive += 1
         elif cancelled:
-            weekdays = sorted({w for w, _, _ in times})
-            ahead = [zone_today + dt.timedelta(days=d) for d in range(1, 36)]
-            dates = [d for d in ahead if d.weekday() in weekdays]
-            day = dates[min(len(dates) - 1, rng.randint(0, 4) * len(weekdays))] if dates else None
-            if day is not None:
-                out.add("schedule_exceptions", (out.new_id("schedule_exceptions"), meeting_id, "cancelled", day, day,
-                                                rng.choice(names["cancel_reasons"]), self.now - dt.timedelta(days=rng.randint(0, 10))))
-                self.stats.cancelled += 1
-        slug = self.meeting_slugs.make(name, spot.city)
-        out.add("meetings", (
-            meeting_id, slug, name, group_id, area_id, place_id, attendance, conference_url, conference_notes, phone,
-            phone_notes, language, notes, status, True, rng.randint(0, 3) if status == "active" else 1, created,
-            updated, "demo", "", True,
-        ))
+            weekdays = {w for w, _, _ in times}
+            dates = [d for d in (today + dt.timedelta(days=k) for k in range(1, 36)) if d.weekday() in weekdays]
+            day = dates[min(len(dates) - 1, rng.randint(0, 4) * len(weekdays))]
+            out.add("schedule_exceptions", (out.new_id("schedule_exceptions"), meeting_id, "cancelled", day, day,
+                                            rng.choice(names["cancel_reasons"]),
+                                            self.now - dt.timedelta(days=rng.randint(0, 10))))
+            self.stats.cancelled += 1
+        return notes
 
     def generated_name(self, spot: _Spot) -> str:
         rng, names = self.rng, self.names
@@ -1023,6 +1038,9 @@ def _build(connection: Connection, n_meetings: int, rng_seed: int, now: dt.datet
         generator.out.finish()
     if connection.dialect.name == "postgresql":
         connection.execute(text("ANALYZE " + ", ".join(COLUMNS)))
+    site_settings = Base.metadata.tables["site_settings"]
+    connection.execute(site_settings.delete().where(site_settings.c.key == "demo_loaded"))
+    connection.execute(site_settings.insert().values(key="demo_loaded", value="1"))
     stats = generator.stats
     stats.rows = dict(generator.out.written)
     stats.seconds = time.perf_counter() - started
