@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from finder import schedule
 from finder.geo import MAX_DISTANCE_KM, BoundingBox, bounding_box, haversine_km, miles_to_km, valid_point
@@ -259,9 +259,21 @@ class _Candidate:
     distance_km: float | None
     online_only: bool
     timezone: str
-    times: list[schedule.WeeklyTime] = field(default_factory=list)
-    exceptions: list[tuple[dt.date, dt.date]] = field(default_factory=list)
-    sort_minutes: float = math.inf  # minutes until the next start (negative while in progress)
+    times: list[tuple[int, dt.time, int]] = field(default_factory=list)  # (weekday, local start, minutes)
+    has_exceptions: bool = False
+    running_since: float | None = None  # minutes since the occurrence in progress began
+    next_in: float = math.inf  # minutes until the next start strictly after now
+
+    @property
+    def clock_key(self) -> float:
+        """Sort key for "next start": what is on now first (earliest begun first), then soonest."""
+        return -self.running_since if self.running_since is not None else self.next_in
+
+
+@dataclass(frozen=True)
+class _Skip:
+    start_date: dt.date
+    end_date: dt.date
 
 
 def _format_clause(codes: Iterable[str], *, every: bool) -> ColumnElement[bool]:
@@ -285,44 +297,55 @@ def _body_tree(ids: Iterable[int]) -> Any:
 
 def _time_window_clause(query: SearchQuery) -> ColumnElement[bool] | None:
     """A weekly time on one of the weekdays, starting inside the local window (which may wrap past midnight)."""
+    # An alias: the outer query may join meeting_times itself, and this must not correlate to that row.
+    t = aliased(MeetingTime)
     conditions = []
     if query.weekdays:
-        conditions.append(MeetingTime.weekday.in_(sorted(query.weekdays)))
+        conditions.append(t.weekday.in_(sorted(query.weekdays)))
     start_from, start_to = query.time_from, query.time_to
     if start_from is not None and start_to is not None and start_from > start_to:
-        conditions.append(or_(MeetingTime.start >= start_from, MeetingTime.start <= start_to))
+        conditions.append(or_(t.start >= start_from, t.start <= start_to))
     else:
         if start_from is not None:
-            conditions.append(MeetingTime.start >= start_from)
+            conditions.append(t.start >= start_from)
         if start_to is not None:
-            conditions.append(MeetingTime.start <= start_to)
+            conditions.append(t.start <= start_to)
     if not conditions:
         return None
-    return exists(select(1).where(MeetingTime.meeting_id == Meeting.id, *conditions))
+    return exists(select(1).where(t.meeting_id == Meeting.id, *conditions))
+
+
+@functools.cache
+def _all_zones() -> tuple[tuple[str, dt.tzinfo], ...]:
+    """Every IANA zone this system knows, read once per process (listing them walks the zone directory)."""
+    zones = []
+    for name in sorted(zoneinfo.available_timezones()):
+        try:
+            zones.append((name, zoneinfo.ZoneInfo(name)))
+        except (ValueError, OSError):  # a zone file the system lists but cannot read
+            continue
+    return tuple(zones)
 
 
 @functools.lru_cache(maxsize=16)
 def _zones_by_offset(quarter_hour: dt.datetime) -> tuple[tuple[dt.timedelta, tuple[str, ...]], ...]:
     """Every IANA zone grouped by its UTC offset at that instant: zones with one offset share a wall clock."""
     groups: dict[dt.timedelta, list[str]] = defaultdict(list)
-    for name in zoneinfo.available_timezones():
-        try:
-            offset = quarter_hour.astimezone(zoneinfo.ZoneInfo(name)).utcoffset()
-        except (ValueError, OSError):  # a zone file the system lists but cannot read
-            continue
+    for name, zone in _all_zones():
+        offset = quarter_hour.astimezone(zone).utcoffset()
         if offset is not None:
             groups[offset].append(name)
     return tuple((offset, tuple(sorted(names))) for offset, names in sorted(groups.items()))
 
 
-def _local_window_clause(start: dt.datetime, end: dt.datetime) -> ColumnElement[bool]:
+def _local_window_clause(t: Any, start: dt.datetime, end: dt.datetime) -> ColumnElement[bool]:
     """Weekly times whose wall-clock start falls between two naive local datetimes (at most a few days apart)."""
     parts = []
     day = start.date()
     while day <= end.date():
         low = start.time() if day == start.date() else dt.time(0)
         high = end.time() if day == end.date() else dt.time(23, 59, 59, 999999)
-        parts.append(and_(MeetingTime.weekday == day.weekday(), MeetingTime.start.between(low, high)))
+        parts.append(and_(t.weekday == day.weekday(), t.start.between(low, high)))
         day += dt.timedelta(days=1)
     return or_(*parts)
 
@@ -337,20 +360,21 @@ def _clock_prefilter(query: SearchQuery, now: dt.datetime) -> ColumnElement[bool
         return None
     quarter = now.astimezone(dt.timezone.utc).replace(second=0, microsecond=0)
     quarter = quarter.replace(minute=quarter.minute - quarter.minute % 15)
+    t = aliased(MeetingTime)
     groups = []
     for offset, zones in _zones_by_offset(quarter):
         local_now = (now.astimezone(dt.timezone.utc) + offset).replace(tzinfo=None)
         windows = []
         if query.starts_within is not None:
             windows.append(_local_window_clause(
-                local_now - _DST_SLACK, local_now + dt.timedelta(minutes=query.starts_within) + _DST_SLACK))
+                t, local_now - _DST_SLACK, local_now + dt.timedelta(minutes=query.starts_within) + _DST_SLACK))
         if query.in_progress:
             # Started at most a day ago (the longest meeting) and not in the future.
             windows.append(_local_window_clause(
-                local_now - dt.timedelta(minutes=schedule.MAX_DURATION_MINUTES) - _DST_SLACK,
+                t, local_now - dt.timedelta(minutes=schedule.MAX_DURATION_MINUTES) - _DST_SLACK,
                 local_now + _DST_SLACK))
         groups.append(and_(Place.timezone.in_(zones), or_(*windows)))
-    return exists(select(1).where(MeetingTime.meeting_id == Meeting.id, or_(*groups)))
+    return exists(select(1).where(t.meeting_id == Meeting.id, or_(*groups)))
 
 
 def _meeting_conditions(query: SearchQuery, now: dt.datetime) -> list[ColumnElement[bool]]:
@@ -389,9 +413,6 @@ def _meeting_conditions(query: SearchQuery, now: dt.datetime) -> list[ColumnElem
     window = _time_window_clause(query)
     if window is not None:
         conditions.append(window)
-    clock = _clock_prefilter(query, now)
-    if clock is not None:
-        conditions.append(clock)
     return conditions
 
 
@@ -403,49 +424,41 @@ def _fetch_candidates(
     session: Session, query: SearchQuery, now: dt.datetime, conditions: list[ColumnElement[bool]],
     extra: list[ColumnElement[bool]], radius_km: float | None,
 ) -> list[_Candidate]:
-    """Run the SQL part and the exact distance test; attach times and exceptions when the clock matters."""
-    columns = [Meeting.id, Meeting.name, Meeting.attendance, Place.latitude, Place.longitude, Place.timezone]
-    stmt = select(*columns).join(Place, Meeting.place_id == Place.id).where(*conditions, *extra)
+    """Run the SQL part and the exact distance test, then the clock filters when the query has any."""
+    clock = _needs_clock(query)
+    columns: list[Any] = [Meeting.id, Meeting.name, Meeting.attendance, Place.latitude, Place.longitude,
+                          Place.timezone]
+    if clock:
+        # Exceptions that ended before yesterday (anywhere on Earth) cannot affect anything from now on.
+        horizon = (now.astimezone(dt.timezone.utc) - dt.timedelta(days=2)).date()
+        columns += [MeetingTime.weekday, MeetingTime.start, MeetingTime.duration_minutes,
+                    exists(select(1).where(ScheduleException.meeting_id == Meeting.id,
+                                           ScheduleException.end_date >= horizon))]
+    stmt = select(*columns).join(Place, Meeting.place_id == Place.id)
+    if clock:
+        stmt = stmt.outerjoin(MeetingTime, MeetingTime.meeting_id == Meeting.id)
+    stmt = stmt.where(*conditions, *extra)
     point = query.point
-    candidates = []
-    for meeting_id, name, attendance, lat, lon, zone in session.execute(stmt):
-        distance = None
-        if point is not None and lat is not None and lon is not None:
-            distance = haversine_km(point[0], point[1], lat, lon)
-            if radius_km is not None and distance > radius_km:
-                continue
-        online_only = attendance == "online"
-        candidates.append(_Candidate(meeting_id, name, distance, online_only, zone))
-    if candidates and _needs_clock(query):
-        _attach_schedules(session, candidates, now)
-        candidates = [c for c in candidates if _passes_clock(c, query, now)]
+    by_id: dict[int, _Candidate] = {}
+    for row in session.connection().execute(stmt):  # Core rows: no ORM bookkeeping on the hot path
+        candidate = by_id.get(row[0])
+        if candidate is None:
+            distance = None
+            if point is not None and row[3] is not None:
+                distance = haversine_km(point[0], point[1], row[3], row[4])
+                if radius_km is not None and distance > radius_km:
+                    continue
+            candidate = by_id[row[0]] = _Candidate(row[0], row[1], distance, row[2] == "online", row[5])
+        if clock:
+            if row[6] is not None:
+                candidate.times.append((row[6], row[7], row[8] or 60))
+            candidate.has_exceptions = bool(row[9])
+    candidates = list(by_id.values())
+    if clock and candidates:
+        _read_clocks(session, candidates, now)
+        if query.starts_within is not None or query.in_progress:
+            candidates = [c for c in candidates if _passes_clock(c, query)]
     return candidates
-
-
-def _attach_schedules(session: Session, candidates: list[_Candidate], now: dt.datetime) -> None:
-    by_id = {c.meeting_id: c for c in candidates}
-    ids = sorted(by_id)
-    # Exceptions that ended before yesterday (anywhere on Earth) cannot affect anything from now on.
-    horizon = (now.astimezone(dt.timezone.utc) - dt.timedelta(days=2)).date()
-    for chunk in _chunks(ids):
-        rows = session.execute(
-            select(MeetingTime.meeting_id, MeetingTime.weekday, MeetingTime.start, MeetingTime.duration_minutes)
-            .where(MeetingTime.meeting_id.in_(chunk))
-        )
-        for meeting_id, weekday, start, duration in rows:
-            by_id[meeting_id].times.append(schedule.WeeklyTime(weekday, start, duration or 60))
-        rows = session.execute(
-            select(ScheduleException.meeting_id, ScheduleException.start_date, ScheduleException.end_date)
-            .where(ScheduleException.meeting_id.in_(chunk), ScheduleException.end_date >= horizon)
-        )
-        for meeting_id, start_date, end_date in rows:
-            by_id[meeting_id].exceptions.append((start_date, end_date))
-
-
-@dataclass(frozen=True)
-class _Skip:
-    start_date: dt.date
-    end_date: dt.date
 
 
 @functools.lru_cache(maxsize=1024)
@@ -456,46 +469,77 @@ def _zone(name: str) -> dt.tzinfo:
         return dt.timezone.utc  # a bad zone name in the data must not break everyone's search
 
 
-def _clock(candidate: _Candidate, now: dt.datetime) -> tuple[schedule.Occurrence | None, bool]:
-    """(the current or next occurrence, whether it is in progress), exactly, in the meeting's zone."""
-    skips = [_Skip(a, b) for a, b in candidate.exceptions]
-    upcoming = schedule.next_occurrences(candidate.times, _zone(candidate.timezone), now, skips, n=1)
-    if not upcoming:
-        return None, False
-    occurrence = upcoming[0]
-    return occurrence, occurrence.is_in_progress(now)
+def _week_minute(moment: dt.datetime) -> float:
+    return moment.weekday() * 1440 + moment.hour * 60 + moment.minute + (moment.second + moment.microsecond / 1e6) / 60
 
 
-def _passes_clock(candidate: _Candidate, query: SearchQuery, now: dt.datetime) -> bool:
-    occurrence, running = _clock(candidate, now)
-    if occurrence is not None:
-        candidate.sort_minutes = (occurrence.start - now).total_seconds() / 60
-    if query.starts_within is None and not query.in_progress:
+def _read_clocks(session: Session, candidates: list[_Candidate], now: dt.datetime) -> None:
+    """Set running_since and next_in on every candidate, exactly.
+
+    Wall-clock arithmetic is exact for a zone whose offset does not change from a day ago to eight days ahead
+    and a meeting without exceptions; the others (a DST week, a cancelled date) go through finder.schedule.
+    """
+    zones: dict[str, float | None] = {}  # zone -> week minute of now there, or None when arithmetic is unsafe
+    exact = [c for c in candidates if c.has_exceptions]
+    skips: dict[int, list[_Skip]] = defaultdict(list)
+    if exact:
+        for chunk in _chunks([c.meeting_id for c in exact]):
+            for meeting_id, first, last in session.execute(
+                    select(ScheduleException.meeting_id, ScheduleException.start_date, ScheduleException.end_date)
+                    .where(ScheduleException.meeting_id.in_(chunk))):
+                skips[meeting_id].append(_Skip(first, last))
+    for candidate in candidates:
+        if candidate.timezone not in zones:
+            tz = _zone(candidate.timezone)
+            offset = now.astimezone(tz).utcoffset()
+            steady = all((now + dt.timedelta(days=d)).astimezone(tz).utcoffset() == offset for d in (-1, 4, 8))
+            zones[candidate.timezone] = _week_minute(now.astimezone(tz)) if steady else None
+        now_minute = zones[candidate.timezone]
+        if now_minute is None or candidate.has_exceptions:
+            _clock_exact(candidate, now, skips.get(candidate.meeting_id, []))
+            continue
+        for weekday, local_start, duration in candidate.times:
+            start = weekday * 1440 + local_start.hour * 60 + local_start.minute + local_start.second / 60
+            since = (now_minute - start) % _WEEK_MINUTES
+            if since < duration:
+                candidate.running_since = max(candidate.running_since or 0.0, since)
+            candidate.next_in = min(candidate.next_in, (start - now_minute) % _WEEK_MINUTES or _WEEK_MINUTES)
+
+
+def _clock_exact(candidate: _Candidate, now: dt.datetime, skips: list[_Skip]) -> None:
+    tz = _zone(candidate.timezone)
+    times = [schedule.WeeklyTime(*weekly) for weekly in candidate.times]
+    upcoming = schedule.next_occurrences(times, tz, now, skips, n=1)
+    if upcoming and upcoming[0].is_in_progress(now):
+        candidate.running_since = (now - upcoming[0].start).total_seconds() / 60
+    following = schedule.next_start(times, tz, now, skips)
+    if following is not None:
+        candidate.next_in = (following.start - now).total_seconds() / 60
+
+
+def _passes_clock(candidate: _Candidate, query: SearchQuery) -> bool:
+    if query.in_progress and candidate.running_since is not None:
         return True
-    if query.in_progress and running:
-        return True
-    if query.starts_within is not None:
-        skips = [_Skip(a, b) for a, b in candidate.exceptions]
-        upcoming = schedule.next_start(candidate.times, _zone(candidate.timezone), now, skips)
-        if upcoming is not None and upcoming.start - now <= dt.timedelta(minutes=query.starts_within):
-            if not running:
-                candidate.sort_minutes = (upcoming.start - now).total_seconds() / 60
-            return True
-    return False
+    return query.starts_within is not None and candidate.next_in <= query.starts_within
 
 
 def _sort_key(query: SearchQuery) -> Any:
     if query.sort == "next_start":
-        return lambda c: (c.sort_minutes, c.distance_km if c.distance_km is not None else math.inf, c.meeting_id)
+        return lambda c: (c.clock_key, c.distance_km if c.distance_km is not None else math.inf, c.meeting_id)
     # Online-only meetings come after every meeting with a real distance.
     return lambda c: (c.online_only or c.distance_km is None, c.distance_km or 0.0, c.name.lower(), c.meeting_id)
 
 
 def _search_meetings(session: Session, query: SearchQuery, now: dt.datetime) -> tuple[list[MeetingHit], int, float | None]:
     conditions = _meeting_conditions(query, now)
+    unbounded = conditions
+    if query.point is None or query.include_online:
+        # Without a distance bound the clock filters need SQL's help to avoid reading every meeting's times.
+        clock = _clock_prefilter(query, now)
+        unbounded = conditions if clock is None else [*conditions, clock]
     radius_used: float | None = None
     if query.point is None:
-        candidates = _fetch_candidates(session, query, now, conditions, [], None)
+        candidates = _fetch_candidates(session, query, now, unbounded, [], None)
     else:
         # Online-only meetings sit at an approximate place: matched by location only when asked for by name.
         local = [] if "online" in query.attendance else [Meeting.attendance != "online"]
@@ -514,7 +558,7 @@ def _search_meetings(session: Session, query: SearchQuery, now: dt.datetime) -> 
             radius_used = radius
     if query.include_online and query.point is not None:
         seen = {c.meeting_id for c in candidates}
-        online = _fetch_candidates(session, query, now, conditions, [Meeting.attendance == "online"], None)
+        online = _fetch_candidates(session, query, now, unbounded, [Meeting.attendance == "online"], None)
         candidates += [c for c in online if c.meeting_id not in seen]
     candidates.sort(key=_sort_key(query))
     total = len(candidates)
@@ -558,10 +602,12 @@ def _load_meeting_hits(session: Session, chosen: list[_Candidate], now: dt.datet
     for chunk in _chunks(ids):
         stmt = (
             select(Meeting).where(Meeting.id.in_(chunk))
-            .options(joinedload(Meeting.place), selectinload(Meeting.times), selectinload(Meeting.formats),
-                     selectinload(Meeting.exceptions))
+            # A page is small, so joining the one-to-many collections costs less than more queries; formats go
+            # separately because SQLite would materialize the whole association table for a nested join.
+            .options(joinedload(Meeting.place), joinedload(Meeting.times), joinedload(Meeting.exceptions),
+                     selectinload(Meeting.formats))
         )
-        loaded.update((m.id, m) for m in session.scalars(stmt))
+        loaded.update((m.id, m) for m in session.scalars(stmt).unique())
     hits = []
     for candidate in chosen:
         meeting = loaded[candidate.meeting_id]
@@ -594,7 +640,7 @@ def _spatial_rows(
     """Rows of (id, name, place id, lat, lon) within the radius, one per item, nearest place kept."""
     extra = [] if query.point is None or radius is None else [_box_clause(bounding_box(*query.point, radius))]
     best: dict[int, _Found] = {}
-    for item_id, name, place_id, lat, lon in session.execute(stmt_for(extra)):
+    for item_id, name, place_id, lat, lon in session.connection().execute(stmt_for(extra)):
         distance = None
         if query.point is not None and lat is not None:
             distance = haversine_km(query.point[0], query.point[1], lat, lon)

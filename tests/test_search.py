@@ -469,3 +469,40 @@ def test_results_equal_brute_force(session, scattered, now, lat, lon, radius, ne
     nearest_results = find_nearby(session, SearchQuery(point=(lat, lon), nearest=nearest, per_page=0), now)
     assert [hit.distance_km for hit in nearest_results.meetings] == sorted(distances.values())[:nearest]
     assert nearest_results.radius_km == pytest.approx(sorted(distances.values())[nearest - 1])
+
+
+# --- The clock arithmetic agrees with finder.schedule ------------------------------------------------------------
+
+
+def test_day_filter_and_starting_soon_together(session, make_meeting, at, now):
+    # The time filters are EXISTS subqueries on meeting_times while the clock path joins it: they must not mix.
+    soon = make_meeting(place=at(*PHILLY), times=[(2, "12:30", 60), (4, "19:00", 60)])
+    make_meeting(place=at(*PHILLY), times=[(3, "12:30", 60)])
+    query = SearchQuery(point=PHILLY, radius_km=10, weekdays=frozenset({4}), starts_within=60)
+    assert ids(find_nearby(session, query, now).meetings) == [soon.id]
+    query = SearchQuery(point=PHILLY, radius_km=10, weekdays=frozenset({3}), starts_within=60)
+    assert find_nearby(session, query, now).meetings == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    zone=st.sampled_from(["America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Kolkata",
+                          "Pacific/Chatham", "America/St_Johns", "UTC", "Not/AZone"]),
+    minutes=st.integers(0, 2 * 366 * 24 * 60),
+    times=st.lists(st.tuples(st.integers(0, 6), st.integers(0, 23), st.sampled_from([0, 15, 30, 45]),
+                             st.sampled_from([30, 60, 90, 180, 1440])), min_size=0, max_size=4),
+)
+def test_wall_clock_arithmetic_matches_schedule(zone, minutes, times):
+    from finder import search
+
+    now = dt.datetime(2026, 1, 1, tzinfo=UTC) + dt.timedelta(minutes=minutes, seconds=17)
+    weekly = [(w, dt.time(h, m), d) for w, h, m, d in times]
+    fast = search._Candidate(1, "m", None, False, zone, times=list(weekly))
+    search._read_clocks(None, [fast], now)
+    exact = search._Candidate(1, "m", None, False, zone, times=list(weekly))
+    search._clock_exact(exact, now, [])
+    assert fast.next_in == pytest.approx(exact.next_in, abs=1e-6)
+    if exact.running_since is None:
+        assert fast.running_since is None
+    else:
+        assert fast.running_since == pytest.approx(exact.running_since, abs=1e-6)

