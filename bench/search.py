@@ -275,9 +275,8 @@ def full_scan(session: Session, kind: str, point: tuple[float, float], now: dt.d
     if kind == "soon":
         # The clock test is the same Python as the indexed path: only the distance part differs.
         query = SearchQuery(point=point, radius_km=RADIUS_KM, starts_within=60, per_page=25)
-        conditions = search._meeting_conditions(query, now)
-        candidates = search._fetch_candidates(session, query, now, conditions, [Meeting.id.in_(found)], None) \
-            if found else []
+        stmt = search._candidate_statement(query, search._meeting_conditions(query), [Meeting.id.in_(found)])
+        candidates = search._fetch_candidates(session, query, now, stmt, {}, None) if found else []
         found = [c.meeting_id for c in candidates]
     page = found[:25]
     if page:

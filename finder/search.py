@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Date, Float, and_, bindparam, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from finder import schedule
@@ -234,17 +234,30 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
 
 # --- Spatial prefilter ------------------------------------------------------------------------------------------
 
-def _box_clause(box: BoundingBox) -> ColumnElement[bool]:
-    """Place inside the box, as ranges the (latitude, longitude) btree index answers.
+def _box_clause(lon_ranges: int, dialect: str) -> ColumnElement[bool]:
+    """Place inside a box given later as bound parameters (_box_params), with 0 (all), 1 or 2 longitude ranges.
 
-    An SQLite R*Tree was measured against this index at 1M places and was no faster (BENCHMARKS.md): the
-    composite index is covering for the prefilter, so the range scan never touches the table.
+    The ranges are what the (latitude, longitude) btree index answers. An SQLite R*Tree was measured against
+    this index at 1M places and was no faster (BENCHMARKS.md): the composite index holds both coordinates, so
+    the range scan tests longitude without touching the table. On SQLite the longitude test is written
+    `longitude + 0`: with ANALYZE statistics SQLite otherwise picks the longitude-only index, which reads a band
+    around the whole Earth (11 ms instead of 1.4 ms at 1M places).
     """
-    lat = Place.latitude.between(box.min_lat, box.max_lat)
-    if box.full_longitude:
+    lat = Place.latitude.between(bindparam("lat_lo", type_=Float), bindparam("lat_hi", type_=Float))
+    if not lon_ranges:
         return lat
-    lon = [Place.longitude.between(lo, hi) for lo, hi in box.lon_ranges]
+    longitude = Place.longitude + 0 if dialect == "sqlite" else Place.longitude
+    lon = [longitude.between(bindparam(f"lon_lo{i}", type_=Float), bindparam(f"lon_hi{i}", type_=Float))
+           for i in range(lon_ranges)]
     return and_(lat, lon[0] if len(lon) == 1 else or_(*lon))
+
+
+def _box_params(box: BoundingBox) -> dict[str, float]:
+    params = {"lat_lo": box.min_lat, "lat_hi": box.max_lat}
+    if not box.full_longitude:
+        for i, (lo, hi) in enumerate(box.lon_ranges):
+            params[f"lon_lo{i}"], params[f"lon_hi{i}"] = lo, hi
+    return params
 
 
 # --- Meetings ---------------------------------------------------------------------------------------------------
@@ -377,7 +390,7 @@ def _clock_prefilter(query: SearchQuery, now: dt.datetime) -> ColumnElement[bool
     return exists(select(1).where(t.meeting_id == Meeting.id, or_(*groups)))
 
 
-def _meeting_conditions(query: SearchQuery, now: dt.datetime) -> list[ColumnElement[bool]]:
+def _meeting_conditions(query: SearchQuery) -> list[ColumnElement[bool]]:
     """Every filter that SQL can decide on its own."""
     conditions: list[ColumnElement[bool]] = [visible_meetings_clause()]
     if query.attendance:
@@ -420,27 +433,50 @@ def _needs_clock(query: SearchQuery) -> bool:
     return query.starts_within is not None or query.in_progress or query.sort == "next_start"
 
 
-def _fetch_candidates(
-    session: Session, query: SearchQuery, now: dt.datetime, conditions: list[ColumnElement[bool]],
-    extra: list[ColumnElement[bool]], radius_km: float | None,
-) -> list[_Candidate]:
-    """Run the SQL part and the exact distance test, then the clock filters when the query has any."""
-    clock = _needs_clock(query)
+def _candidate_statement(
+    query: SearchQuery, conditions: Sequence[ColumnElement[bool]], extra: Sequence[ColumnElement[bool]],
+) -> Any:
+    """The SQL part of a meeting search; the exceptions horizon is the bound parameter `horizon`."""
     columns: list[Any] = [Meeting.id, Meeting.name, Meeting.attendance, Place.latitude, Place.longitude,
                           Place.timezone]
+    clock = _needs_clock(query)
     if clock:
-        # Exceptions that ended before yesterday (anywhere on Earth) cannot affect anything from now on.
-        horizon = (now.astimezone(dt.timezone.utc) - dt.timedelta(days=2)).date()
         columns += [MeetingTime.weekday, MeetingTime.start, MeetingTime.duration_minutes,
                     exists(select(1).where(ScheduleException.meeting_id == Meeting.id,
-                                           ScheduleException.end_date >= horizon))]
+                                           ScheduleException.end_date >= bindparam("horizon", type_=Date)))]
     stmt = select(*columns).join(Place, Meeting.place_id == Place.id)
     if clock:
         stmt = stmt.outerjoin(MeetingTime, MeetingTime.meeting_id == Meeting.id)
-    stmt = stmt.where(*conditions, *extra)
+    return stmt.where(*conditions, *extra)
+
+
+@functools.lru_cache(maxsize=256)
+def _near_statement(shape: SearchQuery, lon_ranges: int, dialect: str) -> Any:
+    """The statement for a search around a point, built once per shape of query and reused with new boxes.
+
+    `shape` is the query without its point, distances and page, so "meetings near me" costs no statement
+    building after the first time; the box comes in as bound parameters (see _box_params).
+    """
+    local = [] if "online" in shape.attendance else [Meeting.attendance != "online"]
+    return _candidate_statement(shape, _meeting_conditions(shape), [*local, _box_clause(lon_ranges, dialect)])
+
+
+def _shape(query: SearchQuery) -> SearchQuery:
+    return dataclasses.replace(query, point=None, radius_km=None, nearest=None, page=1, per_page=0)
+
+
+def _fetch_candidates(
+    session: Session, query: SearchQuery, now: dt.datetime, stmt: Any, params: dict[str, Any],
+    radius_km: float | None,
+) -> list[_Candidate]:
+    """Run the SQL part and the exact distance test, then the clock filters when the query has any."""
+    clock = _needs_clock(query)
+    if clock:
+        # Exceptions that ended before yesterday (anywhere on Earth) cannot affect anything from now on.
+        params = {**params, "horizon": (now.astimezone(dt.timezone.utc) - dt.timedelta(days=2)).date()}
     point = query.point
     by_id: dict[int, _Candidate] = {}
-    for row in session.connection().execute(stmt):  # Core rows: no ORM bookkeeping on the hot path
+    for row in session.connection().execute(stmt, params):  # Core rows: no ORM bookkeeping on the hot path
         candidate = by_id.get(row[0])
         if candidate is None:
             distance = None
@@ -531,35 +567,32 @@ def _sort_key(query: SearchQuery) -> Any:
 
 
 def _search_meetings(session: Session, query: SearchQuery, now: dt.datetime) -> tuple[list[MeetingHit], int, float | None]:
-    conditions = _meeting_conditions(query, now)
-    unbounded = conditions
+    dialect = session.get_bind().dialect.name
+    radius_used: float | None = None
+    candidates: list[_Candidate] = []
+    if query.point is not None:
+        shape = _shape(query)
+
+        def within(radius: float) -> list[_Candidate]:
+            box = bounding_box(*query.point, radius)  # type: ignore[misc]
+            stmt = _near_statement(shape, 0 if box.full_longitude else len(box.lon_ranges), dialect)
+            return _fetch_candidates(session, query, now, stmt, _box_params(box), radius)
+
+        if query.nearest:
+            candidates, radius_used = _nearest(query, query.nearest, within, distance_of=lambda c: c.distance_km or 0.0)
+        else:
+            radius_used = query.radius_km or DEFAULT_RADIUS_KM
+            candidates = within(radius_used)
     if query.point is None or query.include_online:
         # Without a distance bound the clock filters need SQL's help to avoid reading every meeting's times.
+        conditions = _meeting_conditions(query)
         clock = _clock_prefilter(query, now)
-        unbounded = conditions if clock is None else [*conditions, clock]
-    radius_used: float | None = None
-    if query.point is None:
-        candidates = _fetch_candidates(session, query, now, unbounded, [], None)
-    else:
-        # Online-only meetings sit at an approximate place: matched by location only when asked for by name.
-        local = [] if "online" in query.attendance else [Meeting.attendance != "online"]
-        if query.nearest:
-            candidates, radius_used = _nearest(
-                query, query.nearest,
-                lambda radius: _fetch_candidates(
-                    session, query, now, conditions,
-                    local + [_box_clause(bounding_box(*query.point, radius))], radius),
-                distance_of=lambda c: c.distance_km if c.distance_km is not None else 0.0,
-            )
-        else:
-            radius = query.radius_km or DEFAULT_RADIUS_KM
-            box = bounding_box(*query.point, radius)
-            candidates = _fetch_candidates(session, query, now, conditions, local + [_box_clause(box)], radius)
-            radius_used = radius
-    if query.include_online and query.point is not None:
+        if clock is not None:
+            conditions.append(clock)
+        extra = [] if query.point is None else [Meeting.attendance == "online"]
         seen = {c.meeting_id for c in candidates}
-        online = _fetch_candidates(session, query, now, unbounded, [Meeting.attendance == "online"], None)
-        candidates += [c for c in online if c.meeting_id not in seen]
+        found = _fetch_candidates(session, query, now, _candidate_statement(query, conditions, extra), {}, None)
+        candidates += [c for c in found if c.meeting_id not in seen]
     candidates.sort(key=_sort_key(query))
     total = len(candidates)
     chosen = _page(candidates, query.page, query.per_page)
@@ -638,9 +671,13 @@ def _spatial_rows(
     session: Session, query: SearchQuery, stmt_for: Any, radius: float | None,
 ) -> list[_Found]:
     """Rows of (id, name, place id, lat, lon) within the radius, one per item, nearest place kept."""
-    extra = [] if query.point is None or radius is None else [_box_clause(bounding_box(*query.point, radius))]
+    dialect = session.get_bind().dialect.name
+    extra, params = [], {}
+    if query.point is not None and radius is not None:
+        box = bounding_box(*query.point, radius)
+        extra, params = [_box_clause(0 if box.full_longitude else len(box.lon_ranges), dialect)], _box_params(box)
     best: dict[int, _Found] = {}
-    for item_id, name, place_id, lat, lon in session.connection().execute(stmt_for(extra)):
+    for item_id, name, place_id, lat, lon in session.connection().execute(stmt_for(extra), params):
         distance = None
         if query.point is not None and lat is not None:
             distance = haversine_km(query.point[0], query.point[1], lat, lon)
@@ -687,8 +724,9 @@ def _search_centers(session: Session, query: SearchQuery) -> tuple[list[CenterHi
                               func.lower(Place.city).contains(needle, autoescape=True)))
 
     def stmt_for(extra: list) -> Any:
-        return (select(TreatmentCenter.id, TreatmentCenter.name, Place.id, Place.latitude, Place.longitude)
-                .join(Place, TreatmentCenter.place_id == Place.id).where(*conditions, *extra))
+        return (
+            select(TreatmentCenter.id, TreatmentCenter.name, Place.id, Place.latitude, Place.longitude)
+            .join(Place, TreatmentCenter.place_id == Place.id).where(*conditions, *extra))
 
     found, total, radius = _search_items(session, query, stmt_for)
     loaded = {c.id: c for c in session.scalars(
@@ -731,11 +769,12 @@ def _search_counselors(session: Session, query: SearchQuery) -> tuple[list[Couns
         conditions.append(func.lower(Counselor.name).contains(needle, autoescape=True))
 
     def stmt_for(extra: list) -> Any:
-        return (select(Counselor.id, Counselor.name, Place.id, Place.latitude, Place.longitude)
-                .select_from(Counselor)
-                .join(counselor_offices, counselor_offices.c.counselor_id == Counselor.id, isouter=not extra)
-                .join(Place, Place.id == counselor_offices.c.place_id, isouter=not extra)
-                .where(*conditions, *extra))
+        return (
+            select(Counselor.id, Counselor.name, Place.id, Place.latitude, Place.longitude)
+            .select_from(Counselor)
+            .join(counselor_offices, counselor_offices.c.counselor_id == Counselor.id, isouter=not extra)
+            .join(Place, Place.id == counselor_offices.c.place_id, isouter=not extra)
+            .where(*conditions, *extra))
 
     found, total, radius = _search_items(session, query, stmt_for)
     ids = [f.item_id for f in found]
