@@ -14,6 +14,7 @@ the most widely used NA server (BMLT) does it.
 from __future__ import annotations
 
 import argparse
+import bisect
 import datetime as dt
 import json
 import math
@@ -70,7 +71,7 @@ class Sampler:
     def point(self) -> tuple[float, float, str]:
         rng = self.rng
         if rng.random() < 0.85:
-            lat, lon, population, zone = self.cities[_bisect(self.cum, rng.random() * self.cum[-1])]
+            lat, lon, population, zone = self.cities[bisect.bisect_left(self.cum, rng.random() * self.cum[-1])]
             sigma_km = 1.5 + 4.0 * math.sqrt(population / 1e6)
         else:
             lat, lon, _, zone = rng.choice(self.cities)
@@ -80,17 +81,6 @@ class Sampler:
         plat = max(-89.99, min(89.99, lat + dlat))
         plon = (lon + dlon + 180.0) % 360.0 - 180.0
         return plat, plon, zone
-
-
-def _bisect(cum: list[int], value: float) -> int:
-    lo, hi = 0, len(cum) - 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if cum[mid] < value:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
 
 
 def generate(n: int, seed: int = 7) -> dict[str, list[tuple]]:
@@ -176,7 +166,7 @@ def build(engine: Engine, n: int) -> float:
             for table in ("places", "meetings", "meeting_times"):
                 cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
             raw.commit()
-            raw.autocommit = True
+            raw.driver_connection.autocommit = True  # VACUUM refuses to run in a transaction
             cur.execute("VACUUM ANALYZE")
         finally:
             raw.close()

@@ -274,8 +274,11 @@ class _Candidate:
     timezone: str
     times: list[tuple[int, dt.time, int]] = field(default_factory=list)  # (weekday, local start, minutes)
     has_exceptions: bool = False
-    running_since: float | None = None  # minutes since the occurrence in progress began
-    next_in: float = math.inf  # minutes until the next start strictly after now
+    clock_read: bool = False
+    running_start: dt.datetime | None = None  # start of the occurrence in progress, aware, in the meeting's zone
+    next_start: dt.datetime | None = None  # the first start strictly after now, aware, in the meeting's zone
+    running_since: float | None = None  # minutes since running_start
+    next_in: float = math.inf  # minutes until next_start
 
     @property
     def clock_key(self) -> float:
@@ -505,51 +508,71 @@ def _zone(name: str) -> dt.tzinfo:
         return dt.timezone.utc  # a bad zone name in the data must not break everyone's search
 
 
-def _week_minute(moment: dt.datetime) -> float:
-    return moment.weekday() * 1440 + moment.hour * 60 + moment.minute + (moment.second + moment.microsecond / 1e6) / 60
+_WEEK_US = _WEEK_MINUTES * 60_000_000
 
 
-def _read_clocks(session: Session, candidates: list[_Candidate], now: dt.datetime) -> None:
-    """Set running_since and next_in on every candidate, exactly.
+def _week_microsecond(weekday: int, moment: dt.time | dt.datetime) -> int:
+    return (((weekday * 24 + moment.hour) * 60 + moment.minute) * 60 + moment.second) * 1_000_000 + moment.microsecond
 
-    Wall-clock arithmetic is exact for a zone whose offset does not change from a day ago to eight days ahead
-    and a meeting without exceptions; the others (a DST week, a cancelled date) go through finder.schedule.
+
+def _read_clocks(
+    session: Session | None, candidates: Sequence[_Candidate], now: dt.datetime,
+    skips: Mapping[int, list[Any]] | None = None,
+) -> None:
+    """Set the running and next occurrence of every candidate, exactly.
+
+    Wall-clock arithmetic (integer microseconds of the week) is exact for a zone whose offset does not change
+    from a day ago to eight days ahead and a meeting without exceptions; the others (a DST week, a cancelled
+    date) go through finder.schedule. `skips` gives exceptions already loaded; otherwise they are queried.
     """
-    zones: dict[str, float | None] = {}  # zone -> week minute of now there, or None when arithmetic is unsafe
-    exact = [c for c in candidates if c.has_exceptions]
-    skips: dict[int, list[_Skip]] = defaultdict(list)
-    if exact:
-        for chunk in _chunks([c.meeting_id for c in exact]):
-            for meeting_id, first, last in session.execute(
+    zones: dict[str, tuple[dt.datetime, int] | None] = {}  # zone -> (local now, its week microsecond) if steady
+    if skips is None:
+        skips = defaultdict(list)
+        exact = [c.meeting_id for c in candidates if c.has_exceptions]
+        for chunk in _chunks(exact):
+            for meeting_id, first, last in session.execute(  # type: ignore[union-attr]
                     select(ScheduleException.meeting_id, ScheduleException.start_date, ScheduleException.end_date)
                     .where(ScheduleException.meeting_id.in_(chunk))):
                 skips[meeting_id].append(_Skip(first, last))
     for candidate in candidates:
+        candidate.clock_read = True
         if candidate.timezone not in zones:
             tz = _zone(candidate.timezone)
-            offset = now.astimezone(tz).utcoffset()
+            local_now = now.astimezone(tz)
+            offset = local_now.utcoffset()
             steady = all((now + dt.timedelta(days=d)).astimezone(tz).utcoffset() == offset for d in (-1, 4, 8))
-            zones[candidate.timezone] = _week_minute(now.astimezone(tz)) if steady else None
-        now_minute = zones[candidate.timezone]
-        if now_minute is None or candidate.has_exceptions:
+            zones[candidate.timezone] = (local_now, _week_microsecond(local_now.weekday(), local_now)) if steady else None
+        steady_now = zones[candidate.timezone]
+        if steady_now is None or candidate.has_exceptions:
             _clock_exact(candidate, now, skips.get(candidate.meeting_id, []))
             continue
+        local_now, now_us = steady_now
+        longest_since, soonest = -1, _WEEK_US + 1
         for weekday, local_start, duration in candidate.times:
-            start = weekday * 1440 + local_start.hour * 60 + local_start.minute + local_start.second / 60
-            since = (now_minute - start) % _WEEK_MINUTES
-            if since < duration:
-                candidate.running_since = max(candidate.running_since or 0.0, since)
-            candidate.next_in = min(candidate.next_in, (start - now_minute) % _WEEK_MINUTES or _WEEK_MINUTES)
+            start_us = _week_microsecond(weekday, local_start)
+            since = (now_us - start_us) % _WEEK_US
+            if since < duration * 60_000_000:
+                longest_since = max(longest_since, since)
+            soonest = min(soonest, (start_us - now_us) % _WEEK_US or _WEEK_US)
+        # Same-zone arithmetic on aware datetimes is wall-clock arithmetic, exact while the offset holds.
+        if longest_since >= 0:
+            candidate.running_start = local_now - dt.timedelta(microseconds=longest_since)
+            candidate.running_since = longest_since / 60_000_000
+        if soonest <= _WEEK_US:
+            candidate.next_start = local_now + dt.timedelta(microseconds=soonest)
+            candidate.next_in = soonest / 60_000_000
 
 
-def _clock_exact(candidate: _Candidate, now: dt.datetime, skips: list[_Skip]) -> None:
+def _clock_exact(candidate: _Candidate, now: dt.datetime, skips: Sequence[Any]) -> None:
     tz = _zone(candidate.timezone)
     times = [schedule.WeeklyTime(*weekly) for weekly in candidate.times]
     upcoming = schedule.next_occurrences(times, tz, now, skips, n=1)
     if upcoming and upcoming[0].is_in_progress(now):
+        candidate.running_start = upcoming[0].start
         candidate.running_since = (now - upcoming[0].start).total_seconds() / 60
     following = schedule.next_start(times, tz, now, skips)
     if following is not None:
+        candidate.next_start = following.start
         candidate.next_in = (following.start - now).total_seconds() / 60
 
 
@@ -641,17 +664,23 @@ def _load_meeting_hits(session: Session, chosen: list[_Candidate], now: dt.datet
                      selectinload(Meeting.formats))
         )
         loaded.update((m.id, m) for m in session.scalars(stmt).unique())
+    unread = [c for c in chosen if not c.clock_read]
+    horizon = (now.astimezone(dt.timezone.utc) - dt.timedelta(days=2)).date()
+    for candidate in unread:
+        meeting = loaded[candidate.meeting_id]
+        candidate.times = [(t.weekday, t.start, t.duration_minutes or 60) for t in meeting.times]
+        candidate.has_exceptions = any(e.end_date >= horizon for e in meeting.exceptions)
+    _read_clocks(session, unread, now, skips={c.meeting_id: loaded[c.meeting_id].exceptions for c in unread})
     hits = []
     for candidate in chosen:
-        meeting = loaded[candidate.meeting_id]
-        upcoming = schedule.next_occurrences(meeting.times, _zone(meeting.place.timezone), now, meeting.exceptions, n=1)
-        occurrence = upcoming[0] if upcoming else None
-        running = occurrence is not None and occurrence.is_in_progress(now)
-        starts_in = None if occurrence is None or running else schedule.minutes_until(occurrence.start, now)
+        running = candidate.running_start is not None
+        start = candidate.running_start if running else candidate.next_start
         hits.append(MeetingHit(
-            meeting=meeting, distance_km=None if candidate.online_only else candidate.distance_km,
-            next_start=occurrence.start if occurrence else None, in_progress=running,
-            starts_in_minutes=starts_in, is_online_only=candidate.online_only,
+            meeting=loaded[candidate.meeting_id],
+            distance_km=None if candidate.online_only else candidate.distance_km,
+            next_start=start, in_progress=running,
+            starts_in_minutes=None if running or start is None else schedule.minutes_until(start, now),
+            is_online_only=candidate.online_only,
         ))
     return hits
 

@@ -502,7 +502,12 @@ def test_wall_clock_arithmetic_matches_schedule(zone, minutes, times):
     exact = search._Candidate(1, "m", None, False, zone, times=list(weekly))
     search._clock_exact(exact, now, [])
     assert fast.next_in == pytest.approx(exact.next_in, abs=1e-6)
+    assert fast.next_start == exact.next_start
+    assert (fast.next_start is None or str(fast.next_start.tzinfo) == str(exact.next_start.tzinfo))
+    assert fast.running_start == exact.running_start
     if exact.running_since is None:
         assert fast.running_since is None
     else:
         assert fast.running_since == pytest.approx(exact.running_since, abs=1e-6)
+    if fast.next_start is not None:  # the same wall clock, not only the same instant
+        assert fast.next_start.replace(tzinfo=None) == exact.next_start.replace(tzinfo=None)
