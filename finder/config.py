@@ -73,7 +73,26 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "LOG_LEVEL": ("INFO", "log level of the JSON request log (DEBUG, INFO, WARNING, ERROR)"),
     "LOG_CLIENT_IP": (False, "include the client IP in request logs (off: the log never holds IP addresses)"),
     "CACHE_TTL": (300, "seconds a cached search result or feed lives (entries are also dropped when the data version changes)"),
+    "GEOCODER": ("offline", "'offline' (built-in gazetteer, no network) or 'nominatim' (falls back to offline)"),
+    "GEOCODER_URL": ("https://nominatim.openstreetmap.org", "Nominatim endpoint when GEOCODER=nominatim"),
+    "GEOCODER_USER_AGENT": ("na-finder", "User-Agent sent to Nominatim (its policy asks for one naming the site)"),
+    "GEOCODER_TIMEOUT": (5.0, "seconds to wait for Nominatim before using the offline gazetteer"),
+    "GEOCODER_MIN_DELAY": (1.0, "minimum seconds between Nominatim requests (its policy: one per second)"),
+    "GEOCODER_CACHE_PATH": (None, "SQLite file caching Nominatim answers; default: `geocode-cache.sqlite3` in the instance folder"),
 }
+
+
+def _seconds(env: Mapping[str, str], name: str) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return float(SETTINGS[name][0])
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not 0 <= value < 3600:
+        raise ConfigError(f"{name} must be between 0 and 3600 seconds")
+    return value
 
 
 def from_env(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
@@ -98,6 +117,12 @@ def from_env(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "LOG_LEVEL": (env.get("LOG_LEVEL") or SETTINGS["LOG_LEVEL"][0]).upper(),
         "LOG_CLIENT_IP": _bool(env.get("LOG_CLIENT_IP")),
         "CACHE_TTL": _int(env, "CACHE_TTL"),
+        "GEOCODER": (env.get("GEOCODER") or "offline").strip().lower(),
+        "GEOCODER_URL": env.get("GEOCODER_URL") or SETTINGS["GEOCODER_URL"][0],
+        "GEOCODER_USER_AGENT": env.get("GEOCODER_USER_AGENT") or SETTINGS["GEOCODER_USER_AGENT"][0],
+        "GEOCODER_TIMEOUT": _seconds(env, "GEOCODER_TIMEOUT"),
+        "GEOCODER_MIN_DELAY": _seconds(env, "GEOCODER_MIN_DELAY"),
+        "GEOCODER_CACHE_PATH": env.get("GEOCODER_CACHE_PATH") or None,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 256 * 1024,
         "RATELIMIT_PREFIX": env.get("RATELIMIT_PREFIX") or SETTINGS["RATELIMIT_PREFIX"][0],
@@ -133,6 +158,8 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError(f"MAP_TILE_URL must be an http(s) URL template with {{z}}/{{x}}/{{y}}, not {tiles!r}")
     if config.get("LOG_LEVEL", "INFO") not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {config['LOG_LEVEL']!r}")
+    if config.get("GEOCODER", "offline") not in {"offline", "nominatim"}:
+        raise ConfigError(f"GEOCODER must be 'offline' or 'nominatim', not {config.get('GEOCODER')!r}")
     if not config.get("SECRET_KEY"):
         if config.get("DEBUG") or config.get("TESTING"):
             return
