@@ -150,7 +150,8 @@ def timezone_at(lat: float, lon: float) -> str | None:
             if _tz_finder is None:
                 from timezonefinder import TimezoneFinder
 
-                _tz_finder = TimezoneFinder()
+                # In memory: faster lookups, and no file handles left open for the life of the process.
+                _tz_finder = TimezoneFinder(in_memory=True)
     return _tz_finder.timezone_at(lat=lat, lng=lon)
 
 

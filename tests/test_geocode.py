@@ -354,3 +354,17 @@ def test_nominatim_is_rate_limited(nominatim, stub):
 def test_nominatim_suggestions_are_offline(nominatim, stub):
     assert "Chicago, IL" in nominatim().suggest("Chicgo")
     assert stub.queries == []
+
+
+def test_settings_from_the_environment(tmp_path):
+    from finder.config import ConfigError, check, from_env
+
+    config = from_env({"GEOCODER": "Nominatim", "GEOCODER_TIMEOUT": "2.5", "GEOCODER_MIN_DELAY": ""}, str(tmp_path))
+    assert (config["GEOCODER"], config["GEOCODER_TIMEOUT"], config["GEOCODER_MIN_DELAY"]) == ("nominatim", 2.5, 1.0)
+    assert config["GEOCODER_URL"].startswith("https://")
+    with pytest.raises(ConfigError, match="GEOCODER_TIMEOUT"):
+        from_env({"GEOCODER_TIMEOUT": "soon"}, str(tmp_path))
+    with pytest.raises(ConfigError, match="GEOCODER_MIN_DELAY"):
+        from_env({"GEOCODER_MIN_DELAY": "-1"}, str(tmp_path))
+    with pytest.raises(ConfigError, match="GEOCODER must be"):
+        check({**from_env({"GEOCODER": "google"}, str(tmp_path)), "TESTING": True})
