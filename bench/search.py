@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import bisect
 import datetime as dt
-import json
 import math
 import os
 import platform
@@ -359,21 +358,21 @@ def markdown(results: dict, builds: dict, command: str, n_queries: int, n_scan: 
         "",
         f"Command (from the repository root): `{command}`",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"SQLite {__import__('sqlite3').sqlite_version}, {pg_version}. "
-        f"Run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on a shared machine (other jobs running), "
-        "so treat small differences as noise.",
+        (f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+         f"SQLite {__import__('sqlite3').sqlite_version}, {pg_version}. "
+         f"Run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on a shared machine (other jobs running), "
+         "so treat small differences as noise."),
         "",
-        f"Latency of `find_nearby` (whole call: SQL, exact distance, clock filters, ORM page load), {n_queries} "
-        f"query points per row drawn with the data's own density; full scan = the same query as a distance "
-        f"formula over every row in SQL ({n_scan} runs per row); ratio = full-scan p50 / indexed p50.",
+        (f"Latency of `find_nearby` (whole call: SQL, exact distance, clock filters, ORM page load), {n_queries} "
+         f"query points per row drawn with the data's own density; full scan = the same query as a distance "
+         f"formula over every row in SQL ({n_scan} runs per row); ratio = full-scan p50 / indexed p50."),
         "",
-        "`cpu p50` is this Python process's CPU time per search (for SQLite that includes the database engine;"
-        " for PostgreSQL the server's work is not in it); `load` is the machine's 1-minute load average during the"
-        " row (2 CPUs: anything above 2 means the search waited for a CPU).",
+        ("`cpu p50` is this Python process's CPU time per search (for SQLite that includes the database engine;"
+         " for PostgreSQL the server's work is not in it); `load` is the machine's 1-minute load average during the"
+         " row (2 CPUs: anything above 2 means the search waited for a CPU)."),
         "",
-        "| meetings | database | query | p50 ms | p95 ms | cpu p50 ms | load | full scan p50 ms | full scan p95 ms "
-        "| ratio | found (mean) |",
+        ("| meetings | database | query | p50 ms | p95 ms | cpu p50 ms | load | full scan p50 ms | full scan p95 ms "
+         "| ratio | found (mean) |"),
         "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for (n, backend), kinds in sorted(results.items()):

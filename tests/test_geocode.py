@@ -282,7 +282,9 @@ def nominatim(stub, tmp_path):
 
 
 def test_nominatim_answers_addresses(nominatim, stub):
-    result = nominatim().geocode("221B Baker Street, London")
+    geocoder = nominatim()
+    assert isinstance(geocoder, NominatimGeocoder)
+    result = geocoder.geocode("221B Baker Street, London")
     assert (result.lat, result.lon) == (51.5237, -0.1585)
     assert result.precision == "rooftop"
     assert result.timezone == "Europe/London"
