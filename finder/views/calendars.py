@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import datetime as dt
 import hashlib
 import threading
@@ -23,9 +24,10 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from finder import content, db, ical, schedule
+from finder import content, db, geocode, ical, schedule, search
 from finder.models import Format, Meeting, MeetingTime, Place, ScheduleException, ServiceBody, meeting_formats
 
 bp = Blueprint("calendars", __name__)
@@ -34,6 +36,7 @@ bp = Blueprint("calendars", __name__)
 # cancelled rather than silently vanish, then it is gone.
 CANCELLED_GRACE = dt.timedelta(days=60)
 MAX_LIST_MEETINGS = 100
+MAX_FEED_MEETINGS = 10_000  # a search feed keeps the nearest this many
 CACHE_SECONDS = 300  # a built feed is reused at most this long (catches edits that do not touch meetings)
 CHECK_SECONDS = 10  # within this, a cached feed is served without asking the database whether data changed
 CACHE_MAX_BYTES = 64 * 1024 * 1024
@@ -105,11 +108,11 @@ def decode_list(code: str) -> list[int]:
 
 
 def feed_condition(now: dt.datetime) -> Any:
-    """Published meetings that belong in a feed: active ones, and inactive ones within the grace period."""
-    return and_(
-        Meeting.published.is_(True),
-        or_(Meeting.status != "inactive", Meeting.updated_at >= now - CANCELLED_GRACE),
+    """Meetings that belong in a feed: the visible ones, and inactive ones within the grace period."""
+    recently_closed = and_(
+        Meeting.published.is_(True), Meeting.status == "inactive", Meeting.updated_at >= now - CANCELLED_GRACE
     )
+    return or_(search.visible_meetings_clause(), recently_closed)
 
 
 _MEETING_COLUMNS = (
@@ -418,47 +421,54 @@ def list_ics(code: str) -> Response:
 @bp.get("/calendars/search.ics")
 def search_ics() -> Response:
     """The meetings a search finds, with the same parameters (and the same search function) as the search page."""
-    from finder import search  # the search module is another branch's; import at use keeps this one loadable
-
-    args = _feed_args(request.args)
+    args = feed_args(request.args)
     try:
-        query = search.query_from_args(args, _geocoder(), default_kinds=frozenset({"meetings"}))
+        query = search.query_from_args(args, geocode.get_geocoder(current_app))
+        query = query_for_feed(query)
     except search.SearchError as error:
         return bad_request(FeedError(error.field, error.message))
-    # Feeds are not paged, and a calendar only holds meetings.
-    query = _for_feed(query)
+    except FeedError as error:
+        return bad_request(error)
     parts = tuple(f"{k}={v}" for k, v in sorted(args.items(multi=True)))
 
     def build(session: Session, now: dt.datetime) -> tuple[list[Any], ical.FeedInfo]:
-        results = search.find_nearby(session, query, now)
-        ids = [hit.meeting.id for hit in results.meetings]
+        try:
+            results = search.find_nearby(session, query, now)
+        except search.SearchError as error:
+            raise FeedError(error.field, error.message) from None
+        ids = [hit.meeting.id for hit in results.meetings][:MAX_FEED_MEETINGS]  # the nearest, when too many
         meetings = feed_meetings(session, Meeting.id.in_(ids)) if ids else []
         info = ical.FeedInfo(
             name=search_feed_name(args, current_app.config["SITE_NAME"]),
             url=feed_url("calendars.search_ics", **_url_args(args)),
-            description="Meetings found by a search; the list updates as meetings change.",
+            description="Meetings found by a search; the calendar follows them as they change.",
         )
         return meetings, info
 
     return ics_response(cached_feed(("search", *parts), build))
 
 
-def _geocoder() -> Any:
-    from finder import geocode
-
-    return geocode.for_app(current_app)
-
-
-def _for_feed(query: Any) -> Any:
-    import dataclasses
-
-    return dataclasses.replace(query, kinds=frozenset({"meetings"}), page=1, per_page=0)
+# Parameters that make no sense in a calendar someone subscribes to: paging, sorting, the kind of result, and
+# the clock-relative filters ("starting within 30 minutes", "in progress now"), which would change every fetch.
+_NOT_FOR_FEEDS = frozenset({"page", "per_page", "sort", "kind", "soon", "now"})
 
 
-def _feed_args(args: Any) -> Any:
-    from werkzeug.datastructures import MultiDict
+def feed_args(args: Any) -> MultiDict[str, str]:
+    """The search parameters a feed keeps (see _NOT_FOR_FEEDS), in their original order."""
+    return MultiDict([(k, v) for k, v in args.items(multi=True) if k not in _NOT_FOR_FEEDS])
 
-    return MultiDict([(k, v) for k, v in args.items(multi=True) if k not in ("page", "per_page")])
+
+def query_for_feed(query: search.SearchQuery) -> search.SearchQuery:
+    """A search as a feed: meetings only, unpaged; it must be limited to a place, a service body or a group.
+
+    Raises FeedError otherwise: a feed of every meeting in the world is nobody's calendar and a heavy request.
+    """
+    limited = query.point or query.service_body_ids or query.group_ids or query.meeting_ids or query.text
+    if not limited:
+        raise FeedError("q", "Give a place (q, or lat and lon), a service body (body) or a group (group).")
+    return dataclasses.replace(
+        query, kinds=frozenset({"meetings"}), page=1, per_page=0, starts_within=None, in_progress=False,
+    )
 
 
 def _url_args(args: Any) -> dict[str, list[str]]:
@@ -582,7 +592,7 @@ def calendar_actions(meeting: Meeting | None = None) -> CalendarActions | None:
                 label="this meeting",
                 note="your calendar follows changes to this meeting",
             )
-        args = _feed_args(request.args)
+        args = feed_args(request.args)
         https = feed_url("calendars.search_ics", **_url_args(args))
         return CalendarActions(
             https_url=https,
