@@ -123,7 +123,8 @@ def test_data_version_sees_edits_and_exceptions(app, session, make_meeting):
                                   end_date=dt.date(2026, 12, 2)))
     session.commit()
     second = calendars.data_version(session)
-    assert second != first
+    assert second.fingerprint != first.fingerprint
+    assert second.changed_at >= first.changed_at
 
 
 # --- service bodies and groups ----------------------------------------------------------------------------------
@@ -324,3 +325,19 @@ def test_bad_search_feed_parameters_are_400_naming_the_field(sqlite_app, query, 
     assert response.status_code == 400
     assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
     assert f": {field}:" in response.get_data(as_text=True)
+
+
+def test_a_meeting_leaving_a_feed_moves_last_modified(app, client, session, make_body, make_meeting):
+    area = make_body()
+    old = dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc)
+    staying = make_meeting(service_body_id=area.id, created_at=old, updated_at=old)
+    leaving = make_meeting(service_body_id=area.id, created_at=old, updated_at=old)
+    session.commit()
+    url = f"/calendars/body/{area.id}.ics"
+    before = client.get(url)
+    leaving.published = False  # updated_at moves to now; the feed's own newest change does not
+    session.commit()
+    app.config["CALENDAR_CACHE_SECONDS"] = 0
+    after = client.get(url, headers={"If-Modified-Since": before.headers["Last-Modified"]})
+    assert after.status_code == 200
+    assert uids(parse(after)) == {f"meeting-{staying.id}"}

@@ -203,11 +203,24 @@ def listed_meetings(session: Session, meeting_ids: list[int], now: dt.datetime) 
     return list(session.scalars(query))
 
 
-def data_version(session: Session) -> tuple[Any, ...]:
-    """A cheap fingerprint of the meeting data: changes when a meeting or a schedule exception is added or edited."""
+@dataclass(frozen=True)
+class DataVersion:
+    """A cheap fingerprint of the meeting data, and the latest change time it shows."""
+
+    fingerprint: tuple[Any, ...]
+    changed_at: dt.datetime | None
+
+
+def data_version(session: Session) -> DataVersion:
+    """Changes when any meeting or schedule exception is added, edited or (for the fingerprint) deleted."""
     meetings = select(func.count(Meeting.id), func.max(Meeting.updated_at))
-    exceptions = select(func.count(ScheduleException.id), func.max(ScheduleException.id))
-    return tuple(session.execute(meetings).one()) + tuple(session.execute(exceptions).one())
+    exceptions = select(
+        func.count(ScheduleException.id), func.max(ScheduleException.id), func.max(ScheduleException.created_at)
+    )
+    fingerprint = tuple(session.execute(meetings).one()) + tuple(session.execute(exceptions).one())
+    stamps = [ical.as_utc(fingerprint[1]), ical.as_utc(fingerprint[4])]
+    known = [s for s in stamps if s is not None]
+    return DataVersion(fingerprint, max(known) if known else None)
 
 
 # --- the feed cache -------------------------------------------------------------------------------------------
@@ -215,7 +228,7 @@ def data_version(session: Session) -> tuple[Any, ...]:
 
 @dataclass
 class CachedFeed:
-    version: tuple[Any, ...]
+    version: DataVersion
     built_at: float
     checked_at: float
     etag: str
@@ -304,7 +317,8 @@ def ics_response(entry: CachedFeed, filename: str | None = None) -> Response:
     # no-transform: proxies must not recompress or rewrite; clients compare bytes and some mishandle gzip.
     response.headers["Cache-Control"] = "public, max-age=300, no-transform"
     if filename:
-        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+        safe = "".join(c for c in filename if c.isalnum() or c in "-_.") or "calendar.ics"
+        response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response.make_conditional(request)
 
@@ -330,7 +344,11 @@ def cached_feed(
     meetings, info = build(session, now)
     feed = ical.build_feed(meetings, info, links(), now.year)
     etag = hashlib.sha256(feed.body).hexdigest()[:32]
-    entry = CachedFeed(version, clock, clock, etag, feed.last_modified, feed.body)
+    # HTTP Last-Modified must move whenever the bytes may have: a meeting leaving the feed or the yearly
+    # VTIMEZONE window does not show in the feed's own LAST-MODIFIED, so take the latest change anywhere.
+    stamps = [feed.last_modified, version.changed_at, dt.datetime(now.year, 1, 1, tzinfo=dt.timezone.utc)]
+    last_modified = max(s for s in stamps if s is not None)
+    entry = CachedFeed(version, clock, clock, etag, last_modified, feed.body)
     if max_age > 0:
         cache.put(key, entry)
     return entry
