@@ -258,6 +258,8 @@ def test_calendar_actions_partial_for_results(app):
         html = render_template_string('{% include "calendars/_calendar_actions.html" %}')
     assert "webcal://localhost/calendars/search.ics?q=19103&amp;radius=5&amp;day=mon&amp;day=tue" in html
     assert "page=2" not in html
+    with app.test_request_context("/search"):
+        assert "webcal" not in render_template_string('{% include "calendars/_calendar_actions.html" %}')
 
 
 # --- search feeds ---------------------------------------------------------------------------------------------------

@@ -611,6 +611,8 @@ def calendar_actions(meeting: Meeting | None = None) -> CalendarActions | None:
                 note="your calendar follows changes to this meeting",
             )
         args = feed_args(request.args)
+        if not any(args.get(key) for key in ("q", "lat", "body", "group")):
+            return None  # no search yet: there is nothing to subscribe to
         https = feed_url("calendars.search_ics", **_url_args(args))
         return CalendarActions(
             https_url=https,
