@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
+from finder import cache as response_cache
 from finder import content, db, geocode, ical, schedule, search
 from finder.models import Format, Meeting, MeetingTime, Place, ScheduleException, ServiceBody, meeting_formats
 
@@ -212,12 +213,15 @@ class DataVersion:
 
 
 def data_version(session: Session) -> DataVersion:
-    """Changes when any meeting or schedule exception is added, edited or (for the fingerprint) deleted."""
+    """Changes when any meeting or schedule exception is added, edited or (for the fingerprint) deleted, and
+    whenever the site's data version moves (approvals, imports)."""
     meetings = select(func.count(Meeting.id), func.max(Meeting.updated_at))
     exceptions = select(
         func.count(ScheduleException.id), func.max(ScheduleException.id), func.max(ScheduleException.created_at)
     )
     fingerprint = tuple(session.execute(meetings).one()) + tuple(session.execute(exceptions).one())
+    # The site's data version moves on every approval and import, which also covers place and format edits.
+    fingerprint += (response_cache.data_version(session),)
     stamps = [ical.as_utc(fingerprint[1]), ical.as_utc(fingerprint[4])]
     known = [s for s in stamps if s is not None]
     return DataVersion(fingerprint, max(known) if known else None)
