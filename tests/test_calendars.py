@@ -343,3 +343,14 @@ def test_a_meeting_leaving_a_feed_moves_last_modified(app, client, session, make
     after = client.get(url, headers={"If-Modified-Since": before.headers["Last-Modified"]})
     assert after.status_code == 200
     assert uids(parse(after)) == {f"meeting-{staying.id}"}
+
+
+def test_meeting_and_results_pages_offer_the_calendar_links(client, session, make_meeting):
+    meeting = make_meeting(place_fields=PHILLY)
+    session.commit()
+    page = client.get(f"/meetings/{meeting.slug}").get_data(as_text=True)
+    assert f"webcal://localhost/meetings/{meeting.slug}.ics" in page
+    assert "calendar.google.com/calendar/render?action=TEMPLATE" in page
+    results = client.get("/search?lat=39.9487&lon=-75.1685&radius=10&tz=America/Chicago").get_data(as_text=True)
+    assert "webcal://localhost/calendars/search.ics?lat=39.9487&amp;lon=-75.1685&amp;radius=10" in results
+    assert "tz=America" not in results.split("calendar-actions", 1)[1].split("</section>", 1)[0]

@@ -472,7 +472,8 @@ def search_ics() -> Response:
 
 # Parameters that make no sense in a calendar someone subscribes to: paging, sorting, the kind of result, and
 # the clock-relative filters ("starting within 30 minutes", "in progress now"), which would change every fetch.
-_NOT_FOR_FEEDS = frozenset({"page", "per_page", "sort", "kind", "soon", "now"})
+# The viewer's zone (tz) only changes how a page prints times; a calendar app shows them in its own zone.
+_NOT_FOR_FEEDS = frozenset({"page", "per_page", "sort", "kind", "soon", "now", "tz"})
 
 
 def feed_args(args: Any) -> MultiDict[str, str]:
