@@ -178,8 +178,8 @@ def clean_text(value: object) -> str:
 
 def as_utc(value: dt.datetime | None) -> dt.datetime | None:
     """An aware UTC datetime; a naive one is a stored `*_at` value and therefore already UTC (SQLite drops zones)."""
-    if value is None:
-        return None
+    if value is None or value.tzinfo is UTC:
+        return value
     if value.tzinfo is None or value.utcoffset() is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
