@@ -1,8 +1,10 @@
 """iCalendar for meetings: one event builder, one calendar assembler, bytes at the edge (RFC 5545/7986).
 
-Pure: takes meetings (ORM rows or anything with the same attributes, see notes/common.md) and returns
-icalendar objects or bytes. Nothing here reads the clock: the same input gives the same bytes, which is what
-lets a subscription answer 304 and lets calendar apps keep their copies instead of re-importing.
+Pure: takes meetings (ORM rows or anything with the same attribute names, see notes/common.md) and returns the
+bytes of a calendar. Nothing here reads the clock: the same input gives the same bytes, which is what lets a
+subscription answer 304 and lets calendar apps keep their copies instead of re-importing. Events are written by
+the small RFC 5545 writer below (icalendar's object model is ~10x too slow for a 1,000-meeting feed); icalendar
+writes the VTIMEZONEs, and the tests parse every output back with icalendar and recurring-ical-events.
 
 Rules followed (DOMAIN.md section 4): one VEVENT per weekly time with RRULE FREQ=WEEKLY;BYDAY, DTSTART with
 TZID on a real occurrence, a VTIMEZONE per TZID over a narrow window, a stable UID, DTSTAMP = LAST-MODIFIED =
@@ -13,6 +15,7 @@ Google and Outlook ignore CONFERENCE.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import re
@@ -77,11 +80,11 @@ class FeedInfo:
 
 @dataclass(frozen=True)
 class Vevent:
-    """One written VEVENT: its zone (for the VTIMEZONE), first day (for the window) and unfolded lines."""
+    """One written VEVENT: its zone (for the VTIMEZONE), first day (for the window) and its folded bytes."""
 
     zone: str
     first_day: dt.date
-    lines: tuple[str, ...]
+    body: bytes
 
 
 def text(value: str) -> str:
@@ -116,7 +119,7 @@ def _quote_param(value: str) -> str:
 
 def local_datetime(value: dt.datetime) -> str:
     """Wall-clock DATE-TIME (to be written with TZID)."""
-    return f"{value.year:04d}{value.month:02d}{value.day:02d}T{value.hour:02d}{value.minute:02d}{value.second:02d}"
+    return "%04d%02d%02dT%02d%02d%02d" % (value.year, value.month, value.day, value.hour, value.minute, value.second)
 
 
 def utc_datetime(value: dt.datetime) -> str:
@@ -153,7 +156,11 @@ def fold(line: str) -> bytes:
 
 def fold_lines(lines: Iterable[str]) -> bytes:
     """Lines folded and each ended with CRLF."""
-    return b"".join(fold(line) + b"\r\n" for line in lines)
+    # Most lines are short ASCII and need no folding; encode those in one go.
+    return "".join(
+        (line + "\r\n") if len(line) <= 75 and line.isascii() else fold(line).decode("utf-8") + "\r\n"
+        for line in lines
+    ).encode("utf-8")
 
 
 # --- small value helpers ------------------------------------------------------------------------------------------
@@ -171,17 +178,15 @@ def clean_text(value: object) -> str:
 
 def as_utc(value: dt.datetime | None) -> dt.datetime | None:
     """An aware UTC datetime; a naive one is a stored `*_at` value and therefore already UTC (SQLite drops zones)."""
-    if value is None:
-        return None
+    if value is None or value.tzinfo is UTC:
+        return value
     if value.tzinfo is None or value.utcoffset() is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
 
 
-def _zone_name(meeting: Any) -> str | None:
-    place = getattr(meeting, "place", None)
-    name = getattr(place, "timezone", None) if place is not None else None
-    if not name:
+def _known_zone(name: object) -> str | None:
+    if not isinstance(name, str) or not name:
         return None
     try:
         schedule.zone_of(name)
@@ -190,19 +195,138 @@ def _zone_name(meeting: Any) -> str | None:
     return name
 
 
+def _web_link(value: object) -> str | None:
+    url = uri(clean_text(value))
+    # Only web links: a calendar app makes this clickable, and javascript: or file: must never be.
+    return url if url.lower().startswith(("https://", "http://")) else None
+
+
+def _full_address(place: Any) -> str:
+    address = getattr(place, "full_address", None)
+    if isinstance(address, str):
+        return clean_text(address)
+    parts = [getattr(place, k, None) for k in ("street", "city", "region", "postal_code", "country")]
+    return clean_text(", ".join(str(p) for p in parts if p))
+
+
+@functools.lru_cache(maxsize=1024)
+def _format_line(name: str, code: str, meaning: str) -> str:
+    name = clean_text(name) or clean_text(code)
+    meaning = clean_text(meaning)
+    return f"- {name}: {meaning}" if meaning else f"- {name}"
+
+
+def _format_key(fmt: Any) -> tuple[int, str]:
+    kind = getattr(fmt, "kind", None)
+    rank = FORMAT_KIND_ORDER.index(kind) if kind in FORMAT_KIND_ORDER else len(FORMAT_KIND_ORDER)
+    return rank, str(getattr(fmt, "code", ""))
+
+
+@dataclass(frozen=True)
+class MeetingFacts:
+    """What the calendar needs from a meeting, read once (ORM attribute access is the cost of a big feed).
+
+    Built by `facts_of` from a Meeting row or anything with the same attribute names (notes/common.md).
+    """
+
+    id: int
+    slug: str
+    name: str
+    attendance: str
+    status: str
+    zone: str | None
+    online_url: str | None
+    conference_notes: str
+    phone: str
+    phone_notes: str
+    notes: str
+    sequence: int
+    created: dt.datetime | None
+    changed: dt.datetime
+    address: str
+    place_notes: str
+    geo: tuple[float, float] | None
+    format_lines: tuple[str, ...]
+    times: tuple[Any, ...]
+    exceptions: tuple[Any, ...]
+
+    @property
+    def in_person(self) -> bool:
+        """People can go to the venue (a temporarily closed venue of a hybrid meeting: online only)."""
+        if self.attendance == "hybrid":
+            return self.status != "temporarily_closed"
+        return self.attendance == "in_person"
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether calendars should show it as not happening (STATUS:CANCELLED)."""
+        if self.status == "inactive":
+            return True
+        # A temporarily closed venue only stops the meeting when there is no online way to attend.
+        return self.status == "temporarily_closed" and self.attendance == "in_person"
+
+
+def facts_of(meeting: Any) -> MeetingFacts:
+    """Read a meeting (and its place, formats, times, exceptions) once."""
+    place = getattr(meeting, "place", None)
+    attendance = getattr(meeting, "attendance", None) or "in_person"
+    status = getattr(meeting, "status", None) or "active"
+    exceptions = tuple(getattr(meeting, "exceptions", None) or ())
+    created = as_utc(getattr(meeting, "created_at", None))
+    stamps = [as_utc(getattr(meeting, "updated_at", None)), created]
+    stamps += [as_utc(getattr(exc, "created_at", None)) for exc in exceptions]
+    known = [s for s in stamps if s is not None]
+    # A record without timestamps still needs a stable DTSTAMP: the epoch is stable, "now" is not.
+    changed = max(known) if known else dt.datetime(1970, 1, 1, tzinfo=UTC)
+    online = _web_link(getattr(meeting, "conference_url", None)) if attendance in ("online", "hybrid") else None
+    geo = None
+    if place is not None:
+        lat, lon = getattr(place, "latitude", None), getattr(place, "longitude", None)
+        # A city or region centroid is not a door anyone should walk to.
+        precise = getattr(place, "precision", "rooftop") in ("rooftop", "postal_code")
+        if precise and lat is not None and lon is not None and -90 <= lat <= 90 and -180 <= lon <= 180:
+            geo = (float(lat), float(lon))
+    formats = sorted(getattr(meeting, "formats", None) or (), key=_format_key)
+    facts = MeetingFacts(
+        id=meeting.id,
+        slug=meeting.slug,
+        name=clean_text(getattr(meeting, "name", "")) or "Meeting",
+        attendance=attendance,
+        status=status,
+        zone=_known_zone(getattr(place, "timezone", None)) if place is not None else None,
+        online_url=online,
+        conference_notes=clean_text(getattr(meeting, "conference_notes", None)),
+        phone=clean_text(getattr(meeting, "phone", None)),
+        phone_notes=clean_text(getattr(meeting, "phone_notes", None)),
+        notes=clean_text(getattr(meeting, "notes", None)),
+        sequence=max(0, int(getattr(meeting, "sequence", 0) or 0)),
+        created=created,
+        changed=changed,
+        address=_full_address(place) if place is not None else "",
+        place_notes=clean_text(getattr(place, "notes", None)) if place is not None else "",
+        geo=geo,
+        format_lines=tuple(
+            _format_line(str(getattr(f, "name", "") or ""), str(getattr(f, "code", "") or ""),
+                         str(getattr(f, "description", "") or ""))
+            for f in formats
+        ),
+        times=tuple(getattr(meeting, "times", None) or ()),
+        exceptions=exceptions,
+    )
+    if not facts.in_person:
+        facts = dataclasses.replace(facts, geo=None)
+    return facts
+
+
 def last_change(meeting: Any) -> dt.datetime:
     """The meeting's last change in UTC: its updated_at, or a later schedule exception's created_at."""
-    candidates = [as_utc(getattr(meeting, "updated_at", None)), as_utc(getattr(meeting, "created_at", None))]
-    candidates += [as_utc(getattr(exc, "created_at", None)) for exc in (getattr(meeting, "exceptions", None) or ())]
-    known = [c for c in candidates if c is not None]
-    # A record without timestamps still needs a stable DTSTAMP: the epoch is stable, "now" is not.
-    return max(known) if known else dt.datetime(1970, 1, 1, tzinfo=UTC)
+    return facts_of(meeting).changed
 
 
-def anchor_date(meeting: Any, zone: str) -> dt.date:
+def anchor_date(facts: MeetingFacts) -> dt.date:
     """The date series start from: the day the meeting entered the directory, in its zone (stable)."""
-    created = as_utc(getattr(meeting, "created_at", None)) or last_change(meeting)
-    return created.astimezone(schedule.zone_of(zone)).date()
+    created = facts.created or facts.changed
+    return created.astimezone(schedule.zone_of(facts.zone or "UTC")).date()
 
 
 def _time_key(row: Any) -> str:
@@ -212,26 +336,9 @@ def _time_key(row: Any) -> str:
     return f"{schedule.to_byday(row.weekday).lower()}{row.start.strftime('%H%M')}"
 
 
-def event_uid(meeting: Any, time_row: Any, uid_domain: str) -> str:
+def event_uid(meeting_id: int, time_row: Any, uid_domain: str) -> str:
     """Stable UID of one weekly series: meeting id and weekly-time id (never the slug, which may be edited)."""
-    return f"meeting-{meeting.id}-{_time_key(time_row)}@{uid_domain}"
-
-
-def is_cancelled(meeting: Any) -> bool:
-    """Whether the calendar should show the meeting as not happening (STATUS:CANCELLED)."""
-    status = getattr(meeting, "status", "active")
-    if status == "inactive":
-        return True
-    # A temporarily closed venue only stops the meeting when there is no online way to attend.
-    return status == "temporarily_closed" and getattr(meeting, "attendance", "in_person") == "in_person"
-
-
-def _online_url(meeting: Any) -> str | None:
-    if getattr(meeting, "attendance", "in_person") not in ("online", "hybrid"):
-        return None
-    url = uri(clean_text(getattr(meeting, "conference_url", None)))
-    # Only web links: a calendar app makes this clickable, and javascript: or file: must never be.
-    return url if url.lower().startswith(("https://", "http://")) else None
+    return f"meeting-{meeting_id}-{_time_key(time_row)}@{uid_domain}"
 
 
 def _phone_uri(phone: str) -> str | None:
@@ -239,115 +346,59 @@ def _phone_uri(phone: str) -> str | None:
     return f"tel:{digits}" if any(ch.isdigit() for ch in digits) else None
 
 
-def _full_address(place: Any) -> str:
-    address = getattr(place, "full_address", None)
-    if isinstance(address, str):
-        return clean_text(address)
-    parts = [getattr(place, k, None) for k in ("name", "street", "city", "region", "postal_code", "country")]
-    return clean_text(", ".join(str(p) for p in parts if p))
-
-
-def _in_person(meeting: Any) -> bool:
-    attendance = getattr(meeting, "attendance", "in_person")
-    closed = getattr(meeting, "status", "active") == "temporarily_closed"
-    return attendance in ("in_person", "hybrid") and not (closed and attendance == "hybrid")
-
-
-def location_text(meeting: Any) -> str:
+def location_text(facts: MeetingFacts) -> str:
     """LOCATION: the full address where people go; for online-only meetings the join link (clickable in apps)."""
-    place = getattr(meeting, "place", None)
-    if _in_person(meeting) and place is not None:
-        return _full_address(place)
-    online = _online_url(meeting)
-    if online:
-        return online
-    return "Online" if getattr(meeting, "attendance", None) == "online" else _full_address(place)
+    if facts.in_person and facts.address:
+        return facts.address
+    if facts.online_url:
+        return facts.online_url
+    return "Online" if facts.attendance == "online" else facts.address
 
 
-def sorted_formats(meeting: Any) -> list[Any]:
-    """The meeting's formats in a stable, newcomer-first order."""
-    def key(fmt: Any) -> tuple[int, str]:
-        kind = getattr(fmt, "kind", None)
-        rank = FORMAT_KIND_ORDER.index(kind) if kind in FORMAT_KIND_ORDER else len(FORMAT_KIND_ORDER)
-        return rank, str(getattr(fmt, "code", ""))
-
-    return sorted(getattr(meeting, "formats", None) or (), key=key)
-
-
-def description_text(meeting: Any, links: Links) -> str:
-    """DESCRIPTION: how to attend, formats in words, the explanation link, join details, notes, the page."""
+def description_text(facts: MeetingFacts, links: Links) -> str:
+    """DESCRIPTION: how to attend, formats in words, the explanation links, join details, notes, the page."""
     lines: list[str] = []
-    status = getattr(meeting, "status", "active")
-    attendance = getattr(meeting, "attendance", "in_person")
-    if status == "inactive":
+    if facts.status == "inactive":
         lines.append("This meeting no longer meets.")
-    elif status == "temporarily_closed":
-        if attendance == "in_person":
+    elif facts.status == "temporarily_closed":
+        if facts.attendance == "in_person":
             lines.append("The venue is temporarily closed: this meeting is not meeting in person for now.")
         else:
             lines.append("The venue is temporarily closed: meeting online only for now.")
-    lines.append(ATTENDANCE_WORDS.get(attendance, "In person") + " meeting.")
-    formats = sorted_formats(meeting)
-    if formats:
-        lines.append("")
-        lines.append("Format:")
-        for fmt in formats:
-            name = clean_text(getattr(fmt, "name", "")) or clean_text(getattr(fmt, "code", ""))
-            meaning = clean_text(getattr(fmt, "description", ""))
-            lines.append(f"- {name}: {meaning}" if meaning else f"- {name}")
+    lines.append(ATTENDANCE_WORDS.get(facts.attendance, "In person") + " meeting.")
+    if facts.format_lines:
+        lines += ["", "Format:", *facts.format_lines]
     if links.explanation_url:
         lines.append(f"What these formats mean: {links.explanation_url}")
     if links.first_meeting_url:
         lines.append(f"Going for the first time? What to expect: {links.first_meeting_url}")
-    online = _online_url(meeting)
-    if online:
-        lines += ["", f"Join online: {online}"]
-        notes = clean_text(getattr(meeting, "conference_notes", None))
-        if notes:
-            lines.append(notes)
-    phone = clean_text(getattr(meeting, "phone", None))
-    if phone and attendance in ("online", "hybrid"):
-        lines += ["", f"Join by phone: {phone}"]
-        notes = clean_text(getattr(meeting, "phone_notes", None))
-        if notes:
-            lines.append(notes)
-    place = getattr(meeting, "place", None)
-    if _in_person(meeting) and place is not None:
-        lines += ["", f"Where: {_full_address(place)}"]
-        notes = clean_text(getattr(place, "notes", None))
-        if notes:
-            lines.append(notes)
-    notes = clean_text(getattr(meeting, "notes", None))
-    if notes:
-        lines += ["", notes]
-    lines += ["", f"Meeting page (check here for last-minute changes): {links.meeting_url(meeting.slug)}"]
+    if facts.online_url:
+        lines += ["", f"Join online: {facts.online_url}"]
+        if facts.conference_notes:
+            lines.append(facts.conference_notes)
+    if facts.phone and facts.attendance in ("online", "hybrid"):
+        lines += ["", f"Join by phone: {facts.phone}"]
+        if facts.phone_notes:
+            lines.append(facts.phone_notes)
+    if facts.in_person and facts.address:
+        lines += ["", f"Where: {facts.address}"]
+        if facts.place_notes:
+            lines.append(facts.place_notes)
+    if facts.notes:
+        lines += ["", facts.notes]
+    lines += ["", f"Meeting page (check here for last-minute changes): {links.meeting_url(facts.slug)}"]
     return "\n".join(lines)
 
 
-def _conference_lines(meeting: Any) -> list[str]:
+def _conference_lines(facts: MeetingFacts) -> list[str]:
     lines = []
-    online = _online_url(meeting)
-    if online:
-        lines.append(prop("CONFERENCE", uri(online), VALUE="URI", FEATURE="AUDIO,VIDEO", LABEL="Join online"))
-    phone = clean_text(getattr(meeting, "phone", None))
-    if phone and getattr(meeting, "attendance", None) in ("online", "hybrid"):
-        tel = _phone_uri(phone)
+    if facts.online_url:
+        lines.append(prop("CONFERENCE", facts.online_url, VALUE="URI", FEATURE="AUDIO,VIDEO", LABEL="Join online"))
+    if facts.phone and facts.attendance in ("online", "hybrid"):
+        tel = _phone_uri(facts.phone)
         if tel:
             lines.append(prop("CONFERENCE", tel, VALUE="URI", FEATURE="PHONE", LABEL="Join by phone"))
     return lines
-
-
-def _geo(meeting: Any) -> tuple[float, float] | None:
-    place = getattr(meeting, "place", None)
-    if place is None or not _in_person(meeting):
-        return None
-    # A city or region centroid is not a door anyone should walk to.
-    if getattr(place, "precision", "rooftop") not in ("rooftop", "postal_code"):
-        return None
-    lat, lon = getattr(place, "latitude", None), getattr(place, "longitude", None)
-    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return None
-    return float(lat), float(lon)
 
 
 @dataclass(frozen=True)
@@ -368,7 +419,7 @@ def weekly_series(
     the series the week before it begins.
     """
     first_day = schedule.first_on_or_after(anchor, weekly.weekday)
-    ranges = schedule.skipped_ranges(exceptions)
+    ranges = schedule.skipped_ranges(exceptions) if exceptions else []
     until: dt.datetime | None = None
     for low, high in ranges:
         if high >= horizon and high >= first_day:
@@ -390,63 +441,59 @@ def weekly_series(
 
 def meeting_events(meeting: Any, links: Links, horizon: dt.date) -> list[Vevent]:
     """One VEVENT per weekly time of `meeting` (none if it has no zone or no times), in a stable order."""
-    zone = _zone_name(meeting)
+    facts = meeting if isinstance(meeting, MeetingFacts) else facts_of(meeting)
+    zone = facts.zone
     if zone is None:
         return []  # without a zone any time would be a guess; a floating time would be wrong for someone
-    tz = schedule.zone_of(zone)
-    changed = utc_datetime(last_change(meeting))
-    created = as_utc(getattr(meeting, "created_at", None))
-    anchor = anchor_date(meeting, zone)
-    exceptions = list(getattr(meeting, "exceptions", None) or ())
-    # Lines every weekly time of this meeting shares, built once.
-    shared = [prop("SUMMARY", text(clean_text(meeting.name) or "Meeting"))]
-    shared.append(prop("DESCRIPTION", text(description_text(meeting, links))))
-    location = location_text(meeting)
+    changed = utc_datetime(facts.changed)
+    anchor = anchor_date(facts)
+    # Lines every weekly time of this meeting shares, written and folded once.
+    shared = [
+        prop("SUMMARY", text(facts.name)),
+        prop("DESCRIPTION", text(description_text(facts, links))),
+    ]
+    location = location_text(facts)
     if location:
         shared.append(prop("LOCATION", text(location)))
-    geo = _geo(meeting)
-    if geo is not None:
-        shared.append(prop("GEO", f"{geo[0]:.6f};{geo[1]:.6f}"))
-    shared.append(prop("URL", uri(links.meeting_url(meeting.slug)), VALUE="URI"))
-    shared += _conference_lines(meeting)
-    shared.append(prop("STATUS", "CANCELLED" if is_cancelled(meeting) else "CONFIRMED"))
-    shared.append(prop("SEQUENCE", str(max(0, int(getattr(meeting, "sequence", 0) or 0)))))
-    if created is not None:
-        shared.append(prop("CREATED", utc_datetime(created)))
+    if facts.geo is not None:
+        shared.append(prop("GEO", f"{facts.geo[0]:.6f};{facts.geo[1]:.6f}"))
+    shared.append(prop("URL", uri(links.meeting_url(facts.slug)), VALUE="URI"))
+    shared += _conference_lines(facts)
+    shared.append("STATUS:CANCELLED" if facts.cancelled else "STATUS:CONFIRMED")
+    shared.append(f"SEQUENCE:{facts.sequence}")
+    if facts.created is not None:
+        shared.append(prop("CREATED", utc_datetime(facts.created)))
     shared.append(prop("LAST-MODIFIED", changed))
     # Anonymity: a shared or delegated calendar should not show where someone goes on Tuesday nights.
     shared.append("CLASS:PRIVATE")
-    rows = sorted(
-        meeting.times or (),
-        key=lambda r: (r.weekday, r.start, r.duration_minutes or 60, _time_key(r)),
-    )
+    shared.append("END:VEVENT")
+    tail = fold_lines(shared)
+    rows = sorted(facts.times, key=lambda r: (r.weekday, r.start, r.duration_minutes or 60, _time_key(r)))
     events = []
     for row in rows:
         try:
             weekly = WeeklyTime.of(row)
         except ValueError:
             continue  # a malformed row must not take the whole feed down
-        series = weekly_series(weekly, zone, anchor, exceptions, horizon)
+        series = weekly_series(weekly, zone, anchor, facts.exceptions, horizon)
         if series is None:
             continue
         lines = [
             "BEGIN:VEVENT",
-            prop("UID", text(event_uid(meeting, row, links.uid_domain))),
-            prop("DTSTAMP", changed),
-            prop("DTSTART", local_datetime(series.first.start), TZID=zone),
-            prop("DTEND", local_datetime(series.first.end), TZID=zone),
+            prop("UID", text(event_uid(facts.id, row, links.uid_domain))),
+            f"DTSTAMP:{changed}",
+            f"DTSTART;TZID={zone}:{local_datetime(series.first.start)}",
+            f"DTEND;TZID={zone}:{local_datetime(series.first.end)}",
         ]
-        rule = f"FREQ=WEEKLY;BYDAY={schedule.to_byday(weekly.weekday)}"
+        rule = f"RRULE:FREQ=WEEKLY;BYDAY={schedule.to_byday(weekly.weekday)}"
         if series.until is not None:
             rule += f";UNTIL={utc_datetime(series.until)}"  # RFC 5545: UNTIL is UTC when DTSTART has a TZID
-        lines.append(prop("RRULE", rule))
+        lines.append(rule)
         if series.skipped:
             # Same form as DTSTART: the nominal wall time with the TZID, which is what the RRULE generates.
             values = ",".join(local_datetime(dt.datetime.combine(day, weekly.start)) for day in series.skipped)
-            lines.append(prop("EXDATE", values, TZID=zone))
-        lines += shared
-        lines.append("END:VEVENT")
-        events.append(Vevent(zone, series.first.start.date(), tuple(lines)))
+            lines.append(f"EXDATE;TZID={zone}:{values}")
+        events.append(Vevent(zone, series.first.start.date(), fold_lines(lines) + tail))
     return events
 
 
@@ -490,10 +537,11 @@ def build_feed(meetings: Iterable[Any], info: FeedInfo, links: Links, year: int)
     events: list[Vevent] = []
     changes: list[dt.datetime] = []
     for meeting in sorted(meetings, key=lambda m: m.id):
-        built = meeting_events(meeting, links, horizon)
+        facts = facts_of(meeting)
+        built = meeting_events(facts, links, horizon)
         if built:
             events += built
-            changes.append(last_change(meeting))
+            changes.append(facts.changed)
     name = text(" ".join(clean_text(info.name).split()) or "Meetings")  # a name is one line
     head = [
         "BEGIN:VCALENDAR",
@@ -520,7 +568,7 @@ def build_feed(meetings: Iterable[Any], info: FeedInfo, links: Links, year: int)
     first, last = timezone_window(events, year)
     for tzid in sorted({e.zone for e in events}):  # sorted: a set's order would change the bytes
         parts.append(_vtimezone(tzid, first, last))
-    parts += [fold_lines(e.lines) for e in events]
+    parts += [e.body for e in events]
     parts.append(b"END:VCALENDAR\r\n")
     return Feed(b"".join(parts), last_modified, len(events))
 
@@ -541,34 +589,35 @@ def google_calendar_url(meeting: Any, links: Links, now: dt.datetime) -> list[tu
     Each carries the next occurrence as local wall time, `ctz` (the zone) and `recur=RRULE:FREQ=WEEKLY;BYDAY=..`,
     so Google repeats it weekly at the right local time across DST.
     """
-    zone = _zone_name(meeting)
-    if zone is None or is_cancelled(meeting):
+    facts = facts_of(meeting)
+    zone = facts.zone
+    if zone is None or facts.cancelled:
         return []
     groups: dict[tuple[dt.time, int], list[int]] = {}
-    for row in meeting.times or ():
+    for row in facts.times:
         try:
             weekly = WeeklyTime.of(row)
         except ValueError:
             continue
         groups.setdefault((weekly.start, weekly.duration_minutes), []).append(weekly.weekday)
-    details = description_text(meeting, links)
+    details = description_text(facts, links)
     if len(details) > 1500:  # URLs past a few kB are refused by some browsers and proxies
-        details = details[:1500].rsplit("\n", 1)[0] + f"\n\n{links.meeting_url(meeting.slug)}"
+        details = details[:1500].rsplit("\n", 1)[0] + f"\n\n{links.meeting_url(facts.slug)}"
     found = []
     for (start, minutes), weekdays in sorted(groups.items()):
         weekdays = sorted(set(weekdays))
         times = [WeeklyTime(w, start, minutes) for w in weekdays]
-        upcoming = schedule.next_occurrences(times, zone, now, getattr(meeting, "exceptions", None) or ())
+        upcoming = schedule.next_occurrences(times, zone, now, facts.exceptions)
         day = upcoming[0].start.date() if upcoming else schedule.first_on_or_after(now.date(), weekdays[0])
         begin = dt.datetime.combine(day, start)
         end = begin + dt.timedelta(minutes=minutes)  # wall-clock arithmetic: Google reads both in ctz
         params = {
             "action": "TEMPLATE",
-            "text": clean_text(meeting.name),
+            "text": facts.name,
             "dates": f"{begin:%Y%m%dT%H%M%S}/{end:%Y%m%dT%H%M%S}",
             "ctz": zone,
             "details": details,
-            "location": location_text(meeting),
+            "location": location_text(facts),
             "recur": "RRULE:FREQ=WEEKLY;BYDAY=" + ",".join(schedule.to_byday(w) for w in weekdays),
         }
         label = ", ".join(schedule.weekday_name(w) for w in weekdays) + f" {start:%H:%M}"

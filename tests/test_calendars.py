@@ -123,7 +123,8 @@ def test_data_version_sees_edits_and_exceptions(app, session, make_meeting):
                                   end_date=dt.date(2026, 12, 2)))
     session.commit()
     second = calendars.data_version(session)
-    assert second != first
+    assert second.fingerprint != first.fingerprint
+    assert second.changed_at >= first.changed_at
 
 
 # --- service bodies and groups ----------------------------------------------------------------------------------
@@ -257,3 +258,99 @@ def test_calendar_actions_partial_for_results(app):
         html = render_template_string('{% include "calendars/_calendar_actions.html" %}')
     assert "webcal://localhost/calendars/search.ics?q=19103&amp;radius=5&amp;day=mon&amp;day=tue" in html
     assert "page=2" not in html
+    with app.test_request_context("/search"):
+        assert "webcal" not in render_template_string('{% include "calendars/_calendar_actions.html" %}')
+
+
+# --- search feeds ---------------------------------------------------------------------------------------------------
+
+PHILLY = {"latitude": 39.9487, "longitude": -75.1685}
+
+
+def test_search_feed_uses_the_search(client, session, make_meeting, make_place):
+    near_monday = make_meeting(times=[(0, "19:00", 60)], place_fields=PHILLY)
+    near_tuesday = make_meeting(times=[(1, "12:00", 60)], place_fields={"latitude": 39.95, "longitude": -75.16})
+    far = make_meeting(times=[(0, "19:00", 60)], place_fields={"latitude": 34.05, "longitude": -118.24,
+                                                                "timezone": "America/Los_Angeles"})
+    hidden = make_meeting(published=False, place_fields=PHILLY)
+    session.commit()
+    everything = parse(client.get("/calendars/search.ics?lat=39.9487&lon=-75.1685&radius=10&page=3&per_page=1"))
+    assert uids(everything) == {f"meeting-{near_monday.id}", f"meeting-{near_tuesday.id}"}
+    assert f"meeting-{far.id}" not in uids(everything) and f"meeting-{hidden.id}" not in uids(everything)
+    assert str(everything["X-WR-CALNAME"]).startswith("NA meetings")
+    assert "39.9487" not in str(everything["X-WR-CALNAME"])  # no coordinates in a calendar's name
+
+    mondays = parse(client.get("/calendars/search.ics?lat=39.9487&lon=-75.1685&radius=10&day=mon&soon=30&now=1"))
+    assert uids(mondays) == {f"meeting-{near_monday.id}"}
+    assert str(mondays["X-WR-CALNAME"]).startswith("NA meetings on Monday")
+
+
+def test_search_feed_by_zip_is_named_after_the_place(client, session, make_meeting):
+    meeting = make_meeting(place_fields=PHILLY)
+    session.commit()
+    calendar = parse(client.get("/calendars/search.ics?q=19103&radius=5"))
+    assert uids(calendar) == {f"meeting-{meeting.id}"}
+    assert "near 19103" in str(calendar["X-WR-CALNAME"])
+
+
+def test_search_feed_same_bytes_and_304(client, session, make_meeting):
+    make_meeting(place_fields=PHILLY)
+    session.commit()
+    url = "/calendars/search.ics?lat=39.9487&lon=-75.1685&radius=10"
+    first, second = client.get(url), client.get(url)
+    assert first.get_data() == second.get_data() and first.headers["ETag"] == second.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+def test_empty_search_is_a_valid_empty_named_calendar(client, session, make_meeting):
+    make_meeting(place_fields=PHILLY)
+    session.commit()
+    calendar = parse(client.get("/calendars/search.ics?lat=0&lon=-30&radius=1"))  # mid-Atlantic
+    assert calendar.walk("VEVENT") == []
+    assert str(calendar["X-WR-CALNAME"]).startswith("NA meetings")
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("lat=abc&lon=-75", "lat"),
+        ("lat=39.9", "lon"),
+        ("lat=95&lon=0", "lat"),
+        ("q=19103&radius=-5", "radius"),
+        ("q=zzqxqzz%20nowhere", "q"),
+        ("", "q"),  # no place, body or group: not a calendar anyone needs
+        ("day=funday&lat=39.9&lon=-75", "day"),
+    ],
+)
+def test_bad_search_feed_parameters_are_400_naming_the_field(sqlite_app, query, field):
+    response = sqlite_app.test_client().get(f"/calendars/search.ics?{query}")
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert f": {field}:" in response.get_data(as_text=True)
+
+
+def test_a_meeting_leaving_a_feed_moves_last_modified(app, client, session, make_body, make_meeting):
+    area = make_body()
+    old = dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc)
+    staying = make_meeting(service_body_id=area.id, created_at=old, updated_at=old)
+    leaving = make_meeting(service_body_id=area.id, created_at=old, updated_at=old)
+    session.commit()
+    url = f"/calendars/body/{area.id}.ics"
+    before = client.get(url)
+    leaving.published = False  # updated_at moves to now; the feed's own newest change does not
+    session.commit()
+    app.config["CALENDAR_CACHE_SECONDS"] = 0
+    after = client.get(url, headers={"If-Modified-Since": before.headers["Last-Modified"]})
+    assert after.status_code == 200
+    assert uids(parse(after)) == {f"meeting-{staying.id}"}
+
+
+def test_meeting_and_results_pages_offer_the_calendar_links(client, session, make_meeting):
+    meeting = make_meeting(place_fields=PHILLY)
+    session.commit()
+    page = client.get(f"/meetings/{meeting.slug}").get_data(as_text=True)
+    assert f"webcal://localhost/meetings/{meeting.slug}.ics" in page
+    assert "calendar.google.com/calendar/render?action=TEMPLATE" in page
+    results = client.get("/search?lat=39.9487&lon=-75.1685&radius=10&tz=America/Chicago").get_data(as_text=True)
+    assert "webcal://localhost/calendars/search.ics?lat=39.9487&amp;lon=-75.1685&amp;radius=10" in results
+    assert "tz=America" not in results.split("calendar-actions", 1)[1].split("</section>", 1)[0]

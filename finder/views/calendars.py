@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import datetime as dt
 import hashlib
 import threading
@@ -17,15 +18,18 @@ import urllib.parse
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from finder import content, db, ical, schedule
-from finder.models import Meeting, ScheduleException, ServiceBody
+from finder import cache as response_cache
+from finder import content, db, geocode, ical, schedule, search
+from finder.models import Format, Meeting, MeetingTime, Place, ScheduleException, ServiceBody, meeting_formats
 
 bp = Blueprint("calendars", __name__)
 
@@ -33,6 +37,7 @@ bp = Blueprint("calendars", __name__)
 # cancelled rather than silently vanish, then it is gone.
 CANCELLED_GRACE = dt.timedelta(days=60)
 MAX_LIST_MEETINGS = 100
+MAX_FEED_MEETINGS = 10_000  # a search feed keeps the nearest this many
 CACHE_SECONDS = 300  # a built feed is reused at most this long (catches edits that do not touch meetings)
 CHECK_SECONDS = 10  # within this, a cached feed is served without asking the database whether data changed
 CACHE_MAX_BYTES = 64 * 1024 * 1024
@@ -103,27 +108,72 @@ def decode_list(code: str) -> list[int]:
 # --- the meetings each feed holds -----------------------------------------------------------------------------
 
 
-def _loaded() -> Any:
-    # Everything the event builder touches, loaded in a fixed number of queries whatever the feed's size.
-    return (
-        joinedload(Meeting.place),
-        selectinload(Meeting.times),
-        selectinload(Meeting.formats),
-        selectinload(Meeting.exceptions),
+def feed_condition(now: dt.datetime) -> Any:
+    """Meetings that belong in a feed: the visible ones, and inactive ones within the grace period."""
+    recently_closed = and_(
+        Meeting.published.is_(True), Meeting.status == "inactive", Meeting.updated_at >= now - CANCELLED_GRACE
     )
+    return or_(search.visible_meetings_clause(), recently_closed)
 
 
-def _feed_select(now: dt.datetime) -> Any:
-    """Published meetings that belong in a feed: active ones, and inactive ones within the grace period."""
-    return (
-        select(Meeting)
-        .where(
-            Meeting.published.is_(True),
-            or_(Meeting.status != "inactive", Meeting.updated_at >= now - CANCELLED_GRACE),
-        )
-        .options(*_loaded())
-        .order_by(Meeting.id)
+_MEETING_COLUMNS = (
+    Meeting.id, Meeting.slug, Meeting.name, Meeting.attendance, Meeting.status, Meeting.conference_url,
+    Meeting.conference_notes, Meeting.phone, Meeting.phone_notes, Meeting.notes, Meeting.sequence,
+    Meeting.created_at, Meeting.updated_at,
+)
+_PLACE_COLUMNS = (
+    Place.name, Place.street, Place.city, Place.region, Place.postal_code, Place.country, Place.latitude,
+    Place.longitude, Place.precision, Place.timezone, Place.notes,
+)
+
+
+def feed_meetings(session: Session, condition: Any) -> list[SimpleNamespace]:
+    """The meetings matching `condition`, with place, times, formats and exceptions, as plain objects.
+
+    Columns only, four queries whatever the size: building ORM objects for a 10,000-meeting feed costs more
+    than writing the feed. The objects carry the attribute names of the models, which is all finder.ical reads.
+    """
+    ids = select(Meeting.id).where(condition)
+    meetings: dict[int, SimpleNamespace] = {}
+    query = select(*_MEETING_COLUMNS, *_PLACE_COLUMNS).join(Place, Meeting.place_id == Place.id)
+    for row in session.execute(query.where(condition).order_by(Meeting.id)):
+        values = tuple(row)
+        meeting = SimpleNamespace(**dict(zip(_MEETING_KEYS, values[: len(_MEETING_KEYS)])))
+        place = SimpleNamespace(**dict(zip(_PLACE_KEYS, values[len(_MEETING_KEYS):])))
+        place.full_address = Place.full_address.fget(place)  # the model's own rule, not a copy of it
+        meeting.place = place
+        meeting.times, meeting.formats, meeting.exceptions = [], [], []
+        meetings[meeting.id] = meeting
+    if not meetings:
+        return []
+    times = select(MeetingTime.meeting_id, MeetingTime.id, MeetingTime.weekday, MeetingTime.start,
+                   MeetingTime.duration_minutes).where(MeetingTime.meeting_id.in_(ids))
+    for meeting_id, time_id, weekday, start, minutes in session.execute(times):
+        if meeting_id in meetings:
+            meetings[meeting_id].times.append(
+                SimpleNamespace(id=time_id, weekday=weekday, start=start, duration_minutes=minutes)
+            )
+    formats = {f.id: f for f in session.scalars(select(Format))}  # the vocabulary: a few dozen rows
+    links = select(meeting_formats.c.meeting_id, meeting_formats.c.format_id).where(
+        meeting_formats.c.meeting_id.in_(ids)
     )
+    for meeting_id, format_id in session.execute(links):
+        if meeting_id in meetings and format_id in formats:
+            meetings[meeting_id].formats.append(formats[format_id])
+    exceptions = select(ScheduleException.meeting_id, ScheduleException.kind, ScheduleException.start_date,
+                        ScheduleException.end_date, ScheduleException.created_at).where(
+        ScheduleException.meeting_id.in_(ids)
+    )
+    for meeting_id, kind, start_date, end_date, created_at in session.execute(exceptions):
+        if meeting_id in meetings:
+            meetings[meeting_id].exceptions.append(
+                SimpleNamespace(kind=kind, start_date=start_date, end_date=end_date, created_at=created_at)
+            )
+    return list(meetings.values())
+
+
+_MEETING_KEYS = tuple(c.key for c in _MEETING_COLUMNS)
+_PLACE_KEYS = tuple(c.key for c in _PLACE_COLUMNS)
 
 
 def body_subtree_ids(session: Session, body_id: int) -> set[int]:
@@ -137,25 +187,44 @@ def body_subtree_ids(session: Session, body_id: int) -> set[int]:
     return found
 
 
-def body_meetings(session: Session, body_ids: set[int], now: dt.datetime) -> list[Meeting]:
-    """Meetings served by, or belonging to a group in, any of `body_ids`."""
-    return list(
-        session.scalars(
-            _feed_select(now).where(or_(Meeting.service_body_id.in_(body_ids), Meeting.group_id.in_(body_ids)))
-        )
-    )
+def body_meetings(session: Session, body_ids: set[int], now: dt.datetime) -> list[SimpleNamespace]:
+    """Feed meetings served by, or belonging to a group in, any of `body_ids`."""
+    in_bodies = or_(Meeting.service_body_id.in_(body_ids), Meeting.group_id.in_(body_ids))
+    return feed_meetings(session, and_(feed_condition(now), in_bodies))
 
 
 def listed_meetings(session: Session, meeting_ids: list[int], now: dt.datetime) -> list[Meeting]:
-    """The meetings of a personal list that still exist and are published (others are silently left out)."""
-    return list(session.scalars(_feed_select(now).where(Meeting.id.in_(meeting_ids))))
+    """The meetings of a personal list that still exist and are published, as rows for the list page."""
+    query = (
+        select(Meeting)
+        .where(feed_condition(now), Meeting.id.in_(meeting_ids))
+        .options(selectinload(Meeting.times))
+        .order_by(Meeting.name, Meeting.id)
+    )
+    return list(session.scalars(query))
 
 
-def data_version(session: Session) -> tuple[Any, ...]:
-    """A cheap fingerprint of the meeting data: changes when a meeting or a schedule exception is added or edited."""
+@dataclass(frozen=True)
+class DataVersion:
+    """A cheap fingerprint of the meeting data, and the latest change time it shows."""
+
+    fingerprint: tuple[Any, ...]
+    changed_at: dt.datetime | None
+
+
+def data_version(session: Session) -> DataVersion:
+    """Changes when any meeting or schedule exception is added, edited or (for the fingerprint) deleted, and
+    whenever the site's data version moves (approvals, imports)."""
     meetings = select(func.count(Meeting.id), func.max(Meeting.updated_at))
-    exceptions = select(func.count(ScheduleException.id), func.max(ScheduleException.id))
-    return tuple(session.execute(meetings).one()) + tuple(session.execute(exceptions).one())
+    exceptions = select(
+        func.count(ScheduleException.id), func.max(ScheduleException.id), func.max(ScheduleException.created_at)
+    )
+    fingerprint = tuple(session.execute(meetings).one()) + tuple(session.execute(exceptions).one())
+    # The site's data version moves on every approval and import, which also covers place and format edits.
+    fingerprint += (response_cache.data_version(session),)
+    stamps = [ical.as_utc(fingerprint[1]), ical.as_utc(fingerprint[4])]
+    known = [s for s in stamps if s is not None]
+    return DataVersion(fingerprint, max(known) if known else None)
 
 
 # --- the feed cache -------------------------------------------------------------------------------------------
@@ -163,7 +232,7 @@ def data_version(session: Session) -> tuple[Any, ...]:
 
 @dataclass
 class CachedFeed:
-    version: tuple[Any, ...]
+    version: DataVersion
     built_at: float
     checked_at: float
     etag: str
@@ -252,14 +321,15 @@ def ics_response(entry: CachedFeed, filename: str | None = None) -> Response:
     # no-transform: proxies must not recompress or rewrite; clients compare bytes and some mishandle gzip.
     response.headers["Cache-Control"] = "public, max-age=300, no-transform"
     if filename:
-        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+        safe = "".join(c for c in filename if c.isalnum() or c in "-_.") or "calendar.ics"
+        response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response.make_conditional(request)
 
 
 def cached_feed(
     key_parts: tuple[str, ...],
-    build: Callable[[Session, dt.datetime], tuple[Iterable[Meeting], ical.FeedInfo]],
+    build: Callable[[Session, dt.datetime], tuple[Iterable[Any], ical.FeedInfo]],
 ) -> CachedFeed:
     """The feed for `key_parts`, from the cache while the data is unchanged, else built with `build`."""
     now = _now()
@@ -278,7 +348,11 @@ def cached_feed(
     meetings, info = build(session, now)
     feed = ical.build_feed(meetings, info, links(), now.year)
     etag = hashlib.sha256(feed.body).hexdigest()[:32]
-    entry = CachedFeed(version, clock, clock, etag, feed.last_modified, feed.body)
+    # HTTP Last-Modified must move whenever the bytes may have: a meeting leaving the feed or the yearly
+    # VTIMEZONE window does not show in the feed's own LAST-MODIFIED, so take the latest change anywhere.
+    stamps = [feed.last_modified, version.changed_at, dt.datetime(now.year, 1, 1, tzinfo=dt.timezone.utc)]
+    last_modified = max(s for s in stamps if s is not None)
+    entry = CachedFeed(version, clock, clock, etag, last_modified, feed.body)
     if max_age > 0:
         cache.put(key, entry)
     return entry
@@ -302,14 +376,12 @@ def feed_url(endpoint: str, **values: Any) -> str:
 def meeting_ics(slug: str) -> Response:
     """One meeting as a calendar (download, or subscribe to follow its changes)."""
 
-    def build(session: Session, now: dt.datetime) -> tuple[list[Meeting], ical.FeedInfo]:
-        found = session.scalars(
-            select(Meeting).where(Meeting.slug == slug, Meeting.published.is_(True)).options(*_loaded())
-        ).one_or_none()
-        if found is None:
+    def build(session: Session, now: dt.datetime) -> tuple[list[Any], ical.FeedInfo]:
+        found = feed_meetings(session, and_(Meeting.slug == slug, Meeting.published.is_(True)))
+        if not found:
             abort(404)
-        info = ical.FeedInfo(name=found.name, url=feed_url("calendars.meeting_ics", slug=slug))
-        return [found], info
+        info = ical.FeedInfo(name=found[0].name, url=feed_url("calendars.meeting_ics", slug=slug))
+        return found, info
 
     return ics_response(cached_feed(("meeting", slug), build), filename=f"{slug}.ics")
 
@@ -318,7 +390,7 @@ def meeting_ics(slug: str) -> Response:
 def body_ics(body_id: int) -> Response:
     """Every meeting of a service body (area, region, zone) and of the bodies and groups under it."""
 
-    def build(session: Session, now: dt.datetime) -> tuple[list[Meeting], ical.FeedInfo]:
+    def build(session: Session, now: dt.datetime) -> tuple[list[Any], ical.FeedInfo]:
         body = session.get(ServiceBody, body_id)
         if body is None:
             abort(404)
@@ -337,7 +409,7 @@ def body_ics(body_id: int) -> Response:
 def group_ics(group_id: int) -> Response:
     """Every meeting of one group."""
 
-    def build(session: Session, now: dt.datetime) -> tuple[list[Meeting], ical.FeedInfo]:
+    def build(session: Session, now: dt.datetime) -> tuple[list[Any], ical.FeedInfo]:
         group = session.get(ServiceBody, group_id)
         if group is None or group.kind != "group":
             abort(404)
@@ -358,12 +430,12 @@ def list_ics(code: str) -> Response:
         return bad_request(error)
     canonical = encode_list(ids)
 
-    def build(session: Session, now: dt.datetime) -> tuple[list[Meeting], ical.FeedInfo]:
+    def build(session: Session, now: dt.datetime) -> tuple[list[Any], ical.FeedInfo]:
         info = ical.FeedInfo(
             name=f"My meetings ({current_app.config['SITE_NAME']})",
             url=feed_url("calendars.list_ics", code=canonical),
         )
-        return listed_meetings(session, ids, now), info
+        return feed_meetings(session, and_(feed_condition(now), Meeting.id.in_(ids))), info
 
     return ics_response(cached_feed(("list", canonical), build))
 
@@ -371,54 +443,55 @@ def list_ics(code: str) -> Response:
 @bp.get("/calendars/search.ics")
 def search_ics() -> Response:
     """The meetings a search finds, with the same parameters (and the same search function) as the search page."""
-    from finder import search  # the search module is another branch's; import at use keeps this one loadable
-
-    args = _feed_args(request.args)
+    args = feed_args(request.args)
     try:
-        query = search.query_from_args(args, _geocoder(), default_kinds=frozenset({"meetings"}))
+        query = search.query_from_args(args, geocode.get_geocoder(current_app))
+        query = query_for_feed(query)
     except search.SearchError as error:
         return bad_request(FeedError(error.field, error.message))
-    # Feeds are not paged, and a calendar only holds meetings.
-    query = _for_feed(query)
+    except FeedError as error:
+        return bad_request(error)
     parts = tuple(f"{k}={v}" for k, v in sorted(args.items(multi=True)))
 
-    def build(session: Session, now: dt.datetime) -> tuple[list[Meeting], ical.FeedInfo]:
-        results = search.find_nearby(session, query, now)
-        meetings = [hit.meeting for hit in results.meetings]
-        _load_for_feed(session, meetings)
+    def build(session: Session, now: dt.datetime) -> tuple[list[Any], ical.FeedInfo]:
+        try:
+            results = search.find_nearby(session, query, now)
+        except search.SearchError as error:
+            raise FeedError(error.field, error.message) from None
+        ids = [hit.meeting.id for hit in results.meetings][:MAX_FEED_MEETINGS]  # the nearest, when too many
+        meetings = feed_meetings(session, Meeting.id.in_(ids)) if ids else []
         info = ical.FeedInfo(
             name=search_feed_name(args, current_app.config["SITE_NAME"]),
             url=feed_url("calendars.search_ics", **_url_args(args)),
-            description="Meetings found by a search; the list updates as meetings change.",
+            description="Meetings found by a search; the calendar follows them as they change.",
         )
         return meetings, info
 
     return ics_response(cached_feed(("search", *parts), build))
 
 
-def _geocoder() -> Any:
-    from finder import geocode
-
-    return geocode.for_app(current_app)
-
-
-def _for_feed(query: Any) -> Any:
-    import dataclasses
-
-    return dataclasses.replace(query, kinds=frozenset({"meetings"}), page=1, per_page=0)
+# Parameters that make no sense in a calendar someone subscribes to: paging, sorting, the kind of result, and
+# the clock-relative filters ("starting within 30 minutes", "in progress now"), which would change every fetch.
+# The viewer's zone (tz) only changes how a page prints times; a calendar app shows them in its own zone.
+_NOT_FOR_FEEDS = frozenset({"page", "per_page", "sort", "kind", "soon", "now", "tz"})
 
 
-def _load_for_feed(session: Session, meetings: list[Meeting]) -> None:
-    """Load what the event builder needs for search hits in a fixed number of queries."""
-    ids = [m.id for m in meetings]
-    if ids:
-        list(session.scalars(select(Meeting).where(Meeting.id.in_(ids)).options(*_loaded())))
+def feed_args(args: Any) -> MultiDict[str, str]:
+    """The search parameters a feed keeps (see _NOT_FOR_FEEDS), in their original order."""
+    return MultiDict([(k, v) for k, v in args.items(multi=True) if k not in _NOT_FOR_FEEDS])
 
 
-def _feed_args(args: Any) -> Any:
-    from werkzeug.datastructures import MultiDict
+def query_for_feed(query: search.SearchQuery) -> search.SearchQuery:
+    """A search as a feed: meetings only, unpaged; it must be limited to a place, a service body or a group.
 
-    return MultiDict([(k, v) for k, v in args.items(multi=True) if k not in ("page", "per_page")])
+    Raises FeedError otherwise: a feed of every meeting in the world is nobody's calendar and a heavy request.
+    """
+    limited = query.point or query.service_body_ids or query.group_ids or query.meeting_ids or query.text
+    if not limited:
+        raise FeedError("q", "Give a place (q, or lat and lon), a service body (body) or a group (group).")
+    return dataclasses.replace(
+        query, kinds=frozenset({"meetings"}), page=1, per_page=0, starts_within=None, in_progress=False,
+    )
 
 
 def _url_args(args: Any) -> dict[str, list[str]]:
@@ -542,7 +615,9 @@ def calendar_actions(meeting: Meeting | None = None) -> CalendarActions | None:
                 label="this meeting",
                 note="your calendar follows changes to this meeting",
             )
-        args = _feed_args(request.args)
+        args = feed_args(request.args)
+        if not any(args.get(key) for key in ("q", "lat", "body", "group")):
+            return None  # no search yet: there is nothing to subscribe to
         https = feed_url("calendars.search_ics", **_url_args(args))
         return CalendarActions(
             https_url=https,
