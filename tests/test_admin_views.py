@@ -305,31 +305,73 @@ def test_outbox_lists_messages_for_admins(client, session, world, now):
     assert "Hello Bcc: evil@example.org" in html and "&lt;b&gt;body&lt;/b&gt;" in html
 
 
-def test_end_to_end_submit_approve_publish(client, session, world, monkeypatch):
-    """A new meeting from the public form to the meeting page, through the queue."""
-    from types import SimpleNamespace
+def _send(client, url: str, form: dict) -> str:
+    """Fill the form, check it (the real offline geocoder places it), send what the check page carries."""
+    from test_submit_views import form_fields
 
-    app = client.application
-    app.extensions["finder.geocoder"] = SimpleNamespace(geocode=lambda text: SimpleNamespace(
-        lat=39.95, lon=-75.16, label="Philadelphia", precision="postal_code", timezone="America/New_York"))
-    app.extensions["finder.timezone_at"] = lambda lat, lon: "America/New_York"
-    token = csrf_token(client, "/submit/new")
-    form = {"csrf_token": token, "name": "Miracles Happen <3", "open_closed": "O", "day_0": "5",
-            "start_0": "10:00", "attendance": "in_person", "street": "1 Main St", "city": "Philadelphia",
-            "region": "PA", "postal_code": "19103", "country": "US", "language": "en",
-            "service_body_id": str(world["area"].id)}
-    assert client.post("/submit/new", data={**form, "action": "check"}).status_code == 200
-    sent = client.post("/submit/new", data={**form, "action": "send", "latitude": "39.95", "longitude": "-75.16"})
+    token = csrf_token(client, url)
+    checked = client.post(url, data={"csrf_token": token, **form, "action": "check"})
+    assert checked.status_code == 200, checked.get_data(as_text=True)
+    sent = client.post(url, data=form_fields(checked.get_data(as_text=True), action="send"))
     assert sent.status_code == 303
+    return sent.headers["Location"]
+
+
+def test_end_to_end_submit_approve_search_calendar(app, client, session, world, now):
+    """A new meeting from the public form, through the queue, to search, the page, the feeds and the calendar;
+    then a time change through the form bumps the calendar SEQUENCE."""
+    import json
+
+    import icalendar
+
+    from finder.search import SearchQuery, find_nearby
+
+    app.extensions.pop("finder.timezone_at", None)  # the real zone lookup, as in production
+    app.config["CALENDAR_CACHE_SECONDS"] = 0  # read each calendar fresh
+    name = "Miracles <Happen> & \"Hope\"; DROP TABLE meetings;--"
+    form = {"name": name, "open_closed": "O", "formats": ["BEG"], "day_0": "4", "start_0": "19:00",
+            "duration_0": "60", "attendance": "in_person", "location_name": "Friends Center",
+            "street": "1501 Cherry St", "city": "Philadelphia", "region": "PA", "postal_code": "19102",
+            "country": "US", "language": "en", "service_body_id": str(world["area"].id),
+            "contact_email": "sec@example.org"}
+    _send(client, "/submit/new", form)
     new = session.scalars(select(Submission).where(Submission.kind == "new")).one()
+    assert new.payload["place"]["timezone"] == "America/New_York"
+
     login(client, "region@example.org")
     assert new.reference in client.get("/admin/").get_data(as_text=True)
     assert post(client, f"/admin/submissions/{new.id}/approve").status_code == 303
     session.expire_all()
     meeting = session.get(Submission, new.id).meeting
-    page = client.get(f"/meetings/{meeting.slug}")
-    assert page.status_code == 200 and "Miracles Happen &lt;3" in page.get_data(as_text=True)
-    assert meeting.service_body_id == world["area"].id and meeting.place.timezone == "America/New_York"
+    assert meeting.published and meeting.service_body_id == world["area"].id
+
+    found = find_nearby(session, SearchQuery(point=(39.955, -75.165), radius_km=5), now)
+    assert meeting.id in [hit.meeting.id for hit in found.meetings]
+
+    page = client.get(f"/meetings/{meeting.slug}").get_data(as_text=True)
+    assert "Miracles &lt;Happen&gt; &amp;" in page and "<Happen>" not in page
+    guide = json.loads(client.get("/feeds/meeting-guide.json").get_data(as_text=True))
+    assert name in [entry["name"] for entry in guide]
+
+    calendar = icalendar.Calendar.from_ical(client.get(f"/meetings/{meeting.slug}.ics").data)
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["SUMMARY"]) == name and int(event.get("SEQUENCE", 0)) == 0
+
+    client.post("/admin/logout", data={"csrf_token": csrf_token(client, "/admin/")})
+    changed = {**form, "day_0": "4", "start_0": "19:30", "latitude": str(meeting.place.latitude),
+               "longitude": str(meeting.place.longitude)}
+    _send(client, f"/submit/meetings/{meeting.slug}/change", changed)
+    change = session.scalars(select(Submission).where(Submission.meeting_id == meeting.id,
+                                                      Submission.kind == "change")).one()
+    login(client, "admin@example.org")
+    assert post(client, f"/admin/submissions/{change.id}/approve").status_code == 303
+
+    calendar = icalendar.Calendar.from_ical(client.get(f"/meetings/{meeting.slug}.ics").data)
+    (event,) = calendar.walk("VEVENT")
+    assert int(event["SEQUENCE"]) == 1
+    assert event.decoded("DTSTART").strftime("%H:%M") == "19:30"
+    outbox = [m.recipient for m in session.scalars(select(OutboxMessage))]
+    assert outbox.count("sec@example.org") >= 3  # received, approved; received, approved
 
 
 def test_create_admin_command(app, runner, session):
