@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from finder import audit
 from finder.auth import can_moderate
+from finder.geo import haversine_km
 from finder.models import (
     ATTENDANCE, Format, Meeting, MeetingTime, Place, ScheduleException, Submission, TreatmentCenter, User,
     counselor_offices,
@@ -40,6 +41,7 @@ LIMITS = {
     "reason": 500, "language": 8,
 }
 MAX_TIMES = 14
+SAME_BUILDING_KM = 0.2  # two meetings this close at the same weekly time are probably one
 MAX_TIME_ROWS = 21  # rows read from a form, filled or not
 HONEYPOT_FIELD = "leave_this_empty"
 KINDS_ON_A_MEETING = ("change", "cancel_week", "close", "inactive")
@@ -555,13 +557,6 @@ def _normal_name(name: str) -> str:
     return " ".join(w for w in words if w not in {"the", "group", "na", "meeting", "of"})
 
 
-def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    # An equirectangular approximation is exact enough at the 200 m scale of "the same building".
-    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
-    y = math.radians(lat2 - lat1)
-    return 6_371_000 * math.hypot(x, y)
-
-
 def find_duplicates(session: Session, proposal: Mapping[str, Any], *, exclude_id: int | None = None,
                     limit: int = 5) -> list[Meeting]:
     """Meetings that look like this proposal: a same weekday and start time, and the same name or building."""
@@ -588,7 +583,8 @@ def find_duplicates(session: Session, proposal: Mapping[str, Any], *, exclude_id
         same_name = bool(name) and _normal_name(meeting.name) == name
         same_place = (
             place.get("latitude") is not None
-            and _metres(place["latitude"], place["longitude"], meeting.place.latitude, meeting.place.longitude) < 200
+            and haversine_km(place["latitude"], place["longitude"], meeting.place.latitude,
+                             meeting.place.longitude) < SAME_BUILDING_KM
         ) or (bool(place.get("street")) and place.get("street", "").lower() == meeting.place.street.lower()
               and place.get("city", "").lower() == meeting.place.city.lower())
         if same_name or same_place:

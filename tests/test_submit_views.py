@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from html.parser import HTMLParser
 from types import SimpleNamespace
 
@@ -14,6 +15,9 @@ from finder.models import OutboxMessage, Submission
 
 PHILADELPHIA = SimpleNamespace(lat=39.9524, lon=-75.1636, label="Philadelphia, PA 19103", precision="postal_code",
                                timezone="America/New_York")
+
+# Backend-agnostic tests (pages, tokens, messages) run on SQLite only; flows that store data run on both.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 class FakeGeocoder:
@@ -116,6 +120,7 @@ def test_new_meeting_check_then_send_then_status(app, client, session, geo):
     assert "/submit/status/" in organizer_mail.body
 
 
+@sqlite_only
 def test_moving_the_pin_makes_it_exact_and_rezones(app, client, session, geo):
     token = csrf_token(client)
     checked = client.post("/submit/new", data=new_form(token, action="check")).get_data(as_text=True)
@@ -126,6 +131,7 @@ def test_moving_the_pin_makes_it_exact_and_rezones(app, client, session, geo):
     assert (place["latitude"], place["precision"], place["timezone"]) == (41.8781, "rooftop", "America/Chicago")
 
 
+@sqlite_only
 def test_errors_beside_fields_and_typed_values_kept(client, session, geo):
     token = csrf_token(client)
     response = client.post("/submit/new", data=new_form(
@@ -142,6 +148,7 @@ def test_errors_beside_fields_and_typed_values_kept(client, session, geo):
     assert count(session, Submission) == 0
 
 
+@sqlite_only
 def test_unknown_place_asks_for_city_or_coordinates(client, geo):
     token = csrf_token(client)
     response = client.post("/submit/new", data=new_form(token, action="check", city="Atlantis", postal_code="00000"))
@@ -149,6 +156,7 @@ def test_unknown_place_asks_for_city_or_coordinates(client, geo):
     assert "could not find this place" in response.get_data(as_text=True)
 
 
+@sqlite_only
 def test_add_another_day_keeps_what_was_typed(client, geo):
     token = csrf_token(client)
     html = client.post("/submit/new", data=new_form(token, action="add_row", rows="3")).get_data(as_text=True)
@@ -208,6 +216,7 @@ def test_one_off_changes(client, session, make_meeting, monkeypatch, now, what, 
     assert submission.kind == kind and submission.meeting_id == meeting.id
 
 
+@sqlite_only
 def test_cancel_week_on_a_wrong_day_is_refused_beside_the_field(client, session, make_meeting, monkeypatch, now):
     from finder.views import submit
 
@@ -221,6 +230,7 @@ def test_cancel_week_on_a_wrong_day_is_refused_beside_the_field(client, session,
     assert count(session, Submission) == 0
 
 
+@sqlite_only
 def test_missing_or_wrong_csrf_token_is_refused_and_nothing_stored(client, session, geo):
     csrf_token(client)
     assert client.post("/submit/new", data=new_form("", action="send")).status_code == 400
@@ -229,6 +239,7 @@ def test_missing_or_wrong_csrf_token_is_refused_and_nothing_stored(client, sessi
     assert count(session, Submission) == 0
 
 
+@sqlite_only
 def test_honeypot_refuses_quietly(client, session, geo):
     token = csrf_token(client)
     checked = client.post("/submit/new", data=new_form(token, action="check")).get_data(as_text=True)
@@ -238,6 +249,7 @@ def test_honeypot_refuses_quietly(client, session, geo):
     assert count(session, Submission) == 0
 
 
+@sqlite_only
 def test_submission_rate_limit(app, client, session, geo):
     app.config["SUBMISSION_RATE_LIMIT"] = "2/hour"
     assert send_new(client).status_code == 303
@@ -247,6 +259,7 @@ def test_submission_rate_limit(app, client, session, geo):
     assert count(session, Submission) == 2
 
 
+@sqlite_only
 def test_a_dead_mail_server_never_loses_or_blocks_a_submission(app, client, session, geo):
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=1, MODERATOR_EMAILS="mods@example.org")
     assert send_new(client).status_code == 303
@@ -255,6 +268,7 @@ def test_a_dead_mail_server_never_loses_or_blocks_a_submission(app, client, sess
     assert messages and all(m.sent_at is None and m.attempts == 1 and m.last_error for m in messages)
 
 
+@sqlite_only
 def test_tampered_and_expired_links_are_refused_politely(app, client, session, geo):
     send_new(client)
     submission = session.scalars(select(Submission)).one()
@@ -269,6 +283,7 @@ def test_tampered_and_expired_links_are_refused_politely(app, client, session, g
     assert expired.status_code == 410 and "has expired" in expired.get_data(as_text=True)
 
 
+@sqlite_only
 def test_status_link_lets_the_organizer_propose_a_later_change(client, session, geo, make_meeting):
     meeting = make_meeting()
     session.commit()
@@ -302,6 +317,7 @@ def test_hostile_input_is_stored_as_text_and_escaped(client, session, geo, value
     assert "49" not in page.split("Submission")[1][:400] or "{{" in page
 
 
+@sqlite_only
 def test_overlong_fields_and_wrong_types(client, session, geo):
     token = csrf_token(client)
     response = client.post("/submit/new", data=new_form(token, action="check", name="N" * 5000,
@@ -313,7 +329,34 @@ def test_overlong_fields_and_wrong_types(client, session, geo):
     assert doubled.status_code == 200
 
 
+@sqlite_only
 def test_request_size_is_limited(client):
     token = csrf_token(client)
     response = client.post("/submit/new", data={"csrf_token": token, "notes": "x" * (3 * 1024 * 1024)})
     assert response.status_code == 413
+
+
+def test_concurrent_submissions_store_exactly_what_was_accepted(app, session, geo):
+    """Twelve visitors from one address send at once under a limit of six: six stored, six refused, none lost."""
+    app.config["SUBMISSION_RATE_LIMIT"] = "6/hour"
+    statuses: list[int] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(12)
+
+    def visitor(n: int) -> None:
+        client = app.test_client()
+        token = csrf_token(client)
+        checked = client.post("/submit/new", data=new_form(token, action="check", name=f"Meeting {n}"))
+        barrier.wait(timeout=30)
+        sent = client.post("/submit/new", data=form_fields(checked.get_data(as_text=True), action="send"))
+        with lock:
+            statuses.append(sent.status_code)
+
+    threads = [threading.Thread(target=visitor, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [303] * 6 + [429] * 6
+    stored = session.scalars(select(Submission)).all()
+    assert len(stored) == 6 and len({s.reference for s in stored}) == 6
