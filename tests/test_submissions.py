@@ -142,7 +142,8 @@ def test_close_dates_in_order_and_end_optional():
 def test_contact_email_checked_and_honeypot():
     assert "e-mail" in submissions.validate_contact({"contact_email": "not an email"}).errors["contact_email"]
     assert submissions.validate_contact({"contact_email": "sec@example.org"}).ok
-    assert submissions.is_spam({"leave_this_empty": "http://spam"}) and not submissions.is_spam({"leave_this_empty": ""})
+    assert submissions.is_spam({"leave_this_empty": "http://spam"})
+    assert not submissions.is_spam({"leave_this_empty": ""})
 
 
 def test_locate_prefers_the_corrected_pin_and_takes_the_zone_from_it():
@@ -239,7 +240,8 @@ def test_change_bumps_sequence_only_for_time_place_or_status(session, admin, now
     session.commit()
     assert meeting.sequence == 1 and meeting.updated_at == later
     assert meeting.notes == "Bring a friend"  # the second organizer did not touch notes: kept
-    actions = [(e.action, audit.changed_fields(e.before, e.after)) for e in audit.changes(session, meeting_id=meeting.id)]
+    entries = audit.changes(session, meeting_id=meeting.id)
+    actions = [(e.action, audit.changed_fields(e.before, e.after)) for e in entries]
     assert actions[0] == ("update", ["notes"])
     assert actions[1][0] == "update" and "times" in actions[1][1] and "sequence" in actions[1][1]
 
