@@ -86,3 +86,26 @@ def test_submit_a_meeting_on_a_phone(form_server, new_page):
         assert [t["weekday"] for t in stored.payload["times"]] == [1, 3]
     finally:
         session.close()
+
+
+@pytest.mark.browser
+def test_tapping_the_map_moves_the_pin(form_server, new_page):
+    """With a tile server configured, the check page shows a map; a tap there rewrites latitude and longitude."""
+    url, app = form_server
+    app.config["MAP_TILE_URL"] = url + "/no-tiles/{z}/{x}/{y}.png"  # blank tiles are enough to tap on
+    page = new_page()
+    page.goto(f"{url}/submit/new")
+    page.get_by_label("Meeting name").fill("Pin Test")
+    page.locator("#f-day_0").select_option("2")
+    page.locator("#f-start_0").fill("18:00")
+    page.get_by_label("Street address").fill("1625 Locust St")
+    page.get_by_label("City").fill("Philadelphia")
+    page.get_by_role("button", name="Check before sending").click()
+    box = page.locator("#pin-map")
+    box.wait_for(state="visible")
+    before = (page.get_by_label("Latitude").input_value(), page.get_by_label("Longitude").input_value())
+    size = box.bounding_box()
+    box.click(position={"x": size["width"] * 0.8, "y": size["height"] * 0.2})
+    after = (page.get_by_label("Latitude").input_value(), page.get_by_label("Longitude").input_value())
+    assert after != before
+    assert float(after[0]) > float(before[0]) and float(after[1]) > float(before[1])  # north-east of the pin
