@@ -93,8 +93,9 @@ def clean_text(value: Any, *, multiline: bool = False) -> str:
     if isinstance(value, (list, tuple)):
         value = value[0] if value else ""
     text = unicodedata.normalize("NFC", str(value))
-    keep = {"\n", "\t"} if multiline else set()
-    text = "".join(c for c in text if c in keep or unicodedata.category(c)[0] != "C" or c == "\u200d")
+    # Joiners stay: Persian, Arabic and emoji need them; other controls and direction overrides go.
+    keep = {"\u200c", "\u200d"} | ({"\n", "\t"} if multiline else set())
+    text = "".join(c for c in text if c in keep or unicodedata.category(c)[0] != "C")
     if multiline:
         text = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n"))
     else:

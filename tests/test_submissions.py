@@ -379,3 +379,10 @@ def test_two_moderators_approving_at_once_exactly_one_wins(app, session, now):
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(Meeting)) == 1
     assert session.scalar(select(func.count()).select_from(AuditEntry)) == 1
+
+
+def test_clean_text_keeps_joiners_and_drops_overrides():
+    assert submissions.clean_text("می\u200cخواهم") == "می\u200cخواهم"
+    assert submissions.clean_text("👩\u200d👩\u200d👧") == "👩\u200d👩\u200d👧"
+    assert submissions.clean_text("abc\u202edef\u0000") == "abcdef"
+    assert submissions.clean_text(None) == "" and submissions.clean_text(["x", "y"]) == "x"
