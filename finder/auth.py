@@ -116,11 +116,12 @@ def require_role(*roles: str) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             user = current_user()
             if user is None:
-                return redirect(url_for("admin.login", next=request.full_path if request.method == "GET" else None))
+                return redirect(url_for("account.login", next=request.full_path if request.method == "GET" else None))
             if roles and user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapper._requires_account = True  # type: ignore[attr-defined]  # read by finder.csrf
         return wrapper  # type: ignore[return-value]
 
     return decorate

@@ -17,14 +17,14 @@ PASSWORD = "correct horse battery staple"
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
-def csrf_token(client, url: str = "/admin/login") -> str:
+def csrf_token(client, url: str = "/login") -> str:
     html = client.get(url).get_data(as_text=True)
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def login(client, email: str, password: str = PASSWORD, next_url: str | None = None):
     token = csrf_token(client)
-    url = "/admin/login" + (f"?next={next_url}" if next_url else "")
+    url = "/login" + (f"?next={next_url}" if next_url else "")
     return client.post(url, data={"csrf_token": token, "email": email, "password": password})
 
 
@@ -129,14 +129,14 @@ def test_login_never_redirects_off_site(client, world):
     for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
         response = login(client, "admin@example.org", next_url=target)
         assert response.headers["Location"] == "/admin/"
-        client.post("/admin/logout", data={"csrf_token": csrf_token(client, "/admin/login")})
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/login")})
     assert login(client, "admin@example.org", next_url="/admin/changes").headers["Location"] == "/admin/changes"
 
 
 @sqlite_only
 def test_logout_ends_the_session(client, world):
     login(client, "admin@example.org")
-    assert post(client, "/admin/logout").status_code == 303
+    assert post(client, "/logout").status_code == 303
     assert client.get("/admin/").status_code == 302
 
 
@@ -379,7 +379,7 @@ def test_end_to_end_submit_approve_search_calendar(app, client, session, world, 
     (event,) = calendar.walk("VEVENT")
     assert str(event["SUMMARY"]) == name and int(event.get("SEQUENCE", 0)) == 0
 
-    client.post("/admin/logout", data={"csrf_token": csrf_token(client, "/admin/")})
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/admin/")})
     changed = {**form, "day_0": "4", "start_0": "19:30", "latitude": str(meeting.place.latitude),
                "longitude": str(meeting.place.longitude)}
     _send(client, f"/submit/meetings/{meeting.slug}/change", changed)

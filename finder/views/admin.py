@@ -19,15 +19,19 @@ from finder.submissions import KIND_LABELS
 from finder.views import submit as public
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+# Logging in and out sit outside /admin: everything under /admin needs an account.
+account_bp = Blueprint("account", __name__)
 PAGE = 100
 
 
 @bp.context_processor
+@account_bp.context_processor
 def _admin_globals() -> dict[str, Any]:
     return {"user": auth.current_user(), "auth": auth, "role_names": auth.ROLE_NAMES, "kind_labels": KIND_LABELS}
 
 
 @bp.after_request
+@account_bp.after_request
 def _private(response: Any) -> Any:
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
@@ -45,7 +49,7 @@ def _safe_next(target: str | None) -> str:
 # --- login ----------------------------------------------------------------------------------------------
 
 
-@bp.route("/login", methods=["GET", "POST"])
+@account_bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     error = None
     email = ""
@@ -77,10 +81,10 @@ def login() -> Any:
     return make_response(page, status)
 
 
-@bp.post("/logout")
+@account_bp.post("/logout")
 def logout() -> Any:
     auth.logout()
-    return redirect(url_for("admin.login"), code=303)
+    return redirect(url_for("account.login"), code=303)
 
 
 # --- the queue and decisions ----------------------------------------------------------------------------
