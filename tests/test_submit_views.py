@@ -170,6 +170,9 @@ def test_change_is_prefilled_and_shown_as_a_diff(client, session, geo, make_meet
     session.commit()
     page = client.get(f"/submit/meetings/{meeting.slug}/change").get_data(as_text=True)
     assert 'value="Clean Living"' in page and 'value="19:00"' in page
+    assert f"/submit/meetings/{meeting.slug}/cancel" in page  # the other kinds of change are one tap away
+    shortcut = client.get(f"/submit/change/{meeting.slug}")  # the meeting page's link
+    assert shortcut.status_code == 301 and shortcut.headers["Location"].endswith(f"/meetings/{meeting.slug}/change")
     token = csrf_token(client, f"/submit/meetings/{meeting.slug}/change")
     form = {"csrf_token": token, "name": "Clean Living", "day_0": "2", "start_0": "19:30", "duration_0": "60",
             "attendance": "in_person", "location_name": meeting.place.name, "street": meeting.place.street,

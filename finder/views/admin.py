@@ -96,9 +96,11 @@ def queue() -> str:
     session = db.get_session()
     user = auth.current_user()
     waiting = submissions.pending(session)
+    decided = submissions.recent(session, limit=50)
     if user.role == "body_admin":
         waiting = [s for s in waiting if auth.can_moderate(user, s)]
-    return render_template("admin/queue.html", waiting=waiting, decided=submissions.recent(session, limit=20))
+        decided = [s for s in decided if auth.can_moderate(user, s)]
+    return render_template("admin/queue.html", waiting=waiting, decided=decided[:20])
 
 
 def _submission_or_404(submission_id: int) -> Submission:

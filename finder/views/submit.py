@@ -162,6 +162,12 @@ def new_meeting() -> Any:
     return _meeting_form(None)
 
 
+@bp.get("/change/<slug>")
+def change_shortcut(slug: str) -> Any:
+    """The short address meeting pages link to ("Report a change to this meeting")."""
+    return redirect(url_for("submit.change_meeting", slug=slug), code=301)
+
+
 @bp.route("/meetings/<slug>/change", methods=["GET", "POST"])
 def change_meeting(slug: str) -> Any:
     return _meeting_form(_visible_meeting(db.get_session(), slug))
