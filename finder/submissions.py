@@ -28,7 +28,7 @@ from finder import audit
 from finder.auth import can_moderate
 from finder.geo import haversine_km
 from finder.models import (
-    ATTENDANCE, Format, Meeting, MeetingTime, Place, ScheduleException, Submission, TreatmentCenter, User,
+    ATTENDANCE, PRECISIONS, Format, Meeting, MeetingTime, Place, ScheduleException, Submission, TreatmentCenter, User,
     counselor_offices,
 )
 from finder.vocab import VENUE_FORMATS
@@ -278,8 +278,10 @@ def validate_meeting(
             errors["longitude"] = "Longitude is a number from -180 to 180, like -75.1685."
         if "latitude" not in errors and "longitude" not in errors:
             place["latitude"], place["longitude"] = round(lat, 6), round(lon, 6)  # type: ignore[arg-type]
-    place["precision"] = _get(form, "precision") or None
-    place["timezone"] = _get(form, "timezone") or None
+    precision = _get(form, "precision")
+    place["precision"] = precision if precision in PRECISIONS else None
+    zone = _get(form, "timezone")
+    place["timezone"] = zone if valid_zone(zone) else None
     values["place"] = place
 
     url = _bounded(form, "conference_url", errors, label="link")
@@ -515,7 +517,9 @@ def locate(
         zone = timezone_at(lat, lon)
         if zone is None:
             return None
-        precision = place.get("precision") or ("rooftop" if place.get("street") else "city")
+        unmoved = previous is not None and (lat, lon) == (previous.get("latitude"), previous.get("longitude"))
+        precision = (place.get("precision") or (previous.get("precision") if unmoved and previous else None)
+                     or ("rooftop" if place.get("street") else "city"))
         return Located(lat, lon, precision, zone, f"{lat:.5f}, {lon:.5f}")
     for query in geocode_queries(place):
         try:

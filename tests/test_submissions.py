@@ -386,3 +386,13 @@ def test_clean_text_keeps_joiners_and_drops_overrides():
     assert submissions.clean_text("👩\u200d👩\u200d👧") == "👩\u200d👩\u200d👧"
     assert submissions.clean_text("abc\u202edef\u0000") == "abcdef"
     assert submissions.clean_text(None) == "" and submissions.clean_text(["x", "y"]) == "x"
+
+
+def test_form_precision_and_zone_are_checked_and_an_unmoved_pin_keeps_its_precision():
+    form = meeting_form(precision="'; DROP TABLE places;--", timezone="Mars/Olympus_Mons")
+    place = submissions.validate_meeting(form, known_formats=KNOWN).values["place"]
+    assert place["precision"] is None and place["timezone"] is None
+    previous = {**place, "latitude": 39.95, "longitude": -75.16, "precision": "postal_code"}
+    unmoved = {**place, "latitude": 39.95, "longitude": -75.16}
+    found = submissions.locate(unmoved, None, lambda lat, lon: "America/New_York", previous=previous)
+    assert found.precision == "postal_code"
