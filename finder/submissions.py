@@ -25,11 +25,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from finder import audit
-from finder.auth import can_moderate
+from finder.auth import can_moderate, in_scope
 from finder.geo import haversine_km
 from finder.models import (
-    ATTENDANCE, PRECISIONS, Format, Meeting, MeetingTime, Place, ScheduleException, Submission, TreatmentCenter, User,
-    counselor_offices,
+    ATTENDANCE, PRECISIONS, Format, Meeting, MeetingTime, Place, ScheduleException, ServiceBody, Submission,
+    TreatmentCenter, User, counselor_offices,
 )
 from finder.vocab import VENUE_FORMATS
 
@@ -666,6 +666,10 @@ def approve(session: Session, submission: Submission, *, actor: User, now: dt.da
         raise PermissionError("you may not moderate this submission")
     if payload is not None and submission.kind not in ("new", "change"):
         raise SubmissionError("only meeting details can be edited before approval")
+    target = (payload or submission.payload).get("service_body_id") if submission.kind in ("new", "change") else None
+    current = submission.meeting.service_body_id if submission.meeting is not None else None
+    if target is not None and target != current and not in_scope(actor, session.get(ServiceBody, target)):
+        raise PermissionError("You may only place meetings in service bodies you look after.")
     _claim(session, submission, "approved", actor, now, payload=payload)
     return apply(session, submission, actor=actor, now=now)
 

@@ -396,3 +396,16 @@ def test_form_precision_and_zone_are_checked_and_an_unmoved_pin_keeps_its_precis
     unmoved = {**place, "latitude": 39.95, "longitude": -75.16}
     found = submissions.locate(unmoved, None, lambda lat, lon: "America/New_York", previous=previous)
     assert found.precision == "postal_code"
+
+
+def test_a_body_admin_cannot_move_a_meeting_out_of_their_tree(session, now, make_body, make_meeting):
+    area, other = make_body(kind="area", name="Mine"), make_body(kind="area", name="Theirs")
+    meeting = make_meeting()
+    meeting.service_body = area
+    moderator = create_user(session, email="m@example.org", password="x" * 12, role="body_admin",
+                            service_body=area, now=now)
+    proposal = {**submissions.proposal_from_meeting(meeting), "service_body_id": other.id}
+    submission = submissions.submit(session, kind="change", payload=proposal, meeting=meeting, now=now, contact={})
+    with pytest.raises(PermissionError):
+        submissions.approve(session, submission, actor=moderator, now=now)
+    assert submission.status == "pending"

@@ -156,6 +156,9 @@ def _decide(submission_id: int, decision: str, payload: dict[str, Any] | None = 
             submissions.approve(session, item, actor=user, now=now, payload=payload)
         else:
             submissions.reject(session, item, actor=user, reason=request.form.get("reason", ""), now=now)
+    except PermissionError as exc:
+        session.rollback()
+        return _render_submission(item, 403, decision_error=str(exc))
     except submissions.AlreadyDecided as exc:
         session.rollback()
         session.refresh(item)
