@@ -109,3 +109,45 @@ def test_tapping_the_map_moves_the_pin(form_server, new_page):
     after = (page.get_by_label("Latitude").input_value(), page.get_by_label("Longitude").input_value())
     assert after != before
     assert float(after[0]) > float(before[0]) and float(after[1]) > float(before[1])  # north-east of the pin
+
+
+@pytest.mark.browser
+def test_moderator_logs_in_and_approves_on_a_phone(form_server, new_page, monkeypatch):
+    """Login, the queue, the diff and the decision, each page accessible and phone-sized."""
+    import datetime as dt
+
+    from finder import auth, submissions
+
+    monkeypatch.setattr(auth, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+    url, app = form_server
+    now = dt.datetime.now(dt.timezone.utc)
+    session = db.session_factory(app)()
+    try:
+        auth.create_user(session, email="mod@example.org", password="correct horse battery", role="admin",
+                         now=now, name="Mo")
+        proposal = {"name": "Serenity Now", "times": [{"weekday": 4, "start": "20:00", "duration_minutes": 60}],
+                    "formats": ["O"], "attendance": "in_person", "language": "en", "service_body_id": None,
+                    "place": {"name": "Hall", "street": "1 Main St", "city": "Philadelphia", "region": "PA",
+                              "postal_code": "19103", "country": "US", "notes": "", "latitude": 39.95,
+                              "longitude": -75.16, "precision": "rooftop", "timezone": "America/New_York"},
+                    "conference_url": "", "conference_notes": "", "phone": "", "phone_notes": "", "notes": ""}
+        submissions.submit(session, kind="new", payload=proposal, now=now, contact={"contact_name": "Sam"})
+        session.commit()
+    finally:
+        session.close()
+
+    page = new_page()
+    page.goto(f"{url}/admin/")
+    assert "/login" in page.url
+    assert_usable(page)
+    page.get_by_label("E-mail").fill("mod@example.org")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+    assert page.get_by_role("heading", name="Waiting for a decision (1)").is_visible()
+    assert_usable(page)
+    page.get_by_role("link", name="NA-").first.click()
+    assert page.get_by_role("heading", name="Proposed meeting").is_visible()
+    assert_usable(page)
+    page.get_by_role("button", name="Approve and publish").click()
+    assert page.get_by_text("approved and published").is_visible()
+    assert page.get_by_role("heading", name="Waiting for a decision (0)").is_visible()
