@@ -277,7 +277,7 @@ def edit_meeting(meeting_id: int) -> Any:
 @auth.require_role()
 def meeting_audit(meeting_id: int) -> str:
     meeting = _meeting_or_404(meeting_id)
-    entries = list(reversed(audit.changes(db.get_session(), meeting_id=meeting.id)))
+    entries = audit.changes(db.get_session(), meeting_id=meeting.id, newest_first=True)
     return render_template("admin/meeting_audit.html", meeting=meeting, entries=entries,
                            diff=submissions.diff, may_edit=auth.can_edit(auth.current_user(), meeting))
 
@@ -288,7 +288,7 @@ def changes() -> str:
     now = public.utcnow()
     days = request.args.get("days", "7")
     days_n = int(days) if days.isdigit() and 0 < int(days) <= 366 else 7
-    entries = list(reversed(audit.changes(db.get_session(), since=now - dt.timedelta(days=days_n), limit=2000)))[:500]
+    entries = audit.changes(db.get_session(), since=now - dt.timedelta(days=days_n), limit=500, newest_first=True)
     return render_template("admin/changes.html", entries=entries, days=days_n, changed_fields=audit.changed_fields)
 
 
