@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from typing import Any
 
 from flask import (
@@ -51,34 +50,26 @@ def _safe_next(target: str | None) -> str:
 
 @account_bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    error = None
-    email = ""
-    status = 200
+    error, status, email = None, 200, ""
     if request.method == "POST":
+        session = db.get_session()
         email = submissions.clean_text(request.form.get("email"))[:254]
-        password = str(request.form.get("password") or "")[:1024]
-        limiter = ratelimit.get_limiter(current_app)
-        rate = ratelimit.parse_rate(current_app.config["LOGIN_RATE_LIMIT"])
-        account_key = "login-account:" + hashlib.sha256(auth.normalize_email(email).encode()).hexdigest()[:32]
-        keys = (account_key, public.client_key("login"))
-        if any(limiter.count(key, rate) >= rate.count for key in keys):
-            error = "Too many attempts. Please wait a few minutes, then try again."
-            status = 429
+        try:
+            user = auth.authenticate_throttled(
+                session, email, str(request.form.get("password") or "")[:1024],
+                limiter=ratelimit.get_limiter(current_app),
+                rate=ratelimit.parse_rate(current_app.config["LOGIN_RATE_LIMIT"]),
+                client_key=public.client_key("login"))
+        except auth.TooManyAttempts:
+            error, status = "Too many attempts. Please wait a few minutes, then try again.", 429
         else:
-            session = db.get_session()
-            user = auth.authenticate(session, email, password)
             if user is None:
-                for key in keys:
-                    limiter.hit(key, rate)
-                error = "That e-mail and password do not match an account."
-                status = 401
+                error, status = "That e-mail and password do not match an account.", 401
             else:
-                limiter.reset(account_key, rate)
                 auth.login(user, public.utcnow())
                 session.commit()
                 return redirect(_safe_next(request.args.get("next")), code=303)
-    page = render_template("admin/login.html", error=error, email=email)
-    return make_response(page, status)
+    return make_response(render_template("admin/login.html", error=error, email=email), status)
 
 
 @account_bp.post("/logout")
