@@ -146,11 +146,13 @@ def changes(
     meeting_id: int | None = None,
     entity_type: str | None = None,
     limit: int | None = None,
+    newest_first: bool = False,
 ) -> list[AuditEntry]:
-    """Audit entries, oldest first: since <= created_at < until; meeting_id keeps one meeting's entries."""
-    query = select(AuditEntry).options(selectinload(AuditEntry.actor)).order_by(
-        AuditEntry.created_at, AuditEntry.id
-    )
+    """Audit entries, oldest first (or newest first): since <= created_at < until; meeting_id keeps one
+    meeting's entries, entity_type one kind of record; limit caps how many."""
+    order = (AuditEntry.created_at.desc(), AuditEntry.id.desc()) if newest_first else (
+        AuditEntry.created_at, AuditEntry.id)
+    query = select(AuditEntry).options(selectinload(AuditEntry.actor)).order_by(*order)
     if since is not None:
         query = query.where(AuditEntry.created_at >= since)
     if until is not None:

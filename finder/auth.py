@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from finder.models import ROLES, Meeting, ServiceBody, Submission, User
+from finder.ratelimit import Limiter, Rate
 
 MIN_PASSWORD_LENGTH = 12
 ROLE_NAMES = {"admin": "Administrator", "body_admin": "Service body administrator", "observer": "Observer"}
@@ -80,6 +82,28 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user if check_password_hash(user.password_hash, password) else None
 
 
+class TooManyAttempts(Exception):
+    """Logins for this account or from this client failed too often lately; wait for the window to pass."""
+
+
+def authenticate_throttled(session: Session, email: str, password: str, *, limiter: Limiter, rate: Rate,
+                           client_key: str) -> User | None:
+    """authenticate(), counting failures per account and per client; raises TooManyAttempts once either has
+    failed rate.count times in the window (even for the right password). A success clears the account's count.
+    """
+    account_key = "login-account:" + hashlib.sha256(normalize_email(email).encode()).hexdigest()[:32]
+    keys = (account_key, "login-client:" + client_key)
+    if any(limiter.count(key, rate) >= rate.count for key in keys):
+        raise TooManyAttempts()
+    user = authenticate(session, email, password)
+    if user is None:
+        for key in keys:
+            limiter.hit(key, rate)
+        return None
+    limiter.reset(account_key, rate)
+    return user
+
+
 def login(user: User, now: dt.datetime) -> None:
     """Start a fresh session for user: whatever the session held before is dropped (no fixation)."""
     session.clear()
@@ -116,11 +140,12 @@ def require_role(*roles: str) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             user = current_user()
             if user is None:
-                return redirect(url_for("admin.login", next=request.full_path if request.method == "GET" else None))
+                return redirect(url_for("account.login", next=request.full_path if request.method == "GET" else None))
             if roles and user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapper._requires_account = True  # type: ignore[attr-defined]  # read by finder.csrf
         return wrapper  # type: ignore[return-value]
 
     return decorate

@@ -52,6 +52,11 @@ def _protect() -> Any:
     view = _view_function()
     if view is not None and getattr(view, "_csrf_exempt", False):
         return None
+    if view is not None and getattr(view, "_requires_account", False):
+        from finder import auth
+
+        if auth.current_user() is None:
+            return None  # the view itself refuses strangers (to the login page) before doing anything
     sent = request.form.get(FIELD_NAME) or request.headers.get(HEADER_NAME)
     if is_valid(sent):
         return None

@@ -25,10 +25,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from finder import audit
-from finder.auth import can_moderate
+from finder.auth import can_moderate, in_scope
+from finder.geo import haversine_km
 from finder.models import (
-    ATTENDANCE, Format, Meeting, MeetingTime, Place, ScheduleException, Submission, TreatmentCenter, User,
-    counselor_offices,
+    ATTENDANCE, PRECISIONS, Format, Meeting, MeetingTime, Place, ScheduleException, ServiceBody, Submission,
+    TreatmentCenter, User, counselor_offices,
 )
 from finder.vocab import VENUE_FORMATS
 
@@ -40,6 +41,7 @@ LIMITS = {
     "reason": 500, "language": 8,
 }
 MAX_TIMES = 14
+SAME_BUILDING_KM = 0.2  # two meetings this close at the same weekly time are probably one
 MAX_TIME_ROWS = 21  # rows read from a form, filled or not
 HONEYPOT_FIELD = "leave_this_empty"
 KINDS_ON_A_MEETING = ("change", "cancel_week", "close", "inactive")
@@ -91,8 +93,9 @@ def clean_text(value: Any, *, multiline: bool = False) -> str:
     if isinstance(value, (list, tuple)):
         value = value[0] if value else ""
     text = unicodedata.normalize("NFC", str(value))
-    keep = {"\n", "\t"} if multiline else set()
-    text = "".join(c for c in text if c in keep or unicodedata.category(c)[0] != "C" or c == "\u200d")
+    # Joiners stay: Persian, Arabic and emoji need them; other controls and direction overrides go.
+    keep = {"\u200c", "\u200d"} | ({"\n", "\t"} if multiline else set())
+    text = "".join(c for c in text if c in keep or unicodedata.category(c)[0] != "C")
     if multiline:
         text = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n"))
     else:
@@ -275,8 +278,10 @@ def validate_meeting(
             errors["longitude"] = "Longitude is a number from -180 to 180, like -75.1685."
         if "latitude" not in errors and "longitude" not in errors:
             place["latitude"], place["longitude"] = round(lat, 6), round(lon, 6)  # type: ignore[arg-type]
-    place["precision"] = _get(form, "precision") or None
-    place["timezone"] = _get(form, "timezone") or None
+    precision = _get(form, "precision")
+    place["precision"] = precision if precision in PRECISIONS else None
+    zone = _get(form, "timezone")
+    place["timezone"] = zone if valid_zone(zone) else None
     values["place"] = place
 
     url = _bounded(form, "conference_url", errors, label="link")
@@ -512,7 +517,9 @@ def locate(
         zone = timezone_at(lat, lon)
         if zone is None:
             return None
-        precision = place.get("precision") or ("rooftop" if place.get("street") else "city")
+        unmoved = previous is not None and (lat, lon) == (previous.get("latitude"), previous.get("longitude"))
+        precision = (place.get("precision") or (previous.get("precision") if unmoved and previous else None)
+                     or ("rooftop" if place.get("street") else "city"))
         return Located(lat, lon, precision, zone, f"{lat:.5f}, {lon:.5f}")
     for query in geocode_queries(place):
         try:
@@ -555,13 +562,6 @@ def _normal_name(name: str) -> str:
     return " ".join(w for w in words if w not in {"the", "group", "na", "meeting", "of"})
 
 
-def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    # An equirectangular approximation is exact enough at the 200 m scale of "the same building".
-    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
-    y = math.radians(lat2 - lat1)
-    return 6_371_000 * math.hypot(x, y)
-
-
 def find_duplicates(session: Session, proposal: Mapping[str, Any], *, exclude_id: int | None = None,
                     limit: int = 5) -> list[Meeting]:
     """Meetings that look like this proposal: a same weekday and start time, and the same name or building."""
@@ -588,7 +588,8 @@ def find_duplicates(session: Session, proposal: Mapping[str, Any], *, exclude_id
         same_name = bool(name) and _normal_name(meeting.name) == name
         same_place = (
             place.get("latitude") is not None
-            and _metres(place["latitude"], place["longitude"], meeting.place.latitude, meeting.place.longitude) < 200
+            and haversine_km(place["latitude"], place["longitude"], meeting.place.latitude,
+                             meeting.place.longitude) < SAME_BUILDING_KM
         ) or (bool(place.get("street")) and place.get("street", "").lower() == meeting.place.street.lower()
               and place.get("city", "").lower() == meeting.place.city.lower())
         if same_name or same_place:
@@ -665,6 +666,10 @@ def approve(session: Session, submission: Submission, *, actor: User, now: dt.da
         raise PermissionError("you may not moderate this submission")
     if payload is not None and submission.kind not in ("new", "change"):
         raise SubmissionError("only meeting details can be edited before approval")
+    target = (payload or submission.payload).get("service_body_id") if submission.kind in ("new", "change") else None
+    current = submission.meeting.service_body_id if submission.meeting is not None else None
+    if target is not None and target != current and not in_scope(actor, session.get(ServiceBody, target)):
+        raise PermissionError("You may only place meetings in service bodies you look after.")
     _claim(session, submission, "approved", actor, now, payload=payload)
     return apply(session, submission, actor=actor, now=now)
 

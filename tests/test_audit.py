@@ -57,6 +57,7 @@ def test_record_and_changes(session, make_meeting, now):
     assert [e.action for e in audit.changes(session, since=now + dt.timedelta(minutes=1))] == ["import"]
     assert [e.action for e in audit.changes(session, until=now + dt.timedelta(minutes=1))] == ["update"]
     assert audit.changes(session, since=now + dt.timedelta(days=1)) == []
+    assert [e.action for e in audit.changes(session, newest_first=True, limit=1)] == ["import"]
 
 
 def test_record_flushes_a_new_entity_and_accepts_a_deleted_one(session, make_place, now):

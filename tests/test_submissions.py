@@ -142,7 +142,8 @@ def test_close_dates_in_order_and_end_optional():
 def test_contact_email_checked_and_honeypot():
     assert "e-mail" in submissions.validate_contact({"contact_email": "not an email"}).errors["contact_email"]
     assert submissions.validate_contact({"contact_email": "sec@example.org"}).ok
-    assert submissions.is_spam({"leave_this_empty": "http://spam"}) and not submissions.is_spam({"leave_this_empty": ""})
+    assert submissions.is_spam({"leave_this_empty": "http://spam"})
+    assert not submissions.is_spam({"leave_this_empty": ""})
 
 
 def test_locate_prefers_the_corrected_pin_and_takes_the_zone_from_it():
@@ -239,7 +240,8 @@ def test_change_bumps_sequence_only_for_time_place_or_status(session, admin, now
     session.commit()
     assert meeting.sequence == 1 and meeting.updated_at == later
     assert meeting.notes == "Bring a friend"  # the second organizer did not touch notes: kept
-    actions = [(e.action, audit.changed_fields(e.before, e.after)) for e in audit.changes(session, meeting_id=meeting.id)]
+    entries = audit.changes(session, meeting_id=meeting.id)
+    actions = [(e.action, audit.changed_fields(e.before, e.after)) for e in entries]
     assert actions[0] == ("update", ["notes"])
     assert actions[1][0] == "update" and "times" in actions[1][1] and "sequence" in actions[1][1]
 
@@ -377,3 +379,33 @@ def test_two_moderators_approving_at_once_exactly_one_wins(app, session, now):
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(Meeting)) == 1
     assert session.scalar(select(func.count()).select_from(AuditEntry)) == 1
+
+
+def test_clean_text_keeps_joiners_and_drops_overrides():
+    assert submissions.clean_text("می\u200cخواهم") == "می\u200cخواهم"
+    assert submissions.clean_text("👩\u200d👩\u200d👧") == "👩\u200d👩\u200d👧"
+    assert submissions.clean_text("abc\u202edef\u0000") == "abcdef"
+    assert submissions.clean_text(None) == "" and submissions.clean_text(["x", "y"]) == "x"
+
+
+def test_form_precision_and_zone_are_checked_and_an_unmoved_pin_keeps_its_precision():
+    form = meeting_form(precision="'; DROP TABLE places;--", timezone="Mars/Olympus_Mons")
+    place = submissions.validate_meeting(form, known_formats=KNOWN).values["place"]
+    assert place["precision"] is None and place["timezone"] is None
+    previous = {**place, "latitude": 39.95, "longitude": -75.16, "precision": "postal_code"}
+    unmoved = {**place, "latitude": 39.95, "longitude": -75.16}
+    found = submissions.locate(unmoved, None, lambda lat, lon: "America/New_York", previous=previous)
+    assert found.precision == "postal_code"
+
+
+def test_a_body_admin_cannot_move_a_meeting_out_of_their_tree(session, now, make_body, make_meeting):
+    area, other = make_body(kind="area", name="Mine"), make_body(kind="area", name="Theirs")
+    meeting = make_meeting()
+    meeting.service_body = area
+    moderator = create_user(session, email="m@example.org", password="x" * 12, role="body_admin",
+                            service_body=area, now=now)
+    proposal = {**submissions.proposal_from_meeting(meeting), "service_body_id": other.id}
+    submission = submissions.submit(session, kind="change", payload=proposal, meeting=meeting, now=now, contact={})
+    with pytest.raises(PermissionError):
+        submissions.approve(session, submission, actor=moderator, now=now)
+    assert submission.status == "pending"

@@ -14,5 +14,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(calendars.bp)
     app.register_blueprint(submit.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin.account_bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(bmlt.bp)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from typing import Any
 
 from flask import (
@@ -19,15 +18,19 @@ from finder.submissions import KIND_LABELS
 from finder.views import submit as public
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+# Logging in and out sit outside /admin: everything under /admin needs an account.
+account_bp = Blueprint("account", __name__)
 PAGE = 100
 
 
 @bp.context_processor
+@account_bp.context_processor
 def _admin_globals() -> dict[str, Any]:
     return {"user": auth.current_user(), "auth": auth, "role_names": auth.ROLE_NAMES, "kind_labels": KIND_LABELS}
 
 
 @bp.after_request
+@account_bp.after_request
 def _private(response: Any) -> Any:
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
@@ -45,42 +48,34 @@ def _safe_next(target: str | None) -> str:
 # --- login ----------------------------------------------------------------------------------------------
 
 
-@bp.route("/login", methods=["GET", "POST"])
+@account_bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    error = None
-    email = ""
-    status = 200
+    error, status, email = None, 200, ""
     if request.method == "POST":
+        session = db.get_session()
         email = submissions.clean_text(request.form.get("email"))[:254]
-        password = str(request.form.get("password") or "")[:1024]
-        limiter = ratelimit.get_limiter(current_app)
-        rate = ratelimit.parse_rate(current_app.config["LOGIN_RATE_LIMIT"])
-        account_key = "login-account:" + hashlib.sha256(auth.normalize_email(email).encode()).hexdigest()[:32]
-        keys = (account_key, public.client_key("login"))
-        if any(limiter.count(key, rate) >= rate.count for key in keys):
-            error = "Too many attempts. Please wait a few minutes, then try again."
-            status = 429
+        try:
+            user = auth.authenticate_throttled(
+                session, email, str(request.form.get("password") or "")[:1024],
+                limiter=ratelimit.get_limiter(current_app),
+                rate=ratelimit.parse_rate(current_app.config["LOGIN_RATE_LIMIT"]),
+                client_key=public.client_key("login"))
+        except auth.TooManyAttempts:
+            error, status = "Too many attempts. Please wait a few minutes, then try again.", 429
         else:
-            session = db.get_session()
-            user = auth.authenticate(session, email, password)
             if user is None:
-                for key in keys:
-                    limiter.hit(key, rate)
-                error = "That e-mail and password do not match an account."
-                status = 401
+                error, status = "That e-mail and password do not match an account.", 401
             else:
-                limiter.reset(account_key, rate)
                 auth.login(user, public.utcnow())
                 session.commit()
                 return redirect(_safe_next(request.args.get("next")), code=303)
-    page = render_template("admin/login.html", error=error, email=email)
-    return make_response(page, status)
+    return make_response(render_template("admin/login.html", error=error, email=email), status)
 
 
-@bp.post("/logout")
+@account_bp.post("/logout")
 def logout() -> Any:
     auth.logout()
-    return redirect(url_for("admin.login"), code=303)
+    return redirect(url_for("account.login"), code=303)
 
 
 # --- the queue and decisions ----------------------------------------------------------------------------
@@ -92,9 +87,11 @@ def queue() -> str:
     session = db.get_session()
     user = auth.current_user()
     waiting = submissions.pending(session)
+    decided = submissions.recent(session, limit=50)
     if user.role == "body_admin":
         waiting = [s for s in waiting if auth.can_moderate(user, s)]
-    return render_template("admin/queue.html", waiting=waiting, decided=submissions.recent(session, limit=20))
+        decided = [s for s in decided if auth.can_moderate(user, s)]
+    return render_template("admin/queue.html", waiting=waiting, decided=decided[:20])
 
 
 def _submission_or_404(submission_id: int) -> Submission:
@@ -150,6 +147,9 @@ def _decide(submission_id: int, decision: str, payload: dict[str, Any] | None = 
             submissions.approve(session, item, actor=user, now=now, payload=payload)
         else:
             submissions.reject(session, item, actor=user, reason=request.form.get("reason", ""), now=now)
+    except PermissionError as exc:
+        session.rollback()
+        return _render_submission(item, 403, decision_error=str(exc))
     except submissions.AlreadyDecided as exc:
         session.rollback()
         session.refresh(item)
@@ -268,7 +268,7 @@ def edit_meeting(meeting_id: int) -> Any:
 @auth.require_role()
 def meeting_audit(meeting_id: int) -> str:
     meeting = _meeting_or_404(meeting_id)
-    entries = list(reversed(audit.changes(db.get_session(), meeting_id=meeting.id)))
+    entries = audit.changes(db.get_session(), meeting_id=meeting.id, newest_first=True)
     return render_template("admin/meeting_audit.html", meeting=meeting, entries=entries,
                            diff=submissions.diff, may_edit=auth.can_edit(auth.current_user(), meeting))
 
@@ -279,7 +279,7 @@ def changes() -> str:
     now = public.utcnow()
     days = request.args.get("days", "7")
     days_n = int(days) if days.isdigit() and 0 < int(days) <= 366 else 7
-    entries = list(reversed(audit.changes(db.get_session(), since=now - dt.timedelta(days=days_n), limit=2000)))[:500]
+    entries = audit.changes(db.get_session(), since=now - dt.timedelta(days=days_n), limit=500, newest_first=True)
     return render_template("admin/changes.html", entries=entries, days=days_n, changed_fields=audit.changed_fields)
 
 

@@ -93,13 +93,12 @@ def locate_proposal(result: Validated, previous: dict[str, Any] | None = None) -
 
 
 def row_count(form: Any, proposal_times: int = 0) -> int:
-    """How many weekly-time rows to show: the filled ones plus an empty one (at least two)."""
-    filled = max([n + 1 for n in range(submissions.MAX_TIME_ROWS)
-                  if form.get(f"day_{n}") or form.get(f"start_{n}")] or [0])
-    rows = max(filled, proposal_times) + 1
-    if form.get("action") == "add_row":
-        rows = max(rows, int(form.get("rows") or 0) + 1 if str(form.get("rows") or "").isdigit() else rows)
-    return min(max(rows, MIN_TIME_ROWS), submissions.MAX_TIME_ROWS)
+    """How many weekly-time rows to show: every filled row plus an empty one, one more after "Add another day"."""
+    filled = max((n + 1 for n in range(submissions.MAX_TIME_ROWS)
+                  if form.get(f"day_{n}") or form.get(f"start_{n}")), default=0)
+    shown = int(form["rows"]) if str(form.get("rows", "")).isdigit() else 0
+    wanted = max(filled + 1, proposal_times + 1, shown + (1 if form.get("action") == "add_row" else 0))
+    return min(max(wanted, MIN_TIME_ROWS), submissions.MAX_TIME_ROWS)
 
 
 def client_key(kind: str) -> str:
@@ -161,6 +160,12 @@ def index() -> str:
 @bp.route("/new", methods=["GET", "POST"])
 def new_meeting() -> Any:
     return _meeting_form(None)
+
+
+@bp.get("/change/<slug>")
+def change_shortcut(slug: str) -> Any:
+    """The short address meeting pages link to ("Report a change to this meeting")."""
+    return redirect(url_for("submit.change_meeting", slug=slug), code=301)
 
 
 @bp.route("/meetings/<slug>/change", methods=["GET", "POST"])
