@@ -330,24 +330,39 @@ def search_records(session: Session, params: SearchParams, now: dt.datetime, *, 
     """Run the search and return (the page of BMLT records, the meetings behind every matching record)."""
     from finder import search
 
-    try:
-        results = search.find_nearby(session, search_query(params), now)
-    except search.SearchError as exc:
-        raise BmltError(exc.field, exc.message) from None
     allowed = None
     if params.services:
         allowed = feeds.descendant_ids(body_pairs, params.services) if params.recursive else set(params.services)
     excluded = feeds.descendant_ids(body_pairs, params.services_excluded) if params.recursive else \
         set(params.services_excluded)
-    meetings = [hit for hit in results.meetings if _meeting_passes(hit.meeting, params, allowed, excluded)]
-    _preload_groups(session, [hit.meeting for hit in meetings])
-    records: list[dict[str, str]] = []
-    used: list[Meeting] = []
+    query = search_query(params)
+    while True:
+        try:
+            results = search.find_nearby(session, query, now)
+        except search.SearchError as exc:
+            raise BmltError(exc.field, exc.message) from None
+        meetings = [hit for hit in results.meetings if _meeting_passes(hit.meeting, params, allowed, excluded)]
+        # "The N nearest" counts meetings BMLT can show: when filters the search cannot express dropped some,
+        # ask for more until N pass or the search has nothing more to give.
+        if params.nearest is None or len(meetings) >= params.nearest or query.nearest is None \
+                or len(results.meetings) < query.nearest or query.nearest >= search.MAX_NEAREST:
+            break
+        query = search.replace(query, nearest=min(query.nearest * 2, search.MAX_NEAREST))
+    distances: dict[int, float | None] = {}
     for hit in meetings:
         distance = hit.distance_km
         if distance is None and params.point is not None:
             place = hit.meeting.place  # BMLT gives virtual meetings a distance too, from their approximate place
             distance = haversine_km(params.point[0], params.point[1], place.latitude, place.longitude)
+        distances[hit.meeting.id] = distance
+    if params.nearest is not None:
+        meetings.sort(key=lambda hit: (distances[hit.meeting.id] or 0.0, hit.meeting.name, hit.meeting.id))
+        meetings = meetings[:params.nearest]
+    _preload_groups(session, [hit.meeting for hit in meetings])
+    records: list[dict[str, str]] = []
+    used: list[Meeting] = []
+    for hit in meetings:
+        distance = distances[hit.meeting.id]
         chosen = [r for r in feeds.meeting_to_bmlt_records(hit.meeting, root_server_uri=root_server_uri,
                                                            distance_km=distance) if _record_passes(r, params)]
         if chosen:
