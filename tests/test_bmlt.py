@@ -314,3 +314,25 @@ def test_get_changes_maps_audit_entries(session, world) -> None:
     assert_all_strings(records)
     bmlt.get_changes(session, {"meeting_id": records[0]["meeting_id"]}, changes)
     assert calls[-1][2] == alpha.id
+
+
+def test_get_changes_lists_imported_meetings(client, session, now) -> None:
+    from pathlib import Path
+
+    from finder.imports import bmlt as bmlt_import
+    from finder.imports import records as r
+
+    fixtures = Path(__file__).parent / "fixtures"
+    bmlt_import.import_server(session, results=fixtures / "bmlt_search_results.json",
+                              formats=fixtures / "bmlt_formats.json",
+                              service_bodies=fixtures / "bmlt_service_bodies.json", now=now,
+                              resolver=r.Resolver(timezone_at=lambda lat, lon: "America/New_York"))
+    session.commit()
+    changes = get(client, "switcher=GetChanges&start_date=2026-11-25&end_date=2026-11-25")
+    assert len(changes) == 4 and {c["change_type"] for c in changes} == {"comdef_change_type_new"}
+    assert "Monday Night Miracles" in {c["meeting_name"] for c in changes}
+    assert get(client, "switcher=GetChanges&start_date=2026-11-26") == []
+    records = get(client, "switcher=GetSearchResults&SearchString=Monday Night")
+    one = get(client, f"switcher=GetChanges&meeting_id={records[0]['id_bigint']}")
+    assert [c["meeting_name"] for c in one] == ["Monday Night Miracles"]
+    assert one[0]["meeting_id"] == records[0]["id_bigint"]

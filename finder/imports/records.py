@@ -22,7 +22,7 @@ from finder.models import (
     ATTENDANCE, SERVICE_BODY_KINDS, STATUSES, Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place, Service, ServiceBody,
     TreatmentCenter,
 )
-from finder import vocab
+from finder import audit, vocab
 from finder.imports.report import RowError
 
 # Column sizes of the model: longer values are rejected with a reason instead of failing the transaction.
@@ -383,19 +383,12 @@ class Writer:
         return place
 
     def _audit(self, entity: Any, before: dict[str, Any] | None) -> None:
-        try:
-            from finder import audit
-        except ImportError:  # the audit log lands with moderation; until then imports are simply not logged
-            return
+        """Log the change like any other edit, so BMLT GetChanges and the admin history show imports too."""
         self.session.flush()
         audit.record(self.session, actor=self.actor, action="import", entity=entity, before=before,
                      after=audit.snapshot(entity), now=self.now)
 
-    def _snapshot(self, entity: Any) -> dict[str, Any] | None:
-        try:
-            from finder import audit
-        except ImportError:
-            return None
+    def _snapshot(self, entity: Any) -> dict[str, Any]:
         return audit.snapshot(entity)
 
     # meetings
