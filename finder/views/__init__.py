@@ -16,3 +16,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(bmlt.bp)
+    from finder import api
+
+    app.register_blueprint(api.bp)
