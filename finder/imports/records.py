@@ -205,6 +205,14 @@ class Resolver:
     timezone_at: Callable[[float, float], str | None] | None = None
 
 
+def resolver_for_app(app: Any) -> Resolver:
+    """The app's configured geocoder and zone finder (tests may set app.extensions["finder.timezone_at"])."""
+    from finder import geocode
+
+    return Resolver(geocode=geocode.get_geocoder(app).geocode,
+                    timezone_at=app.extensions.get("finder.timezone_at") or geocode.timezone_at)
+
+
 def default_resolver() -> Resolver:
     """The offline gazetteer and zone finder of finder.geocode."""
     from finder import geocode
