@@ -399,3 +399,16 @@ def test_upload_is_for_admins_only(client, logged_in) -> None:
     assert client.get("/admin/imports/").status_code == 302  # to the login page
     logged_in("observer")
     assert client.get("/admin/imports/").status_code == 403
+
+
+def test_an_import_bumps_the_data_version_only_when_it_changes_something(session, now) -> None:
+    from finder import cache
+
+    before = cache.data_version(session)
+    meeting_guide.import_feed(session, FIXTURES / "meeting_guide.json", now=now, resolver=RESOLVER)
+    session.commit()
+    bumped = cache.data_version(session)
+    assert bumped != before
+    meeting_guide.import_feed(session, FIXTURES / "meeting_guide.json", now=now, resolver=RESOLVER)
+    session.commit()
+    assert cache.data_version(session) == bumped
