@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from finder import feeds, schedule
 from finder.geo import haversine_km, miles_to_km
-from finder.models import Format, Meeting, ServiceBody
+from finder.models import Format, Meeting, ServiceBody, meeting_formats
 
 SERVER_VERSION = "3.0.3"  # the BMLT API level we answer like; crouton and other clients check it
 MAX_LIST_VALUES = 100
@@ -330,24 +330,39 @@ def search_records(session: Session, params: SearchParams, now: dt.datetime, *, 
     """Run the search and return (the page of BMLT records, the meetings behind every matching record)."""
     from finder import search
 
-    try:
-        results = search.find_nearby(session, search_query(params), now)
-    except search.SearchError as exc:
-        raise BmltError(exc.field, exc.message) from None
     allowed = None
     if params.services:
         allowed = feeds.descendant_ids(body_pairs, params.services) if params.recursive else set(params.services)
     excluded = feeds.descendant_ids(body_pairs, params.services_excluded) if params.recursive else \
         set(params.services_excluded)
-    meetings = [hit for hit in results.meetings if _meeting_passes(hit.meeting, params, allowed, excluded)]
-    _preload_groups(session, [hit.meeting for hit in meetings])
-    records: list[dict[str, str]] = []
-    used: list[Meeting] = []
+    query = search_query(params)
+    while True:
+        try:
+            results = search.find_nearby(session, query, now)
+        except search.SearchError as exc:
+            raise BmltError(exc.field, exc.message) from None
+        meetings = [hit for hit in results.meetings if _meeting_passes(hit.meeting, params, allowed, excluded)]
+        # "The N nearest" counts meetings BMLT can show: when filters the search cannot express dropped some,
+        # ask for more until N pass or the search has nothing more to give.
+        if params.nearest is None or len(meetings) >= params.nearest or query.nearest is None \
+                or len(results.meetings) < query.nearest or query.nearest >= search.MAX_NEAREST:
+            break
+        query = search.replace(query, nearest=min(query.nearest * 2, search.MAX_NEAREST))
+    distances: dict[int, float | None] = {}
     for hit in meetings:
         distance = hit.distance_km
         if distance is None and params.point is not None:
             place = hit.meeting.place  # BMLT gives virtual meetings a distance too, from their approximate place
             distance = haversine_km(params.point[0], params.point[1], place.latitude, place.longitude)
+        distances[hit.meeting.id] = distance
+    if params.nearest is not None:
+        meetings.sort(key=lambda hit: (distances[hit.meeting.id] or 0.0, hit.meeting.name, hit.meeting.id))
+        meetings = meetings[:params.nearest]
+    groups = _preload_groups(session, [hit.meeting for hit in meetings])  # noqa: F841 (kept alive on purpose)
+    records: list[dict[str, str]] = []
+    used: list[Meeting] = []
+    for hit in meetings:
+        distance = distances[hit.meeting.id]
         chosen = [r for r in feeds.meeting_to_bmlt_records(hit.meeting, root_server_uri=root_server_uri,
                                                            distance_km=distance) if _record_passes(r, params)]
         if chosen:
@@ -366,11 +381,17 @@ def search_records(session: Session, params: SearchParams, now: dt.datetime, *, 
     return records, used
 
 
-def _preload_groups(session: Session, meetings: list[Meeting]) -> None:
-    """Load the groups and bodies the records name in one query (many-to-one loads then hit the identity map)."""
-    ids = {m.group_id for m in meetings if m.group_id} | {m.service_body_id for m in meetings if m.service_body_id}
-    if ids:
-        list(session.scalars(select(ServiceBody).where(ServiceBody.id.in_(sorted(ids)))))
+def _preload_groups(session: Session, meetings: list[Meeting]) -> list[ServiceBody]:
+    """Load the groups the records name in a few queries; many-to-one loads then hit the identity map.
+
+    The caller keeps the returned list: the identity map holds objects weakly, and a dropped list would be
+    collected and lazily loaded again, one query per meeting.
+    """
+    ids = sorted({m.group_id for m in meetings if m.group_id})
+    loaded: list[ServiceBody] = []
+    for i in range(0, len(ids), 2000):  # PostgreSQL and SQLite cap the parameters of one statement
+        loaded.extend(session.scalars(select(ServiceBody).where(ServiceBody.id.in_(ids[i:i + 2000]))))
+    return loaded
 
 
 # --- formats, service bodies, server info, field keys ------------------------------------------------------------
@@ -385,6 +406,24 @@ def formats_by_id(formats: Iterable[Format]) -> dict[int, str]:
 
 def used_format_codes(meetings: Iterable[Meeting]) -> set[str]:
     return {code for m in meetings for code in feeds.effective_format_codes(m)}
+
+
+def formats_in_use(session: Session) -> set[str]:
+    """The format codes of published meetings, with the venue codes their attendance and status imply (SQL)."""
+    from finder.search import visible_meetings_clause
+
+    visible = select(Meeting.id).where(visible_meetings_clause())
+    codes = set(session.scalars(
+        select(Format.code).distinct().join(meeting_formats, meeting_formats.c.format_id == Format.id)
+        .where(meeting_formats.c.meeting_id.in_(visible))
+    ))
+    codes -= {"VM", "HYBR", "TC"}
+    states = session.execute(select(Meeting.attendance, Meeting.status).distinct().where(visible_meetings_clause()))
+    for attendance, status in states:
+        codes |= {"online": {"VM"}, "hybrid": {"HYBR"}}.get(attendance, set())
+        if status == "temporarily_closed":
+            codes.add("TC")
+    return codes
 
 
 def visible_meetings(session: Session) -> list[Meeting]:

@@ -58,12 +58,24 @@ _NOTES = {
 }
 
 
+# Types defined by the Meeting Guide specification (the ones near NA's formats, and the languages).
+MG_SPEC_TYPES = frozenset({
+    "11", "12x12", "A", "ABSI", "AL", "AL-AN", "ASL", "B", "BA", "BE", "BI", "BRK", "C", "CAN", "CF", "D", "DB",
+    "DD", "DE", "DR", "EN", "FF", "FR", "G", "GR", "H", "HE", "ITA", "JA", "KOR", "L", "LGBTQ", "LIT", "LS", "M",
+    "MED", "N", "NDG", "O", "OUT", "P", "POA", "POL", "POR", "PUN", "RUS", "S", "SEN", "SM", "SP", "ST", "T", "TC",
+    "TR", "TUR", "W", "X", "XB", "XT", "Y",
+})
+
+
 def _code_table() -> tuple[CodeRow, ...]:
     rows = []
     for spec in vocab.FORMATS:
         types = _MG_OVERRIDES.get(spec.code, (spec.mg_code,) if spec.mg_code else (spec.code,))
+        extra = [t for t in types if t not in MG_SPEC_TYPES]
         note = _NOTES.get(spec.code) or (
-            "NA code, no Meeting Guide equivalent" if spec.code in types else "Meeting Guide type"
+            "Meeting Guide type" if not extra else
+            "NA code, no Meeting Guide equivalent" if len(extra) == len(types) else
+            f"Meeting Guide type, plus our NA code {', '.join(extra)}"
         )
         rows.append(CodeRow(spec.code, spec.name, types, note))
     return tuple(rows)

@@ -161,3 +161,17 @@ def test_code_table_page_and_json(sqlite_app) -> None:
     rows = client.get("/feeds/codes.json").get_json()
     assert {"na_code": "WCHR", "name": "Wheelchair accessible", "meeting_guide_types": ["X"],
             "note": "Meeting Guide type"} in rows
+
+
+def test_docs_publish_the_same_code_table_and_columns() -> None:
+    from pathlib import Path
+
+    from finder import exports
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "IMPORTS.md").read_text(encoding="utf-8")
+    for row in feeds.CODE_TABLE:
+        types = ", ".join(f"`{t}`" for t in row.mg_types) or "(none)"
+        assert f"| `{row.na_code}` | {row.name} | {types} | {row.note} |" in text, row.na_code
+    for columns in exports.COLUMNS.values():
+        for column in columns:
+            assert f"`{column}`" in text, column

@@ -325,3 +325,90 @@ def test_cli_csv_import_and_export(runner, session, tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert "csv-one,CSV One,mon 19:00 60,O," in out.read_text()
     assert runner.invoke(args=["export-csv", "groups"]).exit_code == 2
+
+
+# --- admin upload -----------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def logged_in(app, client, session, now, monkeypatch):
+    """A client logged in as the given role (cheap password hashes: the tests check the flow, not the hash)."""
+    import re
+
+    from finder import auth
+
+    monkeypatch.setattr(auth, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+    app.extensions["finder.timezone_at"] = lambda lat, lon: "America/New_York"
+
+    def login(role: str):
+        email = f"{role}@example.org"
+        auth.create_user(session, email=email, password="correct horse battery", role=role, now=now)
+        session.commit()
+        html = client.get("/admin/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+        client.post("/admin/login", data={"csrf_token": token, "email": email, "password": "correct horse battery"})
+        page = client.get("/admin/imports/").get_data(as_text=True)  # the session's token rotates at login
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        return found.group(1) if found else None
+
+    return login
+
+
+def _upload(client, token, kind, files, **fields):
+    import io
+
+    data = {"csrf_token": token, "kind": kind, **fields}
+    for name, content in files.items():
+        data[name] = (io.BytesIO(content), f"{name}.upload")
+    return client.post("/admin/imports/", data=data, content_type="multipart/form-data")
+
+
+CSV = ("slug,name,times,formats,latitude,longitude,city,timezone\r\n"
+       "up-one,Uploaded One,mon 19:00 60,O,39.95,-75.16,Philadelphia,America/New_York\r\n"
+       "up-bad,Bad,someday,O,39.95,-75.16,Philadelphia,America/New_York\r\n").encode()
+
+
+def test_upload_dry_run_then_import(client, session, logged_in) -> None:
+    token = logged_in("admin")
+    page = client.get("/admin/imports/")
+    assert page.status_code == 200 and b"Import data" in page.data
+    checked = _upload(client, token, "csv-meetings", {"file": CSV}, dry_run="1")
+    assert checked.status_code == 200 and b"nothing was saved" in checked.data and b"should look like" in checked.data
+    assert count(session, Meeting) == 0
+    done = _upload(client, token, "csv-meetings", {"file": CSV})
+    assert done.status_code == 200 and b"1 added" in done.data
+    session.expire_all()
+    assert count(session, Meeting) == 1
+
+
+def test_upload_bmlt_files_and_fatal_errors(client, session, logged_in) -> None:
+    token = logged_in("admin")
+    files = {"results": (FIXTURES / "bmlt_search_results.json").read_bytes(),
+             "formats": (FIXTURES / "bmlt_formats.json").read_bytes(),
+             "service_bodies": (FIXTURES / "bmlt_service_bodies.json").read_bytes()}
+    assert b"4 added" in _upload(client, token, "bmlt", files).data
+    broken = _upload(client, token, "meeting-guide", {"file": b"{oops"})
+    assert broken.status_code == 400 and b"Nothing was imported" in broken.data
+    missing = _upload(client, token, "samhsa", {})
+    assert missing.status_code == 400 and b"choose a file" in missing.data
+    inside = _upload(client, token, "meeting-guide", {}, url="http://127.0.0.1:9/feed.json")
+    assert inside.status_code == 400 and b"private network" in inside.data
+    assert _upload(client, token, "nonsense", {"file": b"x"}).status_code == 400
+
+
+def test_upload_is_for_admins_only(client, logged_in) -> None:
+    assert client.get("/admin/imports/").status_code == 302  # to the login page
+    logged_in("observer")
+    assert client.get("/admin/imports/").status_code == 403
+
+
+def test_an_import_bumps_the_data_version_only_when_it_changes_something(session, now) -> None:
+    from finder import cache
+
+    before = cache.data_version(session)
+    meeting_guide.import_feed(session, FIXTURES / "meeting_guide.json", now=now, resolver=RESOLVER)
+    session.commit()
+    bumped = cache.data_version(session)
+    assert bumped != before
+    meeting_guide.import_feed(session, FIXTURES / "meeting_guide.json", now=now, resolver=RESOLVER)
+    session.commit()
+    assert cache.data_version(session) == bumped

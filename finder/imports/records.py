@@ -22,7 +22,7 @@ from finder.models import (
     ATTENDANCE, SERVICE_BODY_KINDS, STATUSES, Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place, Service, ServiceBody,
     TreatmentCenter,
 )
-from finder import vocab
+from finder import audit, cache, vocab
 from finder.imports.report import RowError
 
 # Column sizes of the model: longer values are rejected with a reason instead of failing the transaction.
@@ -205,6 +205,14 @@ class Resolver:
     timezone_at: Callable[[float, float], str | None] | None = None
 
 
+def resolver_for_app(app: Any) -> Resolver:
+    """The app's configured geocoder and zone finder (tests may set app.extensions["finder.timezone_at"])."""
+    from finder import geocode
+
+    return Resolver(geocode=geocode.get_geocoder(app).geocode,
+                    timezone_at=app.extensions.get("finder.timezone_at") or geocode.timezone_at)
+
+
 def default_resolver() -> Resolver:
     """The offline gazetteer and zone finder of finder.geocode."""
     from finder import geocode
@@ -309,6 +317,7 @@ class Writer:
         self._bodies: dict[tuple[str, str, int | None], ServiceBody] = {}
         self.seen_slugs: set[str] = set()
         self.seen_ids: set[str] = set()
+        self._bumped = False
 
     def format_codes(self) -> list[str]:
         return sorted(self._formats)
@@ -383,19 +392,15 @@ class Writer:
         return place
 
     def _audit(self, entity: Any, before: dict[str, Any] | None) -> None:
-        try:
-            from finder import audit
-        except ImportError:  # the audit log lands with moderation; until then imports are simply not logged
-            return
+        """Log the change like any other edit, so BMLT GetChanges and the admin history show imports too."""
         self.session.flush()
         audit.record(self.session, actor=self.actor, action="import", entity=entity, before=before,
                      after=audit.snapshot(entity), now=self.now)
+        if not self._bumped:  # cached pages and feeds must not outlive the import (same transaction)
+            cache.bump_data_version(self.session)
+            self._bumped = True
 
-    def _snapshot(self, entity: Any) -> dict[str, Any] | None:
-        try:
-            from finder import audit
-        except ImportError:
-            return None
+    def _snapshot(self, entity: Any) -> dict[str, Any]:
         return audit.snapshot(entity)
 
     # meetings

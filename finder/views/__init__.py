@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from finder.views import admin, bmlt, calendars, feeds, learn, main, providers, search, submit
+    from finder.views import admin, bmlt, calendars, feeds, imports, learn, main, providers, search, submit
 
     app.register_blueprint(main.bp)
     app.register_blueprint(search.bp)
@@ -17,3 +17,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.account_bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(bmlt.bp)
+    app.register_blueprint(imports.bp)
+    from finder import api
+
+    app.register_blueprint(api.bp)

@@ -9,9 +9,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 
-from finder import bmlt, db, feeds
+from finder import audit, bmlt, db, feeds
 from finder.models import ServiceBody
-from finder.views.feeds import public_base
+from finder.views.feeds import cached_body, dumps, public_base
 
 bp = Blueprint("bmlt", __name__, url_prefix="/bmlt")
 
@@ -57,7 +57,7 @@ def _answer(switcher: str) -> Any:
         return records
     if switcher == "GetFormats":
         formats = bmlt.all_formats(session)
-        used = None if bmlt.flag(args, "show_all") else bmlt.used_format_codes(bmlt.visible_meetings(session))
+        used = None if bmlt.flag(args, "show_all") else bmlt.formats_in_use(session)
         return bmlt.get_formats(formats, used=used, key_strings=bmlt.values(args, "key_strings"),
                                 root_server_uri=root, lang=(bmlt.one(args, "lang_enum") or "en")[:3])
     if switcher == "GetServiceBodies":
@@ -72,13 +72,15 @@ def _answer(switcher: str) -> Any:
         key = bmlt.one(args, "meeting_key") or ""
         return bmlt.field_values(bmlt.visible_meetings(session), key, root_server_uri=root)
     if switcher == "GetChanges":
-        try:
-            from finder import audit
-        except ImportError:  # the audit log lands with moderation
-            raise _Refused(501, "not_available", "the change history is not available on this server") from None
         return bmlt.get_changes(session, args, audit.changes)
     raise _Refused(400, "unknown_switcher", f"unknown switcher {switcher[:40]!r}; use GetSearchResults, GetFormats, "
                    "GetServiceBodies, GetServerInfo, GetFieldKeys, GetFieldValues or GetChanges", "switcher")
+
+
+def _cacheable(switcher: str) -> bool:
+    """Answers without a location (and not the change log) are shared by every client asking the same."""
+    located = {"lat_val", "long_val", "StringSearchIsAnAddress"} & set(request.args)
+    return switcher != "GetChanges" and not located
 
 
 def _error(status: int, code: str, message: str, field: str | None) -> Response:
@@ -94,13 +96,21 @@ def _respond(wrap_callback: bool) -> Response:
         callback = request.args.get("callback", "")
         if not CALLBACK.fullmatch(callback) or len(callback) > 100:
             return _error(400, "bad_callback", "callback must be a JavaScript name such as cb or ns.cb", "callback")
+    switcher = request.args.get("switcher", "")
+
+    def build() -> str:
+        return dumps(feeds.stringify(_answer(switcher)))
+
     try:
-        payload = feeds.stringify(_answer(request.args.get("switcher", "")))
+        if _cacheable(switcher):
+            pairs = sorted((k, v) for k, v in request.args.items(multi=True) if k != "callback")
+            body = cached_body("bmlt?" + json.dumps(pairs), build)
+        else:
+            body = build()
     except bmlt.BmltError as exc:
         return _error(400, "bad_parameter", exc.message, exc.field)
     except _Refused as exc:
         return _error(exc.status, exc.code, exc.message, exc.field)
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     if callback:
         response = Response(f"{callback}({body});", mimetype="application/javascript")
         response.headers["X-Content-Type-Options"] = "nosniff"

@@ -1,0 +1,338 @@
+"""BMLT semantic API contract tests: every parameter of DOMAIN.md 3.2 against fixtures with known distances."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from types import SimpleNamespace
+
+import pytest
+
+from finder import bmlt, feeds
+
+ROOT = "/bmlt/client_interface/json/"
+HALL = (39.9526, -75.1652)  # the reference point: Philadelphia City Hall
+
+
+def sphere_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance by the spherical law of cosines: independent of the haversine under test."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    cosine = math.sin(lat1) * math.sin(lat2) + math.cos(lat1) * math.cos(lat2) * math.cos(lon2 - lon1)
+    return 6371.0088 * math.acos(max(-1.0, min(1.0, cosine)))
+
+
+SPOTS = {
+    "a": (39.9487, -75.1685), "b": (40.0107, -75.0847), "c": (40.1215, -75.3433), "d": (40.2415, -75.2838),
+    "e": (39.9000, -75.2000), "f": (39.9530, -75.1650), "g": (39.9600, -75.1700),
+}
+
+
+@pytest.fixture
+def world(session, make_meeting, make_place, make_body):
+    region = make_body(kind="region", name="Eastern PA Region")
+    area1 = make_body(kind="area", name="Philadelphia Area", parent_id=region.id, helpline="215-555-0100")
+    area2 = make_body(kind="area", name="Montgomery Area", parent_id=region.id)
+    group = make_body(kind="group", name="Lunch Group", parent_id=area1.id, world_id="G00012345")
+
+    def at(key: str, **fields):
+        lat, lon = SPOTS[key]
+        return make_place(latitude=lat, longitude=lon, **fields)
+
+    m = {
+        "a": make_meeting(slug="a", name="Alpha", place=at("a"), times=[(0, "19:00", 60)],
+                          formats=["O", "DISC", "WCHR"], service_body_id=area1.id),
+        "b": make_meeting(slug="b", name="Bravo", place=at("b"), times=[(4, "12:00", 60)], formats=["C", "STEP"],
+                          service_body_id=area1.id, group_id=group.id, attendance="hybrid",
+                          conference_url="https://zoom.us/j/1"),
+        "c": make_meeting(slug="c", name="Charlie", place=at("c", street="", precision="city", city="Norristown"),
+                          times=[(6, "20:00", 60)], formats=["O", "SPK", "ES"], service_body_id=area2.id,
+                          attendance="online", conference_url="https://meet.google.com/x", language="es"),
+        "d": make_meeting(slug="d", name="Delta", place=at("d", city="Lansdale"), times=[(5, "23:30", 90)],
+                          formats=["C", "JFT"], service_body_id=area2.id, status="temporarily_closed"),
+        "e": make_meeting(slug="e", name="Echo", place=at("e"), times=[(1, "07:00", 60), (3, "18:30", 60)],
+                          formats=["O", "BT"], service_body_id=area1.id),
+        "f": make_meeting(slug="f", name="Foxtrot draft", place=at("f"), published=False, service_body_id=area1.id),
+        "g": make_meeting(slug="g", name="Golf unaffiliated", place=at("g")),
+    }
+    session.commit()
+    return SimpleNamespace(meetings=m, region=region, area1=area1, area2=area2, group=group)
+
+
+def get(client, query: str, status: int = 200):
+    response = client.get(f"{ROOT}?{query}")
+    assert response.status_code == status, response.data[:300]
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    return json.loads(response.data)
+
+
+def names(records) -> list[str]:
+    return [r["meeting_name"] for r in records]
+
+
+def assert_all_strings(value) -> None:
+    if isinstance(value, dict):
+        for v in value.values():
+            assert_all_strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            assert_all_strings(v)
+    else:
+        assert isinstance(value, str), value
+
+
+def test_records_are_complete_strings_and_resolve(client, world) -> None:
+    records = get(client, "switcher=GetSearchResults")
+    assert_all_strings(records)
+    assert sorted(names(records)) == ["Alpha", "Bravo", "Charlie", "Delta", "Echo", "Echo"]
+    for record in records:
+        assert set(record) == set(feeds.BMLT_FIELD_NAMES)
+        assert record["contact_name_1"] == record["contact_phone_1"] == record["email_contact"] == ""
+        for key in ("location_municipality", "location_province", "location_postal_code_1"):
+            assert isinstance(record[key], str)
+    assert len({r["id_bigint"] for r in records}) == len(records)
+    bodies = {b["id"] for b in get(client, "switcher=GetServiceBodies")}
+    assert {r["service_body_bigint"] for r in records} <= bodies
+    roots = {r["root_server_uri"] for r in records}
+    formats = get(client, "switcher=GetFormats&show_all=1")
+    assert roots == {f["root_server_uri"] for f in formats} and len(roots) == 1
+    assert roots.pop().endswith("/bmlt")
+    # default order: weekday (1=Sunday) then start time
+    assert names(records) == ["Charlie", "Alpha", "Echo", "Echo", "Bravo", "Delta"]
+    echo = [r for r in records if r["meeting_name"] == "Echo"]
+    assert [r["weekday_tinyint"] for r in echo] == ["3", "5"] and echo[0]["start_time"] == "07:00:00"
+    bravo = next(r for r in records if r["meeting_name"] == "Bravo")
+    assert bravo["service_body_bigint"] == str(world.area1.id) and bravo["worldid_mixed"] == "G00012345"
+    assert bravo["venue_type"] == "3" and bravo["formats"] == "C,HY,STEP"
+    delta = next(r for r in records if r["meeting_name"] == "Delta")
+    assert delta["formats"] == "C,JFT,TC" and delta["duration_time"] == "01:30:00"
+
+
+@pytest.mark.parametrize("width, unit", [(10, "geo_width"), (16.09344, "geo_width_km")])
+def test_radius_and_distances(client, world, width: float, unit: str) -> None:
+    records = get(client, f"switcher=GetSearchResults&lat_val={HALL[0]}&long_val={HALL[1]}&{unit}={width}"
+                          "&sort_results_by_distance=1")
+    expected = sorted((sphere_km(HALL, SPOTS[k]), k) for k in "abce" if sphere_km(HALL, SPOTS[k]) <= 16.09344)
+    assert [r["meeting_name"][0].lower() for r in records] == ["a", "e", "e", "b"] == \
+        [k for _, k in expected for _ in range(2 if k == "e" else 1)]
+    for record in records:
+        key = record["meeting_name"][0].lower()
+        assert float(record["distance_in_km"]) == pytest.approx(sphere_km(HALL, SPOTS[key]), abs=1e-3)
+        assert float(record["distance_in_miles"]) == pytest.approx(sphere_km(HALL, SPOTS[key]) / 1.609344, abs=1e-3)
+
+
+@pytest.mark.parametrize("n, expected", [(1, ["Alpha"]), (3, ["Alpha", "Echo", "Echo", "Bravo"]),
+                                         (4, ["Alpha", "Echo", "Echo", "Bravo", "Charlie"])])
+def test_negative_width_means_n_nearest(client, world, n: int, expected: list[str]) -> None:
+    records = get(client, f"switcher=GetSearchResults&lat_val={HALL[0]}&long_val={HALL[1]}&geo_width=-{n}"
+                          "&sort_results_by_distance=1")
+    assert names(records) == expected
+    farthest = max(float(r["distance_in_km"]) for r in records)
+    others = [sphere_km(HALL, SPOTS[k]) for k in "abcde"]
+    assert sum(1 for d in others if d <= farthest + 1e-3) == n  # the smallest radius holding N meetings
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("weekdays=2", ["Alpha"]),
+    ("weekdays[]=1&weekdays[]=7", ["Charlie", "Delta"]),
+    ("weekdays=3,5", ["Echo", "Echo"]),
+    ("weekdays=-2&weekdays=-3&weekdays=-5", ["Charlie", "Bravo", "Delta"]),
+    ("venue_types=2", ["Charlie"]),
+    ("venue_types[]=1&venue_types[]=3", ["Alpha", "Echo", "Echo", "Bravo", "Delta"]),
+    ("venue_types=-1", ["Charlie", "Bravo"]),
+    ("StartsAfterH=18&StartsAfterM=30", ["Charlie", "Alpha", "Delta"]),
+    ("StartsBeforeH=12", ["Echo"]),
+    ("StartsAfterH=11&StartsBeforeH=19", ["Echo", "Bravo"]),
+    ("SearchString=echo", ["Echo", "Echo"]),
+    ("SearchString=lansdale", ["Delta"]),
+])
+def test_filters(client, world, query: str, expected: list[str]) -> None:
+    assert names(get(client, f"switcher=GetSearchResults&{query}")) == expected
+
+
+def _format_ids(client) -> dict[str, str]:
+    return {f["key_string"]: f["id"] for f in get(client, "switcher=GetFormats&show_all=1")}
+
+
+def test_formats_and_or_and_excluded(client, world) -> None:
+    ids = _format_ids(client)
+    base = "switcher=GetSearchResults"
+    assert names(get(client, f"{base}&formats[]={ids['O']}&formats[]={ids['WCHR']}")) == ["Alpha"]
+    assert names(get(client, f"{base}&formats={ids['SPK']},{ids['JFT']}&formats_comparison_operator=OR")) == \
+        ["Charlie", "Delta"]
+    assert names(get(client, f"{base}&formats=-{ids['C']}")) == ["Charlie", "Alpha", "Echo", "Echo"]
+    assert names(get(client, f"{base}&formats={ids['VM']}")) == ["Charlie"]
+    assert names(get(client, f"{base}&formats={ids['HY']}")) == ["Bravo"]
+    assert names(get(client, f"{base}&formats={ids['TC']}")) == ["Delta"]
+    assert names(get(client, f"{base}&formats={ids['O']}&formats=-{ids['BT']}")) == ["Charlie", "Alpha"]
+
+
+def test_services_with_and_without_recursion(client, world) -> None:
+    base = "switcher=GetSearchResults"
+    assert names(get(client, f"{base}&services={world.region.id}")) == []
+    assert len(get(client, f"{base}&services={world.region.id}&recursive=1")) == 6
+    assert names(get(client, f"{base}&services[]={world.area2.id}")) == ["Charlie", "Delta"]
+    assert names(get(client, f"{base}&services[]={world.group.id}")) == ["Bravo"]
+    assert names(get(client, f"{base}&services={world.region.id}&services=-{world.area1.id}&recursive=1")) == \
+        ["Charlie", "Delta"]
+
+
+def test_sort_paging_fields_and_ids(client, world) -> None:
+    base = "switcher=GetSearchResults"
+    assert names(get(client, f"{base}&sort_keys=meeting_name")) == ["Alpha", "Bravo", "Charlie", "Delta", "Echo",
+                                                                     "Echo"]
+    by_town = f"{base}&sort_keys=location_municipality,meeting_name&page_size=2"
+    assert names(get(client, by_town)) == ["Delta", "Charlie"]  # Lansdale, Norristown, then Philadelphia
+    assert names(get(client, f"{by_town}&page_num=2")) == ["Alpha", "Bravo"]
+    assert names(get(client, f"{by_town}&page_num=9")) == []
+    records = get(client, f"{base}&data_field_key=meeting_name,weekday_tinyint,not_a_field")
+    assert all(set(r) == {"meeting_name", "weekday_tinyint"} for r in records)
+    echo_ids = [r["id_bigint"] for r in get(client, f"{base}&SearchString=echo")]
+    assert names(get(client, f"{base}&meeting_ids[]={echo_ids[1]}")) == ["Echo"]
+
+
+def test_get_used_formats_shape(client, world) -> None:
+    answer = get(client, f"switcher=GetSearchResults&get_used_formats&services[]={world.area2.id}")
+    assert set(answer) == {"meetings", "formats"}
+    used = {k for r in answer["meetings"] for k in r["formats"].split(",")}
+    assert {f["key_string"] for f in answer["formats"]} == used == {"O", "SPK", "ES", "VM", "C", "JFT", "TC"}
+    only = get(client, f"switcher=GetSearchResults&get_formats_only&services[]={world.area2.id}")
+    assert set(only) == {"formats"}
+
+
+def test_crouton_load_sequence(client, world) -> None:
+    """What crouton asks on load, via JSONP, parsed as a browser would run it."""
+    response = client.get("/bmlt/client_interface/jsonp/?switcher=GetSearchResults&get_used_formats&lang_enum=en"
+                          f"&services[]={world.area1.id}&recursive=1&sort_keys=start_time&callback=croutonCb")
+    assert response.status_code == 200 and response.mimetype == "application/javascript"
+    body = response.get_data(as_text=True)
+    assert body.startswith("croutonCb(") and body.endswith(");")
+    data = json.loads(body[len("croutonCb("):-2])
+    assert [r["start_time"] for r in data["meetings"]] == ["07:00:00", "12:00:00", "18:30:00", "19:00:00"]
+    formats = get(client, "switcher=GetFormats&key_strings[]=TC&key_strings[]=VM&key_strings[]=HY")
+    assert sorted(f["key_string"] for f in formats) == ["HY", "TC", "VM"]
+    bodies = get(client, f"switcher=GetServiceBodies&parents=1&services[]={world.area1.id}")
+    assert sorted(b["name"] for b in bodies) == ["Eastern PA Region", "Philadelphia Area"]
+    assert_all_strings(bodies)
+
+
+def test_get_formats_in_use_by_default(client, world) -> None:
+    keys = {f["key_string"] for f in get(client, "switcher=GetFormats")}
+    assert keys == {"O", "C", "DISC", "WCHR", "STEP", "HY", "SPK", "ES", "VM", "JFT", "TC", "BT"}
+    everything = get(client, "switcher=GetFormats&show_all=1")
+    assert len(everything) > len(keys) and all(f["format_type_enum"] for f in everything)
+    assert_all_strings(everything)
+
+
+def test_service_bodies_shapes(client, world) -> None:
+    bodies = {b["name"]: b for b in get(client, "switcher=GetServiceBodies")}
+    assert bodies["Eastern PA Region"]["parent_id"] == "0" and bodies["Eastern PA Region"]["type"] == "RS"
+    assert bodies["Philadelphia Area"]["helpline"] == "215-555-0100"
+    assert bodies["Lunch Group"]["type"] == "GR"
+    tree = get(client, f"switcher=GetServiceBodies&services={world.region.id}&recursive=1")
+    assert len(tree) == 4
+    assert [b["name"] for b in get(client, f"switcher=GetServiceBodies&services={world.area2.id}")] == \
+        ["Montgomery Area"]
+
+
+def test_server_info_field_keys_and_values(client, world) -> None:
+    (info,) = get(client, "switcher=GetServerInfo")
+    assert info["version"].startswith("3.") and "meeting_name" in info["available_keys"]
+    assert_all_strings(info)
+    keys = get(client, "switcher=GetFieldKeys")
+    assert {k["key"] for k in keys} == set(feeds.BMLT_FIELD_NAMES)
+    values = get(client, "switcher=GetFieldValues&meeting_key=location_municipality")
+    assert {v["location_municipality"] for v in values} >= {"Philadelphia", "Norristown", "Lansdale"}
+    get(client, "switcher=GetFieldValues&meeting_key=password", 400)
+
+
+@pytest.mark.parametrize("query, field", [
+    ("switcher=Nope", "switcher"), ("", "switcher"),
+    ("switcher=GetSearchResults&weekdays=8", "weekdays"), ("switcher=GetSearchResults&weekdays=mon", "weekdays"),
+    ("switcher=GetSearchResults&venue_types=4", "venue_types"), ("switcher=GetSearchResults&formats=999999", "formats"),
+    ("switcher=GetSearchResults&formats_comparison_operator=XOR", "formats_comparison_operator"),
+    ("switcher=GetSearchResults&lat_val=100&long_val=0&geo_width=5", "lat_val"),
+    ("switcher=GetSearchResults&lat_val=40&geo_width=5", "long_val"),
+    ("switcher=GetSearchResults&lat_val=40&long_val=-75&geo_width=-1.5", "geo_width"),
+    ("switcher=GetSearchResults&lat_val=40&long_val=-75&geo_width=nan", "geo_width"),
+    ("switcher=GetSearchResults&lat_val=40&long_val=-75&geo_width=0", "geo_width"),
+    ("switcher=GetSearchResults&StartsAfterH=25", "StartsAfterH"),
+    ("switcher=GetSearchResults&page_size=0", "page_size"), ("switcher=GetSearchResults&page_num=x", "page_num"),
+    ("switcher=GetSearchResults&sort_keys=password", "sort_keys"),
+    ("switcher=GetSearchResults&services=abc", "services"),
+    ("switcher=GetChanges&start_date=yesterday", "start_date"),
+])
+def test_bad_parameters_are_400_with_a_message(client, world, query: str, field: str) -> None:
+    answer = get(client, query, 400)
+    assert answer["error"]["field"] == field and answer["error"]["message"]
+
+
+@pytest.mark.parametrize("callback", ["", "alert(1)", "a b", "<script>", "x" * 101, "1abc"])
+def test_jsonp_callback_is_validated(client, world, callback: str) -> None:
+    response = client.get(f"/bmlt/client_interface/jsonp/?switcher=GetServerInfo&callback={callback}")
+    assert response.status_code == 400 and response.mimetype == "application/json"
+
+
+def test_etag_answers_304(client, world) -> None:
+    first = client.get(f"{ROOT}?switcher=GetServiceBodies")
+    again = client.get(f"{ROOT}?switcher=GetServiceBodies", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+# --- GetChanges, from audit entries ------------------------------------------------------------------------------
+
+def test_get_changes_maps_audit_entries(session, world) -> None:
+    alpha = world.meetings["a"]
+    at = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.timezone.utc)
+    snap = {"name": "Alpha", "published": True, "times": [{"weekday": 0, "start": "19:00", "duration_minutes": 60}]}
+    entries = [
+        SimpleNamespace(id=1, created_at=at, action="create", entity_type="meeting", entity_id=alpha.id,
+                        before=None, after=snap, submission_id=None),
+        SimpleNamespace(id=2, created_at=at, action="update", entity_type="meeting", entity_id=alpha.id,
+                        before=snap, after={**snap, "name": "Alpha new"}, submission_id=None),
+        SimpleNamespace(id=3, created_at=at, action="update", entity_type="meeting", entity_id=world.meetings["f"].id,
+                        before=snap, after=snap, submission_id=None),
+        SimpleNamespace(id=4, created_at=at, action="delete", entity_type="meeting", entity_id=987654,
+                        before={**snap, "name": "Gone"}, after=None, submission_id=None),
+        SimpleNamespace(id=5, created_at=at, action="update", entity_type="center", entity_id=1,
+                        before={}, after={}, submission_id=None),
+    ]
+    calls = []
+
+    def changes(session, *, since=None, until=None, meeting_id=None):
+        calls.append((since, until, meeting_id))
+        return entries
+
+    args = {"start_date": "2026-11-01", "end_date": "2026-11-20"}
+    records = bmlt.get_changes(session, args, changes)
+    assert calls[0][0] == dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
+    assert calls[0][1] == dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc)
+    assert [r["change_type"] for r in records] == ["comdef_change_type_new", "comdef_change_type_change",
+                                                   "comdef_change_type_delete"]
+    assert records[0]["meeting_id"] == str(feeds.bmlt_record_id(alpha.id, 2))
+    assert records[1]["details"] == "changed: name" and records[2]["meeting_exists"] == "0"
+    assert all(r["user_name"] == "" for r in records)
+    assert_all_strings(records)
+    bmlt.get_changes(session, {"meeting_id": records[0]["meeting_id"]}, changes)
+    assert calls[-1][2] == alpha.id
+
+
+def test_get_changes_lists_imported_meetings(client, session, now) -> None:
+    from pathlib import Path
+
+    from finder.imports import bmlt as bmlt_import
+    from finder.imports import records as r
+
+    fixtures = Path(__file__).parent / "fixtures"
+    bmlt_import.import_server(session, results=fixtures / "bmlt_search_results.json",
+                              formats=fixtures / "bmlt_formats.json",
+                              service_bodies=fixtures / "bmlt_service_bodies.json", now=now,
+                              resolver=r.Resolver(timezone_at=lambda lat, lon: "America/New_York"))
+    session.commit()
+    changes = get(client, "switcher=GetChanges&start_date=2026-11-25&end_date=2026-11-25")
+    assert len(changes) == 4 and {c["change_type"] for c in changes} == {"comdef_change_type_new"}
+    assert "Monday Night Miracles" in {c["meeting_name"] for c in changes}
+    assert get(client, "switcher=GetChanges&start_date=2026-11-26") == []
+    records = get(client, "switcher=GetSearchResults&SearchString=Monday Night")
+    one = get(client, f"switcher=GetChanges&meeting_id={records[0]['id_bigint']}")
+    assert [c["meeting_name"] for c in one] == ["Monday Night Miracles"]
+    assert one[0]["meeting_id"] == records[0]["id_bigint"]
