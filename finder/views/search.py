@@ -73,10 +73,11 @@ def _kept_fields(args: MultiDict[str, str], drop: tuple[str, ...]) -> list[tuple
 
 def _online_soon(query: search.SearchQuery, now: Any) -> search.SearchResults:
     """Online meetings starting soon, wherever they are: the second answer when nothing is near."""
+    # No point: online meetings have no real distance, and find_nearby puts no limit on a search without one.
     online = dataclasses.replace(
-        query, kinds=frozenset({"meetings"}), attendance=frozenset({"online"}), include_online=True,
-        starts_within=ONLINE_SOON_MINUTES, in_progress=False, sort="next_start", page=1, per_page=10,
-        radius_km=None, nearest=None,
+        query, point=None, radius_km=None, nearest=None, kinds=frozenset({"meetings"}),
+        attendance=frozenset({"online"}), include_online=False, starts_within=ONLINE_SOON_MINUTES,
+        in_progress=False, sort="next_start", page=1, per_page=10,
     )
     return search.find_nearby(db.get_session(), online, now)
 
