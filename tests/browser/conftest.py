@@ -41,6 +41,7 @@ class Live:
     """The running site: its base URL and the slugs seeded into it."""
 
     url: str
+    app: Any
     meeting: str
     online_meeting: str
     center: str
@@ -125,7 +126,7 @@ def live(sqlite_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield Live(url=f"http://127.0.0.1:{server.server_port}", **slugs)
+    yield Live(url=f"http://127.0.0.1:{server.server_port}", app=app, **slugs)
     server.shutdown()
     thread.join(timeout=5)
     db.engine_for(app).dispose()
