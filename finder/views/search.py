@@ -156,8 +156,9 @@ def _map_points(found: search.SearchResults, kind: str) -> list[dict[str, Any]]:
             points.append(_point(hit.center.place, hit.center.name, url_for("providers.center", slug=hit.center.slug)))
     else:
         for hit in found.counselors:
-            c = hit.counselor
-            points.append(_point(hit.office, c.name, url_for("providers.counselor", slug=c.slug)))
+            if hit.office is not None:
+                c = hit.counselor
+                points.append(_point(hit.office, c.name, url_for("providers.counselor", slug=c.slug)))
     return points
 
 
