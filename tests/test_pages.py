@@ -188,6 +188,8 @@ def test_in_progress_and_viewer_time(pages: Any, make_meeting: Any, make_place: 
     assert "In progress" in page.text
     assert "Mile High" in page.text and "Today 9:00 PM your time (EST)" in page.text
     assert "Online" in page.text
+    # Without the browser's zone (no script), the zone of the nearest real place stands in for it.
+    assert "Today 9:00 PM your time (EST)" in get(pages, "/search?q=19103&online=1").text
 
 
 def test_filters_live_in_the_url_and_filter(pages: Any, make_meeting: Any) -> None:

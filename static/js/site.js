@@ -8,7 +8,7 @@
   var zone = "";
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { zone = ""; }
   document.querySelectorAll("[data-tz]").forEach(function (input) {
-    if (!input.value && zone) { input.value = zone; }
+    if (zone) { input.value = zone; }
     input.disabled = !input.value;
   });
 
