@@ -380,5 +380,5 @@ def test_no_map_and_no_leaflet_unless_configured(pages: Any, app: Any, make_meet
     app.config["MAP_TILE_URL"] = "https://tile.example.org/{z}/{x}/{y}.png"
     app.config["MAP_ATTRIBUTION"] = "&copy; Example"
     html = pages.get("/meetings/mapped").get_data(as_text=True)
-    assert re.search(r"/static/vendor/leaflet/leaflet(\.[0-9a-f]+)?\.js", html) and 'data-tiles="https://tile.example.org/{z}/{x}/{y}.png"' in html
+    assert re.search(r'src="/static/vendor/leaflet/leaflet(\.[0-9a-f]+)?\.js"', html) and 'data-tiles="https://tile.example.org/{z}/{x}/{y}.png"' in html
     assert "Leaflet" in pages.get("/about").get_data(as_text=True)
