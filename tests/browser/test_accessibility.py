@@ -19,6 +19,11 @@ def _pages(live):  # type: ignore[no-untyped-def]
         "learn": "/learn/formats",
         "nothing near": "/search?q=Anchorage%2C+AK",
         "unknown place": "/search?q=Xqzzyville",
+        "no place yet": "/search?soon=120&sort=next",
+        "centers": "/search?q=19103&kind=centers",
+        "counselors": "/search?q=19103&kind=counselors",
+        "missing page": "/meetings/no-such-meeting",
+        "about": "/about",
     }
 
 
