@@ -12,7 +12,7 @@ from finder import db, schedule, search
 from finder.db import utcnow
 from finder.filters import UNITS
 from finder.geo import km_to_miles
-from finder.geocode import get_geocoder, timezone_at
+from finder.geocode import get_geocoder
 from finder.vocab import COUNSELOR_TERMS, FORMATS, SERVICES
 
 bp = Blueprint("search", __name__)
@@ -44,16 +44,18 @@ def _clean_args(args: MultiDict[str, str]) -> MultiDict[str, str]:
     return kept
 
 
-def _viewer_zone(value: str | None, point: tuple[float, float] | None) -> str | None:
-    """The zone to show 'your time' in: the browser's (sent by the page script), else the searched place's."""
+def _viewer_zone(value: str | None, found: search.SearchResults | None = None) -> str | None:
+    """The zone to show 'your time' in: the browser's (sent by the page script), else that of the nearest meeting
+    with a real place (the searcher is most likely there); None when neither is known."""
     if value:
         try:
             schedule.zone_of(value)
             return value
         except ValueError:
             pass
-    if point is not None:
-        return timezone_at(*point)
+    for hit in found.meetings if found else ():
+        if not hit.is_online_only and hit.distance_km is not None:
+            return hit.meeting.place.timezone
     return None
 
 
@@ -73,10 +75,11 @@ def _kept_fields(args: MultiDict[str, str], drop: tuple[str, ...]) -> list[tuple
 
 def _online_soon(query: search.SearchQuery, now: Any) -> search.SearchResults:
     """Online meetings starting soon, wherever they are: the second answer when nothing is near."""
+    # No point: online meetings have no real distance, and find_nearby puts no limit on a search without one.
     online = dataclasses.replace(
-        query, kinds=frozenset({"meetings"}), attendance=frozenset({"online"}), include_online=True,
-        starts_within=ONLINE_SOON_MINUTES, in_progress=False, sort="next_start", page=1, per_page=10,
-        radius_km=None, nearest=None,
+        query, point=None, radius_km=None, nearest=None, kinds=frozenset({"meetings"}),
+        attendance=frozenset({"online"}), include_online=False, starts_within=ONLINE_SOON_MINUTES,
+        in_progress=False, sort="next_start", page=1, per_page=10,
     )
     return search.find_nearby(db.get_session(), online, now)
 
@@ -89,6 +92,7 @@ def results() -> tuple[str, int]:
     typed = args.get("q", "")
     page: dict[str, Any] = dict(
         args=args, kind=kind, unit=unit, typed=typed, now=utcnow(), search_error=None, found=None, query=None,
+        browser_tz=_viewer_zone(args.get("tz")),
         keep=_kept_fields(args, (*PLACE_PARAMS, "page", "tz")),
         filter_keep=[(n, v) for n, v in args.items(multi=True) if n in (*PLACE_PARAMS, "kind", "tz", "unit", "radius", "sort")],
         tab_url=lambda k: _url_with(args, kind=k, page=None, **_drop_kind_filters()),
@@ -99,13 +103,11 @@ def results() -> tuple[str, int]:
     )
     has_place = bool(typed or (args.get("lat") and args.get("lon")) or args.get("online"))
     if not has_place:
-        page["viewer_tz"] = args.get("tz")
         return render_template("search/results.html", **page), 200
     try:
         query = search.query_from_args(args, get_geocoder(current_app), default_kinds=frozenset({kind}))
     except search.SearchError as error:
         page["search_error"] = error
-        page["viewer_tz"] = args.get("tz")
         return render_template("search/results.html", **page), 400
     query = dataclasses.replace(query, kinds=frozenset({kind}))
     found = search.find_nearby(db.get_session(), query, page["now"])
@@ -114,7 +116,7 @@ def results() -> tuple[str, int]:
         query=query,
         found=found,
         total=total,
-        viewer_tz=_viewer_zone(args.get("tz"), query.point),
+        viewer_tz=_viewer_zone(args.get("tz"), found),
         radius=_in_unit(found.radius_km, unit),
         wider=_wider_links(args, found.radius_km, unit) if total == 0 and query.point else [],
         online_soon=_online_soon(query, page["now"]) if total == 0 and kind == "meetings" else None,
@@ -155,8 +157,9 @@ def _map_points(found: search.SearchResults, kind: str) -> list[dict[str, Any]]:
             points.append(_point(hit.center.place, hit.center.name, url_for("providers.center", slug=hit.center.slug)))
     else:
         for hit in found.counselors:
-            c = hit.counselor
-            points.append(_point(hit.office, c.name, url_for("providers.counselor", slug=c.slug)))
+            if hit.office is not None:
+                c = hit.counselor
+                points.append(_point(hit.office, c.name, url_for("providers.counselor", slug=c.slug)))
     return points
 
 

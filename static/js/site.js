@@ -8,7 +8,7 @@
   var zone = "";
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { zone = ""; }
   document.querySelectorAll("[data-tz]").forEach(function (input) {
-    if (!input.value && zone) { input.value = zone; }
+    if (zone) { input.value = zone; }
     input.disabled = !input.value;
   });
 
@@ -39,8 +39,11 @@
   // When location is refused, keep what the quick link asked for, so typing a place gives the same search.
   function carry(url) {
     if (!form) { return; }
+    var have = {};
+    form.querySelectorAll("input[type=hidden]").forEach(function (input) { have[input.name + "=" + input.value] = true; });
     url.searchParams.forEach(function (value, name) {
-      if (name === "q" || name === "lat" || name === "lon" || form.querySelector("input[type=hidden][name='" + name + "'][value='" + value + "']")) { return; }
+      if (name === "q" || name === "lat" || name === "lon" || have[name + "=" + value]) { return; }
+      have[name + "=" + value] = true;
       var input = document.createElement("input");
       input.type = "hidden"; input.name = name; input.value = value;
       form.appendChild(input);

@@ -41,6 +41,7 @@ class Live:
     """The running site: its base URL and the slugs seeded into it."""
 
     url: str
+    app: Any
     meeting: str
     online_meeting: str
     center: str
@@ -118,14 +119,12 @@ def live(sqlite_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     site.forget_demo_state()
     app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "browser-tests"})
     slugs = _seed(app)
-    # Build the gazetteer's indexes now, as a production worker does at start, so no page load pays for it.
-    warm = getattr(get_geocoder(app), "warm", None)
-    if warm:
-        warm()
+    # Build the gazetteer's name indexes now (a production worker warms at start), so no page load pays for it.
+    get_geocoder(app).geocode("Philadelphia, PA")
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield Live(url=f"http://127.0.0.1:{server.server_port}", **slugs)
+    yield Live(url=f"http://127.0.0.1:{server.server_port}", app=app, **slugs)
     server.shutdown()
     thread.join(timeout=5)
     db.engine_for(app).dispose()

@@ -19,6 +19,11 @@ def _pages(live):  # type: ignore[no-untyped-def]
         "learn": "/learn/formats",
         "nothing near": "/search?q=Anchorage%2C+AK",
         "unknown place": "/search?q=Xqzzyville",
+        "no place yet": "/search?soon=120&sort=next",
+        "centers": "/search?q=19103&kind=centers",
+        "counselors": "/search?q=19103&kind=counselors",
+        "missing page": "/meetings/no-such-meeting",
+        "about": "/about",
     }
 
 
@@ -45,6 +50,7 @@ def test_usable_at_320_px_and_with_200_percent_text(live, new_page):  # type: ig
     page = new_page(viewport={"width": 320, "height": 640})
     for path in _pages(live).values():
         page.goto(live.url + path)
+        page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")  # filters too
         assert horizontal_overflow(page) == 0, f"horizontal scroll at 320 px on {path}"
         page.evaluate("document.documentElement.style.fontSize = '200%'")
         assert horizontal_overflow(page) == 0, f"horizontal scroll with 200% text on {path}"

@@ -42,3 +42,21 @@ def test_no_request_leaves_the_site(live, new_page, path):  # type: ignore[no-un
     requests, _ = _load(new_page(), live.url + path)
     elsewhere = [url for url in requests if not url.startswith(live.url + "/") and not url.startswith("data:")]
     assert requests and elsewhere == []
+
+
+def test_optional_map_uses_the_local_leaflet_and_only_the_configured_tiles(live, new_page):  # type: ignore[no-untyped-def]
+    # A tile server on this same origin stands in for the operator's; the point is what else gets asked for.
+    live.app.config["MAP_TILE_URL"] = live.url + "/tiles/{z}/{x}/{y}.png"
+    live.app.config["MAP_ATTRIBUTION"] = "Test tiles"
+    try:
+        page = new_page()
+        requests, _ = _load(page, live.url + f"/meetings/{live.meeting}")
+        page.locator("#map.leaflet-container path.leaflet-interactive").wait_for()
+        assert page.locator("#map .leaflet-control-attribution").inner_text().endswith("Test tiles")
+        assert any(re.fullmatch(re.escape(live.url) + r"/static/vendor/leaflet/leaflet(\.[0-9a-f]+)?\.js", url)
+                   for url in requests)
+        assert any(url.startswith(live.url + "/tiles/") for url in requests)
+        assert all(url.startswith(live.url + "/") or url.startswith("data:") for url in requests)
+    finally:
+        live.app.config["MAP_TILE_URL"] = None
+        live.app.config["MAP_ATTRIBUTION"] = ""
