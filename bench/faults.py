@@ -214,10 +214,16 @@ class Context:
     port: int
     workdir: Path
     size: int
+    backend: str = "postgresql"
     seeded: bool = False
 
+    def app_url(self) -> str:
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.workdir / 'faults.sqlite3'}"
+        return self.services.app_url()
+
     def env(self, **extra: str) -> dict[str, str]:
-        env = dict(os.environ, DATABASE_URL=self.services.app_url(), SECRET_KEY="faults-not-secret",
+        env = dict(os.environ, DATABASE_URL=self.app_url(), SECRET_KEY="faults-not-secret",
                    REDIS_URL=self.services.redis_url(), CACHE_TTL="300", LOG_LEVEL="INFO", DB_STATEMENT_TIMEOUT_MS="5000",
                    PATH=f"{BIN}:{os.environ.get('PATH', '')}")
         env.update(extra)
@@ -233,12 +239,16 @@ class Context:
             return
         from sqlalchemy import create_engine, text
 
-        self.services.ensure_pg()
-        admin = create_engine(self.services.admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text("DROP DATABASE IF EXISTS finder_faults WITH (FORCE)"))
-            connection.execute(text("CREATE DATABASE finder_faults"))
-        admin.dispose()
+        if self.backend == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(self.workdir / "faults.sqlite3") + suffix).unlink(missing_ok=True)
+        else:
+            self.services.ensure_pg()
+            admin = create_engine(self.services.admin_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text("DROP DATABASE IF EXISTS finder_faults WITH (FORCE)"))
+                connection.execute(text("CREATE DATABASE finder_faults"))
+            admin.dispose()
         self.flask("db", "upgrade")
         seeded = self.flask("seed-demo", "--size", str(self.size), check=False)
         if seeded.returncode != 0:
@@ -248,10 +258,25 @@ class Context:
     def scalar(self, sql: str, **params: Any) -> Any:
         from sqlalchemy import create_engine, text
 
-        engine = create_engine(self.services.app_url())
+        engine = create_engine(self.app_url())
         try:
             with engine.connect() as connection:
                 return connection.execute(text(sql), params).scalar()
+        finally:
+            engine.dispose()
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per table: equal snapshots before and after a crash mean nothing partial was left behind."""
+        from sqlalchemy import create_engine, func, select
+
+        from finder.db import Base
+        import finder.models  # noqa: F401 - registers every table on Base.metadata
+
+        engine = create_engine(self.app_url())
+        try:
+            with engine.connect() as connection:
+                return {table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+                        for table in Base.metadata.sorted_tables}
         finally:
             engine.dispose()
 
@@ -259,7 +284,7 @@ class Context:
         """Database-backed GET paths that exist on this build: meeting pages, then searches if present."""
         from sqlalchemy import create_engine, text
 
-        engine = create_engine(self.services.app_url())
+        engine = create_engine(self.app_url())
         with engine.connect() as connection:
             slugs = connection.execute(text("SELECT slug FROM meetings WHERE published ORDER BY id LIMIT 50")).scalars().all()
             points = connection.execute(text(
@@ -299,6 +324,9 @@ def _existing(port: int, paths: list[str]) -> list[str]:
 
 def pg_restart(ctx: Context) -> Outcome:
     outcome = Outcome("pg-restart", True)
+    if ctx.backend != "postgresql":
+        outcome.facts["skipped"] = "PostgreSQL only"
+        return outcome
     ctx.prepare()
     try:
         with ctx.server(CACHE_TTL="0"):  # no cache: every request must reach the database
@@ -427,16 +455,76 @@ def geocoder(ctx: Context) -> Outcome:
     return outcome
 
 
+def _timed_flask(ctx: Context, *args: str) -> tuple[float, subprocess.CompletedProcess[str]]:
+    began = time.monotonic()
+    result = ctx.flask(*args, check=False)
+    return time.monotonic() - began, result
+
+
+def kill_import(ctx: Context) -> Outcome:
+    """SIGKILL `flask import-meeting-guide` at several points of its transaction; then let one finish."""
+    outcome = Outcome("kill-import", True)
+    ctx.prepare()
+    feed = ctx.workdir / "import-feed.json"
+    with ctx.server():  # our own Meeting Guide feed is a realistic file to import
+        status, body, _ = _get(ctx.port, "/feeds/meeting-guide.json")
+    if status == 404:
+        outcome.facts["skipped"] = "no Meeting Guide feed on this build"
+        return outcome
+    feed.write_bytes(body)
+    startup, probe = _timed_flask(ctx, "db", "status")
+    dry, result = _timed_flask(ctx, "import-meeting-guide", str(feed), "--dry-run")
+    if result.returncode != 0 or probe.returncode != 0:
+        outcome.check(False, f"import --dry-run failed: {(result.stderr or result.stdout).strip()[-300:]}")
+        return outcome
+    work = max(dry - startup, 0.2)
+    outcome.facts.update(feed_meetings=len(json.loads(body)), startup_seconds=round(startup, 2),
+                         import_seconds=round(work, 2))
+    before = ctx.row_counts()
+    kills = []
+    for fraction in (0.3, 0.6, 0.9):
+        process = subprocess.Popen([str(BIN / "flask"), "--app", "wsgi", "import-meeting-guide", str(feed)],
+                                   cwd=ROOT, env=ctx.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
+        try:
+            time.sleep(startup + work * fraction)
+            finished = process.poll() is not None
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        after = ctx.row_counts()
+        changed = {t: after[t] - before[t] for t in after if after[t] != before[t]}
+        kills.append({"killed_at": f"{fraction:.0%} of the import", "finished_first": finished, "changed": changed})
+        if finished:
+            before = after  # it committed before the kill: the whole import is there, fine, compare from here
+            continue
+        outcome.check(not changed, f"partial data after SIGKILL at {fraction:.0%}: {changed}")
+    outcome.facts["kills"] = kills
+    outcome.check(any(not k["finished_first"] for k in kills), "every import finished before the kill: no drill")
+    seconds, result = _timed_flask(ctx, "import-meeting-guide", str(feed))
+    final = ctx.row_counts()
+    outcome.facts["complete_run"] = {"exit": result.returncode, "seconds": round(seconds, 2),
+                                     "report": result.stdout.strip()[-200:],
+                                     "changed": {t: final[t] - before[t] for t in final if final[t] != before[t]}}
+    outcome.check(result.returncode == 0, "the import after the kills did not succeed")
+    outcome.check(final["meetings"] > before["meetings"] or "updated" in result.stdout,
+                  "the completed import stored nothing")
+    return outcome
+
+
 SCENARIOS: dict[str, Callable[[Context], Outcome]] = {
     "pg-restart": pg_restart,
     "redis-down": redis_down,
     "geocoder": geocoder,
+    "kill-import": kill_import,
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenarios", nargs="*", help=f"default: all of {', '.join(SCENARIOS)}")
+    parser.add_argument("--db", action="append", choices=["postgresql", "sqlite"], help="repeatable; default both")
     parser.add_argument("--pg-version", default="15")
     parser.add_argument("--pg-cluster", default="main")
     parser.add_argument("--pg-port", type=int, default=5432)
@@ -450,17 +538,23 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown scenarios: {sorted(unknown)}")
     args.workdir.mkdir(parents=True, exist_ok=True)
     services = Services(args.pg_version, args.pg_cluster, args.pg_port, args.redis_port)
-    ctx = Context(services, args.port, args.workdir, args.size)
     outcomes = []
-    for name in args.scenarios or list(SCENARIOS):
-        print(f"== {name}", flush=True)
-        try:
-            outcome = SCENARIOS[name](ctx)
-        except Exception as exc:  # a drill that crashed is a failed drill, reported, and the next one runs
-            outcome = Outcome(name, False, problems=[f"{type(exc).__name__}: {exc}"])
-        outcomes.append(outcome)
-        print(json.dumps({"scenario": outcome.name, "passed": outcome.passed, "problems": outcome.problems,
-                          **outcome.facts}, indent=2, default=str), flush=True)
+    try:
+        for backend in args.db or ["postgresql", "sqlite"]:
+            ctx = Context(services, args.port, args.workdir, args.size, backend)
+            for name in args.scenarios or list(SCENARIOS):
+                print(f"== {name} on {backend}", flush=True)
+                try:
+                    outcome = SCENARIOS[name](ctx)
+                except Exception as exc:  # a drill that crashed is a failed drill, reported; the next one runs
+                    outcome = Outcome(name, False, problems=[f"{type(exc).__name__}: {exc}"])
+                outcome.name = f"{name} ({backend})"
+                outcomes.append(outcome)
+                print(json.dumps({"scenario": outcome.name, "passed": outcome.passed, "problems": outcome.problems,
+                                  **outcome.facts}, indent=2, default=str), flush=True)
+    finally:
+        services.ensure_pg()
+        services.redis_start()
     print("\n" + "\n".join(f"{'PASS' if o.passed else 'FAIL'}  {o.name}" for o in outcomes))
     return 0 if all(o.passed for o in outcomes) else 1
 
