@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, current_app, request
-from sqlalchemy import Integer, insert, select, update
+from sqlalchemy import Integer, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,9 +32,11 @@ DATA_VERSION_KEY = "data_version"
 REDIS_PREFIX = "finder:cache:"
 REDIS_RETRY_SECONDS = 5.0
 MEMORY_ENTRIES = 2048
+MEMORY_BYTES = 64 * 1024 * 1024  # per store and process
+MAX_ENTRY_BYTES = 16 * 1024 * 1024  # a bigger response (a whole-country feed) is rebuilt, not cached
 # Response headers a cached copy keeps; anything else (cookies above all) is never replayed.
 KEPT_HEADERS = ("Content-Type", "Cache-Control", "Content-Disposition", "Access-Control-Allow-Origin",
-                "Link", "Last-Modified", "Vary")
+                "Link", "Last-Modified", "Vary", "ETag")
 
 
 # -- the data version ------------------------------------------------------------------------------------
@@ -65,15 +67,71 @@ def bump_data_version(session: Session) -> None:
         session.execute(incremented)
 
 
+# Tables whose rows change what searches, pages and feeds show: a committed write to any of them bumps the
+# data version by itself (approvals, imports, admin edits), whoever wrote it and whether or not they remembered
+# to call bump_data_version. Writes that bypass the ORM session (a raw COPY) must call it themselves.
+CONTENT_TABLES = frozenset({
+    "places", "service_bodies", "meetings", "meeting_times", "meeting_formats", "schedule_exceptions", "formats",
+    "treatment_centers", "center_services", "services", "counselors", "counselor_terms", "counselor_term_links",
+    "counselor_offices",
+})
+_PENDING = "finder.content_changed"
+
+
+def _changes_content(session: Session) -> bool:
+    for obj in session.new | session.deleted:
+        if getattr(getattr(obj, "__table__", None), "name", None) in CONTENT_TABLES:
+            return True
+    return any(
+        getattr(getattr(obj, "__table__", None), "name", None) in CONTENT_TABLES and session.is_modified(obj)
+        for obj in session.dirty
+    )
+
+
+def _note_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if _changes_content(session):
+        session.info[_PENDING] = True
+
+
+def _note_statement(state: Any) -> None:
+    """session.execute(insert/update/delete(...)) on a content table (bulk imports write this way)."""
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in CONTENT_TABLES:
+            state.session.info[_PENDING] = True
+
+
+def _bump_before_commit(session: Session) -> None:
+    # commit() fires before_commit before its final flush, so look at unflushed changes too.
+    if session.info.pop(_PENDING, False) or _changes_content(session):
+        bump_data_version(session)
+
+
+def _forget_on_rollback(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def track_content_changes(maker: Any) -> None:
+    """Bump the data version in the same transaction as any committed change to a content table."""
+    event.listen(maker, "before_flush", _note_flush)
+    event.listen(maker, "do_orm_execute", _note_statement)
+    event.listen(maker, "before_commit", _bump_before_commit)
+    event.listen(maker, "after_transaction_end", _forget_on_rollback)
+
+
 # -- storage backends ------------------------------------------------------------------------------------
 
 class MemoryStore:
-    """A thread-safe LRU of bytes with per-entry expiry, for one process."""
+    """A thread-safe LRU of bytes with per-entry expiry, bounded in entries and bytes, for one process."""
 
-    def __init__(self, max_entries: int = MEMORY_ENTRIES, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, max_entries: int = MEMORY_ENTRIES, clock: Callable[[], float] = time.monotonic,
+                 max_bytes: int = MEMORY_BYTES) -> None:
         self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._lock = threading.Lock()
         self._max = max_entries
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._clock = clock
 
     def get(self, key: str) -> bytes | None:
@@ -83,20 +141,28 @@ class MemoryStore:
                 return None
             if item[0] <= self._clock():
                 del self._entries[key]
+                self._bytes -= len(item[1])
                 return None
             self._entries.move_to_end(key)
             return item[1]
 
     def set(self, key: str, value: bytes, ttl: int) -> None:
+        if len(value) > min(MAX_ENTRY_BYTES, self._max_bytes):
+            return
         with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[1])
             self._entries[key] = (self._clock() + ttl, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._max:
-                self._entries.popitem(last=False)
+            self._bytes += len(value)
+            while len(self._entries) > self._max or self._bytes > self._max_bytes:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._bytes -= len(dropped)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -135,6 +201,8 @@ class RedisStore:
         return value if isinstance(value, bytes) else None
 
     def set(self, key: str, value: bytes, ttl: int) -> None:
+        if len(value) > MAX_ENTRY_BYTES:
+            return
         if not self.available:
             self.fallback.set(key, value, ttl)
             return
@@ -211,6 +279,9 @@ def _unpack(blob: bytes, gzip_ok: bool) -> Response:
         if gzip_ok:
             response.set_data(gz)
             response.headers["Content-Encoding"] = "gzip"
+            etag, weak = response.get_etag()
+            if etag:  # the same distinct tag the compression hook gives a freshly gzipped body
+                response.set_etag(f"{etag}-gzip", weak=weak)
     return response
 
 
@@ -244,7 +315,8 @@ def cached(view: Callable[..., Any], *, private: bool, per_minute: bool, session
         ):
             return view(*args, **kwargs)
         minute = int(time.time() // 60) if per_minute else None
-        key = cache_key(data_version(session_getter()), request.endpoint or "", request.path,
+        # The host is part of the key: without PUBLIC_URL, feeds and pages build absolute links from it.
+        key = cache_key(data_version(session_getter()), request.endpoint or "", request.host_url + request.path,
                         request.args.items(multi=True), minute)
         blob = store.get(key, private=private)
         if blob is not None:
@@ -302,12 +374,25 @@ def make_conditional(response: Response) -> Response:
     return response
 
 
-# Endpoints whose responses are cached once they exist on main; the rest render every time.
-POLICIES: dict[str, CachePolicy] = {}
+# The endpoints worth caching: the search page (a location in its query: private; "starts in 5 min": per
+# minute), whole-feed JSON that costs a scan of every meeting (public, shared through Redis) and BMLT, whose
+# queries may carry coordinates. Calendar feeds keep their own cache (finder.views.calendars). Names that do
+# not exist on this build are skipped.
+POLICIES: dict[str, CachePolicy] = {
+    "search.results": CachePolicy(private=True, per_minute=True),
+    "api.search": CachePolicy(private=True, per_minute=True),
+    "feeds.meeting_guide": CachePolicy(private=False, per_minute=False),
+    "feeds.meeting_guide_for_body": CachePolicy(private=False, per_minute=False),
+    "bmlt.json_interface": CachePolicy(private=True, per_minute=False),
+    "bmlt.jsonp_interface": CachePolicy(private=True, per_minute=False),
+}
 
 
 def init_app(app: Flask) -> None:
     """Create the cache, add conditional GETs; call after the blueprints are registered."""
+    from finder import db
+
     app.extensions["finder.cache"] = build_cache(app.config)
+    track_content_changes(db.session_factory(app))
     cache_endpoints(app, POLICIES)
     app.after_request(make_conditional)

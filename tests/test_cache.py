@@ -216,3 +216,79 @@ def test_hits_serve_the_stored_gzip_encoding(counted):
     assert json.loads(gzip.decompress(hit.data)) == plain.get_json()
     assert "Content-Encoding" not in plain.headers and plain.headers["X-Cache"] == "hit"
     assert "Accept-Encoding" in plain.headers["Vary"]
+
+
+def test_committed_content_changes_bump_the_version_by_themselves(app, session, make_meeting):
+    assert cache.data_version(session) == "0"
+    meeting = make_meeting()
+    session.commit()
+    first = int(cache.data_version(session))
+    assert first >= 1
+    meeting.name = "Renamed"
+    session.commit()
+    assert int(cache.data_version(session)) == first + 1
+    session.commit()  # nothing changed: no bump
+    assert int(cache.data_version(session)) == first + 1
+
+
+def test_rolled_back_changes_do_not_bump(app, session, make_meeting):
+    make_meeting()
+    session.rollback()
+    session.commit()
+    assert cache.data_version(session) == "0"
+
+
+def test_bulk_statements_on_content_tables_bump(app, session, make_meeting):
+    from sqlalchemy import update
+
+    from finder.models import Meeting
+
+    make_meeting()
+    session.commit()
+    before = int(cache.data_version(session))
+    session.execute(update(Meeting).values(notes="bulk"))
+    session.commit()
+    assert int(cache.data_version(session)) == before + 1
+
+
+def test_memory_store_is_bounded_in_bytes():
+    store = MemoryStore(max_entries=100, max_bytes=10)
+    store.set("a", b"12345", ttl=10)
+    store.set("b", b"12345", ttl=10)
+    store.set("c", b"12", ttl=10)
+    assert store.get("a") is None and store.get("b") == b"12345" and store.get("c") == b"12"
+    store.set("huge", b"x" * 11, ttl=10)
+    assert store.get("huge") is None
+
+
+def test_real_endpoints_are_wrapped(sqlite_app):
+    wrapped = {name for name, view in sqlite_app.view_functions.items() if getattr(view, "__finder_cached__", False)}
+    assert {"search.results", "feeds.meeting_guide"} <= wrapped
+    assert wrapped <= set(cache.POLICIES)
+
+
+def test_search_page_cached_until_a_meeting_changes(app, session, make_meeting):
+    meeting = make_meeting(name="Serenity Seekers")
+    session.commit()
+    client = app.test_client()
+    url = "/search?lat=39.9487&lon=-75.1685&radius=5"
+    first = client.get(url)
+    assert first.status_code == 200 and "Serenity Seekers" in first.get_data(as_text=True)
+    assert client.get(url).headers["X-Cache"] == "hit"
+    meeting.name = "Renamed Group"
+    session.commit()
+    fresh = client.get(url)
+    assert fresh.headers["X-Cache"] == "miss"
+    assert "Renamed Group" in fresh.get_data(as_text=True)
+
+
+def test_feed_hits_keep_the_views_etag_and_cors(app, session, make_meeting):
+    make_meeting()
+    session.commit()
+    client = app.test_client()
+    first = client.get("/feeds/meeting-guide.json")
+    hit = client.get("/feeds/meeting-guide.json")
+    assert hit.headers["X-Cache"] == "hit" and hit.headers["ETag"] == first.headers["ETag"]
+    assert hit.headers["Access-Control-Allow-Origin"] == "*"
+    assert hit.get_json() == first.get_json()
+    assert client.get("/feeds/meeting-guide.json", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
