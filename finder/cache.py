@@ -258,15 +258,21 @@ def cache_key(version: str, endpoint: str, path: str, pairs: Iterable[tuple[str,
     return hashlib.sha256(material.encode()).hexdigest()
 
 
-def _pack(response: Response) -> bytes:
+def _pack(response: Response, minute: int | None = None) -> bytes:
     """Status, kept headers, the body and, when worth it, its gzip encoding (so a hit costs no compression)."""
     from finder import compression
 
     body = response.get_data()
     gz = compression.gzip_bytes(body) if compression.compressible(response.mimetype or "", len(body)) else b""
     headers = [(name, value) for name, value in response.headers.items() if name in KEPT_HEADERS]
-    meta = json.dumps({"status": response.status_code, "headers": headers, "plain": len(body)}).encode()
+    meta = json.dumps({"status": response.status_code, "headers": headers, "plain": len(body),
+                       "minute": minute}).encode()
     return meta + b"\0" + body + gz
+
+
+def _minute_of(blob: bytes) -> int | None:
+    """The minute a per-minute entry was rendered in (None for entries that do not age by the clock)."""
+    return json.loads(blob.split(b"\0", 1)[0]).get("minute")
 
 
 def _unpack(blob: bytes, gzip_ok: bool) -> Response:
@@ -296,13 +302,35 @@ def _storable(response: Response) -> bool:
     )
 
 
-def cached(view: Callable[..., Any], *, private: bool, per_minute: bool, session_getter: Callable[[], Session]
-           ) -> Callable[..., Any]:
+class _SingleFlight:
+    """Which keys this process is re-rendering right now, so only one request per key does the work."""
+
+    def __init__(self) -> None:
+        self._keys: set[str] = set()
+        self._lock = threading.Lock()
+
+    def claim(self, key: str) -> bool:
+        with self._lock:
+            if key in self._keys:
+                return False
+            self._keys.add(key)
+            return True
+
+    def release(self, key: str) -> None:
+        with self._lock:
+            self._keys.discard(key)
+
+
+def cached(view: Callable[..., Any], *, private: bool, per_minute: bool, session_getter: Callable[[], Session],
+           clock: Callable[[], float] = time.time) -> Callable[..., Any]:
     """Wrap a GET view so equal queries under the same data version share one rendering.
 
-    `per_minute` adds the current minute to the key, for responses that say "starts in 12 minutes". Signed-in
-    visitors (a session cookie) always get a fresh rendering, since their pages can differ.
+    `per_minute` responses say "starts in 12 minutes": an entry is fresh during the minute it was rendered in.
+    After that the first request re-renders it while concurrent requests for the same key get the previous
+    minute's copy instead of piling up on the same work (at most a minute behind, and only during that
+    re-render). Signed-in visitors (a session cookie) always get a fresh rendering: their pages can differ.
     """
+    flights = _SingleFlight()
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -314,24 +342,39 @@ def cached(view: Callable[..., Any], *, private: bool, per_minute: bool, session
             or app.config.get("SESSION_COOKIE_NAME", "session") in request.cookies
         ):
             return view(*args, **kwargs)
-        minute = int(time.time() // 60) if per_minute else None
         # The host is part of the key: without PUBLIC_URL, feeds and pages build absolute links from it.
         key = cache_key(data_version(session_getter()), request.endpoint or "", request.host_url + request.path,
-                        request.args.items(multi=True), minute)
+                        request.args.items(multi=True))
+        minute = int(clock() // 60) if per_minute else None
         blob = store.get(key, private=private)
         if blob is not None:
-            from finder.compression import accepts_gzip
-
-            response = _unpack(blob, accepts_gzip())
-            response.headers["X-Cache"] = "hit"
-            return response
-        response = app.make_response(view(*args, **kwargs))
-        if _storable(response):
-            store.set(key, _pack(response), private=private)
-        response.headers["X-Cache"] = "miss"
-        return response
+            rendered_in = _minute_of(blob)
+            if rendered_in == minute or not flights.claim(key):
+                return _hit(blob, "hit" if rendered_in == minute else "stale")
+            try:  # this request refreshes the entry
+                return _render_and_store(app, store, view, args, kwargs, key, minute, private)
+            finally:
+                flights.release(key)
+        return _render_and_store(app, store, view, args, kwargs, key, minute, private)
 
     return wrapper
+
+
+def _hit(blob: bytes, label: str) -> Response:
+    from finder.compression import accepts_gzip
+
+    response = _unpack(blob, accepts_gzip())
+    response.headers["X-Cache"] = label
+    return response
+
+
+def _render_and_store(app: Flask, store: ResponseCache, view: Callable[..., Any], args: Any, kwargs: Any,
+                      key: str, minute: int | None, private: bool) -> Response:
+    response = app.make_response(view(*args, **kwargs))
+    if _storable(response):
+        store.set(key, _pack(response, minute), private=private)
+    response.headers["X-Cache"] = "miss"
+    return response
 
 
 @dataclass(frozen=True)

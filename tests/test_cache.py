@@ -292,3 +292,39 @@ def test_feed_hits_keep_the_views_etag_and_cors(app, session, make_meeting):
     assert hit.headers["Access-Control-Allow-Origin"] == "*"
     assert hit.get_json() == first.get_json()
     assert client.get("/feeds/meeting-guide.json", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+def test_per_minute_entries_refresh_once_and_serve_stale_meanwhile(sqlite_app):
+    import threading
+
+    clock = Clock()
+    calls = {"n": 0}
+    release = threading.Event()
+    entered = threading.Event()
+
+    def view():
+        calls["n"] += 1
+        if calls["n"] == 2:  # the refresh after the minute turned: hold it while another request arrives
+            entered.set()
+            release.wait(5)
+        return jsonify(n=calls["n"])
+
+    sqlite_app.add_url_rule("/_test/soon", "soon", view)
+    sqlite_app.view_functions["soon"] = cache.cached(view, private=True, per_minute=True,
+                                                     session_getter=db.get_session, clock=clock)
+    client = sqlite_app.test_client()
+    assert client.get("/_test/soon").headers["X-Cache"] == "miss"
+    assert client.get("/_test/soon").headers["X-Cache"] == "hit"
+    clock.now += 60  # the next minute: "starts in N minutes" is now off by one
+
+    results = {}
+    refresher = threading.Thread(target=lambda: results.setdefault("refresh", client.get("/_test/soon")))
+    refresher.start()
+    assert entered.wait(5)
+    during = client.get("/_test/soon")  # concurrent request while the refresh renders
+    release.set()
+    refresher.join(5)
+    assert during.headers["X-Cache"] == "stale" and during.get_json() == {"n": 1}
+    assert results["refresh"].headers["X-Cache"] == "miss" and results["refresh"].get_json() == {"n": 2}
+    after = client.get("/_test/soon")
+    assert after.headers["X-Cache"] == "hit" and after.get_json() == {"n": 2} and calls["n"] == 2
