@@ -58,6 +58,7 @@ def bump_data_version(session: Session) -> None:
     incremented = update(SiteSetting).where(SiteSetting.key == DATA_VERSION_KEY).values(
         value=(SiteSetting.value.cast(Integer) + 1).cast(SiteSetting.value.type)
     )
+    session.info[_BUMPED] = True
     if session.execute(incremented).rowcount:
         return
     try:
@@ -76,6 +77,31 @@ CONTENT_TABLES = frozenset({
     "counselor_offices",
 })
 _PENDING = "finder.content_changed"
+_BUMPED = "finder.data_version_bumped"
+VERSION_CHECK_SECONDS = 1.0  # how long a process trusts the version it last read (another process's change
+# shows within this; the committing process forgets its copy at once)
+
+
+class VersionMemo:
+    """The data version as this process last read it, trusted for VERSION_CHECK_SECONDS.
+
+    A cache hit then costs no database round trip at all; a change committed by another process or host is
+    seen within a second, and one committed by this process immediately.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._value: str | None = None
+        self._read_at = 0.0
+        self._clock = clock
+
+    def get(self, read: Callable[[], str]) -> str:
+        now = self._clock()
+        if self._value is None or now - self._read_at >= VERSION_CHECK_SECONDS:
+            self._value, self._read_at = read(), now
+        return self._value
+
+    def forget(self) -> None:
+        self._value = None
 
 
 def _changes_content(session: Session) -> bool:
@@ -102,6 +128,8 @@ def _note_statement(state: Any) -> None:
 
 
 def _bump_before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT being released (bump_data_version's own insert among them): the outer commit bumps
     # commit() fires before_commit before its final flush, so look at unflushed changes too.
     if session.info.pop(_PENDING, False) or _changes_content(session):
         bump_data_version(session)
@@ -112,12 +140,19 @@ def _forget_on_rollback(session: Session, transaction: Any) -> None:
         session.info.pop(_PENDING, None)
 
 
-def track_content_changes(maker: Any) -> None:
+def track_content_changes(maker: Any, memo: VersionMemo | None = None) -> None:
     """Bump the data version in the same transaction as any committed change to a content table."""
     event.listen(maker, "before_flush", _note_flush)
     event.listen(maker, "do_orm_execute", _note_statement)
     event.listen(maker, "before_commit", _bump_before_commit)
     event.listen(maker, "after_transaction_end", _forget_on_rollback)
+    if memo is not None:
+        def _after_commit(session: Session) -> None:
+            if session.info.pop(_BUMPED, False):
+                memo.forget()
+
+        event.listen(maker, "after_commit", _after_commit)
+        event.listen(maker, "after_rollback", lambda session: session.info.pop(_BUMPED, None))
 
 
 # -- storage backends ------------------------------------------------------------------------------------
@@ -343,7 +378,8 @@ def cached(view: Callable[..., Any], *, private: bool, per_minute: bool, session
         ):
             return view(*args, **kwargs)
         # The host is part of the key: without PUBLIC_URL, feeds and pages build absolute links from it.
-        key = cache_key(data_version(session_getter()), request.endpoint or "", request.host_url + request.path,
+        version = app.extensions["finder.data_version_memo"].get(lambda: data_version(session_getter()))
+        key = cache_key(version, request.endpoint or "", request.host_url + request.path,
                         request.args.items(multi=True))
         minute = int(clock() // 60) if per_minute else None
         blob = store.get(key, private=private)
@@ -436,6 +472,7 @@ def init_app(app: Flask) -> None:
     from finder import db
 
     app.extensions["finder.cache"] = build_cache(app.config)
-    track_content_changes(db.session_factory(app))
+    memo = app.extensions["finder.data_version_memo"] = VersionMemo()
+    track_content_changes(db.session_factory(app), memo)
     cache_endpoints(app, POLICIES)
     app.after_request(make_conditional)

@@ -223,7 +223,7 @@ def test_committed_content_changes_bump_the_version_by_themselves(app, session, 
     meeting = make_meeting()
     session.commit()
     first = int(cache.data_version(session))
-    assert first >= 1
+    assert first == 1  # one commit, one bump (the version row's own insert does not bump again)
     meeting.name = "Renamed"
     session.commit()
     assert int(cache.data_version(session)) == first + 1
@@ -328,3 +328,41 @@ def test_per_minute_entries_refresh_once_and_serve_stale_meanwhile(sqlite_app):
     assert results["refresh"].headers["X-Cache"] == "miss" and results["refresh"].get_json() == {"n": 2}
     after = client.get("/_test/soon")
     assert after.headers["X-Cache"] == "hit" and after.get_json() == {"n": 2} and calls["n"] == 2
+
+
+def test_version_memo_trusts_a_read_for_a_second_and_forgets_on_demand():
+    clock = Clock()
+    memo = cache.VersionMemo(clock=clock)
+    reads = iter(["1", "2", "3"])
+    assert memo.get(lambda: next(reads)) == "1"
+    clock.now += cache.VERSION_CHECK_SECONDS / 2
+    assert memo.get(lambda: next(reads)) == "1"  # no database round trip
+    clock.now += cache.VERSION_CHECK_SECONDS
+    assert memo.get(lambda: next(reads)) == "2"
+    memo.forget()
+    assert memo.get(lambda: next(reads)) == "3"
+
+
+def test_another_process_change_shows_within_the_check_window(app, session, make_meeting, monkeypatch):
+    """A second app on the same database stands for another process: its commit reaches us within a second."""
+    from finder import create_app
+
+    other = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "k"})
+    memo = app.extensions["finder.data_version_memo"]
+    with app.test_request_context():
+        before = memo.get(lambda: cache.data_version(db.get_session()))
+    other_session = db.session_factory(other)()
+    make_meeting()  # flushed in our session; commit it through the other app's session factory instead
+    session.rollback()
+    from finder.models import Place
+
+    other_session.add(Place(name="Hall", street="1 Main St", city="Erie", region="PA", postal_code="16501",
+                            country="US", latitude=42.1, longitude=-80.1, precision="rooftop",
+                            timezone="America/New_York", notes=""))
+    other_session.commit()
+    other_session.close()
+    db.dispose_engines(other)
+    with app.test_request_context():
+        assert memo.get(lambda: cache.data_version(db.get_session())) == before  # still trusted
+        monkeypatch.setattr(cache, "VERSION_CHECK_SECONDS", 0.0)
+        assert int(memo.get(lambda: cache.data_version(db.get_session()))) == int(before) + 1
