@@ -513,11 +513,186 @@ def kill_import(ctx: Context) -> Outcome:
     return outcome
 
 
+# -- form-posting clients ------------------------------------------------------------------------------------------
+
+class Browser:
+    """A cookie-keeping client that reads CSRF tokens from forms, as a person's browser would."""
+
+    TOKEN = __import__("re").compile(r'name="csrf_token" value="([^"]+)"')
+
+    def __init__(self, port: int) -> None:
+        import http.cookiejar
+        import urllib.request
+
+        self.base = f"http://127.0.0.1:{port}"
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def get(self, path: str) -> tuple[int, str, str]:
+        return self._open(path, None)
+
+    def post(self, path: str, fields: dict[str, Any]) -> tuple[int, str, str]:
+        from urllib.parse import urlencode
+
+        return self._open(path, urlencode(fields, doseq=True).encode())
+
+    def token(self, path: str) -> str:
+        status, _url, html = self.get(path)
+        found = self.TOKEN.search(html)
+        if not found:
+            raise RuntimeError(f"no CSRF token on {path} (HTTP {status})")
+        return found.group(1)
+
+    def _open(self, path: str, data: bytes | None) -> tuple[int, str, str]:
+        import urllib.error
+
+        try:
+            with self.opener.open(self.base + path, data=data, timeout=60) as response:
+                return response.status, response.url, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.url, exc.read().decode("utf-8", "replace")
+        except OSError:
+            return 0, "", ""
+
+
+def _new_meeting_form(token: str, n: int) -> dict[str, Any]:
+    return {
+        "csrf_token": token, "action": "send", "name": f"Drill Group {n}", "open_closed": "O", "formats": ["BEG"],
+        "day_0": str(n % 7), "start_0": "19:30", "duration_0": "60", "attendance": "in_person", "language": "en",
+        "location_name": "Community Hall", "street": f"{100 + n} Market St", "city": "Philadelphia", "region": "PA",
+        "postal_code": "19103", "country": "US", "location_notes": "", "contact_name": "Sam",
+        "contact_email": f"sam{n}@example.org", "message": "", "leave_this_empty": "",
+    }
+
+
+def _submit_many(port: int, count: int, threads: int, offset: int = 0) -> dict[str, Any]:
+    """`count` people each filling in the new-meeting form once; what the site answered them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(n: int) -> tuple[int, bool]:
+        browser = Browser(port)
+        token = browser.token("/submit/new")
+        status, url, _ = browser.post("/submit/new", _new_meeting_form(token, n))
+        return status, "/submit/status/" in url
+
+    with ThreadPoolExecutor(threads) as pool:
+        answers = list(pool.map(one, range(offset, offset + count)))
+    return {"accepted": sum(ok for _, ok in answers),
+            "answers": dict(sorted(Counter(str(code) for code, _ in answers).items()))}
+
+
+def submissions_under_load(ctx: Context) -> Outcome:
+    """Concurrent submissions while the search page is under load: every accepted one is stored."""
+    outcome = Outcome("submissions", True)
+    ctx.prepare()
+    with ctx.server(SUBMISSION_RATE_LIMIT="100000/hour"):  # one address sends them all here
+        if _get(ctx.port, "/submit/new")[0] == 404:
+            outcome.facts["skipped"] = "no submission form on this build"
+            return outcome
+        before = ctx.scalar("SELECT count(*) FROM submissions")
+        with Probe(ctx.port, _existing(ctx.port, ctx.read_paths()), threads=8) as probe:
+            result = _submit_many(ctx.port, 120, threads=12)
+        stored = ctx.scalar("SELECT count(*) FROM submissions") - before
+        unique = ctx.scalar("SELECT count(DISTINCT reference) FROM submissions")
+        total = ctx.scalar("SELECT count(*) FROM submissions")
+    outcome.facts.update(sent=120, **result, stored=stored, search_load=tally(probe.samples))
+    outcome.check(result["accepted"] == stored, f"accepted {result['accepted']} but stored {stored}")
+    outcome.check(result["accepted"] > 0, "no submission was accepted")
+    outcome.check(unique == total, "duplicate submission references")
+    outcome.check(all(s.status in (200, 503) for s in probe.samples), "search errors during the submissions")
+    outcome.check(not any(code.startswith("5") and code != "503" for code in result["answers"]),
+                  f"server errors: {result['answers']}")
+    return outcome
+
+
+def kill_approval(ctx: Context) -> Outcome:
+    """SIGKILL gunicorn while moderators approve a burst of new meetings; check each one after restart."""
+    outcome = Outcome("kill-approval", True)
+    ctx.prepare()
+    email, password = "drill-admin@example.org", "drill-password-long-enough"
+    made = ctx.flask("create-admin", "--email", email, "--name", "Drill", "--password", password, check=False)
+    if made.returncode != 0 and "already" not in (made.stderr + made.stdout):
+        outcome.check(False, f"create-admin failed: {(made.stderr or made.stdout).strip()[-200:]}")
+        return outcome
+    server = Server(ctx.env(SUBMISSION_RATE_LIMIT="100000/hour"), ctx.port, ctx.workdir / "faults-gunicorn.log")
+    try:
+        server.start()
+        _submit_many(ctx.port, 60, threads=6, offset=1000)
+        pending = [row for row in _rows(ctx, "SELECT id FROM submissions WHERE status = 'pending' AND kind = 'new' "
+                                             "ORDER BY id")]
+        moderators = []
+        for _ in range(4):
+            browser = Browser(ctx.port)
+            token = browser.token("/admin/login")
+            browser.post("/admin/login", {"csrf_token": token, "email": email, "password": password})
+            moderators.append((browser, browser.token("/admin/")))
+        answers: Counter[str] = Counter()
+        lock = threading.Lock()
+
+        def approve_all(index: int) -> None:
+            browser, token = moderators[index]
+            for submission_id in pending[index::len(moderators)]:
+                status, _url, _ = browser.post(f"/admin/submissions/{submission_id}/approve", {"csrf_token": token})
+                with lock:
+                    answers[str(status)] += 1
+
+        workers = [threading.Thread(target=approve_all, args=(i,), daemon=True) for i in range(len(moderators))]
+        for worker in workers:
+            worker.start()
+        deadline = time.monotonic() + 30
+        while sum(answers.values()) < len(pending) // 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert server.process is not None
+        os.killpg(server.process.pid, signal.SIGKILL)  # master and workers, mid-approval
+        server.process.wait()
+        for worker in workers:
+            worker.join(timeout=30)
+    finally:
+        server.stop()
+    outcome.facts.update(pending_before=len(pending), answers_before_kill=dict(answers))
+    rows = _rows(ctx, "SELECT s.id, s.status, s.meeting_id, "
+                      "(SELECT count(*) FROM meetings m WHERE m.id = s.meeting_id), "
+                      "(SELECT count(*) FROM audit_entries a WHERE a.submission_id = s.id) "
+                      "FROM submissions s WHERE s.kind = 'new' AND s.id >= :first", first=min(pending or [0]))
+    approved = [r for r in rows if r[1] == "approved"]
+    still = [r for r in rows if r[1] == "pending"]
+    half = [r for r in rows if (r[1] == "approved") != (r[2] is not None and r[3] == 1 and r[4] >= 1)
+            or (r[1] == "pending" and (r[2] is not None or r[4] != 0))]
+    outcome.facts.update(approved=len(approved), still_pending=len(still), half_applied=len(half))
+    outcome.check(not half, f"half-applied approvals: {half[:5]}")
+    outcome.check(0 < len(approved) < len(pending), "the kill did not land mid-burst; no drill")
+    # After a restart the rest can be approved: nothing is stuck.
+    with ctx.server():
+        browser = Browser(ctx.port)
+        token = browser.token("/admin/login")
+        browser.post("/admin/login", {"csrf_token": token, "email": email, "password": password})
+        token = browser.token("/admin/")
+        codes = Counter(str(browser.post(f"/admin/submissions/{r[0]}/approve", {"csrf_token": token})[0])
+                        for r in still)
+    left = ctx.scalar("SELECT count(*) FROM submissions WHERE kind = 'new' AND status = 'pending' AND id >= :first",
+                      first=min(pending or [0]))
+    outcome.facts["after_restart"] = {"answers": dict(codes), "still_pending": left}
+    outcome.check(left == 0, "submissions left pending after the restart could not be approved")
+    return outcome
+
+
+def _rows(ctx: Context, sql: str, **params: Any) -> list[Any]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(ctx.app_url())
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) if len(row) > 1 else row[0] for row in connection.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
 SCENARIOS: dict[str, Callable[[Context], Outcome]] = {
     "pg-restart": pg_restart,
     "redis-down": redis_down,
     "geocoder": geocoder,
     "kill-import": kill_import,
+    "kill-approval": kill_approval,
+    "submissions": submissions_under_load,
 }
 
 
