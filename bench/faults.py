@@ -214,10 +214,16 @@ class Context:
     port: int
     workdir: Path
     size: int
+    backend: str = "postgresql"
     seeded: bool = False
 
+    def app_url(self) -> str:
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.workdir / 'faults.sqlite3'}"
+        return self.services.app_url()
+
     def env(self, **extra: str) -> dict[str, str]:
-        env = dict(os.environ, DATABASE_URL=self.services.app_url(), SECRET_KEY="faults-not-secret",
+        env = dict(os.environ, DATABASE_URL=self.app_url(), SECRET_KEY="faults-not-secret",
                    REDIS_URL=self.services.redis_url(), CACHE_TTL="300", LOG_LEVEL="INFO", DB_STATEMENT_TIMEOUT_MS="5000",
                    PATH=f"{BIN}:{os.environ.get('PATH', '')}")
         env.update(extra)
@@ -233,12 +239,16 @@ class Context:
             return
         from sqlalchemy import create_engine, text
 
-        self.services.ensure_pg()
-        admin = create_engine(self.services.admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text("DROP DATABASE IF EXISTS finder_faults WITH (FORCE)"))
-            connection.execute(text("CREATE DATABASE finder_faults"))
-        admin.dispose()
+        if self.backend == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(self.workdir / "faults.sqlite3") + suffix).unlink(missing_ok=True)
+        else:
+            self.services.ensure_pg()
+            admin = create_engine(self.services.admin_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text("DROP DATABASE IF EXISTS finder_faults WITH (FORCE)"))
+                connection.execute(text("CREATE DATABASE finder_faults"))
+            admin.dispose()
         self.flask("db", "upgrade")
         seeded = self.flask("seed-demo", "--size", str(self.size), check=False)
         if seeded.returncode != 0:
@@ -248,10 +258,25 @@ class Context:
     def scalar(self, sql: str, **params: Any) -> Any:
         from sqlalchemy import create_engine, text
 
-        engine = create_engine(self.services.app_url())
+        engine = create_engine(self.app_url())
         try:
             with engine.connect() as connection:
                 return connection.execute(text(sql), params).scalar()
+        finally:
+            engine.dispose()
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per table: equal snapshots before and after a crash mean nothing partial was left behind."""
+        from sqlalchemy import create_engine, func, select
+
+        from finder.db import Base
+        import finder.models  # noqa: F401 - registers every table on Base.metadata
+
+        engine = create_engine(self.app_url())
+        try:
+            with engine.connect() as connection:
+                return {table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+                        for table in Base.metadata.sorted_tables}
         finally:
             engine.dispose()
 
@@ -259,7 +284,7 @@ class Context:
         """Database-backed GET paths that exist on this build: meeting pages, then searches if present."""
         from sqlalchemy import create_engine, text
 
-        engine = create_engine(self.services.app_url())
+        engine = create_engine(self.app_url())
         with engine.connect() as connection:
             slugs = connection.execute(text("SELECT slug FROM meetings WHERE published ORDER BY id LIMIT 50")).scalars().all()
             points = connection.execute(text(
@@ -299,6 +324,9 @@ def _existing(port: int, paths: list[str]) -> list[str]:
 
 def pg_restart(ctx: Context) -> Outcome:
     outcome = Outcome("pg-restart", True)
+    if ctx.backend != "postgresql":
+        outcome.facts["skipped"] = "PostgreSQL only"
+        return outcome
     ctx.prepare()
     try:
         with ctx.server(CACHE_TTL="0"):  # no cache: every request must reach the database
@@ -427,16 +455,251 @@ def geocoder(ctx: Context) -> Outcome:
     return outcome
 
 
+def _timed_flask(ctx: Context, *args: str) -> tuple[float, subprocess.CompletedProcess[str]]:
+    began = time.monotonic()
+    result = ctx.flask(*args, check=False)
+    return time.monotonic() - began, result
+
+
+def kill_import(ctx: Context) -> Outcome:
+    """SIGKILL `flask import-meeting-guide` at several points of its transaction; then let one finish."""
+    outcome = Outcome("kill-import", True)
+    ctx.prepare()
+    feed = ctx.workdir / "import-feed.json"
+    with ctx.server():  # our own Meeting Guide feed is a realistic file to import
+        status, body, _ = _get(ctx.port, "/feeds/meeting-guide.json")
+    if status == 404:
+        outcome.facts["skipped"] = "no Meeting Guide feed on this build"
+        return outcome
+    feed.write_bytes(body)
+    startup, probe = _timed_flask(ctx, "db", "status")
+    dry, result = _timed_flask(ctx, "import-meeting-guide", str(feed), "--dry-run")
+    if result.returncode != 0 or probe.returncode != 0:
+        outcome.check(False, f"import --dry-run failed: {(result.stderr or result.stdout).strip()[-300:]}")
+        return outcome
+    work = max(dry - startup, 0.2)
+    outcome.facts.update(feed_meetings=len(json.loads(body)), startup_seconds=round(startup, 2),
+                         import_seconds=round(work, 2))
+    before = ctx.row_counts()
+    kills = []
+    for fraction in (0.3, 0.6, 0.9):
+        process = subprocess.Popen([str(BIN / "flask"), "--app", "wsgi", "import-meeting-guide", str(feed)],
+                                   cwd=ROOT, env=ctx.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
+        try:
+            time.sleep(startup + work * fraction)
+            finished = process.poll() is not None
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        after = ctx.row_counts()
+        changed = {t: after[t] - before[t] for t in after if after[t] != before[t]}
+        kills.append({"killed_at": f"{fraction:.0%} of the import", "finished_first": finished, "changed": changed})
+        if finished:
+            before = after  # it committed before the kill: the whole import is there, fine, compare from here
+            continue
+        outcome.check(not changed, f"partial data after SIGKILL at {fraction:.0%}: {changed}")
+    outcome.facts["kills"] = kills
+    outcome.check(any(not k["finished_first"] for k in kills), "every import finished before the kill: no drill")
+    seconds, result = _timed_flask(ctx, "import-meeting-guide", str(feed))
+    final = ctx.row_counts()
+    outcome.facts["complete_run"] = {"exit": result.returncode, "seconds": round(seconds, 2),
+                                     "report": result.stdout.strip()[-200:],
+                                     "changed": {t: final[t] - before[t] for t in final if final[t] != before[t]}}
+    outcome.check(result.returncode == 0, "the import after the kills did not succeed")
+    outcome.check(final["meetings"] > before["meetings"] or "updated" in result.stdout,
+                  "the completed import stored nothing")
+    return outcome
+
+
+# -- form-posting clients ------------------------------------------------------------------------------------------
+
+class Browser:
+    """A cookie-keeping client that reads CSRF tokens from forms, as a person's browser would."""
+
+    TOKEN = __import__("re").compile(r'name="csrf_token" value="([^"]+)"')
+
+    def __init__(self, port: int) -> None:
+        import http.cookiejar
+        import urllib.request
+
+        self.base = f"http://127.0.0.1:{port}"
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def get(self, path: str) -> tuple[int, str, str]:
+        return self._open(path, None)
+
+    def post(self, path: str, fields: dict[str, Any]) -> tuple[int, str, str]:
+        from urllib.parse import urlencode
+
+        return self._open(path, urlencode(fields, doseq=True).encode())
+
+    def token(self, path: str) -> str:
+        status, _url, html = self.get(path)
+        found = self.TOKEN.search(html)
+        if not found:
+            raise RuntimeError(f"no CSRF token on {path} (HTTP {status})")
+        return found.group(1)
+
+    def _open(self, path: str, data: bytes | None) -> tuple[int, str, str]:
+        import urllib.error
+
+        try:
+            with self.opener.open(self.base + path, data=data, timeout=60) as response:
+                return response.status, response.url, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.url, exc.read().decode("utf-8", "replace")
+        except OSError:
+            return 0, "", ""
+
+
+def _new_meeting_form(token: str, n: int) -> dict[str, Any]:
+    return {
+        "csrf_token": token, "action": "send", "name": f"Drill Group {n}", "open_closed": "O", "formats": ["BEG"],
+        "day_0": str(n % 7), "start_0": "19:30", "duration_0": "60", "attendance": "in_person", "language": "en",
+        "location_name": "Community Hall", "street": f"{100 + n} Market St", "city": "Philadelphia", "region": "PA",
+        "postal_code": "19103", "country": "US", "location_notes": "", "contact_name": "Sam",
+        "contact_email": f"sam{n}@example.org", "message": "", "leave_this_empty": "",
+    }
+
+
+def _submit_many(port: int, count: int, threads: int, offset: int = 0) -> dict[str, Any]:
+    """`count` people each filling in the new-meeting form once; what the site answered them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(n: int) -> tuple[int, bool]:
+        browser = Browser(port)
+        token = browser.token("/submit/new")
+        status, url, _ = browser.post("/submit/new", _new_meeting_form(token, n))
+        return status, "/submit/status/" in url
+
+    with ThreadPoolExecutor(threads) as pool:
+        answers = list(pool.map(one, range(offset, offset + count)))
+    return {"accepted": sum(ok for _, ok in answers),
+            "answers": dict(sorted(Counter(str(code) for code, _ in answers).items()))}
+
+
+def submissions_under_load(ctx: Context) -> Outcome:
+    """Concurrent submissions while the search page is under load: every accepted one is stored."""
+    outcome = Outcome("submissions", True)
+    ctx.prepare()
+    with ctx.server(SUBMISSION_RATE_LIMIT="100000/hour"):  # one address sends them all here
+        if _get(ctx.port, "/submit/new")[0] == 404:
+            outcome.facts["skipped"] = "no submission form on this build"
+            return outcome
+        before = ctx.scalar("SELECT count(*) FROM submissions")
+        with Probe(ctx.port, _existing(ctx.port, ctx.read_paths()), threads=8) as probe:
+            result = _submit_many(ctx.port, 120, threads=12)
+        stored = ctx.scalar("SELECT count(*) FROM submissions") - before
+        unique = ctx.scalar("SELECT count(DISTINCT reference) FROM submissions")
+        total = ctx.scalar("SELECT count(*) FROM submissions")
+    outcome.facts.update(sent=120, **result, stored=stored, search_load=tally(probe.samples))
+    outcome.check(result["accepted"] == stored, f"accepted {result['accepted']} but stored {stored}")
+    outcome.check(result["accepted"] > 0, "no submission was accepted")
+    outcome.check(unique == total, "duplicate submission references")
+    outcome.check(all(s.status in (200, 503) for s in probe.samples), "search errors during the submissions")
+    outcome.check(not any(code.startswith("5") and code != "503" for code in result["answers"]),
+                  f"server errors: {result['answers']}")
+    return outcome
+
+
+def kill_approval(ctx: Context) -> Outcome:
+    """SIGKILL gunicorn while moderators approve a burst of new meetings; check each one after restart."""
+    outcome = Outcome("kill-approval", True)
+    ctx.prepare()
+    email, password = "drill-admin@example.org", "drill-password-long-enough"
+    made = ctx.flask("create-admin", "--email", email, "--name", "Drill", "--password", password, check=False)
+    if made.returncode != 0 and "already" not in (made.stderr + made.stdout):
+        outcome.check(False, f"create-admin failed: {(made.stderr or made.stdout).strip()[-200:]}")
+        return outcome
+    server = Server(ctx.env(SUBMISSION_RATE_LIMIT="100000/hour"), ctx.port, ctx.workdir / "faults-gunicorn.log")
+    try:
+        server.start()
+        _submit_many(ctx.port, 60, threads=6, offset=1000)
+        pending = [row for row in _rows(ctx, "SELECT id FROM submissions WHERE status = 'pending' AND kind = 'new' "
+                                             "ORDER BY id")]
+        moderators = []
+        for _ in range(4):
+            browser = Browser(ctx.port)
+            token = browser.token("/admin/login")
+            browser.post("/admin/login", {"csrf_token": token, "email": email, "password": password})
+            moderators.append((browser, browser.token("/admin/")))
+        answers: Counter[str] = Counter()
+        lock = threading.Lock()
+
+        def approve_all(index: int) -> None:
+            browser, token = moderators[index]
+            for submission_id in pending[index::len(moderators)]:
+                status, _url, _ = browser.post(f"/admin/submissions/{submission_id}/approve", {"csrf_token": token})
+                with lock:
+                    answers[str(status)] += 1
+
+        workers = [threading.Thread(target=approve_all, args=(i,), daemon=True) for i in range(len(moderators))]
+        for worker in workers:
+            worker.start()
+        deadline = time.monotonic() + 30
+        while sum(answers.values()) < len(pending) // 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert server.process is not None
+        os.killpg(server.process.pid, signal.SIGKILL)  # master and workers, mid-approval
+        server.process.wait()
+        for worker in workers:
+            worker.join(timeout=30)
+    finally:
+        server.stop()
+    outcome.facts.update(pending_before=len(pending), answers_before_kill=dict(answers))
+    rows = _rows(ctx, "SELECT s.id, s.status, s.meeting_id, "
+                      "(SELECT count(*) FROM meetings m WHERE m.id = s.meeting_id), "
+                      "(SELECT count(*) FROM audit_entries a WHERE a.submission_id = s.id) "
+                      "FROM submissions s WHERE s.kind = 'new' AND s.id >= :first", first=min(pending or [0]))
+    approved = [r for r in rows if r[1] == "approved"]
+    still = [r for r in rows if r[1] == "pending"]
+    half = [r for r in rows if (r[1] == "approved") != (r[2] is not None and r[3] == 1 and r[4] >= 1)
+            or (r[1] == "pending" and (r[2] is not None or r[4] != 0))]
+    outcome.facts.update(approved=len(approved), still_pending=len(still), half_applied=len(half))
+    outcome.check(not half, f"half-applied approvals: {half[:5]}")
+    outcome.check(0 < len(approved) < len(pending), "the kill did not land mid-burst; no drill")
+    # After a restart the rest can be approved: nothing is stuck.
+    with ctx.server():
+        browser = Browser(ctx.port)
+        token = browser.token("/admin/login")
+        browser.post("/admin/login", {"csrf_token": token, "email": email, "password": password})
+        token = browser.token("/admin/")
+        codes = Counter(str(browser.post(f"/admin/submissions/{r[0]}/approve", {"csrf_token": token})[0])
+                        for r in still)
+    left = ctx.scalar("SELECT count(*) FROM submissions WHERE kind = 'new' AND status = 'pending' AND id >= :first",
+                      first=min(pending or [0]))
+    outcome.facts["after_restart"] = {"answers": dict(codes), "still_pending": left}
+    outcome.check(left == 0, "submissions left pending after the restart could not be approved")
+    return outcome
+
+
+def _rows(ctx: Context, sql: str, **params: Any) -> list[Any]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(ctx.app_url())
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) if len(row) > 1 else row[0] for row in connection.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
 SCENARIOS: dict[str, Callable[[Context], Outcome]] = {
     "pg-restart": pg_restart,
     "redis-down": redis_down,
     "geocoder": geocoder,
+    "kill-import": kill_import,
+    "kill-approval": kill_approval,
+    "submissions": submissions_under_load,
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenarios", nargs="*", help=f"default: all of {', '.join(SCENARIOS)}")
+    parser.add_argument("--db", action="append", choices=["postgresql", "sqlite"], help="repeatable; default both")
     parser.add_argument("--pg-version", default="15")
     parser.add_argument("--pg-cluster", default="main")
     parser.add_argument("--pg-port", type=int, default=5432)
@@ -450,17 +713,23 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown scenarios: {sorted(unknown)}")
     args.workdir.mkdir(parents=True, exist_ok=True)
     services = Services(args.pg_version, args.pg_cluster, args.pg_port, args.redis_port)
-    ctx = Context(services, args.port, args.workdir, args.size)
     outcomes = []
-    for name in args.scenarios or list(SCENARIOS):
-        print(f"== {name}", flush=True)
-        try:
-            outcome = SCENARIOS[name](ctx)
-        except Exception as exc:  # a drill that crashed is a failed drill, reported, and the next one runs
-            outcome = Outcome(name, False, problems=[f"{type(exc).__name__}: {exc}"])
-        outcomes.append(outcome)
-        print(json.dumps({"scenario": outcome.name, "passed": outcome.passed, "problems": outcome.problems,
-                          **outcome.facts}, indent=2, default=str), flush=True)
+    try:
+        for backend in args.db or ["postgresql", "sqlite"]:
+            ctx = Context(services, args.port, args.workdir, args.size, backend)
+            for name in args.scenarios or list(SCENARIOS):
+                print(f"== {name} on {backend}", flush=True)
+                try:
+                    outcome = SCENARIOS[name](ctx)
+                except Exception as exc:  # a drill that crashed is a failed drill, reported; the next one runs
+                    outcome = Outcome(name, False, problems=[f"{type(exc).__name__}: {exc}"])
+                outcome.name = f"{name} ({backend})"
+                outcomes.append(outcome)
+                print(json.dumps({"scenario": outcome.name, "passed": outcome.passed, "problems": outcome.problems,
+                                  **outcome.facts}, indent=2, default=str), flush=True)
+    finally:
+        services.ensure_pg()
+        services.redis_start()
     print("\n" + "\n".join(f"{'PASS' if o.passed else 'FAIL'}  {o.name}" for o in outcomes))
     return 0 if all(o.passed for o in outcomes) else 1
 

@@ -53,6 +53,7 @@ class Result:
     p99_ms: float
     errors: int
     detail: str
+    load_before: float = 0.0  # 1-minute load average when the run started: other work on the machine shows here
 
     @property
     def rps(self) -> float:
@@ -144,16 +145,34 @@ class Server:
 
 
 def server_errors(log: Path, offset: int) -> int:
-    """5xx request lines and tracebacks the server logged since `offset`."""
+    """5xx answers the server's request log recorded since `offset` (a cross-check of wrk's count)."""
     count = 0
     with log.open("rb") as handle:
         handle.seek(offset)
         for line in handle:
-            if b"Traceback" in line:
-                count += 1
-            elif line.startswith(b"{") and b'"status": 5' in line:
+            if line.startswith(b"{") and b'"logger": "finder.request"' in line and b'"status": 5' in line:
                 count += 1
     return count
+
+
+def prime(base: str, paths: Path, passes: int, threads: int = 8) -> float:
+    """Request every path `passes` times (the steady state of a busy site: its common searches are cached)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    lines = paths.read_text().splitlines() * passes
+    began = time.monotonic()
+
+    def fetch(path: str) -> None:
+        request = urllib.request.Request(base + path, headers={"Accept-Encoding": "gzip"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                response.read()
+        except OSError:
+            pass
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(fetch, lines))
+    return time.monotonic() - began
 
 
 def run_wrk(base: str, paths: Path, mode: str, connections: int, duration: int, threads: int) -> dict[str, int]:
@@ -199,14 +218,18 @@ def bench_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list
             # Warm every worker (imports, templates, connection pools) before measuring.
             run_wrk(base, paths, "hot", 8, args.warmup, 1)
             for mode in args.modes:
+                if mode == "hot" and args.prime:
+                    seconds = prime(base, paths, args.prime)
+                    print(f"primed {name}: {args.prime} pass(es) over {args.sample} paths in {seconds:.0f} s", flush=True)
                 offset = log.stat().st_size
+                load_before = os.getloadavg()[0]
                 raw = run_wrk(base, paths, mode, args.connections, args.duration, args.threads)
                 logged = server_errors(log, offset)
                 socket_errors = raw["connect"] + raw["read"] + raw["write"] + raw["timeout"]
                 result = Result(
                     backend, name, mode, raw["requests"], raw["duration_us"] / 1e6,
-                    raw["p50_us"] / 1000, raw["p99_us"] / 1000, socket_errors + raw["status"] + logged,
-                    f"socket={socket_errors} non2xx={raw['status']} logged5xx={logged}",
+                    raw["p50_us"] / 1000, raw["p99_us"] / 1000, socket_errors + max(raw["status"], logged),
+                    f"socket={socket_errors} non2xx={raw['status']} logged5xx={logged}", load_before,
                 )
                 print(format_row(result), flush=True)
                 results.append(result)
@@ -217,7 +240,7 @@ def bench_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list
 
 def format_row(r: Result) -> str:
     return (f"{r.backend:<10} {r.target:<13} {r.mode:<8} {r.rps:>8.0f} req/s  p50 {r.p50_ms:>7.1f} ms  "
-            f"p99 {r.p99_ms:>7.1f} ms  errors {r.errors:<5} ({r.detail})")
+            f"p99 {r.p99_ms:>7.1f} ms  errors {r.errors:<5} ({r.detail}; load {r.load_before:.1f})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -230,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--sample", type=int, default=200, help="distinct points in the hot set")
+    parser.add_argument("--prime", type=int, default=2, help="passes over the hot set before measuring it (0: none)")
     parser.add_argument("--modes", nargs="+", default=["hot", "distinct"], choices=["hot", "distinct"])
     parser.add_argument("--only", nargs="*", help="target names to run")
     parser.add_argument("--target", action="append", default=[], help="name=/path?lat={lat}&lon={lon} (adds or replaces)")

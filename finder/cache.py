@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, current_app, request
-from sqlalchemy import Integer, insert, select, update
+from sqlalchemy import Integer, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,9 +32,11 @@ DATA_VERSION_KEY = "data_version"
 REDIS_PREFIX = "finder:cache:"
 REDIS_RETRY_SECONDS = 5.0
 MEMORY_ENTRIES = 2048
+MEMORY_BYTES = 64 * 1024 * 1024  # per store and process
+MAX_ENTRY_BYTES = 16 * 1024 * 1024  # a bigger response (a whole-country feed) is rebuilt, not cached
 # Response headers a cached copy keeps; anything else (cookies above all) is never replayed.
 KEPT_HEADERS = ("Content-Type", "Cache-Control", "Content-Disposition", "Access-Control-Allow-Origin",
-                "Link", "Last-Modified", "Vary")
+                "Link", "Last-Modified", "Vary", "ETag")
 
 
 # -- the data version ------------------------------------------------------------------------------------
@@ -56,6 +58,7 @@ def bump_data_version(session: Session) -> None:
     incremented = update(SiteSetting).where(SiteSetting.key == DATA_VERSION_KEY).values(
         value=(SiteSetting.value.cast(Integer) + 1).cast(SiteSetting.value.type)
     )
+    session.info[_BUMPED] = True
     if session.execute(incremented).rowcount:
         return
     try:
@@ -65,15 +68,105 @@ def bump_data_version(session: Session) -> None:
         session.execute(incremented)
 
 
+# Tables whose rows change what searches, pages and feeds show: a committed write to any of them bumps the
+# data version by itself (approvals, imports, admin edits), whoever wrote it and whether or not they remembered
+# to call bump_data_version. Writes that bypass the ORM session (a raw COPY) must call it themselves.
+CONTENT_TABLES = frozenset({
+    "places", "service_bodies", "meetings", "meeting_times", "meeting_formats", "schedule_exceptions", "formats",
+    "treatment_centers", "center_services", "services", "counselors", "counselor_terms", "counselor_term_links",
+    "counselor_offices",
+})
+_PENDING = "finder.content_changed"
+_BUMPED = "finder.data_version_bumped"
+VERSION_CHECK_SECONDS = 1.0  # how long a process trusts the version it last read (another process's change
+# shows within this; the committing process forgets its copy at once)
+
+
+class VersionMemo:
+    """The data version as this process last read it, trusted for VERSION_CHECK_SECONDS.
+
+    A cache hit then costs no database round trip at all; a change committed by another process or host is
+    seen within a second, and one committed by this process immediately.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._value: str | None = None
+        self._read_at = 0.0
+        self._clock = clock
+
+    def get(self, read: Callable[[], str]) -> str:
+        now = self._clock()
+        if self._value is None or now - self._read_at >= VERSION_CHECK_SECONDS:
+            self._value, self._read_at = read(), now
+        return self._value
+
+    def forget(self) -> None:
+        self._value = None
+
+
+def _changes_content(session: Session) -> bool:
+    for obj in session.new | session.deleted:
+        if getattr(getattr(obj, "__table__", None), "name", None) in CONTENT_TABLES:
+            return True
+    return any(
+        getattr(getattr(obj, "__table__", None), "name", None) in CONTENT_TABLES and session.is_modified(obj)
+        for obj in session.dirty
+    )
+
+
+def _note_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if _changes_content(session):
+        session.info[_PENDING] = True
+
+
+def _note_statement(state: Any) -> None:
+    """session.execute(insert/update/delete(...)) on a content table (bulk imports write this way)."""
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in CONTENT_TABLES:
+            state.session.info[_PENDING] = True
+
+
+def _bump_before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT being released (bump_data_version's own insert among them): the outer commit bumps
+    # commit() fires before_commit before its final flush, so look at unflushed changes too.
+    if session.info.pop(_PENDING, False) or _changes_content(session):
+        bump_data_version(session)
+
+
+def _forget_on_rollback(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def track_content_changes(maker: Any, memo: VersionMemo | None = None) -> None:
+    """Bump the data version in the same transaction as any committed change to a content table."""
+    event.listen(maker, "before_flush", _note_flush)
+    event.listen(maker, "do_orm_execute", _note_statement)
+    event.listen(maker, "before_commit", _bump_before_commit)
+    event.listen(maker, "after_transaction_end", _forget_on_rollback)
+    if memo is not None:
+        def _after_commit(session: Session) -> None:
+            if session.info.pop(_BUMPED, False):
+                memo.forget()
+
+        event.listen(maker, "after_commit", _after_commit)
+        event.listen(maker, "after_rollback", lambda session: session.info.pop(_BUMPED, None))
+
+
 # -- storage backends ------------------------------------------------------------------------------------
 
 class MemoryStore:
-    """A thread-safe LRU of bytes with per-entry expiry, for one process."""
+    """A thread-safe LRU of bytes with per-entry expiry, bounded in entries and bytes, for one process."""
 
-    def __init__(self, max_entries: int = MEMORY_ENTRIES, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, max_entries: int = MEMORY_ENTRIES, clock: Callable[[], float] = time.monotonic,
+                 max_bytes: int = MEMORY_BYTES) -> None:
         self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._lock = threading.Lock()
         self._max = max_entries
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._clock = clock
 
     def get(self, key: str) -> bytes | None:
@@ -83,20 +176,28 @@ class MemoryStore:
                 return None
             if item[0] <= self._clock():
                 del self._entries[key]
+                self._bytes -= len(item[1])
                 return None
             self._entries.move_to_end(key)
             return item[1]
 
     def set(self, key: str, value: bytes, ttl: int) -> None:
+        if len(value) > min(MAX_ENTRY_BYTES, self._max_bytes):
+            return
         with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[1])
             self._entries[key] = (self._clock() + ttl, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._max:
-                self._entries.popitem(last=False)
+            self._bytes += len(value)
+            while len(self._entries) > self._max or self._bytes > self._max_bytes:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._bytes -= len(dropped)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -135,6 +236,8 @@ class RedisStore:
         return value if isinstance(value, bytes) else None
 
     def set(self, key: str, value: bytes, ttl: int) -> None:
+        if len(value) > MAX_ENTRY_BYTES:
+            return
         if not self.available:
             self.fallback.set(key, value, ttl)
             return
@@ -190,15 +293,21 @@ def cache_key(version: str, endpoint: str, path: str, pairs: Iterable[tuple[str,
     return hashlib.sha256(material.encode()).hexdigest()
 
 
-def _pack(response: Response) -> bytes:
+def _pack(response: Response, minute: int | None = None) -> bytes:
     """Status, kept headers, the body and, when worth it, its gzip encoding (so a hit costs no compression)."""
     from finder import compression
 
     body = response.get_data()
     gz = compression.gzip_bytes(body) if compression.compressible(response.mimetype or "", len(body)) else b""
     headers = [(name, value) for name, value in response.headers.items() if name in KEPT_HEADERS]
-    meta = json.dumps({"status": response.status_code, "headers": headers, "plain": len(body)}).encode()
+    meta = json.dumps({"status": response.status_code, "headers": headers, "plain": len(body),
+                       "minute": minute}).encode()
     return meta + b"\0" + body + gz
+
+
+def _minute_of(blob: bytes) -> int | None:
+    """The minute a per-minute entry was rendered in (None for entries that do not age by the clock)."""
+    return json.loads(blob.split(b"\0", 1)[0]).get("minute")
 
 
 def _unpack(blob: bytes, gzip_ok: bool) -> Response:
@@ -211,6 +320,9 @@ def _unpack(blob: bytes, gzip_ok: bool) -> Response:
         if gzip_ok:
             response.set_data(gz)
             response.headers["Content-Encoding"] = "gzip"
+            etag, weak = response.get_etag()
+            if etag:  # the same distinct tag the compression hook gives a freshly gzipped body
+                response.set_etag(f"{etag}-gzip", weak=weak)
     return response
 
 
@@ -225,13 +337,35 @@ def _storable(response: Response) -> bool:
     )
 
 
-def cached(view: Callable[..., Any], *, private: bool, per_minute: bool, session_getter: Callable[[], Session]
-           ) -> Callable[..., Any]:
+class _SingleFlight:
+    """Which keys this process is re-rendering right now, so only one request per key does the work."""
+
+    def __init__(self) -> None:
+        self._keys: set[str] = set()
+        self._lock = threading.Lock()
+
+    def claim(self, key: str) -> bool:
+        with self._lock:
+            if key in self._keys:
+                return False
+            self._keys.add(key)
+            return True
+
+    def release(self, key: str) -> None:
+        with self._lock:
+            self._keys.discard(key)
+
+
+def cached(view: Callable[..., Any], *, private: bool, per_minute: bool, session_getter: Callable[[], Session],
+           clock: Callable[[], float] = time.time) -> Callable[..., Any]:
     """Wrap a GET view so equal queries under the same data version share one rendering.
 
-    `per_minute` adds the current minute to the key, for responses that say "starts in 12 minutes". Signed-in
-    visitors (a session cookie) always get a fresh rendering, since their pages can differ.
+    `per_minute` responses say "starts in 12 minutes": an entry is fresh during the minute it was rendered in.
+    After that the first request re-renders it while concurrent requests for the same key get the previous
+    minute's copy instead of piling up on the same work (at most a minute behind, and only during that
+    re-render). Signed-in visitors (a session cookie) always get a fresh rendering: their pages can differ.
     """
+    flights = _SingleFlight()
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -243,23 +377,40 @@ def cached(view: Callable[..., Any], *, private: bool, per_minute: bool, session
             or app.config.get("SESSION_COOKIE_NAME", "session") in request.cookies
         ):
             return view(*args, **kwargs)
-        minute = int(time.time() // 60) if per_minute else None
-        key = cache_key(data_version(session_getter()), request.endpoint or "", request.path,
-                        request.args.items(multi=True), minute)
+        # The host is part of the key: without PUBLIC_URL, feeds and pages build absolute links from it.
+        version = app.extensions["finder.data_version_memo"].get(lambda: data_version(session_getter()))
+        key = cache_key(version, request.endpoint or "", request.host_url + request.path,
+                        request.args.items(multi=True))
+        minute = int(clock() // 60) if per_minute else None
         blob = store.get(key, private=private)
         if blob is not None:
-            from finder.compression import accepts_gzip
-
-            response = _unpack(blob, accepts_gzip())
-            response.headers["X-Cache"] = "hit"
-            return response
-        response = app.make_response(view(*args, **kwargs))
-        if _storable(response):
-            store.set(key, _pack(response), private=private)
-        response.headers["X-Cache"] = "miss"
-        return response
+            rendered_in = _minute_of(blob)
+            if rendered_in == minute or not flights.claim(key):
+                return _hit(blob, "hit" if rendered_in == minute else "stale")
+            try:  # this request refreshes the entry
+                return _render_and_store(app, store, view, args, kwargs, key, minute, private)
+            finally:
+                flights.release(key)
+        return _render_and_store(app, store, view, args, kwargs, key, minute, private)
 
     return wrapper
+
+
+def _hit(blob: bytes, label: str) -> Response:
+    from finder.compression import accepts_gzip
+
+    response = _unpack(blob, accepts_gzip())
+    response.headers["X-Cache"] = label
+    return response
+
+
+def _render_and_store(app: Flask, store: ResponseCache, view: Callable[..., Any], args: Any, kwargs: Any,
+                      key: str, minute: int | None, private: bool) -> Response:
+    response = app.make_response(view(*args, **kwargs))
+    if _storable(response):
+        store.set(key, _pack(response, minute), private=private)
+    response.headers["X-Cache"] = "miss"
+    return response
 
 
 @dataclass(frozen=True)
@@ -302,12 +453,26 @@ def make_conditional(response: Response) -> Response:
     return response
 
 
-# Endpoints whose responses are cached once they exist on main; the rest render every time.
-POLICIES: dict[str, CachePolicy] = {}
+# The endpoints worth caching: the search page (a location in its query: private; "starts in 5 min": per
+# minute), whole-feed JSON that costs a scan of every meeting (public, shared through Redis) and BMLT, whose
+# queries may carry coordinates. Calendar feeds keep their own cache (finder.views.calendars). Names that do
+# not exist on this build are skipped.
+POLICIES: dict[str, CachePolicy] = {
+    "search.results": CachePolicy(private=True, per_minute=True),
+    "api.search": CachePolicy(private=True, per_minute=True),
+    "feeds.meeting_guide": CachePolicy(private=False, per_minute=False),
+    "feeds.meeting_guide_for_body": CachePolicy(private=False, per_minute=False),
+    "bmlt.json_interface": CachePolicy(private=True, per_minute=False),
+    "bmlt.jsonp_interface": CachePolicy(private=True, per_minute=False),
+}
 
 
 def init_app(app: Flask) -> None:
     """Create the cache, add conditional GETs; call after the blueprints are registered."""
+    from finder import db
+
     app.extensions["finder.cache"] = build_cache(app.config)
+    memo = app.extensions["finder.data_version_memo"] = VersionMemo()
+    track_content_changes(db.session_factory(app), memo)
     cache_endpoints(app, POLICIES)
     app.after_request(make_conditional)

@@ -20,6 +20,7 @@ def _bool(value: str | None, default: bool = False) -> bool:
 
 
 def _int(env: Mapping[str, str], name: str) -> int:
+    """An integer setting, its default when unset; a malformed value is a ConfigError naming the variable."""
     value = env.get(name) or ""
     if not value.strip():
         return int(SETTINGS[name][0])
@@ -30,17 +31,6 @@ def _int(env: Mapping[str, str], name: str) -> int:
     if number < 0:
         raise ConfigError(f"{name} must not be negative, not {number}")
     return number
-    """An integer setting, its default when unset; a malformed value is a ConfigError naming the variable."""
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return int(SETTINGS[name][0])
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < 0:
-        raise ConfigError(f"{name} must not be negative, not {raw!r}")
-    return value
 
 
 # name -> (default, meaning); the README's configuration table is checked against this by a test.

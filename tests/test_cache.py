@@ -216,3 +216,153 @@ def test_hits_serve_the_stored_gzip_encoding(counted):
     assert json.loads(gzip.decompress(hit.data)) == plain.get_json()
     assert "Content-Encoding" not in plain.headers and plain.headers["X-Cache"] == "hit"
     assert "Accept-Encoding" in plain.headers["Vary"]
+
+
+def test_committed_content_changes_bump_the_version_by_themselves(app, session, make_meeting):
+    assert cache.data_version(session) == "0"
+    meeting = make_meeting()
+    session.commit()
+    first = int(cache.data_version(session))
+    assert first == 1  # one commit, one bump (the version row's own insert does not bump again)
+    meeting.name = "Renamed"
+    session.commit()
+    assert int(cache.data_version(session)) == first + 1
+    session.commit()  # nothing changed: no bump
+    assert int(cache.data_version(session)) == first + 1
+
+
+def test_rolled_back_changes_do_not_bump(app, session, make_meeting):
+    make_meeting()
+    session.rollback()
+    session.commit()
+    assert cache.data_version(session) == "0"
+
+
+def test_bulk_statements_on_content_tables_bump(app, session, make_meeting):
+    from sqlalchemy import update
+
+    from finder.models import Meeting
+
+    make_meeting()
+    session.commit()
+    before = int(cache.data_version(session))
+    session.execute(update(Meeting).values(notes="bulk"))
+    session.commit()
+    assert int(cache.data_version(session)) == before + 1
+
+
+def test_memory_store_is_bounded_in_bytes():
+    store = MemoryStore(max_entries=100, max_bytes=10)
+    store.set("a", b"12345", ttl=10)
+    store.set("b", b"12345", ttl=10)
+    store.set("c", b"12", ttl=10)
+    assert store.get("a") is None and store.get("b") == b"12345" and store.get("c") == b"12"
+    store.set("huge", b"x" * 11, ttl=10)
+    assert store.get("huge") is None
+
+
+def test_real_endpoints_are_wrapped(sqlite_app):
+    wrapped = {name for name, view in sqlite_app.view_functions.items() if getattr(view, "__finder_cached__", False)}
+    assert {"search.results", "feeds.meeting_guide"} <= wrapped
+    assert wrapped <= set(cache.POLICIES)
+
+
+def test_search_page_cached_until_a_meeting_changes(app, session, make_meeting):
+    meeting = make_meeting(name="Serenity Seekers")
+    session.commit()
+    client = app.test_client()
+    url = "/search?lat=39.9487&lon=-75.1685&radius=5"
+    first = client.get(url)
+    assert first.status_code == 200 and "Serenity Seekers" in first.get_data(as_text=True)
+    assert client.get(url).headers["X-Cache"] == "hit"
+    meeting.name = "Renamed Group"
+    session.commit()
+    fresh = client.get(url)
+    assert fresh.headers["X-Cache"] == "miss"
+    assert "Renamed Group" in fresh.get_data(as_text=True)
+
+
+def test_feed_hits_keep_the_views_etag_and_cors(app, session, make_meeting):
+    make_meeting()
+    session.commit()
+    client = app.test_client()
+    first = client.get("/feeds/meeting-guide.json")
+    hit = client.get("/feeds/meeting-guide.json")
+    assert hit.headers["X-Cache"] == "hit" and hit.headers["ETag"] == first.headers["ETag"]
+    assert hit.headers["Access-Control-Allow-Origin"] == "*"
+    assert hit.get_json() == first.get_json()
+    assert client.get("/feeds/meeting-guide.json", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+def test_per_minute_entries_refresh_once_and_serve_stale_meanwhile(sqlite_app):
+    import threading
+
+    clock = Clock()
+    calls = {"n": 0}
+    release = threading.Event()
+    entered = threading.Event()
+
+    def view():
+        calls["n"] += 1
+        if calls["n"] == 2:  # the refresh after the minute turned: hold it while another request arrives
+            entered.set()
+            release.wait(5)
+        return jsonify(n=calls["n"])
+
+    sqlite_app.add_url_rule("/_test/soon", "soon", view)
+    sqlite_app.view_functions["soon"] = cache.cached(view, private=True, per_minute=True,
+                                                     session_getter=db.get_session, clock=clock)
+    client = sqlite_app.test_client()
+    assert client.get("/_test/soon").headers["X-Cache"] == "miss"
+    assert client.get("/_test/soon").headers["X-Cache"] == "hit"
+    clock.now += 60  # the next minute: "starts in N minutes" is now off by one
+
+    results = {}
+    refresher = threading.Thread(target=lambda: results.setdefault("refresh", client.get("/_test/soon")))
+    refresher.start()
+    assert entered.wait(5)
+    during = client.get("/_test/soon")  # concurrent request while the refresh renders
+    release.set()
+    refresher.join(5)
+    assert during.headers["X-Cache"] == "stale" and during.get_json() == {"n": 1}
+    assert results["refresh"].headers["X-Cache"] == "miss" and results["refresh"].get_json() == {"n": 2}
+    after = client.get("/_test/soon")
+    assert after.headers["X-Cache"] == "hit" and after.get_json() == {"n": 2} and calls["n"] == 2
+
+
+def test_version_memo_trusts_a_read_for_a_second_and_forgets_on_demand():
+    clock = Clock()
+    memo = cache.VersionMemo(clock=clock)
+    reads = iter(["1", "2", "3"])
+    assert memo.get(lambda: next(reads)) == "1"
+    clock.now += cache.VERSION_CHECK_SECONDS / 2
+    assert memo.get(lambda: next(reads)) == "1"  # no database round trip
+    clock.now += cache.VERSION_CHECK_SECONDS
+    assert memo.get(lambda: next(reads)) == "2"
+    memo.forget()
+    assert memo.get(lambda: next(reads)) == "3"
+
+
+def test_another_process_change_shows_within_the_check_window(app, session, make_meeting, monkeypatch):
+    """A second app on the same database stands for another process: its commit reaches us within a second."""
+    from finder import create_app
+
+    other = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "k"})
+    memo = app.extensions["finder.data_version_memo"]
+    with app.test_request_context():
+        before = memo.get(lambda: cache.data_version(db.get_session()))
+    other_session = db.session_factory(other)()
+    make_meeting()  # flushed in our session; commit it through the other app's session factory instead
+    session.rollback()
+    from finder.models import Place
+
+    other_session.add(Place(name="Hall", street="1 Main St", city="Erie", region="PA", postal_code="16501",
+                            country="US", latitude=42.1, longitude=-80.1, precision="rooftop",
+                            timezone="America/New_York", notes=""))
+    other_session.commit()
+    other_session.close()
+    db.dispose_engines(other)
+    with app.test_request_context():
+        assert memo.get(lambda: cache.data_version(db.get_session())) == before  # still trusted
+        monkeypatch.setattr(cache, "VERSION_CHECK_SECONDS", 0.0)
+        assert int(memo.get(lambda: cache.data_version(db.get_session()))) == int(before) + 1

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Response, request
@@ -145,46 +146,135 @@ def test_session_cookie_is_hardened(sqlite_app):
     assert sqlite_app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
 
-# -- every admin route refuses anonymous visitors ----------------------------------------------------------
+# -- every admin route refuses anonymous and out-of-scope users (a walk over the URL map) ------------------
 
 PRIVILEGED_PREFIXES = ("/admin", "/moderat")
+PUBLIC_ENDPOINTS = {"admin.login", "admin.logout"}  # the way in, and a way out that needs no account
+OBJECT_ARGUMENTS = ("submission_id", "meeting_id", "body_id", "center_id", "counselor_id")
+TOKEN = "walk-csrf-token"
 
 
-def _sample_url(rule) -> str:
-    """Fill a rule's arguments with plausible values (ids 1, slugs and tokens 'x')."""
-    values = {}
+def _fill(rule, values: dict[str, object]) -> str:
+    """The rule's path with its arguments filled from `values` (unknown ones get 1 or 'x')."""
+    url = rule.rule
     for name in rule.arguments:
         converter = rule._converters[name].__class__.__name__
-        values[name] = 1 if converter in ("IntegerConverter", "NumberConverter") else "x"
-    url = rule.rule
-    for name, value in values.items():
-        url = re.sub(r"<(?:[^:<>]+:)?%s>" % name, str(value), url)
+        default = 1 if converter in ("IntegerConverter", "NumberConverter") else "x"
+        url = re.sub(r"<(?:[^:<>]+:)?%s>" % name, str(values.get(name, default)), url)
     return url
-
-
-# The sign-in page is the one admin address that must open for everybody.
-PUBLIC_ADMIN_ENDPOINTS = {"admin.login"}
 
 
 def privileged_rules(app) -> list:
     return [r for r in app.url_map.iter_rules()
-            if r.rule.startswith(PRIVILEGED_PREFIXES) and r.endpoint not in PUBLIC_ADMIN_ENDPOINTS]
+            if r.rule.startswith(PRIVILEGED_PREFIXES) and r.endpoint not in PUBLIC_ENDPOINTS]
 
 
-def test_every_admin_route_refuses_anonymous_users(app):
-    rules = privileged_rules(app)
-    if not rules:
-        pytest.skip("no admin routes registered yet")
-    client = app.test_client()
-    # A valid CSRF token, so what refuses the request is the authorization check, not the CSRF check.
-    from finder import csrf
-
-    for rule in rules:
-        url = _sample_url(rule)
+def _requests(app, values):
+    for rule in privileged_rules(app):
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            with client.session_transaction() as sess:  # set anew: logout clears the session
-                sess[csrf._SESSION_KEY] = "walk-token"
-            response = client.open(url, method=method, headers={csrf.HEADER_NAME: "walk-token"})
-            assert response.status_code in (302, 303, 401, 403), (method, url, response.status_code)
-            if response.status_code in (302, 303):
-                assert "login" in response.headers["Location"], (method, url, response.headers["Location"])
+            yield rule, method, _fill(rule, values)
+
+
+def _as(client, user_id: int | None) -> None:
+    """Sign the test client in as user_id (None: anonymous), with a known CSRF token in the session."""
+    with client.session_transaction() as state:
+        state.clear()
+        state["_csrf"] = TOKEN
+        if user_id is not None:
+            state["user_id"] = user_id
+
+
+def _send(client, method: str, url: str):
+    if method == "GET":
+        return client.get(url)
+    return client.open(url, method=method, data={"csrf_token": TOKEN}, headers={"X-CSRF-Token": TOKEN})
+
+
+@pytest.fixture
+def walk_world(app, session, now, make_body, make_meeting, make_center, make_counselor, monkeypatch):
+    """Two areas; a meeting, a pending change and a service body in the far one; one account per role."""
+    from finder import auth, submissions
+
+    monkeypatch.setattr(auth, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+    app.extensions["finder.timezone_at"] = lambda lat, lon: "America/New_York"
+    home = make_body(kind="area", name="Home Area")
+    far = make_body(kind="area", name="Far Area")
+    meeting = make_meeting(name="Far Meeting")
+    meeting.service_body_id = far.id
+    session.flush()
+    session.refresh(meeting)
+    proposal = submissions.proposal_from_meeting(meeting)
+    proposal["notes"] = "changed by the walk"
+    change = submissions.submit(session, kind="change", payload=proposal, meeting=meeting, now=now,
+                                contact={"contact_name": "Sam", "contact_email": "sam@example.org"})
+    users = {
+        role: auth.create_user(session, email=f"{role}@example.org", password="correct horse battery", role=role,
+                               service_body=home if role == "body_admin" else None, now=now)
+        for role in ("body_admin", "observer")
+    }
+    session.commit()
+    values = {"submission_id": change.id, "meeting_id": meeting.id, "body_id": far.id,
+              "center_id": make_center().id, "counselor_id": make_counselor().id}
+    session.commit()
+    return {"values": values, "change": change, "meeting": meeting, **users}
+
+
+def test_every_admin_route_refuses_anonymous_users(app, walk_world):
+    client = app.test_client()
+    walked = 0
+    for rule, method, url in _requests(app, walk_world["values"]):
+        _as(client, None)
+        response = _send(client, method, url)
+        assert response.status_code in (302, 303, 401, 403), (method, url, response.status_code)
+        if response.status_code in (302, 303):
+            assert urlsplit(response.headers["Location"]).path == "/admin/login", (method, url)
+        walked += 1
+    assert walked >= 10  # the walk really covered the admin blueprint
+
+
+def test_out_of_scope_admin_cannot_touch_another_areas_records(app, session, walk_world):
+    client = app.test_client()
+    for rule, method, url in _requests(app, walk_world["values"]):
+        names_an_object = any(name in rule.arguments for name in OBJECT_ARGUMENTS)
+        if not names_an_object or not (method != "GET" or url.endswith("/edit")):
+            continue  # reading lists and the audit log is allowed to every account by design
+        _as(client, walk_world["body_admin"].id)
+        response = _send(client, method, url)
+        assert response.status_code in (403, 404), (method, url, response.status_code)
+    session.expire_all()
+    assert walk_world["change"].status == "pending"
+    assert walk_world["meeting"].notes != "changed by the walk"
+
+
+def test_observers_cannot_change_anything(app, session, walk_world):
+    client = app.test_client()
+    for rule, method, url in _requests(app, walk_world["values"]):
+        if method == "GET":
+            continue
+        _as(client, walk_world["observer"].id)
+        response = _send(client, method, url)
+        assert response.status_code == 403, (method, url, response.status_code)
+    session.expire_all()
+    assert walk_world["change"].status == "pending"
+
+
+@pytest.mark.parametrize("target", [
+    "https://evil.example/", "//evil.example/x", "/\\evil.example", "\\/evil.example", "https:evil.example",
+    "javascript:alert(1)", " //evil.example", "/%2F%2Fevil.example",
+])
+def test_login_never_redirects_off_site(app, session, now, monkeypatch, target):
+    from urllib.parse import quote
+
+    from finder import auth
+
+    monkeypatch.setattr(auth, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+    auth.create_user(session, email="admin@example.org", password="correct horse battery", role="admin", now=now)
+    session.commit()
+    client = app.test_client()
+    _as(client, None)
+    response = client.post(f"/admin/login?next={quote(target, safe='')}",
+                           data={"csrf_token": TOKEN, "email": "admin@example.org", "password": "correct horse battery"})
+    assert response.status_code in (302, 303)
+    location = urlsplit(response.headers["Location"])
+    assert location.scheme == "" and location.netloc == "", response.headers["Location"]
+    assert not location.path.startswith(("//", "/\\")), response.headers["Location"]
