@@ -343,9 +343,9 @@ def logged_in(app, client, session, now, monkeypatch):
         email = f"{role}@example.org"
         auth.create_user(session, email=email, password="correct horse battery", role=role, now=now)
         session.commit()
-        html = client.get("/admin/login").get_data(as_text=True)
+        html = client.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-        client.post("/admin/login", data={"csrf_token": token, "email": email, "password": "correct horse battery"})
+        client.post("/login", data={"csrf_token": token, "email": email, "password": "correct horse battery"})
         page = client.get("/admin/imports/").get_data(as_text=True)  # the session's token rotates at login
         found = re.search(r'name="csrf_token" value="([^"]+)"', page)
         return found.group(1) if found else None

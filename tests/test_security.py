@@ -149,7 +149,7 @@ def test_session_cookie_is_hardened(sqlite_app):
 # -- every admin route refuses anonymous and out-of-scope users (a walk over the URL map) ------------------
 
 PRIVILEGED_PREFIXES = ("/admin", "/moderat")
-PUBLIC_ENDPOINTS = {"admin.login", "admin.logout"}  # the way in, and a way out that needs no account
+PUBLIC_ENDPOINTS = {"account.login", "account.logout"}  # the way in, and a way out that needs no account
 OBJECT_ARGUMENTS = ("submission_id", "meeting_id", "body_id", "center_id", "counselor_id")
 TOKEN = "walk-csrf-token"
 
@@ -227,7 +227,7 @@ def test_every_admin_route_refuses_anonymous_users(app, walk_world):
         response = _send(client, method, url)
         assert response.status_code in (302, 303, 401, 403), (method, url, response.status_code)
         if response.status_code in (302, 303):
-            assert urlsplit(response.headers["Location"]).path == "/admin/login", (method, url)
+            assert urlsplit(response.headers["Location"]).path == "/login", (method, url)
         walked += 1
     assert walked >= 10  # the walk really covered the admin blueprint
 
@@ -272,7 +272,7 @@ def test_login_never_redirects_off_site(app, session, now, monkeypatch, target):
     session.commit()
     client = app.test_client()
     _as(client, None)
-    response = client.post(f"/admin/login?next={quote(target, safe='')}",
+    response = client.post(f"/login?next={quote(target, safe='')}",
                            data={"csrf_token": TOKEN, "email": "admin@example.org", "password": "correct horse battery"})
     assert response.status_code in (302, 303)
     location = urlsplit(response.headers["Location"])
