@@ -233,6 +233,8 @@ def test_list_page_add_and_remove(client, session, make_meeting):
     removed = client.get(f"/calendars/list?code={both_code}&remove={first.id}")
     assert decode_list(removed.headers["Location"].rsplit("/", 1)[1]) == [second.id]
     assert client.get("/calendars/list").status_code == 200  # empty: explains how
+    unknown = client.get("/calendars/list?add=99999999999999999999&add=424242&add=no-such-slug")
+    assert unknown.status_code == 200 and "Your list is empty" in unknown.get_data(as_text=True)
     assert client.get("/calendars/list?code=%21%21").status_code == 400
     assert client.get("/calendars/list/%21%21").status_code == 400
 

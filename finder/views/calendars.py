@@ -524,23 +524,24 @@ def _day_names(tokens: list[str]) -> list[str]:
 
 
 def _meeting_ids_from(values: Iterable[str], session: Session) -> set[int]:
-    """Meeting ids from form values: ids, slugs, or pasted meeting page links."""
+    """Published meetings named by form values (ids, slugs or pasted meeting page links); others are ignored."""
     ids: set[int] = set()
     slugs: set[str] = set()
-    for raw in values:
-        value = (raw or "").strip()
+    for raw in list(values)[:MAX_LIST_MEETINGS]:
+        value = (raw or "").strip()[:500]
         if not value:
             continue
-        if value.isdigit():
+        if value.isdigit() and len(value) <= 10:
             ids.add(int(value))
             continue
         path = urllib.parse.urlsplit(value).path if "/" in value else value
         slug = path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".ics")
         if slug:
             slugs.add(slug[:120])
-    if slugs:
-        ids |= set(session.scalars(select(Meeting.id).where(Meeting.slug.in_(slugs), Meeting.published.is_(True))))
-    return ids
+    if not ids and not slugs:
+        return set()
+    named = or_(Meeting.id.in_(ids), Meeting.slug.in_(slugs))
+    return set(session.scalars(select(Meeting.id).where(named, Meeting.published.is_(True))))
 
 
 @bp.get("/calendars/list")
