@@ -242,8 +242,10 @@ def test_list_page_add_and_remove(client, session, make_meeting):
 # --- the partial --------------------------------------------------------------------------------------------------
 
 
-def test_calendar_actions_partial_for_a_meeting(app, session, make_meeting):
-    meeting = make_meeting(times=[(0, "19:30", 60), (3, "19:30", 60)])
+def test_calendar_actions_partial_for_a_meeting(app, session, make_meeting, make_body):
+    area = make_body(kind="area", name="Center City Area")
+    group = make_body(kind="group", name="Serenity Group", parent_id=area.id)
+    meeting = make_meeting(times=[(0, "19:30", 60), (3, "19:30", 60)], group_id=group.id, service_body_id=area.id)
     session.commit()
     with app.test_request_context("/meetings/x"):
         html = render_template_string('{% include "calendars/_calendar_actions.html" %}', meeting=meeting)
@@ -253,6 +255,8 @@ def test_calendar_actions_partial_for_a_meeting(app, session, make_meeting):
     assert "BYDAY%3DMO%2CTH" in html and "ctz=America%2FNew_York" in html
     assert "calendar.google.com/calendar/r?cid=webcal" in html
     assert f"/calendars/list?add={meeting.id}" in html
+    assert f'href="webcal://localhost/calendars/group/{group.id}.ics"' in html and "All meetings of Serenity Group" in html
+    assert f'href="webcal://localhost/calendars/body/{area.id}.ics"' in html
 
 
 def test_calendar_actions_partial_for_results(app):

@@ -594,6 +594,21 @@ class CalendarActions:
     list_url: str | None
     label: str
     note: str
+    related: tuple[tuple[str, str, str], ...] = ()  # (label, webcal URL, https URL): the group's, the area's
+
+
+def related_feeds(meeting: Meeting) -> tuple[tuple[str, str, str], ...]:
+    """Feeds of the meeting's group and of its service body (with the bodies under it), when it has them."""
+    found = []
+    group = getattr(meeting, "group", None)
+    if group is not None and group.kind == "group":
+        https = feed_url("calendars.group_ics", group_id=group.id)
+        found.append((f"All meetings of {group.name}", ical.webcal_url(https), https))
+    body = getattr(meeting, "service_body", None)
+    if body is not None:
+        https = feed_url("calendars.body_ics", body_id=body.id)
+        found.append((f"All meetings of {body.name}", ical.webcal_url(https), https))
+    return tuple(found)
 
 
 def google_subscribe_url(feed: str) -> str:
@@ -615,6 +630,7 @@ def calendar_actions(meeting: Meeting | None = None) -> CalendarActions | None:
                 list_url=url_for("calendars.list_edit", add=meeting.id),
                 label="this meeting",
                 note="your calendar follows changes to this meeting",
+                related=related_feeds(meeting),
             )
         args = feed_args(request.args)
         if not any(args.get(key) for key in ("q", "lat", "body", "group")):
