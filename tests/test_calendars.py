@@ -291,6 +291,15 @@ def test_search_feed_uses_the_search(client, session, make_meeting, make_place):
     assert str(mondays["X-WR-CALNAME"]).startswith("NA meetings on Monday")
 
 
+def test_junk_parameters_are_ignored(client, session, make_meeting):
+    meeting = make_meeting(place_fields=PHILLY)
+    session.commit()
+    plain = client.get("/calendars/search.ics?lat=39.9487&lon=-75.1685&radius=10")
+    junk = client.get("/calendars/search.ics?lat=39.9487&lon=-75.1685&radius=10&endpoint=x&_external=0&_anchor=a")
+    assert junk.status_code == 200 and junk.get_data() == plain.get_data()
+    assert uids(parse(junk)) == {f"meeting-{meeting.id}"}
+
+
 def test_search_feed_by_zip_is_named_after_the_place(client, session, make_meeting):
     meeting = make_meeting(place_fields=PHILLY)
     session.commit()

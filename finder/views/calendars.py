@@ -462,7 +462,7 @@ def search_ics() -> Response:
         meetings = feed_meetings(session, Meeting.id.in_(ids)) if ids else []
         info = ical.FeedInfo(
             name=search_feed_name(args, current_app.config["SITE_NAME"]),
-            url=feed_url("calendars.search_ics", **_url_args(args)),
+            url=search_feed_url(args),
             description="Meetings found by a search; the calendar follows them as they change.",
         )
         return meetings, info
@@ -470,15 +470,26 @@ def search_ics() -> Response:
     return ics_response(cached_feed(("search", *parts), build))
 
 
-# Parameters that make no sense in a calendar someone subscribes to: paging, sorting, the kind of result, and
-# the clock-relative filters ("starting within 30 minutes", "in progress now"), which would change every fetch.
-# The viewer's zone (tz) only changes how a page prints times; a calendar app shows them in its own zone.
-_NOT_FOR_FEEDS = frozenset({"page", "per_page", "sort", "kind", "soon", "now", "tz"})
+# The shared search parameters (notes/common.md) a feed keeps. Left out: paging, sorting, the kind of result,
+# the clock-relative filters ("starting within 30 minutes", "in progress now", which would change every fetch)
+# and the viewer's zone (a calendar app shows times in its own). Anything else is dropped too, so junk
+# parameters neither reach url_for nor split the cache.
+FEED_PARAMETERS = frozenset({
+    "q", "lat", "lon", "radius", "unit", "nearest", "day", "from", "to", "format", "any_format", "attendance",
+    "lang", "wheelchair", "open", "body", "group", "online", "service", "payment", "approach", "telehealth",
+    "accepting",
+})
 
 
 def feed_args(args: Any) -> MultiDict[str, str]:
-    """The search parameters a feed keeps (see _NOT_FOR_FEEDS), in their original order."""
-    return MultiDict([(k, v) for k, v in args.items(multi=True) if k not in _NOT_FOR_FEEDS])
+    """The search parameters a feed keeps (FEED_PARAMETERS), in their original order."""
+    return MultiDict([(k, v) for k, v in args.items(multi=True) if k in FEED_PARAMETERS])
+
+
+def search_feed_url(args: MultiDict[str, str]) -> str:
+    """The absolute URL of the search feed for `args` (already filtered by feed_args)."""
+    query = urllib.parse.urlencode(list(args.items(multi=True)))
+    return feed_url("calendars.search_ics") + (f"?{query}" if query else "")
 
 
 def query_for_feed(query: search.SearchQuery) -> search.SearchQuery:
@@ -492,10 +503,6 @@ def query_for_feed(query: search.SearchQuery) -> search.SearchQuery:
     return dataclasses.replace(
         query, kinds=frozenset({"meetings"}), page=1, per_page=0, starts_within=None, in_progress=False,
     )
-
-
-def _url_args(args: Any) -> dict[str, list[str]]:
-    return {key: args.getlist(key) for key in args}
 
 
 def search_feed_name(args: Mapping[str, Any], site_name: str) -> str:
@@ -635,7 +642,7 @@ def calendar_actions(meeting: Meeting | None = None) -> CalendarActions | None:
         args = feed_args(request.args)
         if not any(args.get(key) for key in ("q", "lat", "body", "group")):
             return None  # no search yet: there is nothing to subscribe to
-        https = feed_url("calendars.search_ics", **_url_args(args))
+        https = search_feed_url(args)
         return CalendarActions(
             https_url=https,
             webcal_url=ical.webcal_url(https),
