@@ -233,6 +233,8 @@ def test_list_page_add_and_remove(client, session, make_meeting):
     removed = client.get(f"/calendars/list?code={both_code}&remove={first.id}")
     assert decode_list(removed.headers["Location"].rsplit("/", 1)[1]) == [second.id]
     assert client.get("/calendars/list").status_code == 200  # empty: explains how
+    unknown = client.get("/calendars/list?add=99999999999999999999&add=424242&add=no-such-slug")
+    assert unknown.status_code == 200 and "Your list is empty" in unknown.get_data(as_text=True)
     assert client.get("/calendars/list?code=%21%21").status_code == 400
     assert client.get("/calendars/list/%21%21").status_code == 400
 
@@ -240,8 +242,10 @@ def test_list_page_add_and_remove(client, session, make_meeting):
 # --- the partial --------------------------------------------------------------------------------------------------
 
 
-def test_calendar_actions_partial_for_a_meeting(app, session, make_meeting):
-    meeting = make_meeting(times=[(0, "19:30", 60), (3, "19:30", 60)])
+def test_calendar_actions_partial_for_a_meeting(app, session, make_meeting, make_body):
+    area = make_body(kind="area", name="Center City Area")
+    group = make_body(kind="group", name="Serenity Group", parent_id=area.id)
+    meeting = make_meeting(times=[(0, "19:30", 60), (3, "19:30", 60)], group_id=group.id, service_body_id=area.id)
     session.commit()
     with app.test_request_context("/meetings/x"):
         html = render_template_string('{% include "calendars/_calendar_actions.html" %}', meeting=meeting)
@@ -251,6 +255,8 @@ def test_calendar_actions_partial_for_a_meeting(app, session, make_meeting):
     assert "BYDAY%3DMO%2CTH" in html and "ctz=America%2FNew_York" in html
     assert "calendar.google.com/calendar/r?cid=webcal" in html
     assert f"/calendars/list?add={meeting.id}" in html
+    assert f'href="webcal://localhost/calendars/group/{group.id}.ics"' in html and "All meetings of Serenity Group" in html
+    assert f'href="webcal://localhost/calendars/body/{area.id}.ics"' in html
 
 
 def test_calendar_actions_partial_for_results(app):
@@ -283,6 +289,15 @@ def test_search_feed_uses_the_search(client, session, make_meeting, make_place):
     mondays = parse(client.get("/calendars/search.ics?lat=39.9487&lon=-75.1685&radius=10&day=mon&soon=30&now=1"))
     assert uids(mondays) == {f"meeting-{near_monday.id}"}
     assert str(mondays["X-WR-CALNAME"]).startswith("NA meetings on Monday")
+
+
+def test_junk_parameters_are_ignored(client, session, make_meeting):
+    meeting = make_meeting(place_fields=PHILLY)
+    session.commit()
+    plain = client.get("/calendars/search.ics?lat=39.9487&lon=-75.1685&radius=10")
+    junk = client.get("/calendars/search.ics?lat=39.9487&lon=-75.1685&radius=10&endpoint=x&_external=0&_anchor=a")
+    assert junk.status_code == 200 and junk.get_data() == plain.get_data()
+    assert uids(parse(junk)) == {f"meeting-{meeting.id}"}
 
 
 def test_search_feed_by_zip_is_named_after_the_place(client, session, make_meeting):

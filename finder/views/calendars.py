@@ -462,7 +462,7 @@ def search_ics() -> Response:
         meetings = feed_meetings(session, Meeting.id.in_(ids)) if ids else []
         info = ical.FeedInfo(
             name=search_feed_name(args, current_app.config["SITE_NAME"]),
-            url=feed_url("calendars.search_ics", **_url_args(args)),
+            url=search_feed_url(args),
             description="Meetings found by a search; the calendar follows them as they change.",
         )
         return meetings, info
@@ -470,15 +470,26 @@ def search_ics() -> Response:
     return ics_response(cached_feed(("search", *parts), build))
 
 
-# Parameters that make no sense in a calendar someone subscribes to: paging, sorting, the kind of result, and
-# the clock-relative filters ("starting within 30 minutes", "in progress now"), which would change every fetch.
-# The viewer's zone (tz) only changes how a page prints times; a calendar app shows them in its own zone.
-_NOT_FOR_FEEDS = frozenset({"page", "per_page", "sort", "kind", "soon", "now", "tz"})
+# The shared search parameters (notes/common.md) a feed keeps. Left out: paging, sorting, the kind of result,
+# the clock-relative filters ("starting within 30 minutes", "in progress now", which would change every fetch)
+# and the viewer's zone (a calendar app shows times in its own). Anything else is dropped too, so junk
+# parameters neither reach url_for nor split the cache.
+FEED_PARAMETERS = frozenset({
+    "q", "lat", "lon", "radius", "unit", "nearest", "day", "from", "to", "format", "any_format", "attendance",
+    "lang", "wheelchair", "open", "body", "group", "online", "service", "payment", "approach", "telehealth",
+    "accepting",
+})
 
 
 def feed_args(args: Any) -> MultiDict[str, str]:
-    """The search parameters a feed keeps (see _NOT_FOR_FEEDS), in their original order."""
-    return MultiDict([(k, v) for k, v in args.items(multi=True) if k not in _NOT_FOR_FEEDS])
+    """The search parameters a feed keeps (FEED_PARAMETERS), in their original order."""
+    return MultiDict([(k, v) for k, v in args.items(multi=True) if k in FEED_PARAMETERS])
+
+
+def search_feed_url(args: MultiDict[str, str]) -> str:
+    """The absolute URL of the search feed for `args` (already filtered by feed_args)."""
+    query = urllib.parse.urlencode(list(args.items(multi=True)))
+    return feed_url("calendars.search_ics") + (f"?{query}" if query else "")
 
 
 def query_for_feed(query: search.SearchQuery) -> search.SearchQuery:
@@ -492,10 +503,6 @@ def query_for_feed(query: search.SearchQuery) -> search.SearchQuery:
     return dataclasses.replace(
         query, kinds=frozenset({"meetings"}), page=1, per_page=0, starts_within=None, in_progress=False,
     )
-
-
-def _url_args(args: Any) -> dict[str, list[str]]:
-    return {key: args.getlist(key) for key in args}
 
 
 def search_feed_name(args: Mapping[str, Any], site_name: str) -> str:
@@ -524,23 +531,24 @@ def _day_names(tokens: list[str]) -> list[str]:
 
 
 def _meeting_ids_from(values: Iterable[str], session: Session) -> set[int]:
-    """Meeting ids from form values: ids, slugs, or pasted meeting page links."""
+    """Published meetings named by form values (ids, slugs or pasted meeting page links); others are ignored."""
     ids: set[int] = set()
     slugs: set[str] = set()
-    for raw in values:
-        value = (raw or "").strip()
+    for raw in list(values)[:MAX_LIST_MEETINGS]:
+        value = (raw or "").strip()[:500]
         if not value:
             continue
-        if value.isdigit():
+        if value.isdigit() and len(value) <= 10:
             ids.add(int(value))
             continue
         path = urllib.parse.urlsplit(value).path if "/" in value else value
         slug = path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".ics")
         if slug:
             slugs.add(slug[:120])
-    if slugs:
-        ids |= set(session.scalars(select(Meeting.id).where(Meeting.slug.in_(slugs), Meeting.published.is_(True))))
-    return ids
+    if not ids and not slugs:
+        return set()
+    named = or_(Meeting.id.in_(ids), Meeting.slug.in_(slugs))
+    return set(session.scalars(select(Meeting.id).where(named, Meeting.published.is_(True))))
 
 
 @bp.get("/calendars/list")
@@ -593,6 +601,21 @@ class CalendarActions:
     list_url: str | None
     label: str
     note: str
+    related: tuple[tuple[str, str, str], ...] = ()  # (label, webcal URL, https URL): the group's, the area's
+
+
+def related_feeds(meeting: Meeting) -> tuple[tuple[str, str, str], ...]:
+    """Feeds of the meeting's group and of its service body (with the bodies under it), when it has them."""
+    found = []
+    group = getattr(meeting, "group", None)
+    if group is not None and group.kind == "group":
+        https = feed_url("calendars.group_ics", group_id=group.id)
+        found.append((f"All meetings of {group.name}", ical.webcal_url(https), https))
+    body = getattr(meeting, "service_body", None)
+    if body is not None:
+        https = feed_url("calendars.body_ics", body_id=body.id)
+        found.append((f"All meetings of {body.name}", ical.webcal_url(https), https))
+    return tuple(found)
 
 
 def google_subscribe_url(feed: str) -> str:
@@ -614,11 +637,12 @@ def calendar_actions(meeting: Meeting | None = None) -> CalendarActions | None:
                 list_url=url_for("calendars.list_edit", add=meeting.id),
                 label="this meeting",
                 note="your calendar follows changes to this meeting",
+                related=related_feeds(meeting),
             )
         args = feed_args(request.args)
         if not any(args.get(key) for key in ("q", "lat", "body", "group")):
             return None  # no search yet: there is nothing to subscribe to
-        https = feed_url("calendars.search_ics", **_url_args(args))
+        https = search_feed_url(args)
         return CalendarActions(
             https_url=https,
             webcal_url=ical.webcal_url(https),
