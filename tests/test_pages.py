@@ -187,7 +187,21 @@ def test_in_progress_and_viewer_time(pages: Any, make_meeting: Any, make_place: 
     page = get(pages, "/search?q=19103&online=1&tz=America/New_York")
     assert "In progress" in page.text
     assert "Mile High" in page.text and "Today 9:00 PM your time (EST)" in page.text
+    assert "https://meet.example.org/1" not in page.hrefs()  # joins are offered only close to the start
     assert "Online" in page.text
+
+
+def test_join_now_on_online_meetings_in_progress_or_about_to_start(pages: Any, make_meeting: Any) -> None:
+    make_meeting(name="Now Online", times=[(2, "11:45", 60)], attendance="online",
+                 conference_url="https://meet.example.org/now")
+    make_meeting(name="Soon Hybrid", times=[(2, "12:20", 60)], attendance="hybrid",
+                 conference_url="https://meet.example.org/soon")
+    make_meeting(name="Unsafe Link", times=[(2, "12:10", 60)], attendance="online",
+                 conference_url="javascript:alert(1)")
+    page = get(pages, "/search?q=19103&online=1")
+    assert "https://meet.example.org/now" in page.hrefs() and "https://meet.example.org/soon" in page.hrefs()
+    assert not any(h.startswith("javascript:") for h in page.hrefs())
+    assert re.search(r"Join online now ?: Now Online", page.text)
 
 
 def test_filters_live_in_the_url_and_filter(pages: Any, make_meeting: Any) -> None:
