@@ -105,7 +105,7 @@ def assert_every_page_basics(page: Page) -> None:
     """Crisis help and 'information, not medical advice' on every page; nothing loaded from another origin."""
     hrefs = page.hrefs()
     assert "tel:911" in hrefs and "tel:988" in hrefs and "tel:+18006624357" in hrefs
-    assert "information, not medical advice" in page.text
+    assert "information, not medical advice" in page.text.lower()
     assert page.resources and all(_same_origin(url) for url in page.resources), page.resources
 
 
