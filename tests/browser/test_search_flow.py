@@ -25,7 +25,7 @@ def test_search_filter_and_open_a_meeting_without_javascript(live, new_page):  #
     page.wait_for_url(re.compile(r"/search\?"))
     assert _query(page.url)["q"] == ["19103"]
     assert page.get_by_role("heading", level=1).inner_text() == "NA meetings near “19103”"
-    assert page.get_by_role("link", name="Clean and Serene").is_visible()
+    assert page.get_by_role("link", name="Clean and Serene", exact=True).is_visible()
     assert page.locator(".card .soon").first.inner_text().startswith("Starts in")
 
     page.locator("summary", has_text="Filters").click()  # <details> opens without script
@@ -37,7 +37,7 @@ def test_search_filter_and_open_a_meeting_without_javascript(live, new_page):  #
     assert "Just for Today Group" in titles and "Clean and Serene" not in titles
     assert page.get_by_label("Closed: addicts only").is_checked()  # the form shows the search it made
 
-    page.get_by_role("link", name="Just for Today Group").click()
+    page.get_by_role("link", name="Just for Today Group", exact=True).click()
     assert page.get_by_role("heading", level=1).inner_text() == "Just for Today Group"
     assert page.get_by_text("Mondays, 12:00 PM to 1:00 PM").is_visible()
     assert page.get_by_role("link", name="Apple Maps").get_attribute("href").startswith("https://maps.apple.com/")
@@ -53,7 +53,7 @@ def test_use_my_location_when_granted(live, new_page):  # type: ignore[no-untype
     assert query["lat"] == ["39.953"] and query["lon"] == ["-75.165"] and "q" not in query
     assert query["tz"] == ["America/New_York"]
     assert page.get_by_role("heading", level=1).inner_text() == "NA meetings near you"
-    assert page.get_by_role("link", name="Clean and Serene").is_visible()
+    assert page.get_by_role("link", name="Clean and Serene", exact=True).is_visible()
     # Online meeting in Denver, shown on the viewer's clock as well as its own.
     page.goto(live.url + "/search?lat=39.953&lon=-75.165&online=1&tz=America/New_York")
     card = page.locator(".card", has_text="Mile High Online")
@@ -73,7 +73,7 @@ def test_quick_link_when_location_is_denied_keeps_the_question(live, new_page): 
     page.wait_for_url(re.compile(r"/search\?"))
     query = _query(page.url)
     assert query["q"] == ["19103"] and query["soon"] == ["120"]
-    assert page.get_by_role("link", name="Clean and Serene").is_visible()
+    assert page.get_by_role("link", name="Clean and Serene", exact=True).is_visible()
 
 
 def test_filters_with_javascript_make_a_shareable_url(live, new_page):  # type: ignore[no-untyped-def]
