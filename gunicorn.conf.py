@@ -41,3 +41,10 @@ proc_name = "finder"
 forwarded_allow_ips = ""
 limit_request_line = 4094
 limit_request_fields = 100
+
+
+def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
+    """Build the offline gazetteer's indexes before the worker takes requests, so no visitor waits for them."""
+    from finder.geocode import shared_gazetteer
+
+    shared_gazetteer().warm()
