@@ -178,7 +178,6 @@ def test_docs_publish_the_same_code_table_and_columns() -> None:
 
 
 def test_plain_rows_give_the_same_feed_as_the_model(app, session, make_meeting, make_body) -> None:
-    from sqlalchemy import select
 
     from finder.views import feeds as feed_views
 

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from finder.models import (
-    ATTENDANCE, SERVICE_BODY_KINDS, STATUSES, Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place, Service, ServiceBody,
-    TreatmentCenter,
+    ATTENDANCE, SERVICE_BODY_KINDS, STATUSES, Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place,
+    Service, ServiceBody, TreatmentCenter,
 )
 from finder import audit, cache, vocab
 from finder.imports.report import RowError
