@@ -2,20 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
-from finder import cache, db, feeds
+from finder import db, feeds
 from finder.search import visible_meetings_clause
 from finder.models import Format, Meeting, MeetingTime, Place, ServiceBody, meeting_formats
 
@@ -152,56 +147,6 @@ def body_and_descendants(session: Session, body_id: int) -> set[int]:
     return feeds.descendant_ids(((i, p) for i, p in pairs), [body_id])
 
 
-# --- a cache of built bodies -------------------------------------------------------------------------------------
-
-BODY_CACHE_ENTRIES = 64
-
-
-def data_fingerprint(session: Session) -> str:
-    """Changes whenever a published feed could: the data version, and every meeting or service body edit."""
-    meetings = session.execute(select(func.count(Meeting.id), func.max(Meeting.updated_at))).one()
-    bodies = session.execute(select(func.count(ServiceBody.id), func.max(ServiceBody.id))).one()
-    return f"{cache.data_version(session)}|{meetings[0]}|{meetings[1]}|{bodies[0]}|{bodies[1]}"
-
-
-class BodyCache:
-    """Built feed bodies by key, valid while the data fingerprint is unchanged and for at most CACHE_TTL seconds.
-
-    Whole-database feeds (Meeting Guide, BMLT without a location) take seconds to build at 100k meetings;
-    feed readers poll them. Only location-free answers are kept: nothing here says where anyone is.
-    """
-
-    def __init__(self) -> None:
-        self._entries: OrderedDict[str, tuple[str, float, str]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_or_build(self, key: str, fingerprint: str, ttl: float, build: Callable[[], str]) -> str:
-        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
-        now = time.monotonic()
-        with self._lock:
-            entry = self._entries.get(digest)
-            if entry is not None and entry[0] == fingerprint and now - entry[1] < ttl:
-                self._entries.move_to_end(digest)
-                return entry[2]
-        body = build()
-        if ttl > 0:
-            with self._lock:
-                self._entries[digest] = (fingerprint, now, body)
-                self._entries.move_to_end(digest)
-                while len(self._entries) > BODY_CACHE_ENTRIES:
-                    self._entries.popitem(last=False)
-        return body
-
-
-def cached_body(key: str, build: Callable[[], str]) -> str:
-    """The body for key from the app's body cache, or built now (CACHE_TTL 0 turns the cache off)."""
-    ttl = float(current_app.config.get("CACHE_TTL") or 0)
-    if ttl <= 0:
-        return build()
-    store: BodyCache = current_app.extensions.setdefault("finder.feed_body_cache", BodyCache())
-    return store.get_or_build(f"{public_base()}|{key}", data_fingerprint(db.get_session()), ttl, build)
-
-
 def dumps(payload: object) -> str:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
@@ -235,10 +180,7 @@ def _meeting_guide(meetings: list[Any]) -> list[dict]:
 @bp.get("/feeds/meeting-guide.json")
 def meeting_guide() -> Response:
     """Every published meeting as a Meeting Guide JSON array."""
-    def build() -> str:
-        return dumps(_meeting_guide(feed_meetings(db.get_session())))
-
-    return json_response(cached_body("meeting-guide", build))
+    return json_response(dumps(_meeting_guide(feed_meetings(db.get_session()))))
 
 
 @bp.get("/feeds/meeting-guide/<int:body_id>.json")
@@ -247,12 +189,8 @@ def meeting_guide_for_body(body_id: int) -> Response:
     session = db.get_session()
     if session.get(ServiceBody, body_id) is None:
         abort(404)
-
-    def build() -> str:
-        meetings = feed_meetings(session, body_and_descendants(session, body_id))
-        return dumps(_meeting_guide(meetings))
-
-    return json_response(cached_body(f"meeting-guide/{body_id}", build))
+    meetings = feed_meetings(session, body_and_descendants(session, body_id))
+    return json_response(dumps(_meeting_guide(meetings)))
 
 
 @bp.get("/feeds/codes.json")
