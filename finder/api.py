@@ -79,7 +79,8 @@ def endpoint(rule: str, max_age: int = RECORD_MAX_AGE) -> Callable[[Callable[...
                 return error_response(exc)
 
         # Read-only and cookie-free: every other method gets a JSON 405, never a CSRF form page.
-        bp.add_url_rule(rule, view_func=csrf.exempt(wrapper), methods=ALL_METHODS)
+        bp.add_url_rule(rule, endpoint=view.__name__.removesuffix("_view"), view_func=csrf.exempt(wrapper),
+                        methods=ALL_METHODS)
         return wrapper
 
     return decorate

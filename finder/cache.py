@@ -277,12 +277,16 @@ def get_cache(app: Flask | None = None) -> ResponseCache:
 # -- keys and cached views -------------------------------------------------------------------------------
 
 def normalized_query(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, list[str]]]:
-    """The query as sorted (name, sorted values), blanks dropped: ?b=2&a=1&a=0&c= and ?a=0&b=2&a=1 are equal."""
+    """The query as sorted (name, sorted values), blank values dropped: ?b=2&a=1&a=0 and ?a=0&b=2&a=1 are equal.
+
+    A name given with no value still counts: BMLT's `get_used_formats` changes the answer by its presence alone.
+    """
     grouped: dict[str, set[str]] = {}
     for name, value in pairs:
         value = value.strip()
+        values = grouped.setdefault(name, set())
         if value:
-            grouped.setdefault(name, set()).add(value)
+            values.add(value)
     return [(name, sorted(values)) for name, values in sorted(grouped.items())]
 
 

@@ -42,13 +42,14 @@ def _param(name: str, schema: dict[str, Any], description: str, *, repeatable: b
 # The search parameters, shared with the HTML search page and the iCal search feed (finder.search.query_from_args).
 SEARCH_PARAMETERS: tuple[dict[str, Any], ...] = (
     _param("q", {"type": "string", "maxLength": 200}, "A place: town, \"City, ST\", ZIP code or \"lat,lon\"."),
-    _param("lat", {"type": "number", "minimum": -90, "maximum": 90}, "Latitude (with lon; wins over q)."),
-    _param("lon", {"type": "number", "minimum": -180, "maximum": 180}, "Longitude (with lat)."),
+    _param("lat", {"type": "number", "minimum": -90, "maximum": 90},
+           "Latitude; lat and lon go together (one alone is a 400), and win over q."),
+    _param("lon", {"type": "number", "minimum": -180, "maximum": 180}, "Longitude; needs lat."),
     _param("radius", {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": 1609.344},
-           "Distance from the place, in `unit` (at most 1000 miles). Default 25 miles."),
+           "Distance from the place (q or lat/lon, required with it), in `unit`, at most 1000 miles. Default 25 miles."),
     _param("unit", {"type": "string", "enum": ["mi", "km"], "default": "mi"}, "Unit of radius."),
     _param("nearest", {"type": "integer", "minimum": 1, "maximum": search.MAX_NEAREST},
-           "Only the N nearest (the radius grows until N are found)."),
+           "Only the N nearest (needs a place: q or lat/lon); the radius grows until N are found."),
     _param("kind", {"type": "string", "enum": ["meetings", "centers", "counselors", "all"]},
            "What to find (default meetings).", repeatable=True),
     _param("day", {"type": "string", "enum": DAYS}, "Weekdays (local to each meeting).", repeatable=True),
@@ -99,6 +100,16 @@ ERRORS = {
     "400": {"description": "A parameter cannot be used.", "content": {"application/json": {"schema": _ref("Error")}}},
     "404": {"description": "No such record.", "content": {"application/json": {"schema": _ref("Error")}}},
 }
+
+
+def _linked(responses: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
+    """Responses whose 200 says which operations its values feed (clients and fuzzers follow these)."""
+    ok = {**responses["200"], "links": links}
+    return {**responses, "200": ok}
+
+
+def _link(operation_id: str, parameter: str, expression: str) -> dict[str, Any]:
+    return {"operationId": operation_id, "parameters": {parameter: expression}}
 
 
 def _get(summary: str, responses: dict[str, Any], parameters: list[dict[str, Any]] | None = None,
@@ -240,17 +251,22 @@ def document(server_url: str) -> dict[str, Any]:
         },
         "servers": [{"url": server_url}],
         "paths": {
-            "/search": _get("Search meetings, treatment centers and counselors", {
-                **_ok(_ref("SearchResult"), "Results, nearest (or soonest) first, paged per kind."), **ERRORS},
-                list(SEARCH_PARAMETERS), "search"),
+            "/search": _get("Search meetings, treatment centers and counselors", _linked({
+                **_ok(_ref("SearchResult"), "Results, nearest (or soonest) first, paged per kind."), **ERRORS}, {
+                    "meeting": _link("getMeeting", "slug", "$response.body#/meetings/0/slug"),
+                    "center": _link("getCenter", "slug", "$response.body#/centers/0/slug"),
+                    "counselor": _link("getCounselor", "slug", "$response.body#/counselors/0/slug"),
+                }), list(SEARCH_PARAMETERS), "search"),
             "/meetings/{slug}": _get("One published meeting", {
                 **_ok(_ref("Meeting"), "The meeting with its next occurrences."), **ERRORS}, [SLUG], "getMeeting"),
             "/centers/{slug}": _get("One treatment center", {
                 **_ok(_ref("Center"), "The center."), **ERRORS}, [SLUG], "getCenter"),
             "/counselors/{slug}": _get("One counselor", {
                 **_ok(_ref("Counselor"), "The counselor."), **ERRORS}, [SLUG], "getCounselor"),
-            "/service-bodies": _get("Every service body (groups, areas, regions, zones)", {
-                **_ok(_array(_ref("ServiceBody")), "The service bodies.")}, None, "listServiceBodies"),
+            "/service-bodies": _get("Every service body (groups, areas, regions, zones)", _linked({
+                **_ok(_array(_ref("ServiceBody")), "The service bodies.")}, {
+                    "serviceBody": _link("getServiceBody", "body_id", "$response.body#/0/id"),
+                }), None, "listServiceBodies"),
             "/service-bodies/{body_id}": _get("One service body and its children", {
                 **_ok(_ref("ServiceBody"), "The service body."), **ERRORS}, [BODY_ID], "getServiceBody"),
             "/formats": _get("The NA meeting formats and their Meeting Guide types", {

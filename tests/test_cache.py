@@ -57,9 +57,15 @@ def test_memory_store_expires_and_evicts():
 
 
 def test_normalized_query_ignores_order_and_blanks():
-    one = cache.normalized_query([("b", "2"), ("a", "1"), ("a", "0"), ("c", "")])
+    one = cache.normalized_query([("b", "2"), ("a", "1"), ("a", "0"), ("a", "")])
     two = cache.normalized_query([("a", "0"), ("b", "2 "), ("a", "1")])
     assert one == two == [("a", ["0", "1"]), ("b", ["2"])]
+
+
+def test_a_name_without_a_value_still_counts():
+    """BMLT's get_used_formats changes the answer by its presence alone."""
+    assert cache.normalized_query([("switcher", "GetSearchResults"), ("get_used_formats", "")]) != \
+        cache.normalized_query([("switcher", "GetSearchResults")])
 
 
 def test_key_is_a_hash_not_the_query():

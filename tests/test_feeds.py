@@ -175,3 +175,25 @@ def test_docs_publish_the_same_code_table_and_columns() -> None:
     for columns in exports.COLUMNS.values():
         for column in columns:
             assert f"`{column}`" in text, column
+
+
+def test_plain_rows_give_the_same_feed_as_the_model(app, session, make_meeting, make_body) -> None:
+
+    from finder.views import feeds as feed_views
+
+    region = make_body(kind="region", name="Region")
+    area = make_body(kind="area", name="Area", parent_id=region.id)
+    group = make_body(kind="group", name="Group", parent_id=area.id)
+    make_meeting(slug="one", service_body_id=area.id, group_id=group.id, times=[(0, "19:00", 60), (3, "07:00", 45)],
+                 formats=["O", "BT", "WCHR"], attendance="hybrid", conference_url="https://zoom.us/j/2", phone="+1")
+    make_meeting(slug="two", attendance="online", conference_url="https://example.org/x", status="temporarily_closed",
+                 place_fields={"street": "", "precision": "city"})
+    session.commit()
+    session.expire_all()
+    orm = list(session.scalars(feed_views.visible_meetings()))
+    rows = feed_views.feed_meetings(session)
+    assert [m.slug for m in rows] == [m.slug for m in orm] == ["one", "two"]
+    for plain, model in zip(rows, orm):
+        assert feeds.meeting_to_meeting_guide(plain, meeting_url="u") == \
+            feeds.meeting_to_meeting_guide(model, meeting_url="u")
+    assert [m.slug for m in feed_views.feed_meetings(session, {region.id, area.id})] == ["one"]

@@ -9,7 +9,7 @@ from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 from werkzeug.datastructures import MultiDict
 
-from finder import openapi, search
+from finder import search
 
 HOSTILE = ["", "x", "-1", "0", "1e309", "nan", "99999999999999", "\x00", "%", "1,2,3", "<script>", "é" * 300,
            "mon,xyz", "25:61", "-90.5"]

@@ -19,10 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from finder.models import (
-    ATTENDANCE, SERVICE_BODY_KINDS, STATUSES, Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place, Service, ServiceBody,
-    TreatmentCenter,
+    ATTENDANCE, SERVICE_BODY_KINDS, STATUSES, Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place,
+    Service, ServiceBody, TreatmentCenter,
 )
-from finder import audit, cache, vocab
+from finder import audit, vocab
 from finder.imports.report import RowError
 
 # Column sizes of the model: longer values are rejected with a reason instead of failing the transaction.
@@ -317,7 +317,6 @@ class Writer:
         self._bodies: dict[tuple[str, str, int | None], ServiceBody] = {}
         self.seen_slugs: set[str] = set()
         self.seen_ids: set[str] = set()
-        self._bumped = False
 
     def format_codes(self) -> list[str]:
         return sorted(self._formats)
@@ -396,9 +395,6 @@ class Writer:
         self.session.flush()
         audit.record(self.session, actor=self.actor, action="import", entity=entity, before=before,
                      after=audit.snapshot(entity), now=self.now)
-        if not self._bumped:  # cached pages and feeds must not outlive the import (same transaction)
-            cache.bump_data_version(self.session)
-            self._bumped = True
 
     def _snapshot(self, entity: Any) -> dict[str, Any]:
         return audit.snapshot(entity)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from finder import audit, bmlt, db, feeds
 from finder.models import ServiceBody
-from finder.views.feeds import cached_body, dumps, public_base
+from finder.views.feeds import dumps, public_base
 
 bp = Blueprint("bmlt", __name__, url_prefix="/bmlt")
 
@@ -77,12 +77,6 @@ def _answer(switcher: str) -> Any:
                    "GetServiceBodies, GetServerInfo, GetFieldKeys, GetFieldValues or GetChanges", "switcher")
 
 
-def _cacheable(switcher: str) -> bool:
-    """Answers without a location (and not the change log) are shared by every client asking the same."""
-    located = {"lat_val", "long_val", "StringSearchIsAnAddress"} & set(request.args)
-    return switcher != "GetChanges" and not located
-
-
 def _error(status: int, code: str, message: str, field: str | None) -> Response:
     body = json.dumps({"error": {"code": code, "message": message, "field": field}})
     response = Response(body, status=status, mimetype="application/json")
@@ -96,17 +90,8 @@ def _respond(wrap_callback: bool) -> Response:
         callback = request.args.get("callback", "")
         if not CALLBACK.fullmatch(callback) or len(callback) > 100:
             return _error(400, "bad_callback", "callback must be a JavaScript name such as cb or ns.cb", "callback")
-    switcher = request.args.get("switcher", "")
-
-    def build() -> str:
-        return dumps(feeds.stringify(_answer(switcher)))
-
     try:
-        if _cacheable(switcher):
-            pairs = sorted((k, v) for k, v in request.args.items(multi=True) if k != "callback")
-            body = cached_body("bmlt?" + json.dumps(pairs), build)
-        else:
-            body = build()
+        body = dumps(feeds.stringify(_answer(request.args.get("switcher", ""))))
     except bmlt.BmltError as exc:
         return _error(400, "bad_parameter", exc.message, exc.field)
     except _Refused as exc:
