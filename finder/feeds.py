@@ -27,9 +27,8 @@ class CodeRow:
 
 
 # Meeting Guide's spec types that mean the same thing as an NA format. NA codes with no spec type are sent
-# under their own NA code (readers ignore types they don't know; NA-aware readers use this table). Two fixes
-# to the seeded vocabulary: in the spec "G" means Gay, German is "DE"; "CF" (child-friendly) is the spec's
-# children-welcome type. Literature studies also carry the spec's generic "LIT".
+# under their own NA code (readers ignore types they don't know; NA-aware readers use this table). "CF"
+# (child-friendly) is the spec's children-welcome type. Literature studies also carry the spec's generic "LIT".
 _MG_OVERRIDES: dict[str, tuple[str, ...]] = {
     "S-D": ("SP", "D"),
     "TOP": ("D",),
@@ -41,7 +40,6 @@ _MG_OVERRIDES: dict[str, tuple[str, ...]] = {
     "GP": ("LIT", "GP"),
     "SPAD": ("LIT", "SPAD"),
     "IP": ("LIT", "IP"),
-    "DE": ("DE",),
     "QA": ("QA",),
     "NC": ("NC",),
     # Attendance is derived from the conference fields in Meeting Guide; a closed building is TC.

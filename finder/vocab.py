@@ -55,7 +55,7 @@ FORMATS: tuple[FormatSpec, ...] = (
     FormatSpec("EN", "English", "Held in English.", "language", "EN", "LANG"),
     FormatSpec("ES", "Spanish", "Held in Spanish.", "language", "S", "LANG"),
     FormatSpec("FR", "French", "Held in French.", "language", "FR", "LANG"),
-    FormatSpec("DE", "German", "Held in German.", "language", "G", "LANG"),
+    FormatSpec("DE", "German", "Held in German.", "language", "DE", "LANG"),
     FormatSpec("PT", "Portuguese", "Held in Portuguese.", "language", "POR", "LANG"),
     FormatSpec("PL", "Polish", "Held in Polish.", "language", "POL", "LANG"),
     FormatSpec("RU", "Russian", "Held in Russian.", "language", "RUS", "LANG"),
