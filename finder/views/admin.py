@@ -315,22 +315,13 @@ def edit_body(body_id: int | None = None) -> Any:
         abort(404)
     if body is not None and not auth.can_edit_body(user, body):
         abort(403)
-    all_bodies = session.scalars(select(ServiceBody).order_by(ServiceBody.name).limit(2000)).all()
-    allowed = [b for b in all_bodies if auth.can_edit_body(user, b)]
+    allowed = records.editable_bodies(session, user)
     if request.method == "GET":
         form: Any = {} if body is None else {
             "name": body.name, "kind": body.kind, "description": body.description, "url": body.url,
             "helpline": body.helpline, "world_id": body.world_id, "parent_id": str(body.parent_id or "")}
         return render_template("admin/body_edit.html", body=body, form=form, errors={}, parents=allowed)
-    below = records.descendants_of(session, body.id) if body is not None else set()
-    result = records.validate_body(request.form, allowed_parents={b.id for b in allowed},
-                                   own_id=body.id if body else None, descendants=below)
-    if user.role != "admin" and result.values.get("parent_id") is None:
-        # A body admin's bodies stay inside their tree: only a full admin makes a new top-level body.
-        if body is None or body.id != user.service_body_id:
-            result.errors["parent_id"] = "Please choose where this body sits in your service structure."
-        else:
-            result.values["parent_id"] = body.parent_id
+    result = records.validate_body_edit(session, request.form, editor=user, body=body)
     if not result.ok:
         return render_template("admin/body_edit.html", body=body, form=request.form, errors=result.errors,
                                parents=allowed), 422
