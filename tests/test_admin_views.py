@@ -218,6 +218,7 @@ def test_approve_applies_bumps_sequence_audits_and_tells_the_organizer(client, s
     assert "meeting " + str(meeting.id) in client.get("/admin/changes").get_data(as_text=True)
 
 
+@sqlite_only
 def test_reject_with_reason_shows_on_the_status_page(client, session, world):
     from finder import tokens
 
@@ -269,6 +270,7 @@ def test_direct_meeting_edit_is_audited_and_scoped(client, session, world):
     assert entry.actor_id == world["region_admin"].id and entry.submission_id is None
 
 
+@sqlite_only
 def test_body_admin_edits_bodies_only_inside_their_tree(client, session, world):
     login(client, "region@example.org")
     create = post(client, "/admin/bodies/new", {"name": "New Group", "kind": "group",
@@ -285,6 +287,7 @@ def test_body_admin_edits_bodies_only_inside_their_tree(client, session, world):
     assert [e.action for e in audit.changes(session, entity_type="service_body")] == ["create"]
 
 
+@sqlite_only
 def test_admin_edits_centers_and_counselors_with_audit(client, session, world, make_center, make_counselor):
     center, counselor = make_center(), make_counselor()
     session.commit()
