@@ -155,6 +155,8 @@ MATRIX = [
     ("GET", "/admin/meetings/{meeting}/audit", [302, 200, 200, 200, 200]),
     ("GET", "/admin/changes", [302, 200, 200, 200, 200]),
     ("GET", "/admin/outbox", [302, 403, 403, 403, 200]),
+    ("GET", "/admin/users", [302, 403, 403, 403, 200]),
+    ("POST", "/admin/users/{observer}/active", [302, 403, 403, 403, 303]),
     ("GET", "/admin/bodies/{area}/edit", [302, 403, 403, 200, 200]),
     ("GET", "/admin/bodies/{other}/edit", [302, 403, 200, 403, 200]),
     ("GET", "/admin/bodies/new", [302, 403, 200, 200, 200]),
@@ -167,13 +169,14 @@ MATRIX = [
 @pytest.mark.parametrize("role_index, role", list(enumerate(ROLES)))
 def test_authorization_matrix(client, session, world, make_center, make_counselor, role_index, role):
     ids = {"change": world["change"].id, "meeting": world["meeting"].id, "area": world["area"].id,
-           "other": world["other"].id, "center": make_center().id, "counselor": make_counselor().id}
+           "other": world["other"].id, "center": make_center().id, "counselor": make_counselor().id,
+           "observer": world["observer"].id}
     session.commit()
     if role != "anonymous":
         assert login(client, world[role].email).status_code == 303
     for method, template, expected in MATRIX:
         url = template.format(**ids)
-        response = client.get(url) if method == "GET" else post(client, url, {"reason": ""})
+        response = client.get(url) if method == "GET" else post(client, url, {"reason": "", "active": "1"})
         assert response.status_code == expected[role_index], (role, method, url)
     # Nothing was decided by anyone: rejecting without a reason is refused.
     session.expire_all()
@@ -417,7 +420,7 @@ def test_create_admin_command(app, runner, session):
 def test_every_admin_form_carries_a_csrf_field(client, world):
     login(client, "admin@example.org")
     for url in ("/admin/", f"/admin/submissions/{world['change'].id}", f"/admin/meetings/{world['meeting'].id}/edit",
-                "/admin/bodies/new"):
+                "/admin/bodies/new", "/admin/users"):
         html = client.get(url).get_data(as_text=True)
         forms = re.findall(r"<form[^>]*method=\"post\".*?</form>", html, flags=re.S)
         assert forms and all('name="csrf_token"' in f for f in forms), url
@@ -425,3 +428,23 @@ def test_every_admin_form_carries_a_csrf_field(client, world):
 
 def test_format_vocabulary_is_known():
     assert "BEG" in FORMAT_BY_CODE
+
+
+@sqlite_only
+def test_admin_adds_and_switches_off_accounts(client, session, world):
+    login(client, "admin@example.org")
+    short = post(client, "/admin/users", {"email": "new@example.org", "password": "short", "role": "observer"})
+    assert short.status_code == 422 and "12 characters" in short.get_data(as_text=True)
+    created = post(client, "/admin/users", {"email": "new@example.org", "password": PASSWORD, "role": "body_admin",
+                                            "service_body_id": str(world["area"].id), "name": "Nia"})
+    assert created.status_code == 303
+    assert "new@example.org" in client.get("/admin/users").get_data(as_text=True)
+    own = post(client, f"/admin/users/{world['admin'].id}/active", {"active": "0"})
+    assert own.status_code == 303 and "own account" in client.get("/admin/users").get_data(as_text=True)
+    assert post(client, f"/admin/users/{world['observer'].id}/active", {"active": "0"}).status_code == 303
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/admin/")})
+    assert login(client, "watch@example.org").status_code == 401
+    assert login(client, "new@example.org").status_code == 303
+    types = [(e.entity_type, e.action) for e in audit.changes(session, entity_type="user")]
+    assert types == [("user", "create"), ("user", "update")]
+    assert all("password_hash" not in (e.after or {}) for e in audit.changes(session, entity_type="user"))

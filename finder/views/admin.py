@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from finder import audit, auth, db, notify, ratelimit, records, submissions, tokens
 from finder.models import (
-    Counselor, Meeting, OutboxMessage, Service, ServiceBody, Submission, TreatmentCenter,
+    Counselor, Meeting, OutboxMessage, Service, ServiceBody, Submission, TreatmentCenter, User,
 )
 from finder.submissions import KIND_LABELS
 from finder.views import submit as public
@@ -292,6 +292,57 @@ def outbox() -> str:
     messages = db.get_session().scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)).all()
     return render_template("admin/outbox.html", messages=messages,
                            smtp=bool(current_app.config.get("SMTP_HOST")))
+
+
+# --- accounts -------------------------------------------------------------------------------------------
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@auth.require_role("admin")
+def users() -> Any:
+    """Accounts: the list, and a form to add one (the new moderator gets the password from the admin)."""
+    session = db.get_session()
+    errors: dict[str, str] = {}
+    form: Any = {}
+    status = 200
+    if request.method == "POST":
+        form = request.form
+        body_id = str(form.get("service_body_id") or "")
+        body = session.get(ServiceBody, int(body_id)) if body_id.isdigit() else None
+        try:
+            user = auth.create_user(
+                session, email=str(form.get("email") or ""), password=str(form.get("password") or ""),
+                role=str(form.get("role") or ""), service_body=body, name=submissions.clean_text(form.get("name")),
+                now=public.utcnow())
+            audit.record(session, actor=auth.current_user(), action="create", entity=user, before=None,
+                         after=audit.snapshot(user), now=public.utcnow())
+            session.commit()
+            flash(f"Account {user.email} created.")
+            return redirect(url_for("admin.users"), code=303)
+        except auth.AccountError as exc:
+            session.rollback()
+            errors["email"] = str(exc)[:1].upper() + str(exc)[1:] + "."
+            status = 422
+    accounts = session.scalars(select(User).options(selectinload(User.service_body)).order_by(User.email)).all()
+    bodies = session.scalars(select(ServiceBody).order_by(ServiceBody.name).limit(5000)).all()
+    page = render_template("admin/users.html", accounts=accounts, bodies=bodies, form=form, errors=errors)
+    return make_response(page, status)
+
+
+@bp.post("/users/<int:user_id>/active")
+@auth.require_role("admin")
+def user_active(user_id: int) -> Any:
+    session = db.get_session()
+    account = session.get(User, user_id) or abort(404)
+    try:
+        auth.set_active(session, account, request.form.get("active") == "1", actor=auth.current_user(),
+                        now=public.utcnow())
+    except auth.AccountError as exc:
+        flash(str(exc)[:1].upper() + str(exc)[1:] + ".")
+        return redirect(url_for("admin.users"), code=303)
+    session.commit()
+    flash(f"{account.email} {'can log in again' if account.active else 'can no longer log in'}.")
+    return redirect(url_for("admin.users"), code=303)
 
 
 # --- service bodies, treatment centers, counselors --------------------------------------------------------
