@@ -448,3 +448,26 @@ def test_admin_adds_and_switches_off_accounts(client, session, world):
     types = [(e.entity_type, e.action) for e in audit.changes(session, entity_type="user")]
     assert types == [("user", "create"), ("user", "update")]
     assert all("password_hash" not in (e.after or {}) for e in audit.changes(session, entity_type="user"))
+
+
+@sqlite_only
+def test_send_outbox_command(app, runner, session, now, monkeypatch):
+    from finder import notify
+
+    notify.queue(session, recipients=["a@example.org", "b@example.org"], subject="Hi", body="x", now=now)
+    session.commit()
+    assert "stay in the outbox" in runner.invoke(args=["send-outbox"]).output
+    sent: list[str] = []
+
+    class Recorder:
+        def send(self, message):
+            if message.recipient.startswith("b"):
+                raise OSError("mailbox full")
+            sent.append(message.recipient)
+
+    monkeypatch.setattr(notify, "make_transport", lambda config: Recorder())
+    result = runner.invoke(args=["send-outbox"])
+    assert result.exit_code == 0 and "sent 1 message" in result.output and sent == ["a@example.org"]
+    session.expire_all()
+    failed = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "b@example.org")).one()
+    assert failed.sent_at is None and failed.attempts == 1 and "mailbox full" in failed.last_error
