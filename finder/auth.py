@@ -73,6 +73,20 @@ def create_user(
     return user
 
 
+def set_active(session: Session, user: User, active: bool, *, actor: User, now: dt.datetime) -> None:
+    """Switch an account on or off (audited); an admin cannot switch off their own account."""
+    from finder import audit
+
+    if user.id == actor.id and not active:
+        raise AccountError("you cannot switch off your own account")
+    if user.active == active:
+        return
+    before = audit.snapshot(user)
+    user.active = active
+    audit.record(session, actor=actor, action="update", entity=user, before=before, after=audit.snapshot(user),
+                 now=now)
+
+
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The active account with this e-mail and password, or None (in about the same time either way)."""
     user = session.scalars(select(User).where(User.email == normalize_email(email))).one_or_none()

@@ -86,9 +86,10 @@ def seed_demo_command(size: int, rng_seed: int, if_missing: bool) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(seed_demo_command)
-    from finder.accounts_cli import create_admin_command
+    from finder.moderation_cli import create_admin_command, send_outbox_command
 
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(send_outbox_command)
     from finder import cli_data
 
     cli_data.init_app(app)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from finder import audit
+from finder.auth import can_edit_body
 from finder.models import ACCEPTING, SERVICE_BODY_KINDS, Service, ServiceBody, User
 from finder.submissions import Validated, clean_text, normalize_phone, validate_url
 
@@ -71,6 +72,27 @@ def validate_body(form: Mapping[str, Any], *, allowed_parents: Collection[int], 
         else:
             values["parent_id"] = pid
     return Validated(values, errors)
+
+
+def editable_bodies(session: Session, editor: User) -> list[ServiceBody]:
+    """The service bodies this editor may edit or use as a parent, by name."""
+    bodies = session.scalars(select(ServiceBody).order_by(ServiceBody.name).limit(5000)).all()
+    return [b for b in bodies if can_edit_body(editor, b)]
+
+
+def validate_body_edit(session: Session, form: Mapping[str, Any], *, editor: User,
+                       body: ServiceBody | None) -> Validated:
+    """validate_body with the tree rules for this editor: parents from their own tree, never below the body
+    itself, and only a full admin makes a top-level body (a body admin's own body keeps its parent)."""
+    allowed = {b.id for b in editable_bodies(session, editor)}
+    below = descendants_of(session, body.id) if body is not None and body.id is not None else set()
+    result = validate_body(form, allowed_parents=allowed, own_id=body.id if body else None, descendants=below)
+    if editor.role != "admin" and result.values.get("parent_id") is None and "parent_id" not in result.errors:
+        if body is not None and body.id == editor.service_body_id:
+            result.values["parent_id"] = body.parent_id
+        else:
+            result.errors["parent_id"] = "Please choose where this body sits in your service structure."
+    return result
 
 
 def validate_center(form: Mapping[str, Any], *, known_services: Collection[str]) -> Validated:

@@ -155,6 +155,8 @@ MATRIX = [
     ("GET", "/admin/meetings/{meeting}/audit", [302, 200, 200, 200, 200]),
     ("GET", "/admin/changes", [302, 200, 200, 200, 200]),
     ("GET", "/admin/outbox", [302, 403, 403, 403, 200]),
+    ("GET", "/admin/users", [302, 403, 403, 403, 200]),
+    ("POST", "/admin/users/{observer}/active", [302, 403, 403, 403, 303]),
     ("GET", "/admin/bodies/{area}/edit", [302, 403, 403, 200, 200]),
     ("GET", "/admin/bodies/{other}/edit", [302, 403, 200, 403, 200]),
     ("GET", "/admin/bodies/new", [302, 403, 200, 200, 200]),
@@ -167,13 +169,14 @@ MATRIX = [
 @pytest.mark.parametrize("role_index, role", list(enumerate(ROLES)))
 def test_authorization_matrix(client, session, world, make_center, make_counselor, role_index, role):
     ids = {"change": world["change"].id, "meeting": world["meeting"].id, "area": world["area"].id,
-           "other": world["other"].id, "center": make_center().id, "counselor": make_counselor().id}
+           "other": world["other"].id, "center": make_center().id, "counselor": make_counselor().id,
+           "observer": world["observer"].id}
     session.commit()
     if role != "anonymous":
         assert login(client, world[role].email).status_code == 303
     for method, template, expected in MATRIX:
         url = template.format(**ids)
-        response = client.get(url) if method == "GET" else post(client, url, {"reason": ""})
+        response = client.get(url) if method == "GET" else post(client, url, {"reason": "", "active": "1"})
         assert response.status_code == expected[role_index], (role, method, url)
     # Nothing was decided by anyone: rejecting without a reason is refused.
     session.expire_all()
@@ -218,6 +221,7 @@ def test_approve_applies_bumps_sequence_audits_and_tells_the_organizer(client, s
     assert "meeting " + str(meeting.id) in client.get("/admin/changes").get_data(as_text=True)
 
 
+@sqlite_only
 def test_reject_with_reason_shows_on_the_status_page(client, session, world):
     from finder import tokens
 
@@ -269,6 +273,7 @@ def test_direct_meeting_edit_is_audited_and_scoped(client, session, world):
     assert entry.actor_id == world["region_admin"].id and entry.submission_id is None
 
 
+@sqlite_only
 def test_body_admin_edits_bodies_only_inside_their_tree(client, session, world):
     login(client, "region@example.org")
     create = post(client, "/admin/bodies/new", {"name": "New Group", "kind": "group",
@@ -285,6 +290,7 @@ def test_body_admin_edits_bodies_only_inside_their_tree(client, session, world):
     assert [e.action for e in audit.changes(session, entity_type="service_body")] == ["create"]
 
 
+@sqlite_only
 def test_admin_edits_centers_and_counselors_with_audit(client, session, world, make_center, make_counselor):
     center, counselor = make_center(), make_counselor()
     session.commit()
@@ -414,7 +420,7 @@ def test_create_admin_command(app, runner, session):
 def test_every_admin_form_carries_a_csrf_field(client, world):
     login(client, "admin@example.org")
     for url in ("/admin/", f"/admin/submissions/{world['change'].id}", f"/admin/meetings/{world['meeting'].id}/edit",
-                "/admin/bodies/new"):
+                "/admin/bodies/new", "/admin/users"):
         html = client.get(url).get_data(as_text=True)
         forms = re.findall(r"<form[^>]*method=\"post\".*?</form>", html, flags=re.S)
         assert forms and all('name="csrf_token"' in f for f in forms), url
@@ -422,3 +428,46 @@ def test_every_admin_form_carries_a_csrf_field(client, world):
 
 def test_format_vocabulary_is_known():
     assert "BEG" in FORMAT_BY_CODE
+
+
+@sqlite_only
+def test_admin_adds_and_switches_off_accounts(client, session, world):
+    login(client, "admin@example.org")
+    short = post(client, "/admin/users", {"email": "new@example.org", "password": "short", "role": "observer"})
+    assert short.status_code == 422 and "12 characters" in short.get_data(as_text=True)
+    created = post(client, "/admin/users", {"email": "new@example.org", "password": PASSWORD, "role": "body_admin",
+                                            "service_body_id": str(world["area"].id), "name": "Nia"})
+    assert created.status_code == 303
+    assert "new@example.org" in client.get("/admin/users").get_data(as_text=True)
+    own = post(client, f"/admin/users/{world['admin'].id}/active", {"active": "0"})
+    assert own.status_code == 303 and "own account" in client.get("/admin/users").get_data(as_text=True)
+    assert post(client, f"/admin/users/{world['observer'].id}/active", {"active": "0"}).status_code == 303
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/admin/")})
+    assert login(client, "watch@example.org").status_code == 401
+    assert login(client, "new@example.org").status_code == 303
+    types = [(e.entity_type, e.action) for e in audit.changes(session, entity_type="user")]
+    assert types == [("user", "create"), ("user", "update")]
+    assert all("password_hash" not in (e.after or {}) for e in audit.changes(session, entity_type="user"))
+
+
+@sqlite_only
+def test_send_outbox_command(app, runner, session, now, monkeypatch):
+    from finder import notify
+
+    notify.queue(session, recipients=["a@example.org", "b@example.org"], subject="Hi", body="x", now=now)
+    session.commit()
+    assert "stay in the outbox" in runner.invoke(args=["send-outbox"]).output
+    sent: list[str] = []
+
+    class Recorder:
+        def send(self, message):
+            if message.recipient.startswith("b"):
+                raise OSError("mailbox full")
+            sent.append(message.recipient)
+
+    monkeypatch.setattr(notify, "make_transport", lambda config: Recorder())
+    result = runner.invoke(args=["send-outbox"])
+    assert result.exit_code == 0 and "sent 1 message" in result.output and sent == ["a@example.org"]
+    session.expire_all()
+    failed = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "b@example.org")).one()
+    assert failed.sent_at is None and failed.attempts == 1 and "mailbox full" in failed.last_error

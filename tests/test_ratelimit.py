@@ -8,6 +8,9 @@ import pytest
 from finder import ratelimit
 from finder.ratelimit import MemoryLimiter, Rate, RedisLimiter
 
+# Backend-agnostic tests run on SQLite only; what stores data through SQL that differs runs on both.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 
 class Clock:
     def __init__(self, start: float = 1_000_000.0) -> None:
@@ -106,6 +109,7 @@ def test_make_limiter_picks_the_backend():
     assert isinstance(limiter, RedisLimiter)
 
 
+@sqlite_only
 def test_submission_limit_through_redis(app, redis_client):
     """The app's limiter uses Redis when REDIS_URL is set (no network until the first hit)."""
     client, prefix = redis_client

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from finder import audit, auth, db, notify, ratelimit, records, submissions, tokens
 from finder.models import (
-    Counselor, Meeting, OutboxMessage, Service, ServiceBody, Submission, TreatmentCenter,
+    Counselor, Meeting, OutboxMessage, Service, ServiceBody, Submission, TreatmentCenter, User,
 )
 from finder.submissions import KIND_LABELS
 from finder.views import submit as public
@@ -294,6 +294,57 @@ def outbox() -> str:
                            smtp=bool(current_app.config.get("SMTP_HOST")))
 
 
+# --- accounts -------------------------------------------------------------------------------------------
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@auth.require_role("admin")
+def users() -> Any:
+    """Accounts: the list, and a form to add one (the new moderator gets the password from the admin)."""
+    session = db.get_session()
+    errors: dict[str, str] = {}
+    form: Any = {}
+    status = 200
+    if request.method == "POST":
+        form = request.form
+        body_id = str(form.get("service_body_id") or "")
+        body = session.get(ServiceBody, int(body_id)) if body_id.isdigit() else None
+        try:
+            user = auth.create_user(
+                session, email=str(form.get("email") or ""), password=str(form.get("password") or ""),
+                role=str(form.get("role") or ""), service_body=body, name=submissions.clean_text(form.get("name")),
+                now=public.utcnow())
+            audit.record(session, actor=auth.current_user(), action="create", entity=user, before=None,
+                         after=audit.snapshot(user), now=public.utcnow())
+            session.commit()
+            flash(f"Account {user.email} created.")
+            return redirect(url_for("admin.users"), code=303)
+        except auth.AccountError as exc:
+            session.rollback()
+            errors["email"] = str(exc)[:1].upper() + str(exc)[1:] + "."
+            status = 422
+    accounts = session.scalars(select(User).options(selectinload(User.service_body)).order_by(User.email)).all()
+    bodies = session.scalars(select(ServiceBody).order_by(ServiceBody.name).limit(5000)).all()
+    page = render_template("admin/users.html", accounts=accounts, bodies=bodies, form=form, errors=errors)
+    return make_response(page, status)
+
+
+@bp.post("/users/<int:user_id>/active")
+@auth.require_role("admin")
+def user_active(user_id: int) -> Any:
+    session = db.get_session()
+    account = session.get(User, user_id) or abort(404)
+    try:
+        auth.set_active(session, account, request.form.get("active") == "1", actor=auth.current_user(),
+                        now=public.utcnow())
+    except auth.AccountError as exc:
+        flash(str(exc)[:1].upper() + str(exc)[1:] + ".")
+        return redirect(url_for("admin.users"), code=303)
+    session.commit()
+    flash(f"{account.email} {'can log in again' if account.active else 'can no longer log in'}.")
+    return redirect(url_for("admin.users"), code=303)
+
+
 # --- service bodies, treatment centers, counselors --------------------------------------------------------
 
 
@@ -315,22 +366,13 @@ def edit_body(body_id: int | None = None) -> Any:
         abort(404)
     if body is not None and not auth.can_edit_body(user, body):
         abort(403)
-    all_bodies = session.scalars(select(ServiceBody).order_by(ServiceBody.name).limit(2000)).all()
-    allowed = [b for b in all_bodies if auth.can_edit_body(user, b)]
+    allowed = records.editable_bodies(session, user)
     if request.method == "GET":
         form: Any = {} if body is None else {
             "name": body.name, "kind": body.kind, "description": body.description, "url": body.url,
             "helpline": body.helpline, "world_id": body.world_id, "parent_id": str(body.parent_id or "")}
         return render_template("admin/body_edit.html", body=body, form=form, errors={}, parents=allowed)
-    below = records.descendants_of(session, body.id) if body is not None else set()
-    result = records.validate_body(request.form, allowed_parents={b.id for b in allowed},
-                                   own_id=body.id if body else None, descendants=below)
-    if user.role != "admin" and result.values.get("parent_id") is None:
-        # A body admin's bodies stay inside their tree: only a full admin makes a new top-level body.
-        if body is None or body.id != user.service_body_id:
-            result.errors["parent_id"] = "Please choose where this body sits in your service structure."
-        else:
-            result.values["parent_id"] = body.parent_id
+    result = records.validate_body_edit(session, request.form, editor=user, body=body)
     if not result.ok:
         return render_template("admin/body_edit.html", body=body, form=request.form, errors=result.errors,
                                parents=allowed), 422

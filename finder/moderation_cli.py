@@ -1,4 +1,4 @@
-"""Flask command create-admin: the first admin (and later accounts) made from the terminal."""
+"""Flask commands for moderation: create-admin (the first admin, and later accounts) and send-outbox."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
-from finder import auth, db
+from finder import auth, db, notify
 from finder.cli import _first_line, require_current_schema
 from finder.models import ROLES, ServiceBody
 
@@ -40,3 +40,20 @@ def create_admin_command(email: str, name: str, role: str, body_id: int | None, 
     finally:
         session.close()
     click.echo(f"created {role} {user.email}")
+
+
+@click.command("send-outbox")
+@with_appcontext
+def send_outbox_command() -> None:
+    """Send notifications still waiting in the outbox (run it from cron; a no-op without SMTP_HOST)."""
+    require_current_schema()
+    transport = notify.make_transport(current_app.config)
+    if transport is None:
+        click.echo("SMTP_HOST is not set: messages stay in the outbox for admins to read")
+        return
+    session = db.session_factory(current_app)()
+    try:
+        sent = notify.deliver_pending(session, transport, now=dt.datetime.now(dt.timezone.utc), limit=500)
+    finally:
+        session.close()
+    click.echo(f"sent {sent} message(s)")
