@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from finder import feeds, schedule
+from finder import bodies as service_tree, feeds, schedule
 from finder.geo import haversine_km, miles_to_km
 from finder.models import Format, Meeting, ServiceBody, meeting_formats
 
@@ -332,8 +332,8 @@ def search_records(session: Session, params: SearchParams, now: dt.datetime, *, 
 
     allowed = None
     if params.services:
-        allowed = feeds.descendant_ids(body_pairs, params.services) if params.recursive else set(params.services)
-    excluded = feeds.descendant_ids(body_pairs, params.services_excluded) if params.recursive else \
+        allowed = service_tree.descendant_ids(body_pairs, params.services) if params.recursive else set(params.services)
+    excluded = service_tree.descendant_ids(body_pairs, params.services_excluded) if params.recursive else \
         set(params.services_excluded)
     query = search_query(params)
     while True:
@@ -454,7 +454,7 @@ def get_service_bodies(bodies: list[ServiceBody], *, services: list[int], recurs
     pairs = [(b.id, b.parent_id) for b in bodies]
     by_id = {b.id: b for b in bodies}
     if include:
-        chosen = feeds.descendant_ids(pairs, include) if recursive else set(include)
+        chosen = service_tree.descendant_ids(pairs, include) if recursive else set(include)
         if parents:
             for body_id in list(chosen):
                 seen: set[int] = set()
@@ -465,7 +465,7 @@ def get_service_bodies(bodies: list[ServiceBody], *, services: list[int], recurs
                     parent = by_id[parent].parent_id
     else:
         chosen = set(by_id)
-    chosen -= feeds.descendant_ids(pairs, exclude) if recursive else exclude
+    chosen -= service_tree.descendant_ids(pairs, exclude) if recursive else exclude
     return [feeds.service_body_to_bmlt(b) for b in bodies if b.id in chosen]
 
 

@@ -460,20 +460,3 @@ def stringify(value: Any) -> Any:
     if isinstance(value, bool):
         return "1" if value else "0"
     return str(value)
-
-
-def descendant_ids(pairs: Iterable[tuple[int, int | None]], roots: Iterable[int]) -> set[int]:
-    """Service body ids under `roots` (roots included) given (id, parent_id) pairs; safe against cycles."""
-    children: dict[int, list[int]] = {}
-    for body_id, parent_id in pairs:
-        if parent_id is not None:
-            children.setdefault(parent_id, []).append(body_id)
-    found: set[int] = set()
-    stack = list(roots)
-    while stack:
-        body_id = stack.pop()
-        if body_id in found:
-            continue
-        found.add(body_id)
-        stack.extend(children.get(body_id, ()))
-    return found

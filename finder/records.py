@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from finder import audit
+from finder import audit, bodies
 from finder.auth import can_edit_body
 from finder.models import ACCEPTING, SERVICE_BODY_KINDS, Service, ServiceBody, User
 from finder.submissions import Validated, clean_text, normalize_phone, validate_url
@@ -85,7 +85,7 @@ def validate_body_edit(session: Session, form: Mapping[str, Any], *, editor: Use
     """validate_body with the tree rules for this editor: parents from their own tree, never below the body
     itself, and only a full admin makes a top-level body (a body admin's own body keeps its parent)."""
     allowed = {b.id for b in editable_bodies(session, editor)}
-    below = descendants_of(session, body.id) if body is not None and body.id is not None else set()
+    below = bodies.subtree_ids(session, [body.id]) - {body.id} if body is not None and body.id is not None else set()
     result = validate_body(form, allowed_parents=allowed, own_id=body.id if body else None, descendants=below)
     if editor.role != "admin" and result.values.get("parent_id") is None and "parent_id" not in result.errors:
         if body is not None and body.id == editor.service_body_id:
@@ -139,17 +139,6 @@ def validate_counselor(form: Mapping[str, Any]) -> Validated:
         "published": _flag(form, "published"),
     }
     return Validated(values, errors)
-
-
-def descendants_of(session: Session, body_id: int) -> set[int]:
-    """Ids of every body below body_id (not itself)."""
-    found: set[int] = set()
-    frontier = {body_id}
-    while frontier:
-        children = set(session.scalars(select(ServiceBody.id).where(ServiceBody.parent_id.in_(frontier))))
-        frontier = children - found - {body_id}
-        found |= frontier
-    return found
 
 
 def save(session: Session, entity: Any, values: Mapping[str, Any], *, actor: User, now: dt.datetime) -> bool:

@@ -22,11 +22,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Date, Float, and_, bindparam, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
-from finder import schedule
+from finder import bodies, schedule
 from finder.geo import MAX_DISTANCE_KM, BoundingBox, bounding_box, haversine_km, miles_to_km, valid_point
 from finder.models import (
-    Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place, ScheduleException, Service, ServiceBody,
-    TreatmentCenter, center_services, counselor_offices, counselor_terms, meeting_formats,
+    Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place, ScheduleException, Service, TreatmentCenter, center_services, counselor_offices, counselor_terms, meeting_formats,
 )
 from finder.vocab import COUNSELOR_TERMS, FORMAT_BY_CODE, SERVICE_BY_CODE
 
@@ -305,12 +304,6 @@ def _format_clause(codes: Iterable[str], *, every: bool) -> ColumnElement[bool]:
     return has(Format.code.in_(codes))
 
 
-def _body_tree(ids: Iterable[int]) -> Any:
-    """The given service bodies and all their descendants (recursive CTE, works on SQLite and PostgreSQL)."""
-    tree = select(ServiceBody.id).where(ServiceBody.id.in_(sorted(ids))).cte("body_tree", recursive=True)
-    return tree.union_all(select(ServiceBody.id).where(ServiceBody.parent_id == tree.c.id))
-
-
 def _time_window_clause(query: SearchQuery) -> ColumnElement[bool] | None:
     """A weekly time on one of the weekdays, starting inside the local window (which may wrap past midnight)."""
     # An alias: the outer query may join meeting_times itself, and this must not correlate to that row.
@@ -416,8 +409,8 @@ def _meeting_conditions(query: SearchQuery) -> list[ColumnElement[bool]]:
     if query.formats_any:
         conditions.append(_format_clause(query.formats_any, every=False))
     if query.service_body_ids:
-        tree = _body_tree(query.service_body_ids)
-        conditions.append(or_(Meeting.service_body_id.in_(select(tree.c.id)), Meeting.group_id.in_(select(tree.c.id))))
+        tree = bodies.subtree_select(query.service_body_ids)
+        conditions.append(or_(Meeting.service_body_id.in_(tree), Meeting.group_id.in_(tree)))
     if query.group_ids:
         conditions.append(Meeting.group_id.in_(sorted(query.group_ids)))
     if query.meeting_ids:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from finder import feeds, schedule, vocab
+from finder import bodies, feeds, schedule, vocab
 
 
 # --- pure mappings ------------------------------------------------------------------------------------------
@@ -48,8 +48,8 @@ def test_end_time_past_midnight() -> None:
 
 def test_descendants_are_found_and_cycles_cut() -> None:
     pairs = [(1, None), (2, 1), (3, 2), (4, None), (5, 6), (6, 5)]
-    assert feeds.descendant_ids(pairs, [1]) == {1, 2, 3}
-    assert feeds.descendant_ids(pairs, [5]) == {5, 6}
+    assert bodies.descendant_ids(pairs, [1]) == {1, 2, 3}
+    assert bodies.descendant_ids(pairs, [5]) == {5, 6}
 
 
 def test_record_ids_are_stable_and_unique(make_meeting) -> None:

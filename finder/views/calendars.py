@@ -28,7 +28,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from finder import cache as response_cache
-from finder import content, db, geocode, ical, schedule, search
+from finder import bodies, content, db, geocode, ical, schedule, search
 from finder.models import Format, Meeting, MeetingTime, Place, ScheduleException, ServiceBody, meeting_formats
 
 bp = Blueprint("calendars", __name__)
@@ -174,17 +174,6 @@ def feed_meetings(session: Session, condition: Any) -> list[SimpleNamespace]:
 
 _MEETING_KEYS = tuple(c.key for c in _MEETING_COLUMNS)
 _PLACE_KEYS = tuple(c.key for c in _PLACE_COLUMNS)
-
-
-def body_subtree_ids(session: Session, body_id: int) -> set[int]:
-    """The ids of a service body and all its descendants (cycles in bad data are tolerated)."""
-    found = {body_id}
-    frontier = {body_id}
-    while frontier:
-        children = set(session.scalars(select(ServiceBody.id).where(ServiceBody.parent_id.in_(frontier))))
-        frontier = children - found
-        found |= frontier
-    return found
 
 
 def body_meetings(session: Session, body_ids: set[int], now: dt.datetime) -> list[SimpleNamespace]:
@@ -394,7 +383,7 @@ def body_ics(body_id: int) -> Response:
         body = session.get(ServiceBody, body_id)
         if body is None:
             abort(404)
-        meetings = body_meetings(session, body_subtree_ids(session, body_id), now)
+        meetings = body_meetings(session, bodies.subtree_ids(session, [body_id]), now)
         info = ical.FeedInfo(
             name=f"{body.name}: meetings",
             url=feed_url("calendars.body_ics", body_id=body_id),

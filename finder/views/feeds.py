@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
-from finder import db, feeds
+from finder import bodies, db, feeds
 from finder.search import visible_meetings_clause
 from finder.models import Format, Meeting, MeetingTime, Place, ServiceBody, meeting_formats
 
@@ -141,12 +141,6 @@ def feed_meetings(session: Session, body_ids: set[int] | None = None) -> list[_M
     return meetings
 
 
-def body_and_descendants(session: Session, body_id: int) -> set[int]:
-    """The ids of a service body and every body below it."""
-    pairs = session.execute(select(ServiceBody.id, ServiceBody.parent_id)).all()
-    return feeds.descendant_ids(((i, p) for i, p in pairs), [body_id])
-
-
 def dumps(payload: object) -> str:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
@@ -189,7 +183,7 @@ def meeting_guide_for_body(body_id: int) -> Response:
     session = db.get_session()
     if session.get(ServiceBody, body_id) is None:
         abort(404)
-    meetings = feed_meetings(session, body_and_descendants(session, body_id))
+    meetings = feed_meetings(session, bodies.subtree_ids(session, [body_id]))
     return json_response(dumps(_meeting_guide(meetings)))
 
 
