@@ -269,7 +269,7 @@ def test_memory_store_is_bounded_in_bytes():
 
 def test_real_endpoints_are_wrapped(sqlite_app):
     wrapped = {name for name, view in sqlite_app.view_functions.items() if getattr(view, "__finder_cached__", False)}
-    assert {"search.results", "feeds.meeting_guide"} <= wrapped
+    assert {"search.results", "api.search_view", "feeds.meeting_guide"} <= wrapped
     assert wrapped <= set(cache.POLICIES)
 
 
@@ -372,3 +372,15 @@ def test_another_process_change_shows_within_the_check_window(app, session, make
         assert memo.get(lambda: cache.data_version(db.get_session())) == before  # still trusted
         monkeypatch.setattr(cache, "VERSION_CHECK_SECONDS", 0.0)
         assert int(memo.get(lambda: cache.data_version(db.get_session()))) == int(before) + 1
+
+
+def test_json_search_is_cached_privately_per_minute(app, session, make_meeting):
+    make_meeting(name="Serenity Seekers")
+    session.commit()
+    client = app.test_client()
+    url = "/api/v1/search?lat=39.9487&lon=-75.1685&radius=5"
+    first = client.get(url)
+    assert first.status_code == 200 and first.get_json()["meetings"][0]["name"] == "Serenity Seekers"
+    hit = client.get(url)
+    assert hit.headers["X-Cache"] == "hit" and hit.get_json() == first.get_json()
+    assert app.extensions["finder.cache"].shared is not app.extensions["finder.cache"].private
