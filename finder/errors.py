@@ -5,7 +5,7 @@ import logging
 
 from flask import Flask, Response, jsonify, render_template, request
 from markupsafe import escape
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -81,6 +81,12 @@ def handle_database_unavailable(exc: Exception) -> Response:
     return response
 
 
+def handle_bad_value(exc: Exception) -> Response:
+    """A value the database cannot hold (an id past 2**63, text where a number belongs) is the client's error."""
+    logger.warning("request value refused by the database: %s on %s", type(exc).__name__, request.path)
+    return error_response(400)
+
+
 def handle_server_error(exc: InternalServerError) -> Response:
     """The 500 page: the traceback goes to the log (Flask logged it), never to the client."""
     return error_response(500)
@@ -91,4 +97,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(PoolTimeoutError, handle_database_unavailable)
     app.register_error_handler(InterfaceError, handle_database_unavailable)
+    app.register_error_handler(DataError, handle_bad_value)
+    app.register_error_handler(OverflowError, handle_bad_value)  # sqlite3 raises it unwrapped for huge ints
     app.register_error_handler(InternalServerError, handle_server_error)

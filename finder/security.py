@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from typing import Any
+
 from flask import Flask, Response, current_app, request
+from werkzeug.routing import IntegerConverter
 
 HSTS_MAX_AGE = 63072000  # two years, the value browsers' preload lists expect
 
@@ -66,6 +69,23 @@ def set_security_headers(response: Response) -> Response:
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE}; includeSubDomains")
     return response
+
+
+DB_INT_MAX = 2**31 - 1  # PostgreSQL `integer`; SQLite's driver overflows past 2**63 - 1
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:...>` that only matches ids a database integer can hold: /bodies/99999999999999999999 is a 404
+    from routing, not an overflow error in the database driver (a 500)."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = None,  # noqa: A002
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, 0 if min is None else min, DB_INT_MAX if max is None else max, signed)
+
+
+def init_converters(app: Flask) -> None:
+    """Call before the blueprints are registered: URL rules pick their converters when they are added."""
+    app.url_map.converters["int"] = BoundedIntegerConverter
 
 
 def init_app(app: Flask) -> None:

@@ -133,3 +133,23 @@ def test_500_page_hides_internals(sqlite_app):
     api = client.get("/api/_test/boom")
     assert api.status_code == 500 and "secret" not in api.get_data(as_text=True)
     assert api.get_json()["error"]["status"] == 500
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/service-bodies/9223372036854775808", "/api/v1/service-bodies/2147483648",
+    "/feeds/meeting-guide/99999999999999999999.json", "/calendars/body/9223372036854775808.ics",
+])
+def test_ids_past_the_database_integer_are_404(app, path):
+    response = app.test_client().get(path)
+    assert response.status_code == 404
+
+
+def test_values_the_database_refuses_are_400(app):
+    @app.get("/_test/huge")
+    def huge() -> str:
+        db.get_session().execute(text("SELECT CAST(:n AS INTEGER)"), {"n": 2**70})
+        return "ok"
+
+    response = app.test_client().get("/_test/huge")
+    assert response.status_code == 400
+    assert "Traceback" not in response.get_data(as_text=True)
