@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logging.init_app(app)
     filters.init_app(app)
     csrf.init_app(app)
+    security.init_converters(app)
     register_blueprints(app)
     # Response hooks run in reverse order of registration: gzip, then ETag/304, then headers, then the log.
     security.init_app(app)
