@@ -8,9 +8,13 @@ at 64 concurrent connections on this 2-core machine (BENCHMARKS.md). Every threa
 connection, so GUNICORN_THREADS must stay <= DB_POOL_SIZE + DB_MAX_OVERFLOW, and workers x that below
 PostgreSQL's max_connections across all hosts.
 
-preload_app is off: each worker imports the app itself, so `kill -HUP` (systemctl reload) loads new code with
-zero downtime, and no engine, pool or Redis socket can be created before the fork and shared by accident.
-The memory it would save is a few tens of MB per worker, which a machine of this size does not miss.
+preload_app is ON, measured: the offline gazetteer and time zone polygons (finder.geocode) take 10-60 s of CPU
+to build per process (60 s seen under load on this machine, while requests waited behind it and timed out).
+Built once in the master before the fork, every worker starts warm and shares those pages copy-on-write, and
+a worker recycled by max_requests is ready at once instead of rebuilding. The cost: `kill -HUP` no longer
+loads new code, so a deploy is `systemctl restart finder` (or gunicorn's USR2 re-exec for zero downtime), see
+docs/DEPLOY.md. Fork safety: create_app opens no connection and the warm-up touches no database; post_fork
+still drops any pooled connection a worker might have inherited (engine.dispose(close=False)).
 """
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ bind = os.environ.get("BIND") or f"{os.environ.get('HOST', '127.0.0.1')}:{os.env
 workers = int(os.environ.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) + 1)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
-preload_app = False
+preload_app = True
 
 # A nginx in front buffers slow clients, so workers never wait on a phone's slow upload or download.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
@@ -43,8 +47,30 @@ limit_request_line = 4094
 limit_request_fields = 100
 
 
+def when_ready(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+    """In the master, after the app is loaded and before any worker forks: build what every worker reads."""
+    try:
+        from finder import geocode
+
+        began = __import__("time").monotonic()
+        geocode.shared_gazetteer().warm()
+        server.log.info("gazetteer and time zones warmed in %.1f s", __import__("time").monotonic() - began)
+    except Exception:  # a failed warm-up only means the first geocode pays for it; never refuse to start
+        server.log.exception("warm-up failed; workers will build the gazetteer on first use")
+
+
+def post_fork(server, worker):  # noqa: ANN001, ANN201
+    """Forget (without closing) any pooled database connection inherited from the master."""
+    app = worker.app.wsgi()
+    for name in ("finder.engine", "finder.replica_engine"):
+        engine = app.extensions.get(name)
+        if engine is not None:
+            engine.dispose(close=False)
+
+
 def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
-    """Build the offline gazetteer's indexes before the worker takes requests, so no visitor waits for them."""
+    """Safety net: with the master already warm this returns at once; if the master's warm-up failed, the worker
+    builds the indexes before it takes requests, so no visitor waits for them."""
     from finder.geocode import shared_gazetteer
 
     shared_gazetteer().warm()
