@@ -397,13 +397,13 @@ def redis_down(ctx: Context) -> Outcome:
 def _rate_limit_fallback(ctx: Context, outcome: Outcome) -> str:
     """With Redis stopped, keep failing the admin login: 401s, then 429s from the per-process limiter, no 5xx."""
     browser = Browser(ctx.port)
-    if browser.get("/admin/login")[0] == 404:
+    if browser.get(LOGIN)[0] == 404:
         return "no admin login on this build"
-    token = browser.token("/admin/login")
+    token = browser.token(LOGIN)
     ctx.services.redis_stop()
     try:
         statuses = Counter(
-            browser.post("/admin/login", {"csrf_token": token, "email": "nobody@example.org", "password": "wrong"})[0]
+            browser.post(LOGIN, {"csrf_token": token, "email": "nobody@example.org", "password": "wrong"})[0]
             for _ in range(40)
         )
     finally:
@@ -562,6 +562,9 @@ class Browser:
             return 0, "", ""
 
 
+LOGIN = os.environ.get("FAULTS_LOGIN_PATH", "/login")
+
+
 def _new_meeting_form(token: str, n: int) -> dict[str, Any]:
     return {
         "csrf_token": token, "action": "send", "name": f"Drill Group {n}", "open_closed": "O", "formats": ["BEG"],
@@ -603,10 +606,12 @@ def submissions_under_load(ctx: Context) -> Outcome:
         unique = ctx.scalar("SELECT count(DISTINCT reference) FROM submissions")
         total = ctx.scalar("SELECT count(*) FROM submissions")
     outcome.facts.update(sent=120, **result, stored=stored, search_load=tally(probe.samples))
-    outcome.check(result["accepted"] == stored, f"accepted {result['accepted']} but stored {stored}")
+    # Stored may exceed accepted when an answer was lost on the way back (a client timeout); never the reverse.
+    outcome.check(result["accepted"] <= stored <= 120, f"accepted {result['accepted']} but stored {stored}")
     outcome.check(result["accepted"] > 0, "no submission was accepted")
     outcome.check(unique == total, "duplicate submission references")
-    outcome.check(all(s.status in (200, 503) for s in probe.samples), "search errors during the submissions")
+    outcome.check(all(s.status in (200, 503) for s in probe.samples),
+                  f"search errors during the submissions: {tally(probe.samples)}")
     outcome.check(not any(code.startswith("5") and code != "503" for code in result["answers"]),
                   f"server errors: {result['answers']}")
     return outcome
@@ -630,8 +635,8 @@ def kill_approval(ctx: Context) -> Outcome:
         moderators = []
         for _ in range(4):
             browser = Browser(ctx.port)
-            token = browser.token("/admin/login")
-            browser.post("/admin/login", {"csrf_token": token, "email": email, "password": password})
+            token = browser.token(LOGIN)
+            browser.post(LOGIN, {"csrf_token": token, "email": email, "password": password})
             moderators.append((browser, browser.token("/admin/")))
         answers: Counter[str] = Counter()
         lock = threading.Lock()
@@ -671,8 +676,8 @@ def kill_approval(ctx: Context) -> Outcome:
     # After a restart the rest can be approved: nothing is stuck.
     with ctx.server():
         browser = Browser(ctx.port)
-        token = browser.token("/admin/login")
-        browser.post("/admin/login", {"csrf_token": token, "email": email, "password": password})
+        token = browser.token(LOGIN)
+        browser.post(LOGIN, {"csrf_token": token, "email": email, "password": password})
         token = browser.token("/admin/")
         codes = Counter(str(browser.post(f"/admin/submissions/{r[0]}/approve", {"csrf_token": token})[0])
                         for r in still)
