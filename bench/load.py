@@ -38,7 +38,9 @@ PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEFAULT_TARGETS = {
     "json-search": "/api/v1/search?lat={lat}&lon={lon}&radius=10&unit=mi",
     "html-results": "/search?lat={lat}&lon={lon}&radius=10&unit=mi",
-    "ical-feed": "/calendars/search.ics?lat={lat}&lon={lon}&radius=10&unit=mi",
+    # A subscription to "the 20 meetings nearest me": a bounded feed (a 10-mile radius in the densest demo
+    # cities holds thousands of meetings, a 5 MB calendar no client should subscribe to).
+    "ical-feed": "/calendars/search.ics?lat={lat}&lon={lon}&nearest=20",
 }
 
 
