@@ -133,7 +133,10 @@ class Probe:
     """Threads issuing GETs in a loop and recording every answer with its time."""
 
     def __init__(self, port: int, paths: list[str], threads: int = 8) -> None:
-        self.port, self.paths, self.threads = port, paths, threads
+        import random
+
+        # Shuffled, so every kind of path is asked for early, not only the head of the list.
+        self.port, self.paths, self.threads = port, random.Random(8).sample(paths, len(paths)), threads
         self.samples: list[Sample] = []
         self._stop = threading.Event()
         self._lock = threading.Lock()
