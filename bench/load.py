@@ -17,6 +17,7 @@ target and mode: requests/s, p50, p99, errors (socket errors + non-2xx/3xx answe
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import random
@@ -56,6 +57,12 @@ class Result:
     errors: int
     detail: str
     load_before: float = 0.0  # 1-minute load average when the run started: other work on the machine shows here
+    cpu_ms: float = 0.0  # gunicorn's own CPU time per request (user + system, master and workers)
+
+    @property
+    def capacity(self) -> float:
+        """Requests/s the app's CPU cost alone would allow on this machine's cores (no wrk, no database)."""
+        return (os.cpu_count() or 1) * 1000 / self.cpu_ms if self.cpu_ms else 0.0
 
     @property
     def rps(self) -> float:
@@ -146,6 +153,24 @@ class Server:
                 self.process.wait()
 
 
+def process_cpu_seconds(root: int) -> float:
+    """User + system CPU seconds of a process and its children (gunicorn's master and workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [root]
+    try:
+        pids += [int(p) for p in Path(f"/proc/{root}/task/{root}/children").read_text().split()]
+    except OSError:
+        pass
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def server_errors(log: Path, offset: int) -> int:
     """5xx answers the server's request log recorded since `offset` (a cross-check of wrk's count)."""
     count = 0
@@ -169,8 +194,8 @@ def prime(base: str, paths: Path, passes: int, threads: int = 8) -> float:
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 response.read()
-        except OSError:
-            pass
+        except (OSError, http.client.HTTPException):
+            pass  # priming is best effort; the measured run counts every error
 
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(fetch, lines))
@@ -225,13 +250,17 @@ def bench_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list
                     print(f"primed {name}: {args.prime} pass(es) over {args.sample} paths in {seconds:.0f} s", flush=True)
                 offset = log.stat().st_size
                 load_before = os.getloadavg()[0]
+                assert server.process is not None
+                cpu_before = process_cpu_seconds(server.process.pid)
                 raw = run_wrk(base, paths, mode, args.connections, args.duration, args.threads)
+                cpu_used = process_cpu_seconds(server.process.pid) - cpu_before
                 logged = server_errors(log, offset)
                 socket_errors = raw["connect"] + raw["read"] + raw["write"] + raw["timeout"]
                 result = Result(
                     backend, name, mode, raw["requests"], raw["duration_us"] / 1e6,
                     raw["p50_us"] / 1000, raw["p99_us"] / 1000, socket_errors + max(raw["status"], logged),
                     f"socket={socket_errors} non2xx={raw['status']} logged5xx={logged}", load_before,
+                    cpu_used * 1000 / raw["requests"] if raw["requests"] else 0.0,
                 )
                 print(format_row(result), flush=True)
                 results.append(result)
@@ -242,7 +271,8 @@ def bench_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list
 
 def format_row(r: Result) -> str:
     return (f"{r.backend:<10} {r.target:<13} {r.mode:<8} {r.rps:>8.0f} req/s  p50 {r.p50_ms:>7.1f} ms  "
-            f"p99 {r.p99_ms:>7.1f} ms  errors {r.errors:<5} ({r.detail}; load {r.load_before:.1f})")
+            f"p99 {r.p99_ms:>7.1f} ms  errors {r.errors:<5} ({r.detail}; load {r.load_before:.1f}; "
+            f"app CPU {r.cpu_ms:.2f} ms/req = {r.capacity:.0f} req/s on {os.cpu_count()} idle cores)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -278,7 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     for result in results:
         print(format_row(result))
     if args.json:
-        args.json.write_text(json.dumps([vars(r) | {"rps": r.rps} for r in results], indent=2))
+        args.json.write_text(json.dumps([vars(r) | {"rps": r.rps, "capacity": r.capacity} for r in results],
+                                        indent=2))
     return 0 if all(r.errors == 0 for r in results) else 1
 
 
