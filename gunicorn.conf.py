@@ -31,8 +31,10 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
 backlog = 2048
-# Recycle workers now and then so a slow leak can never take a process down at night.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+# Recycle workers now and then so a slow leak can never take a process down at night. Measured at ~600
+# requests/s, 20,000 recycled every worker every minute or two (emptying its private cache each time); with
+# preload a recycle is cheap, but not free.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "200000"))
 max_requests_jitter = max_requests // 10
 
 # The app writes its own JSON request log without query strings or IPs; gunicorn's access log would write

@@ -154,20 +154,25 @@ class Server:
 
 
 def process_cpu_seconds(root: int) -> float:
-    """User + system CPU seconds of a process and its children (gunicorn's master and workers), from /proc."""
+    """CPU seconds (user + system) used by gunicorn: the master, its live workers, and workers it has reaped
+    (recycled by max_requests), whose time the kernel adds to the master's cutime/cstime."""
     ticks = os.sysconf("SC_CLK_TCK")
-    pids = [root]
+
+    def stat(pid: int) -> list[str]:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+    fields = stat(root)
+    total = sum(int(fields[i]) for i in (11, 12, 13, 14))  # utime, stime, cutime, cstime
     try:
-        pids += [int(p) for p in Path(f"/proc/{root}/task/{root}/children").read_text().split()]
+        children = [int(p) for p in Path(f"/proc/{root}/task/{root}/children").read_text().split()]
     except OSError:
-        pass
-    total = 0
-    for pid in pids:
+        children = []
+    for pid in children:
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            child = stat(pid)
         except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
+            continue  # exited between the two reads; counted in cutime once reaped
+        total += int(child[11]) + int(child[12])
     return total / ticks
 
 
