@@ -463,7 +463,7 @@ def make_conditional(response: Response) -> Response:
 # not exist on this build are skipped.
 POLICIES: dict[str, CachePolicy] = {
     "search.results": CachePolicy(private=True, per_minute=True),
-    "api.search_view": CachePolicy(private=True, per_minute=True),
+    "api.search": CachePolicy(private=True, per_minute=True),
     "feeds.meeting_guide": CachePolicy(private=False, per_minute=False),
     "feeds.meeting_guide_for_body": CachePolicy(private=False, per_minute=False),
     "bmlt.json_interface": CachePolicy(private=True, per_minute=False),

@@ -269,7 +269,7 @@ def test_memory_store_is_bounded_in_bytes():
 
 def test_real_endpoints_are_wrapped(sqlite_app):
     wrapped = {name for name, view in sqlite_app.view_functions.items() if getattr(view, "__finder_cached__", False)}
-    assert {"search.results", "api.search_view", "feeds.meeting_guide"} <= wrapped
+    assert {"search.results", "api.search", "feeds.meeting_guide"} <= wrapped
     assert wrapped <= set(cache.POLICIES)
 
 
