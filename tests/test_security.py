@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Response, request
+from werkzeug.routing.converters import NumberConverter
 
 from finder import create_app, security
 
@@ -158,8 +159,8 @@ def _fill(rule, values: dict[str, object]) -> str:
     """The rule's path with its arguments filled from `values` (unknown ones get 1 or 'x')."""
     url = rule.rule
     for name in rule.arguments:
-        converter = rule._converters[name].__class__.__name__
-        default = 1 if converter in ("IntegerConverter", "NumberConverter") else "x"
+        # ids are numbers (the app's <int:> is finder.security.BoundedIntegerConverter, a NumberConverter)
+        default = 1 if isinstance(rule._converters[name], NumberConverter) else "x"
         url = re.sub(r"<(?:[^:<>]+:)?%s>" % name, str(values.get(name, default)), url)
     return url
 
