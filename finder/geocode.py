@@ -600,12 +600,15 @@ class NominatimGeocoder:
     cache: GeocodeCache = field(default_factory=lambda: GeocodeCache(None))
 
     def __post_init__(self) -> None:
+        from geopy.adapters import URLLibAdapter
         from geopy.geocoders import Nominatim
 
         parts = urlsplit(self.url if "://" in self.url else f"https://{self.url}")
+        # The stdlib adapter makes exactly one attempt: requests' adapter retries twice, which turned a 1 s
+        # timeout into a 3 s wait before the offline fallback (bench/faults.py geocoder-slow).
         self._client = Nominatim(
             domain=parts.netloc + parts.path.rstrip("/"), scheme=parts.scheme,
-            user_agent=self.user_agent, timeout=self.timeout,
+            user_agent=self.user_agent, timeout=self.timeout, adapter_factory=URLLibAdapter,
         )
         self._limiter = _RateLimiter(self.min_delay)
 

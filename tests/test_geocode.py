@@ -343,6 +343,7 @@ def test_nominatim_slow_server_falls_back_within_the_timeout(nominatim):
         slow.close()
     assert result is not None and result.country == "FR"
     assert elapsed < 2.0
+    assert len(slow.queries) <= 1, "one attempt only: a retry multiplies the wait before the fallback"
 
 
 def test_nominatim_is_rate_limited(nominatim, stub):
