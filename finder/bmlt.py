@@ -276,6 +276,7 @@ def search_query(params: SearchParams) -> Any:
         text=params.text,
         sort="distance",
         per_page=0,
+        schedule=False,  # BMLT records list weekly times, never the next occurrence
     )
 
 

@@ -91,6 +91,9 @@ class SearchQuery:
     sort: str = "distance"  # 'distance' | 'next_start'
     page: int = 1
     per_page: int = 25  # 0 = no paging (feeds)
+    # False: hits carry no next_start / in_progress (feeds and BMLT list weekly times, not occurrences), which
+    # spares loading exceptions and the per-meeting zone arithmetic; not allowed with a clock filter or sort.
+    schedule: bool = True
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,8 @@ def _validate(query: SearchQuery) -> None:
         raise SearchError("sort", "Sort by distance or by next start.")
     if query.starts_within is not None and not 0 < query.starts_within <= MAX_SOON_MINUTES:
         raise SearchError("soon", f"'Starting within' must be 1 to {MAX_SOON_MINUTES} minutes.")
+    if not query.schedule and _needs_clock(query):
+        raise ValueError("a search without schedule cannot filter or sort by the clock")
 
 
 def _page(items: list, page: int, per_page: int) -> list:
@@ -612,7 +617,7 @@ def _search_meetings(session: Session, query: SearchQuery, now: dt.datetime) -> 
     candidates.sort(key=_sort_key(query))
     total = len(candidates)
     chosen = _page(candidates, query.page, query.per_page)
-    return _load_meeting_hits(session, chosen, now), total, radius_used
+    return _load_meeting_hits(session, chosen, now, query.schedule), total, radius_used
 
 
 def _nearest(query: SearchQuery, n: int, fetch: Any, distance_of: Any) -> tuple[list, float | None]:
@@ -643,20 +648,28 @@ def _identity(item: Any) -> int:
     return getattr(item, "meeting_id", None) or getattr(item, "item_id", 0)
 
 
-def _load_meeting_hits(session: Session, chosen: list[_Candidate], now: dt.datetime) -> list[MeetingHit]:
+def _load_meeting_hits(session: Session, chosen: list[_Candidate], now: dt.datetime,
+                       schedule_wanted: bool = True) -> list[MeetingHit]:
     if not chosen:
         return []
     ids = [c.meeting_id for c in chosen]
     loaded: dict[int, Meeting] = {}
     for chunk in _chunks(ids):
-        stmt = (
-            select(Meeting).where(Meeting.id.in_(chunk))
+        if schedule_wanted:
             # A page is small, so joining the one-to-many collections costs less than more queries; formats go
             # separately because SQLite would materialize the whole association table for a nested join.
-            .options(joinedload(Meeting.place), joinedload(Meeting.times), joinedload(Meeting.exceptions),
-                     selectinload(Meeting.formats))
-        )
-        loaded.update((m.id, m) for m in session.scalars(stmt).unique())
+            options = [joinedload(Meeting.place), joinedload(Meeting.times), joinedload(Meeting.exceptions),
+                       selectinload(Meeting.formats)]
+        else:
+            # Feeds take thousands of meetings: no exceptions, and one query per collection instead of joined
+            # rows the ORM must deduplicate.
+            options = [joinedload(Meeting.place), selectinload(Meeting.times), selectinload(Meeting.formats)]
+        loaded.update((m.id, m) for m in session.scalars(select(Meeting).where(Meeting.id.in_(chunk))
+                                                         .options(*options)).unique())
+    if not schedule_wanted:
+        return [MeetingHit(meeting=loaded[c.meeting_id], distance_km=None if c.online_only else c.distance_km,
+                           next_start=None, in_progress=False, starts_in_minutes=None, is_online_only=c.online_only)
+                for c in chosen]
     unread = [c for c in chosen if not c.clock_read]
     horizon = (now.astimezone(dt.timezone.utc) - dt.timedelta(days=2)).date()
     for candidate in unread:
