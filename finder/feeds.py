@@ -368,6 +368,21 @@ def meeting_to_bmlt(
     distance_km: float | None = None,
 ) -> dict[str, str]:
     """One weekly time of a meeting -> a BMLT meeting record; every value a string, missing values ""."""
+    return _bmlt_record(_bmlt_meeting_fields(meeting, root_server_uri=root_server_uri, distance_km=distance_km),
+                        meeting.id, slot, time)
+
+
+def _bmlt_record(fields: dict[str, str], meeting_id: int, slot: int, time: MeetingTime) -> dict[str, str]:
+    record = dict(fields)
+    record["id_bigint"] = str(bmlt_record_id(meeting_id, slot))
+    record["weekday_tinyint"] = str(schedule.to_bmlt(time.weekday))
+    record["start_time"] = _hhmmss(time.start)
+    record["duration_time"] = _duration(time.duration_minutes)
+    return record
+
+
+def _bmlt_meeting_fields(meeting: Meeting, *, root_server_uri: str, distance_km: float | None) -> dict[str, str]:
+    """The fields of a BMLT record shared by every weekly time of a meeting, in BMLT_FIELD_NAMES order."""
     place = meeting.place
     codes = effective_format_codes(meeting)
     formats_by_code = {f.code: f for f in meeting.formats}
@@ -375,14 +390,10 @@ def meeting_to_bmlt(
     online = meeting.is_online
     record: dict[str, str] = {key: "" for key in BMLT_FIELD_NAMES}
     record.update({
-        "id_bigint": str(bmlt_record_id(meeting.id, slot)),
         "worldid_mixed": meeting.group.world_id if meeting.group is not None else "",
         "shared_group_id_bigint": "",
         "service_body_bigint": str(body_id) if body_id is not None else "",
-        "weekday_tinyint": str(schedule.to_bmlt(time.weekday)),
         "venue_type": VENUE_TYPE.get(meeting.attendance, "1"),
-        "start_time": _hhmmss(time.start),
-        "duration_time": _duration(time.duration_minutes),
         "time_zone": place.timezone,
         "formats": ",".join(BMLT_KEY.get(c, c) for c in codes),
         "format_shared_id_list": ",".join(str(formats_by_code[c].id) for c in codes if c in formats_by_code),
@@ -415,10 +426,11 @@ def meeting_to_bmlt_records(
     meeting: Meeting, *, root_server_uri: str, distance_km: float | None = None
 ) -> list[dict[str, str]]:
     """Every weekly time of a meeting as a BMLT record (BMLT has one row per weekday)."""
-    return [
-        meeting_to_bmlt(meeting, slot, t, root_server_uri=root_server_uri, distance_km=distance_km)
-        for slot, t in record_slots(meeting.times)
-    ]
+    slots = record_slots(meeting.times)
+    if not slots:
+        return []
+    fields = _bmlt_meeting_fields(meeting, root_server_uri=root_server_uri, distance_km=distance_km)
+    return [_bmlt_record(fields, meeting.id, slot, t) for slot, t in slots]
 
 
 def format_to_bmlt(fmt: Format, *, root_server_uri: str, lang: str = "en") -> dict[str, str]:
@@ -451,6 +463,15 @@ def service_body_to_bmlt(body: ServiceBody) -> dict[str, str]:
 
 def stringify(value: Any) -> Any:
     """Make a JSON-ready structure BMLT-safe: every scalar a string, None -> ""."""
+    # Strings first and exact types before the ABC checks: a BMLT answer holds a million strings, and an
+    # isinstance test against Mapping costs far more than one against str.
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is dict:
+        return {k if type(k) is str else str(k): v if type(v) is str else stringify(v) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) is str else stringify(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): stringify(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
