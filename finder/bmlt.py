@@ -330,6 +330,7 @@ def search_records(session: Session, params: SearchParams, now: dt.datetime, *, 
                    body_pairs: list[tuple[int, int | None]]) -> tuple[list[dict[str, str]], list[Meeting]]:
     """Run the search and return (the page of BMLT records, the meetings behind every matching record)."""
     from finder import search
+    from finder.views.feeds import plain_meetings_by_id
 
     allowed = None
     if params.services:
@@ -339,7 +340,8 @@ def search_records(session: Session, params: SearchParams, now: dt.datetime, *, 
     query = search_query(params)
     while True:
         try:
-            results = search.find_nearby(session, query, now)
+            # Plain rows: an unfiltered answer holds every meeting, and ORM objects cost several times more.
+            results = search.find_nearby(session, query, now, load_meetings=plain_meetings_by_id)
         except search.SearchError as exc:
             raise BmltError(exc.field, exc.message) from None
         meetings = [hit for hit in results.meetings if _meeting_passes(hit.meeting, params, allowed, excluded)]
@@ -359,7 +361,6 @@ def search_records(session: Session, params: SearchParams, now: dt.datetime, *, 
     if params.nearest is not None:
         meetings.sort(key=lambda hit: (distances[hit.meeting.id] or 0.0, hit.meeting.name, hit.meeting.id))
         meetings = meetings[:params.nearest]
-    groups = _preload_groups(session, [hit.meeting for hit in meetings])  # noqa: F841 (kept alive on purpose)
     records: list[dict[str, str]] = []
     used: list[Meeting] = []
     for hit in meetings:
@@ -380,19 +381,6 @@ def search_records(session: Session, params: SearchParams, now: dt.datetime, *, 
     if params.fields:
         records = [{k: r[k] for k in params.fields} for r in records]
     return records, used
-
-
-def _preload_groups(session: Session, meetings: list[Meeting]) -> list[ServiceBody]:
-    """Load the groups the records name in a few queries; many-to-one loads then hit the identity map.
-
-    The caller keeps the returned list: the identity map holds objects weakly, and a dropped list would be
-    collected and lazily loaded again, one query per meeting.
-    """
-    ids = sorted({m.group_id for m in meetings if m.group_id})
-    loaded: list[ServiceBody] = []
-    for i in range(0, len(ids), 2000):  # PostgreSQL and SQLite cap the parameters of one statement
-        loaded.extend(session.scalars(select(ServiceBody).where(ServiceBody.id.in_(ids[i:i + 2000]))))
-    return loaded
 
 
 # --- formats, service bodies, server info, field keys ------------------------------------------------------------

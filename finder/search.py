@@ -15,7 +15,7 @@ import math
 import re
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,7 +166,11 @@ def visible_meetings_clause() -> ColumnElement[bool]:
 # --- The search -------------------------------------------------------------------------------------------------
 
 
-def find_nearby(session: Session, query: SearchQuery, now: dt.datetime) -> SearchResults:
+MeetingLoader = Callable[[Session, Sequence[int]], Mapping[int, Any]]
+
+
+def find_nearby(session: Session, query: SearchQuery, now: dt.datetime, *,
+                load_meetings: MeetingLoader | None = None) -> SearchResults:
     """Run a search. `now` must be aware. Raises SearchError for an invalid query; never commits.
 
     Distances are great-circle km (haversine). With a point and a radius, everything within the radius; with
@@ -174,15 +178,21 @@ def find_nearby(session: Session, query: SearchQuery, now: dt.datetime) -> Searc
     personal lists, service-body listings and "online meetings starting soon"). Online-only meetings are matched
     by location only when `attendance` names 'online'; `include_online` adds them regardless of distance.
     Results are sorted by distance (ties by name) or by next start, and paged per kind.
+
+    `load_meetings(session, ids) -> {id: meeting}` replaces the ORM load of the chosen meetings (feeds that
+    read thousands of meetings pass a plain-row loader); it needs `schedule=False`, as the clock reads ORM times
+    and exceptions.
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
     _validate(query)
+    if load_meetings is not None and query.schedule:
+        raise ValueError("a meeting loader needs a search without schedule")
     page, per_page = query.page, query.per_page
     results: dict[str, Any] = {"page": page, "per_page": per_page}
     radius_used: float | None = query.radius_km if query.point and not query.nearest else None
     if "meetings" in query.kinds:
-        hits, total, radius = _search_meetings(session, query, now)
+        hits, total, radius = _search_meetings(session, query, now, load_meetings)
         results.update(meetings=hits, total_meetings=total)
         radius_used = _widest(radius_used, radius)
     if "centers" in query.kinds:
@@ -587,7 +597,8 @@ def _sort_key(query: SearchQuery) -> Any:
     return lambda c: (c.online_only or c.distance_km is None, c.distance_km or 0.0, c.name.lower(), c.meeting_id)
 
 
-def _search_meetings(session: Session, query: SearchQuery, now: dt.datetime) -> tuple[list[MeetingHit], int, float | None]:
+def _search_meetings(session: Session, query: SearchQuery, now: dt.datetime,
+                     load_meetings: MeetingLoader | None = None) -> tuple[list[MeetingHit], int, float | None]:
     dialect = session.get_bind().dialect.name
     radius_used: float | None = None
     candidates: list[_Candidate] = []
@@ -617,7 +628,7 @@ def _search_meetings(session: Session, query: SearchQuery, now: dt.datetime) -> 
     candidates.sort(key=_sort_key(query))
     total = len(candidates)
     chosen = _page(candidates, query.page, query.per_page)
-    return _load_meeting_hits(session, chosen, now, query.schedule), total, radius_used
+    return _load_meeting_hits(session, chosen, now, query.schedule, load_meetings), total, radius_used
 
 
 def _nearest(query: SearchQuery, n: int, fetch: Any, distance_of: Any) -> tuple[list, float | None]:
@@ -649,12 +660,14 @@ def _identity(item: Any) -> int:
 
 
 def _load_meeting_hits(session: Session, chosen: list[_Candidate], now: dt.datetime,
-                       schedule_wanted: bool = True) -> list[MeetingHit]:
+                       schedule_wanted: bool = True, load_meetings: MeetingLoader | None = None) -> list[MeetingHit]:
     if not chosen:
         return []
     ids = [c.meeting_id for c in chosen]
-    loaded: dict[int, Meeting] = {}
-    for chunk in _chunks(ids):
+    loaded: dict[int, Any] = {}
+    if load_meetings is not None:
+        loaded.update(load_meetings(session, ids))
+    for chunk in _chunks(ids if load_meetings is None else []):
         if schedule_wanted:
             # A page is small, so joining the one-to-many collections costs less than more queries; formats go
             # separately because SQLite would materialize the whole association table for a nested join.

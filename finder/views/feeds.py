@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
@@ -43,7 +44,14 @@ class _Body:
     parent_id: int | None
     kind: str
     name: str
+    world_id: str
     parent: _Body | None = None
+
+
+@dataclass
+class _Format:
+    id: int
+    code: str
 
 
 @dataclass
@@ -87,13 +95,16 @@ class _Meeting:
     updated_at: dt.datetime
     group_id: int | None
     service_body_id: int | None
+    language: str
+    published: bool
     place: _Place
     group: _Body | None = None
     service_body: _Body | None = None
     times: list[_Time] = field(default_factory=list)
-    format_codes: list[str] = field(default_factory=list)
+    formats: list[_Format] = field(default_factory=list)
 
     is_online = property(Meeting.is_online.fget)
+    format_codes = property(Meeting.format_codes.fget)
 
 
 FEED_CHUNK = 2000
@@ -105,17 +116,41 @@ def feed_meetings(session: Session, body_ids: set[int] | None = None) -> list[_M
     Whole-database feeds hold tens of thousands of meetings: plain rows build several times faster than ORM
     objects, and the mapping functions read both alike.
     """
-    columns = [Meeting.id, Meeting.slug, Meeting.name, Meeting.attendance, Meeting.conference_url,
-               Meeting.conference_notes, Meeting.phone, Meeting.phone_notes, Meeting.notes, Meeting.status,
-               Meeting.updated_at, Meeting.group_id, Meeting.service_body_id]
-    place_columns = [Place.name, Place.street, Place.city, Place.region, Place.postal_code, Place.country,
-                     Place.latitude, Place.longitude, Place.precision, Place.timezone, Place.notes]
-    query = (select(*columns, *place_columns).join(Place, Meeting.place_id == Place.id)
-             .where(visible_meetings_clause()).order_by(Meeting.slug))
-    bodies = {i: _Body(i, p, k, n) for i, p, k, n in session.execute(
-        select(ServiceBody.id, ServiceBody.parent_id, ServiceBody.kind, ServiceBody.name))}
+    meetings = _plain_meetings(session, [visible_meetings_clause()], body_ids=body_ids, ordered=True)
+    return meetings
+
+
+def plain_meetings_by_id(session: Session, ids: Sequence[int]) -> dict[int, _Meeting]:
+    """Meetings by id as the same plain rows (a finder.search loader for BMLT: no visibility test here)."""
+    found: dict[int, _Meeting] = {}
+    ids = sorted(ids)
+    bodies = _bodies(session) if ids else {}
+    for i in range(0, len(ids), FEED_CHUNK):
+        chunk = ids[i:i + FEED_CHUNK]
+        found.update((m.id, m) for m in _plain_meetings(session, [Meeting.id.in_(chunk)], bodies=bodies))
+    return found
+
+
+def _bodies(session: Session) -> dict[int, _Body]:
+    bodies = {i: _Body(i, p, k, n, w) for i, p, k, n, w in session.execute(
+        select(ServiceBody.id, ServiceBody.parent_id, ServiceBody.kind, ServiceBody.name, ServiceBody.world_id))}
     for body in bodies.values():
         body.parent = bodies.get(body.parent_id) if body.parent_id is not None else None
+    return bodies
+
+
+def _plain_meetings(session: Session, conditions: list[Any], *, body_ids: set[int] | None = None,
+                    ordered: bool = False, bodies: dict[int, _Body] | None = None) -> list[_Meeting]:
+    columns = [Meeting.id, Meeting.slug, Meeting.name, Meeting.attendance, Meeting.conference_url,
+               Meeting.conference_notes, Meeting.phone, Meeting.phone_notes, Meeting.notes, Meeting.status,
+               Meeting.updated_at, Meeting.group_id, Meeting.service_body_id, Meeting.language, Meeting.published]
+    place_columns = [Place.name, Place.street, Place.city, Place.region, Place.postal_code, Place.country,
+                     Place.latitude, Place.longitude, Place.precision, Place.timezone, Place.notes]
+    query = select(*columns, *place_columns).join(Place, Meeting.place_id == Place.id).where(*conditions)
+    if ordered:
+        query = query.order_by(Meeting.slug)
+    if bodies is None:
+        bodies = _bodies(session)
     meetings = []
     for row in session.execute(query):
         meeting = _Meeting(*row[:len(columns)], place=_Place(*row[len(columns):]))
@@ -126,6 +161,7 @@ def feed_meetings(session: Session, body_ids: set[int] | None = None) -> list[_M
         meetings.append(meeting)
     by_id = {m.id: m for m in meetings}
     ids = sorted(by_id)
+    formats = {i: _Format(i, code) for i, code in session.execute(select(Format.id, Format.code))}
     for i in range(0, len(ids), FEED_CHUNK):
         chunk = ids[i:i + FEED_CHUNK]
         for meeting_id, weekday, start, duration in session.execute(
@@ -133,11 +169,11 @@ def feed_meetings(session: Session, body_ids: set[int] | None = None) -> list[_M
             .where(MeetingTime.meeting_id.in_(chunk))
         ):
             by_id[meeting_id].times.append(_Time(weekday, start, duration or 60))
-        for meeting_id, code in session.execute(
-            select(meeting_formats.c.meeting_id, Format.code).join(Format, Format.id == meeting_formats.c.format_id)
+        for meeting_id, format_id in session.execute(
+            select(meeting_formats.c.meeting_id, meeting_formats.c.format_id)
             .where(meeting_formats.c.meeting_id.in_(chunk))
         ):
-            by_id[meeting_id].format_codes.append(code)
+            by_id[meeting_id].formats.append(formats[format_id])
     return meetings
 
 
