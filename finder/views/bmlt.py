@@ -47,7 +47,9 @@ def _answer(switcher: str) -> Any:
     if switcher == "GetSearchResults":
         formats = bmlt.all_formats(session)
         params = bmlt.parse_search(args, bmlt.formats_by_id(formats), _geocode)
-        pairs = [(i, p) for i, p in session.execute(select(ServiceBody.id, ServiceBody.parent_id))]
+        pairs: list[tuple[int, int | None]] = []
+        if params.recursive and (params.services or params.services_excluded):  # the tree is read only to walk it
+            pairs = [(i, p) for i, p in session.execute(select(ServiceBody.id, ServiceBody.parent_id))]
         records, meetings = bmlt.search_records(session, params, dt.datetime.now(dt.timezone.utc),
                                                 root_server_uri=root, body_pairs=pairs)
         if params.formats_only or params.used_formats:

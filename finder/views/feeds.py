@@ -124,16 +124,32 @@ def plain_meetings_by_id(session: Session, ids: Sequence[int]) -> dict[int, _Mee
     """Meetings by id as the same plain rows (a finder.search loader for BMLT: no visibility test here)."""
     found: dict[int, _Meeting] = {}
     ids = sorted(ids)
-    bodies = _bodies(session) if ids else {}
+    # Many meetings name most bodies: one read of them all beats climbing the tree for every chunk.
+    bodies = _bodies(session) if len(ids) > FEED_CHUNK else None
     for i in range(0, len(ids), FEED_CHUNK):
         chunk = ids[i:i + FEED_CHUNK]
         found.update((m.id, m) for m in _plain_meetings(session, [Meeting.id.in_(chunk)], bodies=bodies))
     return found
 
 
-def _bodies(session: Session) -> dict[int, _Body]:
-    bodies = {i: _Body(i, p, k, n, w) for i, p, k, n, w in session.execute(
-        select(ServiceBody.id, ServiceBody.parent_id, ServiceBody.kind, ServiceBody.name, ServiceBody.world_id))}
+_BODY_COLUMNS = (ServiceBody.id, ServiceBody.parent_id, ServiceBody.kind, ServiceBody.name, ServiceBody.world_id)
+
+
+def _bodies(session: Session, wanted: set[int] | None = None) -> dict[int, _Body]:
+    """Service bodies with their parents linked: all of them, or the wanted ones and their ancestors."""
+    if wanted is None:
+        bodies = {row[0]: _Body(*row) for row in session.execute(select(*_BODY_COLUMNS))}
+    else:
+        # A small answer names few bodies: read them and climb the tree a level per query (a handful of levels).
+        bodies = {}
+        missing = sorted(wanted)
+        while missing:
+            for i in range(0, len(missing), FEED_CHUNK):
+                for row in session.execute(select(*_BODY_COLUMNS).where(ServiceBody.id.in_(missing[i:i + FEED_CHUNK]))):
+                    bodies[row[0]] = _Body(*row)
+            asked = set(missing)
+            missing = sorted({b.parent_id for b in bodies.values() if b.parent_id is not None
+                              and b.parent_id not in bodies and b.parent_id not in asked})
     for body in bodies.values():
         body.parent = bodies.get(body.parent_id) if body.parent_id is not None else None
     return bodies
@@ -141,6 +157,8 @@ def _bodies(session: Session) -> dict[int, _Body]:
 
 def _plain_meetings(session: Session, conditions: list[Any], *, body_ids: set[int] | None = None,
                     ordered: bool = False, bodies: dict[int, _Body] | None = None) -> list[_Meeting]:
+    """Meetings matching `conditions` as plain rows, with times, formats and service bodies (read here unless
+    given: all of them when `body_ids` selects the feed, else the ones the meetings name and their ancestors)."""
     columns = [Meeting.id, Meeting.slug, Meeting.name, Meeting.attendance, Meeting.conference_url,
                Meeting.conference_notes, Meeting.phone, Meeting.phone_notes, Meeting.notes, Meeting.status,
                Meeting.updated_at, Meeting.group_id, Meeting.service_body_id, Meeting.language, Meeting.published]
@@ -149,16 +167,18 @@ def _plain_meetings(session: Session, conditions: list[Any], *, body_ids: set[in
     query = select(*columns, *place_columns).join(Place, Meeting.place_id == Place.id).where(*conditions)
     if ordered:
         query = query.order_by(Meeting.slug)
-    if bodies is None:
-        bodies = _bodies(session)
     meetings = []
     for row in session.execute(query):
         meeting = _Meeting(*row[:len(columns)], place=_Place(*row[len(columns):]))
         if body_ids is not None and meeting.service_body_id not in body_ids and meeting.group_id not in body_ids:
             continue
+        meetings.append(meeting)
+    if bodies is None:
+        named = {i for m in meetings for i in (m.group_id, m.service_body_id) if i}
+        bodies = _bodies(session, named if len(named) <= FEED_CHUNK else None)
+    for meeting in meetings:
         meeting.group = bodies.get(meeting.group_id) if meeting.group_id else None
         meeting.service_body = bodies.get(meeting.service_body_id) if meeting.service_body_id else None
-        meetings.append(meeting)
     by_id = {m.id: m for m in meetings}
     ids = sorted(by_id)
     formats = {i: _Format(i, code) for i, code in session.execute(select(Format.id, Format.code))}
