@@ -33,11 +33,11 @@ def _tree_from_argv() -> Path:
 
 sys.path.insert(0, str(_tree_from_argv()))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
-from finder import create_app, migrate, seed  # noqa: E402
-from finder.models import Meeting  # noqa: E402
+from finder import create_app, migrate, seed
+from finder.models import Meeting
 
 DATA = ROOT / "bench" / "data"
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

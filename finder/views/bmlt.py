@@ -40,6 +40,13 @@ def _geocode(text: str) -> tuple[float, float] | None:
     return (found.lat, found.lon) if found else None
 
 
+class _Strings:
+    """An answer of BMLT meeting records (strings by construction) and stringified formats: stringify would copy."""
+
+    def __init__(self, payload: Any) -> None:
+        self.payload = payload
+
+
 def _answer(switcher: str) -> Any:
     session = db.get_session()
     args = request.args
@@ -53,10 +60,10 @@ def _answer(switcher: str) -> Any:
         records, meetings = bmlt.search_records(session, params, dt.datetime.now(dt.timezone.utc),
                                                 root_server_uri=root, body_pairs=pairs)
         if params.formats_only or params.used_formats:
-            used = bmlt.get_formats(formats, used=bmlt.used_format_codes(meetings), key_strings=[],
-                                    root_server_uri=root)
-            return {"formats": used} if params.formats_only else {"meetings": records, "formats": used}
-        return records
+            used = feeds.stringify(bmlt.get_formats(formats, used=bmlt.used_format_codes(meetings), key_strings=[],
+                                                    root_server_uri=root))
+            return _Strings({"formats": used} if params.formats_only else {"meetings": records, "formats": used})
+        return _Strings(records)
     if switcher == "GetFormats":
         formats = bmlt.all_formats(session)
         used = None if bmlt.flag(args, "show_all") else bmlt.formats_in_use(session)
@@ -93,7 +100,8 @@ def _respond(wrap_callback: bool) -> Response:
         if not CALLBACK.fullmatch(callback) or len(callback) > 100:
             return _error(400, "bad_callback", "callback must be a JavaScript name such as cb or ns.cb", "callback")
     try:
-        body = dumps(feeds.stringify(_answer(request.args.get("switcher", ""))))
+        answer = _answer(request.args.get("switcher", ""))
+        body = dumps(answer.payload if isinstance(answer, _Strings) else feeds.stringify(answer))
     except bmlt.BmltError as exc:
         return _error(400, "bad_parameter", exc.message, exc.field)
     except _Refused as exc:

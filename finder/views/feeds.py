@@ -138,14 +138,14 @@ _BODY_COLUMNS = (ServiceBody.id, ServiceBody.parent_id, ServiceBody.kind, Servic
 def _bodies(session: Session, wanted: set[int] | None = None) -> dict[int, _Body]:
     """Service bodies with their parents linked: all of them, or the wanted ones and their ancestors."""
     if wanted is None:
-        bodies = {row[0]: _Body(*row) for row in session.execute(select(*_BODY_COLUMNS))}
+        bodies = {row[0]: _Body(*row) for row in session.connection().execute(select(*_BODY_COLUMNS))}
     else:
         # A small answer names few bodies: read them and climb the tree a level per query (a handful of levels).
         bodies = {}
         missing = sorted(wanted)
         while missing:
             for i in range(0, len(missing), FEED_CHUNK):
-                for row in session.execute(select(*_BODY_COLUMNS).where(ServiceBody.id.in_(missing[i:i + FEED_CHUNK]))):
+                for row in session.connection().execute(select(*_BODY_COLUMNS).where(ServiceBody.id.in_(missing[i:i + FEED_CHUNK]))):
                     bodies[row[0]] = _Body(*row)
             asked = set(missing)
             missing = sorted({b.parent_id for b in bodies.values() if b.parent_id is not None
@@ -168,7 +168,7 @@ def _plain_meetings(session: Session, conditions: list[Any], *, body_ids: set[in
     if ordered:
         query = query.order_by(Meeting.slug)
     meetings = []
-    for row in session.execute(query):
+    for row in session.connection().execute(query):
         meeting = _Meeting(*row[:len(columns)], place=_Place(*row[len(columns):]))
         if body_ids is not None and meeting.service_body_id not in body_ids and meeting.group_id not in body_ids:
             continue
@@ -181,15 +181,15 @@ def _plain_meetings(session: Session, conditions: list[Any], *, body_ids: set[in
         meeting.service_body = bodies.get(meeting.service_body_id) if meeting.service_body_id else None
     by_id = {m.id: m for m in meetings}
     ids = sorted(by_id)
-    formats = {i: _Format(i, code) for i, code in session.execute(select(Format.id, Format.code))}
+    formats = {i: _Format(i, code) for i, code in session.connection().execute(select(Format.id, Format.code))}
     for i in range(0, len(ids), FEED_CHUNK):
         chunk = ids[i:i + FEED_CHUNK]
-        for meeting_id, weekday, start, duration in session.execute(
+        for meeting_id, weekday, start, duration in session.connection().execute(
             select(MeetingTime.meeting_id, MeetingTime.weekday, MeetingTime.start, MeetingTime.duration_minutes)
             .where(MeetingTime.meeting_id.in_(chunk))
         ):
             by_id[meeting_id].times.append(_Time(weekday, start, duration or 60))
-        for meeting_id, format_id in session.execute(
+        for meeting_id, format_id in session.connection().execute(
             select(meeting_formats.c.meeting_id, meeting_formats.c.format_id)
             .where(meeting_formats.c.meeting_id.in_(chunk))
         ):
