@@ -138,7 +138,7 @@ _BODY_COLUMNS = (ServiceBody.id, ServiceBody.parent_id, ServiceBody.kind, Servic
 def _bodies(session: Session, wanted: set[int] | None = None) -> dict[int, _Body]:
     """Service bodies with their parents linked: all of them, or the wanted ones and their ancestors."""
     if wanted is None:
-        bodies = {row[0]: _Body(*row) for row in session.connection().execute(select(*_BODY_COLUMNS))}
+        bodies = {row[0]: _Body(*row) for row in session.connection().execute(select(*_BODY_COLUMNS)).all()}
     else:
         # A small answer names few bodies: read them and climb the tree a level per query (a handful of levels).
         bodies = {}
@@ -167,8 +167,9 @@ def _plain_meetings(session: Session, conditions: list[Any], *, body_ids: set[in
     query = select(*columns, *place_columns).join(Place, Meeting.place_id == Place.id).where(*conditions)
     if ordered:
         query = query.order_by(Meeting.slug)
+    connection = session.connection()  # Core rows, fetched at once: no ORM result processing, no row-by-row fetch
     meetings = []
-    for row in session.connection().execute(query):
+    for row in connection.execute(query).all():
         meeting = _Meeting(*row[:len(columns)], place=_Place(*row[len(columns):]))
         if body_ids is not None and meeting.service_body_id not in body_ids and meeting.group_id not in body_ids:
             continue
@@ -180,19 +181,22 @@ def _plain_meetings(session: Session, conditions: list[Any], *, body_ids: set[in
         meeting.group = bodies.get(meeting.group_id) if meeting.group_id else None
         meeting.service_body = bodies.get(meeting.service_body_id) if meeting.service_body_id else None
     by_id = {m.id: m for m in meetings}
-    ids = sorted(by_id)
-    formats = {i: _Format(i, code) for i, code in session.connection().execute(select(Format.id, Format.code))}
-    for i in range(0, len(ids), FEED_CHUNK):
-        chunk = ids[i:i + FEED_CHUNK]
-        for meeting_id, weekday, start, duration in session.connection().execute(
-            select(MeetingTime.meeting_id, MeetingTime.weekday, MeetingTime.start, MeetingTime.duration_minutes)
-            .where(MeetingTime.meeting_id.in_(chunk))
-        ):
+    formats = {i: _Format(i, code) for i, code in connection.execute(select(Format.id, Format.code)).all()}
+    times = select(MeetingTime.meeting_id, MeetingTime.weekday, MeetingTime.start, MeetingTime.duration_minutes)
+    codes = select(meeting_formats.c.meeting_id, meeting_formats.c.format_id)
+    if body_ids is None:
+        # Every meeting the conditions match is kept: join to them rather than list thousands of ids.
+        batches = [(times.join(Meeting, Meeting.id == MeetingTime.meeting_id).where(*conditions),
+                    codes.join(Meeting, Meeting.id == meeting_formats.c.meeting_id).where(*conditions))]
+    else:
+        ids = sorted(by_id)
+        batches = [(times.where(MeetingTime.meeting_id.in_(ids[i:i + FEED_CHUNK])),
+                    codes.where(meeting_formats.c.meeting_id.in_(ids[i:i + FEED_CHUNK])))
+                   for i in range(0, len(ids), FEED_CHUNK)]
+    for times_query, codes_query in batches:
+        for meeting_id, weekday, start, duration in connection.execute(times_query).all():
             by_id[meeting_id].times.append(_Time(weekday, start, duration or 60))
-        for meeting_id, format_id in session.connection().execute(
-            select(meeting_formats.c.meeting_id, meeting_formats.c.format_id)
-            .where(meeting_formats.c.meeting_id.in_(chunk))
-        ):
+        for meeting_id, format_id in connection.execute(codes_query).all():
             by_id[meeting_id].formats.append(formats[format_id])
     return meetings
 
