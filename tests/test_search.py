@@ -511,3 +511,37 @@ def test_wall_clock_arithmetic_matches_schedule(zone, minutes, times):
         assert fast.running_since == pytest.approx(exact.running_since, abs=1e-6)
     if fast.next_start is not None:  # the same wall clock, not only the same instant
         assert fast.next_start.replace(tzinfo=None) == exact.next_start.replace(tzinfo=None)
+
+
+# --- Without the clock (feeds that need no next occurrence) ------------------------------------------------------
+
+
+def test_search_without_schedule_finds_the_same_meetings(session, make_meeting, at, now):
+    make_meeting(name="Near", place=at(39.96, -75.17))
+    make_meeting(name="Big Apple", place=at(*NYC))
+    full = find_nearby(session, SearchQuery(point=PHILLY, radius_km=200, per_page=0), now)
+    lean = find_nearby(session, SearchQuery(point=PHILLY, radius_km=200, per_page=0, schedule=False), now)
+    assert ids(lean.meetings) == ids(full.meetings)
+    assert [h.distance_km for h in lean.meetings] == [h.distance_km for h in full.meetings]
+    assert all(h.next_start is None for h in lean.meetings)
+    assert all(h.next_start is not None for h in full.meetings)
+
+
+def test_search_without_schedule_refuses_clock_filters_and_loaders_need_it(session, now):
+    with pytest.raises(ValueError, match="clock"):
+        find_nearby(session, SearchQuery(point=PHILLY, radius_km=10, starts_within=30, schedule=False), now)
+    with pytest.raises(ValueError, match="loader"):
+        find_nearby(session, SearchQuery(point=PHILLY, radius_km=10), now, load_meetings=lambda s, i: {})
+
+
+def test_a_meeting_loader_replaces_the_orm_load(session, make_meeting, at, now):
+    meeting = make_meeting(name="Near", place=at(39.96, -75.17))
+    seen: list[list[int]] = []
+
+    def loader(_session, wanted):
+        seen.append(sorted(wanted))
+        return {i: f"row {i}" for i in wanted}
+
+    results = find_nearby(session, SearchQuery(point=PHILLY, radius_km=50, schedule=False), now, load_meetings=loader)
+    assert seen == [[meeting.id]]
+    assert [h.meeting for h in results.meetings] == [f"row {meeting.id}"]
