@@ -13,6 +13,7 @@ from finder import content, db, schedule
 from finder.db import utcnow
 from finder.migrate import schema_status
 from finder.models import Meeting, ScheduleException
+from finder.search import visible_meetings_clause
 
 bp = Blueprint("main", __name__)
 
@@ -77,7 +78,7 @@ def meeting(slug: str) -> str:
         nearby.append(Meeting.group_id == found.group_id)
     others = session.scalars(
         select(Meeting)
-        .where(or_(*nearby), Meeting.id != found.id, Meeting.published.is_(True), Meeting.status != "inactive")
+        .where(or_(*nearby), Meeting.id != found.id, visible_meetings_clause())
         .options(selectinload(Meeting.times), selectinload(Meeting.place))
         .order_by(Meeting.name)
         .limit(12)
