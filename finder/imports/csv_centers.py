@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from finder.exports import CENTER_COLUMNS
 from finder.imports import records as r
 from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, ImportReport, RowError, read_bytes
-from finder.imports.tabular import csv_rows, place_from_row, split_list
+from finder.imports.tabular import import_each_row, place_from_row, split_list
 
 SOURCE = "csv"
 REQUIRED = ("name",)
@@ -45,12 +45,10 @@ def import_csv(session: Session, source: str | Path | bytes, *, now: dt.datetime
     resolver = resolver or r.default_resolver()
     report = ImportReport("csv-centers", "upload" if isinstance(source, bytes) else Path(str(source)).name)
     writer = r.Writer(session, source=SOURCE, now=now, actor="import:csv")
-    for line, row in csv_rows(data, required=REQUIRED, known=CENTER_COLUMNS, max_rows=max_rows,
-                              what="the treatment centers CSV"):
-        try:
-            values = row_to_center(row)
-            r.resolve_place(values["place"], resolver)
-            report.add(line, values["slug"], writer.center(**values))
-        except RowError as exc:
-            report.add(line, row.get("slug") or row.get("name", "")[:120], "rejected", [str(exc)])
-    return report
+    def save(row: dict[str, str]) -> tuple[str, str]:
+        values = row_to_center(row)
+        r.resolve_place(values["place"], resolver)
+        return values["slug"], writer.center(**values)
+
+    return import_each_row(report, data, required=REQUIRED, known=CENTER_COLUMNS, max_rows=max_rows,
+                           what="the treatment centers CSV", save=save)

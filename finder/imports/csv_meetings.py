@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from finder.exports import MEETING_COLUMNS
 from finder.imports import records as r
 from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, ImportReport, RowError, read_bytes
-from finder.imports.tabular import choice, csv_rows, parse_times, place_from_row, split_list
+from finder.imports.tabular import choice, import_each_row, parse_times, place_from_row, split_list
 from finder.models import ATTENDANCE, STATUSES
 
 SOURCE = "csv"
@@ -64,12 +64,10 @@ def import_csv(session: Session, source: str | Path | bytes, *, now: dt.datetime
     resolver = resolver or r.default_resolver()
     report = ImportReport("csv-meetings", "upload" if isinstance(source, bytes) else Path(str(source)).name)
     writer = r.Writer(session, source=SOURCE, now=now, actor="import:csv")
-    for line, row in csv_rows(data, required=REQUIRED, known=MEETING_COLUMNS, max_rows=max_rows,
-                              what="the meetings CSV"):
-        try:
-            record = row_to_record(row)
-            r.resolve_place(record.place, resolver)
-            report.add(line, record.slug, writer.meeting(record))
-        except RowError as exc:
-            report.add(line, row.get("slug") or row.get("name", "")[:120], "rejected", [str(exc)])
-    return report
+    def save(row: dict[str, str]) -> tuple[str, str]:
+        record = row_to_record(row)
+        r.resolve_place(record.place, resolver)
+        return record.slug, writer.meeting(record)
+
+    return import_each_row(report, data, required=REQUIRED, known=MEETING_COLUMNS, max_rows=max_rows,
+                           what="the meetings CSV", save=save)

@@ -5,13 +5,25 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from finder.exports import LIST_SEPARATOR, WEEKDAY_TOKENS, unescape_cell
 from finder.imports import records as r
-from finder.imports.report import FatalImportError, RowError, decode_text
+from finder.imports.report import FatalImportError, ImportReport, RowError, decode_text
 
 csv.field_size_limit(1_000_000)
+
+
+def import_each_row(report: ImportReport, data: bytes, *, required: tuple[str, ...], known: tuple[str, ...],
+                    max_rows: int, what: str, save: Callable[[dict[str, str]], tuple[str, str]]) -> ImportReport:
+    """Run `save(row) -> (key, outcome)` on every row; a RowError rejects that row alone, with its reason."""
+    for line, row in csv_rows(data, required=required, known=known, max_rows=max_rows, what=what):
+        try:
+            key, outcome = save(row)
+            report.add(line, key, outcome)
+        except RowError as exc:
+            report.add(line, row.get("slug") or row.get("name", "")[:120], "rejected", [str(exc)])
+    return report
 
 
 def csv_rows(data: bytes, *, required: tuple[str, ...], known: tuple[str, ...], max_rows: int,
