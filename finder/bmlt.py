@@ -258,7 +258,7 @@ def _set_width(params: dict[str, Any], width: float | None, name: str, *, miles:
 
 def search_query(params: SearchParams) -> Any:
     """The finder.search query for the parts SQL can decide; the rest is applied to the BMLT records."""
-    from finder import search
+    from finder import plain, search
 
     venue = {"VM", "HYBR", "TC"}
     return search.SearchQuery(
@@ -329,8 +329,7 @@ def _sort_value(record: dict[str, str], key: str) -> Any:
 def search_records(session: Session, params: SearchParams, now: dt.datetime, *, root_server_uri: str,
                    body_pairs: list[tuple[int, int | None]]) -> tuple[list[dict[str, str]], list[Meeting]]:
     """Run the search and return (the page of BMLT records, the meetings behind every matching record)."""
-    from finder import search
-    from finder.views.feeds import plain_meetings_by_id
+    from finder import plain, search
 
     allowed = None
     if params.services:
@@ -341,7 +340,7 @@ def search_records(session: Session, params: SearchParams, now: dt.datetime, *, 
     while True:
         try:
             # Plain rows: an unfiltered answer holds every meeting, and ORM objects cost several times more.
-            results = search.find_nearby(session, query, now, load_meetings=plain_meetings_by_id)
+            results = search.find_nearby(session, query, now, load_meetings=plain.meetings_by_id)
         except search.SearchError as exc:
             raise BmltError(exc.field, exc.message) from None
         meetings = [hit for hit in results.meetings if _meeting_passes(hit.meeting, params, allowed, excluded)]

@@ -3,7 +3,7 @@
 How a search runs: a bounding box on the indexed latitude/longitude picks candidate
 places, SQL applies every filter that does not depend on the clock, the exact haversine distance in Python
 trims the box to the circle, the clock-dependent filters ("starting within", "in progress") are evaluated in each
-meeting's own zone with finder.schedule, and only the requested page is loaded as ORM objects.
+meeting's own zone with finder.schedule, and only the requested page is loaded, as plain rows (finder.plain).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Date, Float, and_, bindparam, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
-from finder import bodies, schedule
+from finder import bodies, plain, schedule
 from finder.geo import MAX_DISTANCE_KM, BoundingBox, bounding_box, haversine_km, miles_to_km, valid_point
 from finder.models import (
     Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place, ScheduleException, Service, TreatmentCenter, center_services, counselor_offices, counselor_terms, meeting_formats,
@@ -38,8 +38,9 @@ MAX_NEAREST = 200
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
 MAX_SOON_MINUTES = 24 * 60
-# The first radius tried for "the N nearest"; it grows from the density it finds.
-_FIRST_NEAREST_RADIUS_KM = 2.0
+# The first radius tried for "the N nearest"; it grows from the density it finds. Measured at 1M meetings with
+# city-weighted density (BENCHMARKS.md): 2 km needed 1.9 queries per "10 nearest", 4 km 1.5, with no more rows.
+_FIRST_NEAREST_RADIUS_KM = 4.0
 # Offsets of a zone can change inside a window (a DST night); the SQL prefilter widens by this, Python decides.
 _DST_SLACK = dt.timedelta(minutes=60)
 _IN_CHUNK = 2000  # ids per IN (...) list: PostgreSQL caps a statement at 65535 parameters
@@ -98,9 +99,12 @@ class SearchQuery:
 
 @dataclass(frozen=True)
 class MeetingHit:
-    """A meeting found. next_start is the current occurrence's start while in progress, else the next one."""
+    """A meeting found. next_start is the current occurrence's start while in progress, else the next one.
 
-    meeting: Meeting
+    `meeting` is a finder.plain.PlainMeeting (or what a caller's loader returns): read-only, with the model's
+    attribute names and properties."""
+
+    meeting: Any
     distance_km: float | None  # None for online-only meetings
     next_start: dt.datetime | None  # aware, in the meeting's zone
     in_progress: bool
@@ -664,21 +668,11 @@ def _load_meeting_hits(session: Session, chosen: list[_Candidate], now: dt.datet
     if not chosen:
         return []
     ids = [c.meeting_id for c in chosen]
-    loaded: dict[int, Any] = {}
-    if load_meetings is not None:
-        loaded.update(load_meetings(session, ids))
-    for chunk in _chunks(ids if load_meetings is None else []):
-        if schedule_wanted:
-            # A page is small, so joining the one-to-many collections costs less than more queries; formats go
-            # separately because SQLite would materialize the whole association table for a nested join.
-            options = [joinedload(Meeting.place), joinedload(Meeting.times), joinedload(Meeting.exceptions),
-                       selectinload(Meeting.formats)]
-        else:
-            # Feeds take thousands of meetings: no exceptions, and one query per collection instead of joined
-            # rows the ORM must deduplicate.
-            options = [joinedload(Meeting.place), selectinload(Meeting.times), selectinload(Meeting.formats)]
-        loaded.update((m.id, m) for m in session.scalars(select(Meeting).where(Meeting.id.in_(chunk))
-                                                         .options(*options)).unique())
+    if load_meetings is None:
+        # Plain rows (finder.plain), not ORM objects: two thirds of a "10 nearest" search went to the ORM.
+        loaded = plain.meetings_by_id(session, ids, with_bodies=False, with_exceptions=schedule_wanted)
+    else:
+        loaded = dict(load_meetings(session, ids))
     if not schedule_wanted:
         return [MeetingHit(meeting=loaded[c.meeting_id], distance_km=None if c.online_only else c.distance_km,
                            next_start=None, in_progress=False, starts_in_minutes=None, is_online_only=c.online_only)

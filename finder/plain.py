@@ -1,0 +1,275 @@
+"""Meetings read as plain rows: the search's result page, the Meeting Guide feeds and the BMLT answers.
+
+Building ORM objects costs more than anything else a search or a feed does (measured: two thirds of a
+"10 nearest" search, BENCHMARKS.md), and nothing that shows a result writes to it. These classes carry the
+attribute names and the derived properties of the models (the models' own rules, not copies), so templates,
+the JSON API, finder.feeds, finder.bmlt and finder.ical read either alike.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import String, bindparam, cast, exists, func, select
+from sqlalchemy.orm import Session
+
+from finder import search
+from finder.models import Format, Meeting, MeetingTime, Place, ScheduleException, ServiceBody, meeting_formats
+
+CHUNK = 2000  # ids per IN (...) list: PostgreSQL caps a statement at 65535 parameters
+
+
+@dataclass
+class PlainBody:
+    id: int
+    parent_id: int | None
+    kind: str
+    name: str
+    world_id: str
+    parent: PlainBody | None = None
+
+
+@dataclass(frozen=True)
+class PlainFormat:
+    id: int
+    code: str
+    name: str
+    description: str
+
+
+@dataclass
+class PlainTime:
+    weekday: int
+    start: dt.time
+    duration_minutes: int
+
+
+@dataclass
+class PlainException:
+    kind: str
+    start_date: dt.date
+    end_date: dt.date
+    reason: str
+    created_at: dt.datetime | None
+
+
+@dataclass
+class PlainPlace:
+    name: str
+    street: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+    latitude: float
+    longitude: float
+    precision: str
+    timezone: str
+    notes: str
+
+    full_address = property(Place.full_address.fget)
+    is_approximate = property(Place.is_approximate.fget)
+    locality = property(Place.locality.fget)
+
+
+@dataclass
+class PlainMeeting:
+    id: int
+    slug: str
+    name: str
+    attendance: str
+    conference_url: str
+    conference_notes: str
+    phone: str
+    phone_notes: str
+    notes: str
+    status: str
+    created_at: dt.datetime | None
+    updated_at: dt.datetime | None
+    sequence: int
+    group_id: int | None
+    service_body_id: int | None
+    language: str
+    published: bool
+    place: PlainPlace
+    group: PlainBody | None = None
+    service_body: PlainBody | None = None
+    times: list[PlainTime] = field(default_factory=list)
+    formats: list[PlainFormat] = field(default_factory=list)
+    exceptions: list[PlainException] = field(default_factory=list)
+
+    is_online = property(Meeting.is_online.fget)
+    format_codes = property(Meeting.format_codes.fget)
+    timezone = property(Meeting.timezone.fget)
+
+
+_MEETING_COLUMNS = (
+    Meeting.id, Meeting.slug, Meeting.name, Meeting.attendance, Meeting.conference_url, Meeting.conference_notes,
+    Meeting.phone, Meeting.phone_notes, Meeting.notes, Meeting.status, Meeting.created_at, Meeting.updated_at,
+    Meeting.sequence, Meeting.group_id, Meeting.service_body_id, Meeting.language, Meeting.published,
+)
+_PLACE_COLUMNS = (
+    Place.name, Place.street, Place.city, Place.region, Place.postal_code, Place.country, Place.latitude,
+    Place.longitude, Place.precision, Place.timezone, Place.notes,
+)
+_BODY_COLUMNS = (ServiceBody.id, ServiceBody.parent_id, ServiceBody.kind, ServiceBody.name, ServiceBody.world_id)
+_N = len(_MEETING_COLUMNS)
+
+_TIMES = select(MeetingTime.meeting_id, MeetingTime.weekday, MeetingTime.start, MeetingTime.duration_minutes)
+_FORMATS = select(meeting_formats.c.meeting_id, meeting_formats.c.format_id)
+_EXCEPTIONS = select(ScheduleException.meeting_id, ScheduleException.kind, ScheduleException.start_date,
+                     ScheduleException.end_date, ScheduleException.reason, ScheduleException.created_at)
+
+
+def _aggregated(column: Any, *where: Any) -> Any:
+    """One row's children as a comma-separated string (string_agg on PostgreSQL, group_concat on SQLite)."""
+    return select(func.aggregate_strings(column, ",")).where(*where).scalar_subquery()
+
+
+# A page of results in one query: the meeting, its place, its weekly times and format ids aggregated, and
+# whether it has schedule exceptions (rare: read only then). On PostgreSQL each query is a round trip, and
+# separate queries for times, formats and exceptions made up half of a "10 nearest" search. Built once.
+_IDS = bindparam("ids", expanding=True)
+_PAGE = select(
+    *_MEETING_COLUMNS, *_PLACE_COLUMNS,
+    _aggregated(cast(MeetingTime.weekday, String) + " " + cast(MeetingTime.start, String) + " "
+                + cast(func.coalesce(MeetingTime.duration_minutes, 60), String), MeetingTime.meeting_id == Meeting.id),
+    _aggregated(cast(meeting_formats.c.format_id, String), meeting_formats.c.meeting_id == Meeting.id),
+    exists().where(ScheduleException.meeting_id == Meeting.id),
+).join(Place, Meeting.place_id == Place.id).where(Meeting.id.in_(_IDS))
+_EXCEPTIONS_BY_ID = _EXCEPTIONS.where(ScheduleException.meeting_id.in_(_IDS)).order_by(ScheduleException.start_date)
+_P = _N + len(_PLACE_COLUMNS)
+
+
+def meetings_by_id(session: Session, ids: Sequence[int], *, with_bodies: bool = True,
+                   with_exceptions: bool = False) -> dict[int, PlainMeeting]:
+    """Meetings by id as plain rows, with times and formats; service bodies (and their ancestors) and schedule
+    exceptions when asked. No visibility test here: the caller chose the ids."""
+    ids = sorted(set(ids))
+    found: dict[int, PlainMeeting] = {}
+    # Many meetings name most bodies: one read of them all beats climbing the tree for every chunk.
+    bodies = _bodies(session) if with_bodies and len(ids) > CHUNK else None
+    connection = session.connection()  # Core rows: no ORM result processing
+    formats = _format_vocabulary(connection)
+    excepted = []
+    for i in range(0, len(ids), CHUNK):
+        for row in connection.execute(_PAGE, {"ids": ids[i:i + CHUNK]}).all():
+            meeting = found[row[0]] = _meeting(row)
+            times, format_ids, has_exceptions = row[_P:]
+            for weekly in (times or "").split(","):
+                if weekly:
+                    weekday, start, minutes = weekly.split(" ")
+                    meeting.times.append(PlainTime(int(weekday), dt.time.fromisoformat(start), int(minutes)))
+            meeting.formats = [formats.get(int(f)) or _format_vocabulary(connection, fresh=True)[int(f)]
+                               for f in (format_ids or "").split(",") if f]
+            if has_exceptions:
+                excepted.append(meeting.id)
+    _sort_children(found.values())
+    if with_exceptions:
+        for i in range(0, len(excepted), CHUNK):
+            for meeting_id, *values in connection.execute(_EXCEPTIONS_BY_ID, {"ids": excepted[i:i + CHUNK]}).all():
+                found[meeting_id].exceptions.append(PlainException(*values))
+    if with_bodies:
+        _link_bodies(session, list(found.values()), bodies)
+    return found
+
+
+# The format vocabulary by engine: seeded by the migrations and not edited in the app, read once per process
+# (and again when a page names an id it has not seen).
+_VOCABULARY: weakref.WeakKeyDictionary[Any, dict[int, PlainFormat]] = weakref.WeakKeyDictionary()
+
+
+def _format_vocabulary(connection: Any, *, fresh: bool = False) -> dict[int, PlainFormat]:
+    known = _VOCABULARY.get(connection.engine)
+    if known is None or fresh:
+        rows = connection.execute(select(Format.id, Format.code, Format.name, Format.description)).all()
+        known = _VOCABULARY[connection.engine] = {row[0]: PlainFormat(*row) for row in rows}
+    return known
+
+
+def feed_meetings(session: Session, body_ids: set[int] | None = None) -> list[PlainMeeting]:
+    """Visible meetings in slug order for the Meeting Guide feeds: all of them, or those of some bodies.
+
+    Whole-database feeds hold tens of thousands of meetings: plain rows build several times faster than ORM
+    objects. Times and formats are joined to the same conditions rather than listed by id.
+    """
+    conditions = [search.visible_meetings_clause()]
+    query = select(*_MEETING_COLUMNS, *_PLACE_COLUMNS).join(Place, Meeting.place_id == Place.id).where(*conditions)
+    connection = session.connection()
+    meetings = []
+    for row in connection.execute(query.order_by(Meeting.slug)).all():
+        meeting = _meeting(row)
+        if body_ids is not None and meeting.service_body_id not in body_ids and meeting.group_id not in body_ids:
+            continue
+        meetings.append(meeting)
+    by_id = {m.id: m for m in meetings}
+    if body_ids is None:
+        # Every meeting the conditions match is kept: join to them rather than list thousands of ids.
+        batches = [(_TIMES.join(Meeting, Meeting.id == MeetingTime.meeting_id).where(*conditions),
+                    _FORMATS.join(Meeting, Meeting.id == meeting_formats.c.meeting_id).where(*conditions), {})]
+    else:
+        ids = sorted(by_id)
+        batches = [(_TIMES.where(MeetingTime.meeting_id.in_(_IDS)),
+                    _FORMATS.where(meeting_formats.c.meeting_id.in_(_IDS)), {"ids": ids[i:i + CHUNK]})
+                   for i in range(0, len(ids), CHUNK)]
+    _attach(connection, by_id, batches)
+    _link_bodies(session, meetings, None)
+    return meetings
+
+
+def _meeting(row: Sequence[Any]) -> PlainMeeting:
+    return PlainMeeting(*row[:_N], place=PlainPlace(*row[_N:_N + len(_PLACE_COLUMNS)]))
+
+
+def _attach(connection: Any, by_id: dict[int, PlainMeeting], batches: list[tuple[Any, Any, dict]]) -> None:
+    """Fill in the weekly times and formats of `by_id` from (times query, formats query, parameters) batches."""
+    formats = _format_vocabulary(connection, fresh=True)
+    for times_query, formats_query, params in batches:
+        for meeting_id, weekday, start, duration in connection.execute(times_query, params).all():
+            if meeting_id in by_id:
+                by_id[meeting_id].times.append(PlainTime(weekday, start, duration or 60))
+        for meeting_id, format_id in connection.execute(formats_query, params).all():
+            if meeting_id in by_id:
+                by_id[meeting_id].formats.append(formats[format_id])
+    _sort_children(by_id.values())
+
+
+def _sort_children(meetings: Iterable[PlainMeeting]) -> None:
+    """The models' order: times by (weekday, start), formats by code."""
+    for meeting in meetings:
+        meeting.times.sort(key=lambda t: (t.weekday, t.start))
+        meeting.formats.sort(key=lambda f: f.code)
+
+
+def _link_bodies(session: Session, meetings: list[PlainMeeting], bodies: dict[int, PlainBody] | None) -> None:
+    """Set group and service_body; `bodies` None reads only the ones named (and their ancestors)."""
+    if bodies is None:
+        named = {i for m in meetings for i in (m.group_id, m.service_body_id) if i}
+        bodies = _bodies(session, named if len(named) <= CHUNK else None)
+    for meeting in meetings:
+        meeting.group = bodies.get(meeting.group_id) if meeting.group_id else None
+        meeting.service_body = bodies.get(meeting.service_body_id) if meeting.service_body_id else None
+
+
+def _bodies(session: Session, wanted: set[int] | None = None) -> dict[int, PlainBody]:
+    """Service bodies with their parents linked: all of them, or the wanted ones and their ancestors."""
+    connection = session.connection()
+    if wanted is None:
+        bodies = {row[0]: PlainBody(*row) for row in connection.execute(select(*_BODY_COLUMNS)).all()}
+    else:
+        # A small answer names few bodies: read them and climb the tree a level per query (a handful of levels).
+        bodies = {}
+        missing = sorted(wanted)
+        while missing:
+            for i in range(0, len(missing), CHUNK):
+                for row in connection.execute(select(*_BODY_COLUMNS).where(ServiceBody.id.in_(missing[i:i + CHUNK]))):
+                    bodies[row[0]] = PlainBody(*row)
+            asked = set(missing)
+            missing = sorted({b.parent_id for b in bodies.values() if b.parent_id is not None
+                              and b.parent_id not in bodies and b.parent_id not in asked})
+    for body in bodies.values():
+        body.parent = bodies.get(body.parent_id) if body.parent_id is not None else None
+    return bodies

@@ -1,0 +1,67 @@
+"""finder.plain reads meetings as plain rows that say what the ORM objects say, on both databases."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from finder import plain
+from finder.models import Format, Meeting
+
+EXCEPTIONS = [
+    dict(kind="closed", start_date=dt.date(2026, 12, 20), end_date=dt.date(2027, 1, 3), reason="Holidays"),
+    dict(kind="cancelled", start_date=dt.date(2026, 12, 1), end_date=dt.date(2026, 12, 1), reason=""),
+]
+
+
+def _same(plain_meeting: plain.PlainMeeting, meeting: Meeting) -> None:
+    for name in ("id", "slug", "name", "attendance", "status", "sequence", "group_id", "service_body_id",
+                 "language", "published", "notes", "conference_url", "is_online", "format_codes", "timezone"):
+        assert getattr(plain_meeting, name) == getattr(meeting, name), name
+    for name in ("name", "city", "latitude", "longitude", "timezone", "full_address", "locality", "is_approximate"):
+        assert getattr(plain_meeting.place, name) == getattr(meeting.place, name), name
+    assert [(t.weekday, t.start, t.duration_minutes) for t in plain_meeting.times] == \
+        [(t.weekday, t.start, t.duration_minutes) for t in meeting.times]
+    assert [(f.id, f.code, f.name) for f in plain_meeting.formats] == [(f.id, f.code, f.name) for f in meeting.formats]
+
+
+def test_page_rows_match_the_models(session, make_meeting):
+    busy = make_meeting(times=[(6, "23:30", 90), (0, "07:00", None), (0, "06:45:30", 60)],
+                        formats=["WCHR", "O", "ES", "BT"], exceptions=EXCEPTIONS, attendance="hybrid",
+                        conference_url="https://meet.example.org/x", sequence=3)
+    bare = make_meeting(times=[], formats=[], notes="Back door, ring twice")
+    session.expire_all()
+    found = plain.meetings_by_id(session, [bare.id, busy.id, bare.id], with_bodies=False, with_exceptions=True)
+    assert sorted(found) == sorted([busy.id, bare.id])
+    for meeting in (session.get(Meeting, busy.id), session.get(Meeting, bare.id)):
+        _same(found[meeting.id], meeting)
+    assert [t.duration_minutes for t in found[busy.id].times] == [60, 60, 90]  # an unknown duration reads as 60
+    assert [(e.kind, e.start_date) for e in found[busy.id].exceptions] == [
+        ("cancelled", dt.date(2026, 12, 1)), ("closed", dt.date(2026, 12, 20))]
+    assert found[bare.id].times == [] and found[bare.id].formats == [] and found[bare.id].exceptions == []
+
+
+def test_exceptions_only_when_asked_and_bodies_linked(session, make_meeting, make_body):
+    area = make_body(kind="area", name="Center City Area")
+    group = make_body(kind="group", name="Hope Group", parent=area)
+    meeting = make_meeting(exceptions=EXCEPTIONS, group_id=group.id, service_body_id=area.id)
+    found = plain.meetings_by_id(session, [meeting.id])[meeting.id]
+    assert found.exceptions == []
+    assert found.group.name == "Hope Group" and found.group.parent.name == "Center City Area"
+    assert found.service_body.name == "Center City Area"
+
+
+def test_a_format_added_after_the_vocabulary_was_read_is_found(session, make_meeting):
+    first = make_meeting(formats=["O"])
+    plain.meetings_by_id(session, [first.id], with_bodies=False)  # reads the vocabulary
+    session.add(Format(code="ZZ", name="Zebra", description="", kind="format", naws_code="", world_id=""))
+    session.flush()
+    second = make_meeting(formats=["ZZ", "O"])
+    found = plain.meetings_by_id(session, [second.id], with_bodies=False)[second.id]
+    assert [f.code for f in found.formats] == ["O", "ZZ"]
+    assert session.scalar(select(Format.name).where(Format.code == "ZZ")) == found.formats[1].name
+
+
+def test_unknown_ids_are_left_out(session):
+    assert plain.meetings_by_id(session, [10**9], with_bodies=False) == {}
+    assert plain.meetings_by_id(session, []) == {}
