@@ -63,11 +63,10 @@ def when_ready(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
 
 def post_fork(server, worker):  # noqa: ANN001, ANN201
     """Forget (without closing) any pooled database connection inherited from the master."""
-    app = worker.app.wsgi()
-    for name in ("finder.engine", "finder.replica_engine"):
-        engine = app.extensions.get(name)
-        if engine is not None:
-            engine.dispose(close=False)
+    from finder import db
+
+    for engine in db.app_engines(worker.app.wsgi()):
+        engine.dispose(close=False)
 
 
 def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]

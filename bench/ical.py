@@ -135,7 +135,7 @@ def bench(count: int, workdir: str) -> None:
     finally:
         calendars.CHECK_SECONDS = saved
     session.close()
-    db.engine_for(app).dispose()
+    db.dispose_engines(app)
 
 
 def main() -> None:

@@ -38,6 +38,10 @@ class PlainFormat:
     code: str
     name: str
     description: str
+    kind: str
+    naws_code: str
+    mg_code: str | None
+    world_id: str
 
 
 @dataclass
@@ -185,7 +189,8 @@ _VOCABULARY: weakref.WeakKeyDictionary[Any, dict[int, PlainFormat]] = weakref.We
 def _format_vocabulary(connection: Any, *, fresh: bool = False) -> dict[int, PlainFormat]:
     known = _VOCABULARY.get(connection.engine)
     if known is None or fresh:
-        rows = connection.execute(select(Format.id, Format.code, Format.name, Format.description)).all()
+        rows = connection.execute(select(Format.id, Format.code, Format.name, Format.description, Format.kind,
+                                         Format.naws_code, Format.mg_code, Format.world_id)).all()
         known = _VOCABULARY[connection.engine] = {row[0]: PlainFormat(*row) for row in rows}
     return known
 

@@ -99,7 +99,7 @@ def _make_app(url: str) -> Any:
 def app(database_url: str) -> Iterator[Any]:
     application = _make_app(database_url)
     yield application
-    db.engine_for(application).dispose()
+    db.dispose_engines(application)
 
 
 @pytest.fixture
@@ -109,7 +109,7 @@ def sqlite_app(sqlite_template: str, tmp_path: Any) -> Iterator[Any]:
     shutil.copy(sqlite_template, path)
     application = _make_app(f"sqlite:///{path}")
     yield application
-    db.engine_for(application).dispose()
+    db.dispose_engines(application)
 
 
 @pytest.fixture

@@ -22,7 +22,9 @@ def _same(plain_meeting: plain.PlainMeeting, meeting: Meeting) -> None:
         assert getattr(plain_meeting.place, name) == getattr(meeting.place, name), name
     assert [(t.weekday, t.start, t.duration_minutes) for t in plain_meeting.times] == \
         [(t.weekday, t.start, t.duration_minutes) for t in meeting.times]
-    assert [(f.id, f.code, f.name) for f in plain_meeting.formats] == [(f.id, f.code, f.name) for f in meeting.formats]
+    columns = ("id", "code", "name", "description", "kind", "naws_code", "mg_code", "world_id")
+    assert [[getattr(f, c) for c in columns] for f in plain_meeting.formats] == \
+        [[getattr(f, c) for c in columns] for f in meeting.formats]
 
 
 def test_page_rows_match_the_models(session, make_meeting):

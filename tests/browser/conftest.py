@@ -127,7 +127,7 @@ def live(sqlite_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     yield Live(url=f"http://127.0.0.1:{server.server_port}", app=app, **slugs)
     server.shutdown()
     thread.join(timeout=5)
-    db.engine_for(app).dispose()
+    db.dispose_engines(app)
 
 
 @pytest.fixture(scope="session")

@@ -56,7 +56,7 @@ def main() -> int:
             browser.close()
     finally:
         server.shutdown()
-        db.engine_for(app).dispose()
+        db.dispose_engines(app)
         shutil.rmtree(folder, ignore_errors=True)
     return 0
 
