@@ -2,11 +2,14 @@
 
 Workers: the app is CPU-bound Python (rendering, JSON, search scoring) waiting briefly on PostgreSQL, so the
 default is one process per core plus one to keep the cores busy while another waits on the database
-(WEB_CONCURRENCY overrides). Each is a gthread worker with a few threads: threads overlap the database waits
-and, unlike sync workers, keep HTTP connections alive, which measured 1.5-2x the throughput of sync workers
-at 64 concurrent connections on this 2-core machine (BENCHMARKS.md). Every thread may hold a database
-connection, so GUNICORN_THREADS must stay <= DB_POOL_SIZE + DB_MAX_OVERFLOW, and workers x that below
-PostgreSQL's max_connections across all hosts.
+(WEB_CONCURRENCY overrides), each with ONE thread and no keep-alive. Measured with wrk at 64 connections on
+this 2-core machine (BENCHMARKS.md, "Load"): 8 threads per process gave the same throughput but a p99 of
+0.4-2 s, because threads in one process queue for its GIL and a kept-alive connection stays with the process
+that accepted it, so a process that happened to accept more connections served each of them less often.
+One thread per process and a new accept per request spread requests evenly: p99 fell to 84-93 ms at about
+2,000 requests/s. Behind nginx, the proxy's connections to gunicorn are local and cheap to reopen.
+GUNICORN_THREADS and GUNICORN_KEEPALIVE override; every thread may hold a database connection, so threads
+must stay <= DB_POOL_SIZE + DB_MAX_OVERFLOW, and workers x that below PostgreSQL's max_connections.
 
 preload_app is ON, measured: the offline gazetteer and time zone polygons (finder.geocode) take 10-60 s of CPU
 to build per process (60 s seen under load on this machine, while requests waited behind it and timed out).
@@ -23,13 +26,13 @@ import os
 bind = os.environ.get("BIND") or f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) + 1)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 preload_app = True
 
 # A nginx in front buffers slow clients, so workers never wait on a phone's slow upload or download.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
-keepalive = 5
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "0"))
 backlog = 2048
 # Recycle workers now and then so a slow leak can never take a process down at night. Measured at ~600
 # requests/s, 20,000 recycled every worker every minute or two (emptying its private cache each time); with
@@ -59,6 +62,12 @@ def when_ready(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
         server.log.info("gazetteer and time zones warmed in %.1f s", __import__("time").monotonic() - began)
     except Exception:  # a failed warm-up only means the first geocode pays for it; never refuse to start
         server.log.exception("warm-up failed; workers will build the gazetteer on first use")
+    # The gazetteer and zone polygons are millions of long-lived objects: frozen, the collector stops walking
+    # them on every full collection (pauses that showed as tail latency), and workers keep sharing their pages.
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def post_fork(server, worker):  # noqa: ANN001, ANN201

@@ -104,6 +104,7 @@ class PlainMeeting:
     times: list[PlainTime] = field(default_factory=list)
     formats: list[PlainFormat] = field(default_factory=list)
     exceptions: list[PlainException] = field(default_factory=list)
+    has_exceptions: bool = False  # known from a page row even when the exceptions were not read
 
     is_online = property(Meeting.is_online.fget)
     format_codes = property(Meeting.format_codes.fget)
@@ -135,15 +136,16 @@ def _aggregated(column: Any, *where: Any) -> Any:
 
 # A page of results in one query: the meeting, its place, its weekly times and format ids aggregated, and
 # whether it has schedule exceptions (rare: read only then). On PostgreSQL each query is a round trip, and
-# separate queries for times, formats and exceptions made up half of a "10 nearest" search. Built once.
-_IDS = bindparam("ids", expanding=True)
-_PAGE = select(
+# separate queries for times, formats and exceptions made up half of a "10 nearest" search.
+_PAGE_COLUMNS = (
     *_MEETING_COLUMNS, *_PLACE_COLUMNS,
     _aggregated(cast(MeetingTime.weekday, String) + " " + cast(MeetingTime.start, String) + " "
                 + cast(func.coalesce(MeetingTime.duration_minutes, 60), String), MeetingTime.meeting_id == Meeting.id),
     _aggregated(cast(meeting_formats.c.format_id, String), meeting_formats.c.meeting_id == Meeting.id),
     exists().where(ScheduleException.meeting_id == Meeting.id),
-).join(Place, Meeting.place_id == Place.id).where(Meeting.id.in_(_IDS))
+)
+_IDS = bindparam("ids", expanding=True)
+_PAGE = select(*_PAGE_COLUMNS).join(Place, Meeting.place_id == Place.id).where(Meeting.id.in_(_IDS))
 _EXCEPTIONS_BY_ID = _EXCEPTIONS.where(ScheduleException.meeting_id.in_(_IDS)).order_by(ScheduleException.start_date)
 _P = _N + len(_PLACE_COLUMNS)
 
@@ -157,28 +159,37 @@ def meetings_by_id(session: Session, ids: Sequence[int], *, with_bodies: bool = 
     # Many meetings name most bodies: one read of them all beats climbing the tree for every chunk.
     bodies = _bodies(session) if with_bodies and len(ids) > CHUNK else None
     connection = session.connection()  # Core rows: no ORM result processing
-    formats = _format_vocabulary(connection)
-    excepted = []
     for i in range(0, len(ids), CHUNK):
         for row in connection.execute(_PAGE, {"ids": ids[i:i + CHUNK]}).all():
-            meeting = found[row[0]] = _meeting(row)
-            times, format_ids, has_exceptions = row[_P:]
-            for weekly in (times or "").split(","):
-                if weekly:
-                    weekday, start, minutes = weekly.split(" ")
-                    meeting.times.append(PlainTime(int(weekday), dt.time.fromisoformat(start), int(minutes)))
-            meeting.formats = [formats.get(int(f)) or _format_vocabulary(connection, fresh=True)[int(f)]
-                               for f in (format_ids or "").split(",") if f]
-            if has_exceptions:
-                excepted.append(meeting.id)
-    _sort_children(found.values())
+            found[row[0]] = _page_meeting(connection, row)
     if with_exceptions:
-        for i in range(0, len(excepted), CHUNK):
-            for meeting_id, *values in connection.execute(_EXCEPTIONS_BY_ID, {"ids": excepted[i:i + CHUNK]}).all():
-                found[meeting_id].exceptions.append(PlainException(*values))
+        _add_exceptions(connection, found)
     if with_bodies:
         _link_bodies(session, list(found.values()), bodies)
     return found
+
+
+def _page_meeting(connection: Any, row: Sequence[Any]) -> PlainMeeting:
+    """A meeting from a row of _PAGE_COLUMNS; its exceptions are left to `_add_exceptions`."""
+    meeting = _meeting(row)
+    times, format_ids, meeting.has_exceptions = row[_P:_P + 3]
+    for weekly in (times or "").split(","):
+        if weekly:
+            weekday, start, minutes = weekly.split(" ")
+            meeting.times.append(PlainTime(int(weekday), dt.time.fromisoformat(start), int(minutes)))
+    formats = _format_vocabulary(connection)
+    meeting.formats = [formats.get(int(f)) or _format_vocabulary(connection, fresh=True)[int(f)]
+                       for f in (format_ids or "").split(",") if f]
+    _sort_children([meeting])
+    return meeting
+
+
+def _add_exceptions(connection: Any, meetings: dict[int, PlainMeeting]) -> None:
+    """Read the schedule exceptions of the meetings (from `_page_meeting`) that have some."""
+    excepted = sorted(m.id for m in meetings.values() if m.has_exceptions)
+    for i in range(0, len(excepted), CHUNK):
+        for meeting_id, *values in connection.execute(_EXCEPTIONS_BY_ID, {"ids": excepted[i:i + CHUNK]}).all():
+            meetings[meeting_id].exceptions.append(PlainException(*values))
 
 
 # The format vocabulary by engine: seeded by the migrations and not edited in the app, read once per process

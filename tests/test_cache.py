@@ -384,3 +384,15 @@ def test_json_search_is_cached_privately_per_minute(app, session, make_meeting):
     hit = client.get(url)
     assert hit.headers["X-Cache"] == "hit" and hit.get_json() == first.get_json()
     assert app.extensions["finder.cache"].shared is not app.extensions["finder.cache"].private
+
+
+def test_per_minute_entries_turn_stale_at_a_second_fixed_per_key():
+    keys = [f"search?lat={i}" for i in range(600)]
+    # Each key's minute changes exactly once every 60 seconds ...
+    for key in keys[:20]:
+        changes = sum(cache._minute_of_key(t + 1, key) != cache._minute_of_key(t, key) for t in range(0, 600))
+        assert changes == 10
+    # ... but not all at the same second: the re-renders after a minute turns are spread over the minute.
+    turning = {next(t for t in range(60) if cache._minute_of_key(t + 1, key) != cache._minute_of_key(t, key))
+               for key in keys}
+    assert len(turning) > 50

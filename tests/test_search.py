@@ -545,3 +545,20 @@ def test_a_meeting_loader_replaces_the_orm_load(session, make_meeting, at, now):
     results = find_nearby(session, SearchQuery(point=PHILLY, radius_km=50, schedule=False), now, load_meetings=loader)
     assert seen == [[meeting.id]]
     assert [h.meeting for h in results.meetings] == [f"row {meeting.id}"]
+
+
+# --- Ties at one address ----------------------------------------------------------------------------------------
+
+
+def test_nearest_keeps_every_tie_at_one_address(session, make_meeting, at, now):
+    # Twenty meetings share one church: the N chosen are the first by name, as the brute force orders them.
+    church = at(39.96, -75.17)
+    make_meeting(name="Farther", place=at(40.2, -75.3))
+    names = [f"Group {i:02d}" for i in range(20)]
+    for name in reversed(names):
+        make_meeting(name=name, place=church)
+    results = find_nearby(session, SearchQuery(point=PHILLY, nearest=15, per_page=0), now)
+    assert [hit.meeting.name for hit in results.meetings] == names[:15]
+    assert len({hit.distance_km for hit in results.meetings}) == 1
+    everything = find_nearby(session, SearchQuery(point=PHILLY, nearest=21, per_page=0), now)
+    assert [hit.meeting.name for hit in everything.meetings] == [*names, "Farther"]
