@@ -6,9 +6,10 @@ default is one process per core plus one to keep the cores busy while another wa
 this 2-core machine (BENCHMARKS.md, "Load"): 8 threads per process gave the same throughput but a p99 of
 0.4-2 s, because threads in one process queue for its GIL and a kept-alive connection stays with the process
 that accepted it, so a process that happened to accept more connections served each of them less often.
-One thread per process and a new accept per request spread requests evenly: p99 fell to 84-93 ms at about
-2,000 requests/s. Behind nginx, the proxy's connections to gunicorn are local and cheap to reopen.
-GUNICORN_THREADS and GUNICORN_KEEPALIVE override; every thread may hold a database connection, so threads
+One thread per process, a new accept per request and at most two connections held per worker (the rest
+wait in the kernel's accept queue for the next free worker) spread requests evenly: p99 45-50 ms at about
+2,100 requests/s, JSON or HTML. Behind nginx, the proxy's connections to gunicorn are local and cheap to
+reopen. GUNICORN_THREADS, GUNICORN_KEEPALIVE and GUNICORN_WORKER_CONNECTIONS override; every thread may hold a database connection, so threads
 must stay <= DB_POOL_SIZE + DB_MAX_OVERFLOW, and workers x that below PostgreSQL's max_connections.
 
 preload_app is ON, measured: the offline gazetteer and time zone polygons (finder.geocode) take 10-60 s of CPU
@@ -33,6 +34,10 @@ preload_app = True
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "0"))
+# A worker takes at most this many connections at once; the others wait in the kernel's accept queue, where
+# whichever worker is free next takes the oldest. With gunicorn's default (1000) a busy worker kept accepting
+# and queued connections behind its one thread while another worker idled: p99 100 ms against 45 ms with 2.
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS") or max(2, 2 * threads))
 backlog = 2048
 # Recycle workers now and then so a slow leak can never take a process down at night. Measured at ~600
 # requests/s, 20,000 recycled every worker every minute or two (emptying its private cache each time); with

@@ -392,10 +392,10 @@ def markdown(results: dict, builds: dict, command: str, n_queries: int, n_scan: 
         "",
         (f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
          f"SQLite {__import__('sqlite3').sqlite_version}, {pg_version}. "
-         f"Run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on a shared machine (other jobs running), "
+         f"Run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; the `load` column shows what else ran, "
          "so treat small differences as noise."),
         "",
-        (f"Latency of `find_nearby` (whole call: SQL, exact distance, clock filters, ORM page load), {n_queries} "
+        (f"Latency of `find_nearby` (whole call: SQL, exact distance, clock filters, page load), {n_queries} "
          f"query points per row drawn with the data's own density; full scan = the same query as a distance "
          f"formula over every row in SQL ({n_scan} runs per row); ratio = full-scan p50 / indexed p50."),
         "",
@@ -452,11 +452,29 @@ Earth and every table row in it: 11.5 ms for a 2 km box at 1M places. The search
 `longitude + 0` on SQLite so the composite index is used: 1.4 ms for the same box (EXPLAIN QUERY PLAN:
 `SEARCH places USING INDEX ix_places_latitude_longitude (latitude>? AND latitude<?)`).
 
-### What the time is spent on
+### What the time is spent on, and what was tried
 
-For the 10 nearest, about half of a search is loading the page as ORM objects (meeting, place, times, exceptions
-in one joined query, formats in a second), the rest is 1-2 box queries (the radius starts at 2 km and grows with
-the density found) and the exact distance of each row in the box.
+A "10 nearest" search is: 1-2 box queries (the radius starts at 4 km and grows with the density found; 2 km
+needed 1.9 queries per search on average, 4 km 1.5, with no more rows read), the exact distance of each row
+in the box in Python, and one query for the page: meeting, place, weekly times and format ids aggregated
+(`string_agg` / `group_concat`), exceptions read only for the meetings that have some, all as plain rows
+(`finder/plain.py`). Loading the page as ORM objects (a joined query plus a second for formats) was two
+thirds of the search before: 1.5 ms of 2.3 on SQLite, 3.4 ms of 5 on PostgreSQL.
+
+On PostgreSQL most of what is left is waiting on the server, not Python (cpu p50 above): each query is a
+round trip, and a GET request reads through its own pool of autocommit connections (`finder.db.read_engine`),
+which saves BEGIN and ROLLBACK. With the same queries answered from warm buffers (the same point searched
+twice) a search takes 2.2 ms; with the default `shared_buffers` of 128 MB, a quarter of this 729 MB database
+fits, and cold pages cost the rest.
+
+Tried and not kept (measured in the same process, alternating, 300 points at 1M meetings):
+- A KNN GiST index (`cube` extension, each place as a point of the unit sphere, `ORDER BY <-> LIMIT`): the
+  index walk took 0.6-1 ms for 18 rows, no faster than the box query, and needs an extension.
+- Scoring in SQL (haversine in SQL, `ORDER BY distance LIMIT N`, page columns for the kept rows in the same
+  query, one round trip): 2.24 ms against 2.23 ms for the box query on PostgreSQL, 1.28 against 1.28 on
+  SQLite. Not worth a second code path.
+- Remembering, per half-degree cell, the radius the last search there needed: the benchmark's points (and
+  a country's phones) rarely repeat a cell closely enough; no fewer queries.
 """
 
 
