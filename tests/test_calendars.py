@@ -369,3 +369,24 @@ def test_meeting_and_results_pages_offer_the_calendar_links(client, session, mak
     results = client.get("/search?lat=39.9487&lon=-75.1685&radius=10&tz=America/Chicago").get_data(as_text=True)
     assert "webcal://localhost/calendars/search.ics?lat=39.9487&amp;lon=-75.1685&amp;radius=10" in results
     assert "tz=America" not in results.split("calendar-actions", 1)[1].split("</section>", 1)[0]
+
+
+def test_cached_feeds_share_one_data_version_read_per_check_interval(client, session, make_meeting, monkeypatch):
+    meetings = [make_meeting() for _ in range(4)]
+    session.commit()
+    clock = {"now": 1000.0}
+    reads = []
+    real = calendars.data_version
+    monkeypatch.setattr(calendars.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(calendars, "data_version", lambda s: reads.append(1) or real(s))
+    urls = [f"/meetings/{m.slug}.ics" for m in meetings]
+    assert all(client.get(url).status_code == 200 for url in urls)
+    assert len(reads) == 4  # each build reads the version it rests on
+    clock["now"] += calendars.CHECK_SECONDS + 1
+    bodies = [client.get(url).get_data() for url in urls]
+    assert len(reads) == 5  # four cached feeds re-checked with one read
+    meetings[0].name = "Renamed Meeting"
+    session.commit()
+    clock["now"] += calendars.CHECK_SECONDS + 1
+    assert b"Renamed Meeting" in client.get(urls[0]).get_data()
+    assert client.get(urls[1]).get_data() == bodies[1]
