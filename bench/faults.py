@@ -186,8 +186,10 @@ class Probe:
         return time.monotonic() - self.started
 
     def between(self, start: float, end: float = float("inf")) -> list[Sample]:
+        """Samples answered in [start, end): a request sent just before an outage but answered during it
+        belongs to the outage (with one thread per worker it may wait in the accept queue meanwhile)."""
         with self._lock:
-            return [s for s in self.samples if start <= s.at < end]
+            return [s for s in self.samples if start <= s.at + s.seconds < end]
 
 
 def tally(samples: list[Sample]) -> dict[str, int]:
@@ -346,7 +348,7 @@ def pg_restart(ctx: Context) -> Outcome:
             all_samples = probe.samples
             unavailable = [s for s in all_samples if s.status == 503]
             failures = [s for s in all_samples if s.status != 200]
-            last_failure = max((s.at for s in failures), default=restart_ended)
+            last_failure = max((s.at + s.seconds for s in failures), default=restart_ended)
             outcome.facts.update(
                 paths=len(paths), requests=len(all_samples), before=tally(before), during=tally(during),
                 after=tally(after), restart_seconds=round(restart_ended - restart_began, 2),
