@@ -49,6 +49,7 @@ class PlainTime:
     weekday: int
     start: dt.time
     duration_minutes: int
+    id: int | None = None  # calendar UIDs are built from it: a weekly series keeps its UID when edited
 
 
 @dataclass
@@ -123,7 +124,8 @@ _PLACE_COLUMNS = (
 _BODY_COLUMNS = (ServiceBody.id, ServiceBody.parent_id, ServiceBody.kind, ServiceBody.name, ServiceBody.world_id)
 _N = len(_MEETING_COLUMNS)
 
-_TIMES = select(MeetingTime.meeting_id, MeetingTime.weekday, MeetingTime.start, MeetingTime.duration_minutes)
+_TIMES = select(MeetingTime.meeting_id, MeetingTime.weekday, MeetingTime.start, MeetingTime.duration_minutes,
+                MeetingTime.id)
 _FORMATS = select(meeting_formats.c.meeting_id, meeting_formats.c.format_id)
 _EXCEPTIONS = select(ScheduleException.meeting_id, ScheduleException.kind, ScheduleException.start_date,
                      ScheduleException.end_date, ScheduleException.reason, ScheduleException.created_at)
@@ -139,8 +141,9 @@ def _aggregated(column: Any, *where: Any) -> Any:
 # separate queries for times, formats and exceptions made up half of a "10 nearest" search.
 _PAGE_COLUMNS = (
     *_MEETING_COLUMNS, *_PLACE_COLUMNS,
-    _aggregated(cast(MeetingTime.weekday, String) + " " + cast(MeetingTime.start, String) + " "
-                + cast(func.coalesce(MeetingTime.duration_minutes, 60), String), MeetingTime.meeting_id == Meeting.id),
+    _aggregated(cast(MeetingTime.id, String) + " " + cast(MeetingTime.weekday, String) + " "
+                + cast(MeetingTime.start, String) + " " + cast(func.coalesce(MeetingTime.duration_minutes, 60), String),
+                MeetingTime.meeting_id == Meeting.id),
     _aggregated(cast(meeting_formats.c.format_id, String), meeting_formats.c.meeting_id == Meeting.id),
     exists().where(ScheduleException.meeting_id == Meeting.id),
 )
@@ -175,8 +178,8 @@ def _page_meeting(connection: Any, row: Sequence[Any]) -> PlainMeeting:
     times, format_ids, meeting.has_exceptions = row[_P:_P + 3]
     for weekly in (times or "").split(","):
         if weekly:
-            weekday, start, minutes = weekly.split(" ")
-            meeting.times.append(PlainTime(int(weekday), dt.time.fromisoformat(start), int(minutes)))
+            time_id, weekday, start, minutes = weekly.split(" ")
+            meeting.times.append(PlainTime(int(weekday), dt.time.fromisoformat(start), int(minutes), int(time_id)))
     formats = _format_vocabulary(connection)
     meeting.formats = [formats.get(int(f)) or _format_vocabulary(connection, fresh=True)[int(f)]
                        for f in (format_ids or "").split(",") if f]
@@ -207,32 +210,42 @@ def _format_vocabulary(connection: Any, *, fresh: bool = False) -> dict[int, Pla
 
 
 def feed_meetings(session: Session, body_ids: set[int] | None = None) -> list[PlainMeeting]:
-    """Visible meetings in slug order for the Meeting Guide feeds: all of them, or those of some bodies.
+    """Visible meetings in slug order for the Meeting Guide feeds: all of them, or those of some bodies."""
+    return meetings_where(session, search.visible_meetings_clause(), body_ids=body_ids)
+
+
+def meetings_where(session: Session, condition: Any, *, body_ids: set[int] | None = None,
+                   with_bodies: bool = True, with_exceptions: bool = False,
+                   order_by: Any = Meeting.slug) -> list[PlainMeeting]:
+    """The meetings matching `condition` (on Meeting's columns), with times and formats, and service bodies and
+    schedule exceptions as asked; `body_ids` keeps those served by, or a group of, one of those bodies.
 
     Whole-database feeds hold tens of thousands of meetings: plain rows build several times faster than ORM
-    objects. Times and formats are joined to the same conditions rather than listed by id.
+    objects, and the children are read with a join to the same condition rather than listed by id.
     """
-    conditions = [search.visible_meetings_clause()]
-    query = select(*_MEETING_COLUMNS, *_PLACE_COLUMNS).join(Place, Meeting.place_id == Place.id).where(*conditions)
+    query = select(*_MEETING_COLUMNS, *_PLACE_COLUMNS).join(Place, Meeting.place_id == Place.id).where(condition)
     connection = session.connection()
     meetings = []
-    for row in connection.execute(query.order_by(Meeting.slug)).all():
+    for row in connection.execute(query.order_by(order_by)).all():
         meeting = _meeting(row)
         if body_ids is not None and meeting.service_body_id not in body_ids and meeting.group_id not in body_ids:
             continue
         meetings.append(meeting)
     by_id = {m.id: m for m in meetings}
     if body_ids is None:
-        # Every meeting the conditions match is kept: join to them rather than list thousands of ids.
-        batches = [(_TIMES.join(Meeting, Meeting.id == MeetingTime.meeting_id).where(*conditions),
-                    _FORMATS.join(Meeting, Meeting.id == meeting_formats.c.meeting_id).where(*conditions), {})]
+        # Every meeting the condition matches is kept: join to it rather than list thousands of ids.
+        batches = [(_TIMES.join(Meeting, Meeting.id == MeetingTime.meeting_id).where(condition),
+                    _FORMATS.join(Meeting, Meeting.id == meeting_formats.c.meeting_id).where(condition),
+                    _EXCEPTIONS.join(Meeting, Meeting.id == ScheduleException.meeting_id).where(condition), {})]
     else:
         ids = sorted(by_id)
         batches = [(_TIMES.where(MeetingTime.meeting_id.in_(_IDS)),
-                    _FORMATS.where(meeting_formats.c.meeting_id.in_(_IDS)), {"ids": ids[i:i + CHUNK]})
+                    _FORMATS.where(meeting_formats.c.meeting_id.in_(_IDS)),
+                    _EXCEPTIONS.where(ScheduleException.meeting_id.in_(_IDS)), {"ids": ids[i:i + CHUNK]})
                    for i in range(0, len(ids), CHUNK)]
-    _attach(connection, by_id, batches)
-    _link_bodies(session, meetings, None)
+    _attach(connection, by_id, batches, with_exceptions=with_exceptions)
+    if with_bodies:
+        _link_bodies(session, meetings, None)
     return meetings
 
 
@@ -240,16 +253,22 @@ def _meeting(row: Sequence[Any]) -> PlainMeeting:
     return PlainMeeting(*row[:_N], place=PlainPlace(*row[_N:_N + len(_PLACE_COLUMNS)]))
 
 
-def _attach(connection: Any, by_id: dict[int, PlainMeeting], batches: list[tuple[Any, Any, dict]]) -> None:
-    """Fill in the weekly times and formats of `by_id` from (times query, formats query, parameters) batches."""
+def _attach(connection: Any, by_id: dict[int, PlainMeeting], batches: list[tuple[Any, Any, Any, dict]], *,
+            with_exceptions: bool) -> None:
+    """Fill in times, formats (and exceptions) of `by_id` from (times, formats, exceptions, parameters) batches."""
     formats = _format_vocabulary(connection, fresh=True)
-    for times_query, formats_query, params in batches:
-        for meeting_id, weekday, start, duration in connection.execute(times_query, params).all():
+    for times_query, formats_query, exceptions_query, params in batches:
+        for meeting_id, weekday, start, duration, time_id in connection.execute(times_query, params).all():
             if meeting_id in by_id:
-                by_id[meeting_id].times.append(PlainTime(weekday, start, duration or 60))
+                by_id[meeting_id].times.append(PlainTime(weekday, start, duration or 60, time_id))
         for meeting_id, format_id in connection.execute(formats_query, params).all():
             if meeting_id in by_id:
                 by_id[meeting_id].formats.append(formats[format_id])
+        if with_exceptions:
+            for meeting_id, *values in connection.execute(exceptions_query.order_by(ScheduleException.start_date),
+                                                          params).all():
+                if meeting_id in by_id:
+                    by_id[meeting_id].exceptions.append(PlainException(*values))
     _sort_children(by_id.values())
 
 
