@@ -34,13 +34,13 @@ def _tree_from_argv() -> Path:
 sys.path.insert(0, str(_tree_from_argv()))
 
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
 
 from finder import create_app, migrate, seed
 from finder.models import Meeting
 
+from benchdb import postgres_database  # bench/ is the script's directory
+
 DATA = ROOT / "bench" / "data"
-PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 NOW = dt.datetime(2026, 11, 25, 17, 0, tzinfo=dt.UTC)
 BMLT = "/bmlt/client_interface/json/?switcher=GetSearchResults"
 
@@ -54,17 +54,7 @@ def database_url(backend: str, size: int, rebuild: bool) -> str:
             path.unlink()
         url = f"sqlite:///{path}"
     else:
-        name = f"finder_bench_feeds_{size}"
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
-            if rebuild and exists:
-                conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-                exists = None
-            if not exists:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+        url = postgres_database(f"finder_bench_feeds_{size}", rebuild=rebuild)
     engine = create_engine(url)
     migrate.upgrade(engine)
     with engine.connect() as conn:

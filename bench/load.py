@@ -34,7 +34,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = os.environ.get("BENCH_PYTHON") or sys.executable
 BIN = Path(PYTHON).parent
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 DEFAULT_TARGETS = {
     "json-search": "/api/v1/search?lat={lat}&lon={lon}&radius=10&unit=mi",
@@ -82,13 +81,9 @@ def reset_database(backend: str, url: str) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
         return
-    from sqlalchemy import create_engine, text
+    from benchdb import postgres_database  # bench/ is the script's directory
 
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS finder_bench WITH (FORCE)"))
-        connection.execute(text("CREATE DATABASE finder_bench"))
-    admin.dispose()
+    postgres_database("finder_bench", rebuild=True)
 
 
 def flask(env: dict[str, str], *args: str) -> None:

@@ -38,8 +38,9 @@ from finder.geo import miles_to_km  # noqa: E402
 from finder.models import Format, Meeting  # noqa: E402
 from finder.search import SearchQuery, find_nearby  # noqa: E402
 
+from benchdb import postgres_database  # noqa: E402  (bench/ is the script's directory)
+
 DATA = ROOT / "bench" / "data"
-PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 RADIUS_KM = miles_to_km(25)
 FORMAT_CODES = ["O", "C", "BEG", "DISC", "SPK", "STEP", "TRAD", "TOP", "BT", "JFT", "WCHR", "NS", "W", "M", "Y"]
 CREATED = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
@@ -212,17 +213,7 @@ def open_database(backend: str, n: int, rebuild: bool) -> tuple[Engine, float | 
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{path}"
     else:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        name = f"finder_bench_{n}"
-        with admin.connect() as conn:
-            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
-            if exists and rebuild:
-                conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-                exists = None
-            if not exists:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = admin.url.set(database=name).render_as_string(hide_password=False)
+        url = postgres_database(f"finder_bench_{n}", rebuild=rebuild)
     engine = db.make_engine(url)
     with engine.connect() as conn:
         try:
