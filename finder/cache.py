@@ -84,20 +84,22 @@ VERSION_CHECK_SECONDS = 1.0  # how long a process trusts the version it last rea
 
 
 class VersionMemo:
-    """The data version as this process last read it, trusted for VERSION_CHECK_SECONDS.
+    """A data version as this process last read it, trusted for `seconds` (VERSION_CHECK_SECONDS unless given).
 
     A cache hit then costs no database round trip at all; a change committed by another process or host is
     seen within a second, and one committed by this process immediately.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._value: str | None = None
+    def __init__(self, clock: Callable[[], float] = time.monotonic, seconds: float | None = None) -> None:
+        self._value: Any = None
         self._read_at = 0.0
         self._clock = clock
+        self._seconds = seconds
 
-    def get(self, read: Callable[[], str]) -> str:
+    def get(self, read: Callable[[], Any]) -> Any:
         now = self._clock()
-        if self._value is None or now - self._read_at >= VERSION_CHECK_SECONDS:
+        seconds = VERSION_CHECK_SECONDS if self._seconds is None else self._seconds
+        if self._value is None or now - self._read_at >= seconds:
             self._value, self._read_at = read(), now
         return self._value
 

@@ -38,7 +38,7 @@ CANCELLED_GRACE = dt.timedelta(days=60)
 MAX_LIST_MEETINGS = 100
 MAX_FEED_MEETINGS = 10_000  # a search feed keeps the nearest this many
 CACHE_SECONDS = 300  # a built feed is reused at most this long (catches edits that do not touch meetings)
-CHECK_SECONDS = 10  # within this, a cached feed is served without asking the database whether data changed
+CHECK_SECONDS = 10  # within this, cached feeds are served without asking the database whether data changed
 CACHE_MAX_BYTES = 64 * 1024 * 1024
 
 
@@ -168,7 +168,6 @@ def data_version(session: Session) -> DataVersion:
 class CachedFeed:
     version: DataVersion
     built_at: float
-    checked_at: float
     etag: str
     last_modified: dt.datetime | None
     body: bytes
@@ -182,20 +181,10 @@ class FeedCache:
         self._size = 0
         self._max = max_bytes
         self._lock = threading.Lock()
-        self._version: tuple[float, DataVersion] | None = None
-
-    def data_version(self, read: Callable[[], DataVersion], clock: float, *, fresh: bool = False) -> DataVersion:
-        """The data version, read at most once per CHECK_SECONDS for all feeds of this process (or now: `fresh`).
-
-        Measured: checking per feed (count and max over meetings, a few ms at 100k meetings) for 200 cached
-        feeds in 3 processes kept PostgreSQL busy and the p99 of cached feeds at 300 ms (BENCHMARKS.md, "Load").
-        """
-        known = self._version
-        if known is not None and clock - known[0] < CHECK_SECONDS and not fresh:
-            return known[1]
-        version = read()
-        self._version = (clock, version)
-        return version
+        # The data version for every feed of this process, read at most once per CHECK_SECONDS. Checking per
+        # feed (a count and a max over meetings, a few ms at 100k meetings) for 200 cached feeds in 3 processes
+        # kept PostgreSQL busy and the p99 of cached feeds at 300 ms (BENCHMARKS.md, "Load").
+        self.version = response_cache.VersionMemo(clock=lambda: time.monotonic(), seconds=CHECK_SECONDS)
 
     def get(self, key: str) -> CachedFeed | None:
         with self._lock:
@@ -286,15 +275,13 @@ def cached_feed(
     entry = cache.get(key)
     clock = time.monotonic()
     max_age = current_app.config.get("CALENDAR_CACHE_SECONDS", CACHE_SECONDS)
-    if entry is not None and clock - entry.built_at < max_age and clock - entry.checked_at < CHECK_SECONDS:
-        return entry
-    session = db.get_session()
+    session = db.get_session()  # no connection until a query runs
     if entry is not None and clock - entry.built_at < max_age:
-        if entry.version == cache.data_version(lambda: data_version(session), clock):
-            entry.checked_at = clock
+        if entry.version == cache.version.get(lambda: data_version(session)):
             return entry
     # Building: read the version now, as Last-Modified and the next checks rest on it.
-    version = cache.data_version(lambda: data_version(session), clock, fresh=True)
+    cache.version.forget()
+    version = cache.version.get(lambda: data_version(session))
     meetings, info = build(session, now)
     feed = ical.build_feed(meetings, info, links(), now.year)
     etag = hashlib.sha256(feed.body).hexdigest()[:32]
@@ -302,7 +289,7 @@ def cached_feed(
     # VTIMEZONE window does not show in the feed's own LAST-MODIFIED, so take the latest change anywhere.
     stamps = [feed.last_modified, version.changed_at, dt.datetime(now.year, 1, 1, tzinfo=dt.timezone.utc)]
     last_modified = max(s for s in stamps if s is not None)
-    entry = CachedFeed(version, clock, clock, etag, last_modified, feed.body)
+    entry = CachedFeed(version, clock, etag, last_modified, feed.body)
     if max_age > 0:
         cache.put(key, entry)
     return entry
