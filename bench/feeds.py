@@ -33,7 +33,7 @@ def _tree_from_argv() -> Path:
 
 sys.path.insert(0, str(_tree_from_argv()))
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 
 from finder import create_app, migrate, seed
 from finder.models import Meeting

@@ -30,7 +30,7 @@ from typing import Any, Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import Engine, create_engine, event, select, text  # noqa: E402
+from sqlalchemy import Engine, event, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from finder import db, migrate, search  # noqa: E402

@@ -258,7 +258,7 @@ def _set_width(params: dict[str, Any], width: float | None, name: str, *, miles:
 
 def search_query(params: SearchParams) -> Any:
     """The finder.search query for the parts SQL can decide; the rest is applied to the BMLT records."""
-    from finder import plain, search
+    from finder import search
 
     venue = {"VM", "HYBR", "TC"}
     return search.SearchQuery(

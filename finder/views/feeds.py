@@ -1,13 +1,12 @@
 """Meeting Guide feeds (all meetings, one per service body) and our published NA -> Meeting Guide code table."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from finder import bodies, db, feeds
 from finder.plain import feed_meetings
