@@ -183,9 +183,9 @@ def find_nearby(session: Session, query: SearchQuery, now: dt.datetime, *,
     by location only when `attendance` names 'online'; `include_online` adds them regardless of distance.
     Results are sorted by distance (ties by name) or by next start, and paged per kind.
 
-    `load_meetings(session, ids) -> {id: meeting}` replaces the ORM load of the chosen meetings (feeds that
-    read thousands of meetings pass a plain-row loader); it needs `schedule=False`, as the clock reads ORM times
-    and exceptions.
+    The chosen meetings are loaded as finder.plain rows (times, formats, exceptions; no service bodies).
+    `load_meetings(session, ids) -> {id: meeting}` replaces that load (BMLT passes one that links service
+    bodies); it needs `schedule=False`, as the clock needs the exceptions a caller's loader may not read.
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
