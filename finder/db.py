@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
+import sqlite3
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
@@ -52,6 +54,38 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+# The SQL math functions the search ranks with (finder.search._distance_sql). They are an optional SQLite
+# feature (SQLITE_ENABLE_MATH_FUNCTIONS, in Python's builds since SQLite 3.35); where missing, the C library's
+# own functions are registered through Python: slower, the same results.
+SQLITE_MATH = {"sin": math.sin, "cos": math.cos, "asin": math.asin, "sqrt": math.sqrt, "radians": math.radians}
+
+
+def sqlite_has_math(dbapi_connection: Any) -> bool:
+    """True when this SQLite build has its math functions (detected per connection, when it opens)."""
+    try:
+        dbapi_connection.execute("SELECT asin(0.5), sqrt(2.0), radians(1.0), sin(1.0), cos(1.0)").fetchone()
+    except sqlite3.OperationalError:  # "no such function"
+        return False
+    return True
+
+
+def register_sqlite_math(dbapi_connection: Any) -> None:
+    for name, function in SQLITE_MATH.items():
+        dbapi_connection.create_function(name, 1, _none_safe(function), deterministic=True)
+
+
+def _none_safe(function: Any) -> Any:
+    # SQL NULL in, NULL out, as the built-ins do; a domain error is NULL too, as SQLite's asin(2) is.
+    def call(value: float | None) -> float | None:
+        if value is None:
+            return None
+        try:
+            return function(value)
+        except ValueError:
+            return None
+    return call
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -59,6 +93,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    if not sqlite_has_math(dbapi_connection):
+        register_sqlite_math(dbapi_connection)
 
 
 def make_engine(url: str, **options: Any) -> Engine:
@@ -105,6 +141,7 @@ def read_engine(url: str, config: Any) -> Engine:
     autocommit per checkout cost as much again, so reads get a pool of their own whose connections are set once
     (measured on "10 nearest" searches at 1M meetings, all three ways in one process). On SQLite, which runs in
     the process, reads share the one engine's handling.
+
     """
     options = engine_options(url, config)
     if make_url(url).get_backend_name() == "postgresql":

@@ -30,7 +30,10 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
     dphi = phi2 - phi1
     dlmb = math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    half_dphi, half_dlmb = math.sin(dphi / 2), math.sin(dlmb / 2)
+    # x * x, not x ** 2 (the product is exactly rounded, pow() is not), and left to right without grouping:
+    # finder.search computes the same distances in SQL (_distance_sql), which must agree to the last bit.
+    a = half_dphi * half_dphi + math.cos(phi1) * math.cos(phi2) * half_dlmb * half_dlmb
     # min() guards asin against 1.0000000000000002 from rounding at antipodes.
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 

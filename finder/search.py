@@ -19,11 +19,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Float, and_, bindparam, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Date, Float, Integer, and_, bindparam, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from finder import bodies, plain, schedule
-from finder.geo import MAX_DISTANCE_KM, BoundingBox, bounding_box, haversine_km, miles_to_km, valid_point
+from finder.geo import EARTH_RADIUS_KM, MAX_DISTANCE_KM, BoundingBox, bounding_box, haversine_km, miles_to_km, valid_point
 from finder.models import (
     Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place, ScheduleException, Service, TreatmentCenter, center_services, counselor_offices, counselor_terms, meeting_formats,
 )
@@ -278,6 +278,28 @@ def _box_params(box: BoundingBox) -> dict[str, float]:
     return params
 
 
+def _distance_sql(dialect: str) -> ColumnElement[float]:
+    """finder.geo.haversine_km in SQL, operation for operation, from the point given as bound parameters.
+
+    The same IEEE operations in the same order as the Python function (the C library's sin, cos and asin on
+    both sides; halving written as * 0.5, which is exact, because SQLAlchemy casts `/ 2` to NUMERIC on
+    PostgreSQL), so SQL ranks and cuts by the very distances Python reports: tests/test_search.py checks
+    equality. SQLite without its optional math functions gets Python's (finder.db registers them).
+    """
+    phi1 = bindparam("phi1", type_=Float)
+    phi2 = func.radians(Place.latitude)
+    half_dphi = func.sin((phi2 - phi1) * 0.5)
+    half_dlmb = func.sin(func.radians(Place.longitude - bindparam("lon1", type_=Float)) * 0.5)
+    a = half_dphi * half_dphi + bindparam("cos_phi1", type_=Float) * func.cos(phi2) * half_dlmb * half_dlmb
+    smaller = func.min if dialect == "sqlite" else func.least  # asin's domain, against rounding at antipodes
+    return (2 * EARTH_RADIUS_KM) * func.asin(smaller(1.0, func.sqrt(a)))
+
+
+def _point_params(point: tuple[float, float]) -> dict[str, float]:
+    phi1 = math.radians(point[0])
+    return {"phi1": phi1, "cos_phi1": math.cos(phi1), "lon1": point[1]}
+
+
 # --- Meetings ---------------------------------------------------------------------------------------------------
 
 
@@ -480,6 +502,70 @@ def _shape(query: SearchQuery) -> SearchQuery:
     return dataclasses.replace(query, point=None, radius_km=None, nearest=None, page=1, per_page=0)
 
 
+def _ranked_in_sql(query: SearchQuery) -> bool:
+    """A search SQL can rank, cut and page by itself: around a point, by distance, without a clock filter and
+    without online-only meetings (the clock is read in each meeting's zone, and online-only rows have no
+    distance to rank by; both stay with Python in _fetch_candidates)."""
+    return (query.point is not None and not _needs_clock(query) and not query.include_online
+            and "online" not in query.attendance)
+
+
+@functools.lru_cache(maxsize=256)
+def _ranked_statement(shape: SearchQuery, lon_ranges: int, dialect: str, limited: bool) -> Any:
+    """Meetings within the bound `radius` of the point, nearest first (ties by name, then id), each row with the
+    number of meetings in the circle; `limit` and `offset` are bound too when `limited`.
+
+    The box narrows by index, then SQL computes the distances, trims the box to the circle, orders, counts
+    and cuts, so only the rows of the page leave the database: a 10-mile search in a city holds thousands of
+    meetings, and scoring each in Python was most of an uncached search (BENCHMARKS.md).
+    """
+    inner = (select(Meeting.id, Meeting.name, Place.timezone, _distance_sql(dialect).label("distance"))
+             .join(Place, Meeting.place_id == Place.id)
+             .where(*_meeting_conditions(shape), Meeting.attendance != "online", _box_clause(lon_ranges, dialect))
+             .subquery())
+    stmt = (select(inner.c.id, inner.c.name, inner.c.timezone, inner.c.distance, func.count().over())
+            .where(inner.c.distance <= bindparam("radius", type_=Float))
+            .order_by(inner.c.distance, func.lower(inner.c.name), inner.c.id))
+    if limited:
+        stmt = stmt.limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+    return stmt
+
+
+def _ranked_search(session: Session, query: SearchQuery, dialect: str) -> tuple[list[_Candidate], int, float]:
+    """The page of a search SQL ranks (_ranked_in_sql), the number of meetings found, and the radius used."""
+    point = query.point
+    assert point is not None
+    shape = _shape(query)
+
+    def ranked(radius: float, limit: int | None, offset: int = 0) -> tuple[list[_Candidate], int]:
+        box = bounding_box(*point, radius)
+        stmt = _ranked_statement(shape, 0 if box.full_longitude else len(box.lon_ranges), dialect, limit is not None)
+        params: dict[str, Any] = {**_box_params(box), **_point_params(point), "radius": radius}
+        if limit is not None:
+            params.update(limit=limit, offset=offset)
+        found, total = [], 0
+        for meeting_id, name, timezone, distance, total in session.connection().execute(stmt, params):
+            found.append(_Candidate(meeting_id, name, distance, False, timezone))
+        return found, total
+
+    if query.nearest:
+        # At most N rows per radius tried: fewer than N means the circle held them all, so _nearest can grow it.
+        found, radius_used = _nearest(query, query.nearest, lambda radius: ranked(radius, query.nearest)[0],
+                                      distance_of=lambda c: c.distance_km)
+        found.sort(key=_sort_key(query))
+        return _page(found, query.page, query.per_page), len(found), radius_used  # type: ignore[return-value]
+    radius_used = query.radius_km or DEFAULT_RADIUS_KM
+    if not query.per_page:
+        chosen, total = ranked(radius_used, None)
+    else:
+        chosen, total = ranked(radius_used, query.per_page, (query.page - 1) * query.per_page)
+        if not chosen and query.page > 1:  # past the last page: the count still tells the pager where it ends
+            total = ranked(radius_used, 1)[1]
+    # Same order as the Python path within the page (SQLite's lower() folds ASCII only).
+    chosen.sort(key=_sort_key(query))
+    return chosen, total, radius_used
+
+
 def _fetch_candidates(
     session: Session, query: SearchQuery, now: dt.datetime, stmt: Any, params: dict[str, Any],
     radius_km: float | None,
@@ -604,6 +690,9 @@ def _sort_key(query: SearchQuery) -> Any:
 def _search_meetings(session: Session, query: SearchQuery, now: dt.datetime,
                      load_meetings: MeetingLoader | None = None) -> tuple[list[MeetingHit], int, float | None]:
     dialect = session.get_bind().dialect.name
+    if _ranked_in_sql(query):
+        chosen, total, radius = _ranked_search(session, query, dialect)
+        return _load_meeting_hits(session, chosen, now, query.schedule, load_meetings), total, radius
     radius_used: float | None = None
     candidates: list[_Candidate] = []
     if query.point is not None:

@@ -471,6 +471,33 @@ def test_results_equal_brute_force(session, scattered, now, lat, lon, radius, ne
     assert nearest_results.radius_km == pytest.approx(sorted(distances.values())[nearest - 1])
 
 
+def test_pages_ranked_in_sql_add_up_to_the_whole_list(session, scattered, now):
+    # Radius searches without a clock filter are ranked, counted and paged by SQL (LIMIT/OFFSET, count OVER).
+    whole = find_nearby(session, SearchQuery(point=(40.0, -75.0), radius_km=400, per_page=0), now)
+    assert whole.total_meetings == len(whole.meetings) > 20
+    paged, page = [], 1
+    while True:
+        results = find_nearby(session, SearchQuery(point=(40.0, -75.0), radius_km=400, per_page=7, page=page), now)
+        assert results.total_meetings == whole.total_meetings
+        if not results.meetings:
+            break
+        paged += results.meetings
+        page += 1
+    assert ids(paged) == ids(whole.meetings)
+    assert page == results.pages + 1  # the page past the end is empty and still knows the total
+
+
+def test_ranked_ties_are_ordered_by_name_then_id(session, make_meeting, at, now):
+    place = at(*PHILLY)
+    later = make_meeting(name="b Group", place=place)
+    first = make_meeting(name="A Group", place=place)
+    again = make_meeting(name="B group", place=place)
+    results = find_nearby(session, SearchQuery(point=PHILLY, radius_km=5), now)
+    assert ids(results.meetings) == [first.id, later.id, again.id]
+    nearest = find_nearby(session, SearchQuery(point=PHILLY, nearest=2), now)
+    assert ids(nearest.meetings) == [first.id, later.id]
+
+
 # --- The clock arithmetic agrees with finder.schedule ------------------------------------------------------------
 
 
