@@ -139,7 +139,7 @@ def _aggregated(column: Any, *where: Any) -> Any:
 # A page of results in one query: the meeting, its place, its weekly times and format ids aggregated, and
 # whether it has schedule exceptions (rare: read only then). On PostgreSQL each query is a round trip, and
 # separate queries for times, formats and exceptions made up half of a "10 nearest" search.
-_PAGE_COLUMNS = (
+PAGE_COLUMNS = (
     *_MEETING_COLUMNS, *_PLACE_COLUMNS,
     _aggregated(cast(MeetingTime.id, String) + " " + cast(MeetingTime.weekday, String) + " "
                 + cast(MeetingTime.start, String) + " " + cast(func.coalesce(MeetingTime.duration_minutes, 60), String),
@@ -148,7 +148,7 @@ _PAGE_COLUMNS = (
     exists().where(ScheduleException.meeting_id == Meeting.id),
 )
 _IDS = bindparam("ids", expanding=True)
-_PAGE = select(*_PAGE_COLUMNS).join(Place, Meeting.place_id == Place.id).where(Meeting.id.in_(_IDS))
+_PAGE = select(*PAGE_COLUMNS).join(Place, Meeting.place_id == Place.id).where(Meeting.id.in_(_IDS))
 _EXCEPTIONS_BY_ID = _EXCEPTIONS.where(ScheduleException.meeting_id.in_(_IDS)).order_by(ScheduleException.start_date)
 _P = _N + len(_PLACE_COLUMNS)
 
@@ -163,17 +163,26 @@ def meetings_by_id(session: Session, ids: Sequence[int], *, with_bodies: bool = 
     bodies = _bodies(session) if with_bodies and len(ids) > CHUNK else None
     connection = session.connection()  # Core rows: no ORM result processing
     for i in range(0, len(ids), CHUNK):
-        for row in connection.execute(_PAGE, {"ids": ids[i:i + CHUNK]}).all():
-            found[row[0]] = _page_meeting(connection, row)
+        found.update(page_meetings(connection, connection.execute(_PAGE, {"ids": ids[i:i + CHUNK]}).all()))
     if with_exceptions:
-        _add_exceptions(connection, found)
+        add_exceptions(connection, found)
     if with_bodies:
         _link_bodies(session, list(found.values()), bodies)
     return found
 
 
+def page_meetings(connection: Any, rows: Iterable[Sequence[Any]], *, skip: int = 0) -> dict[int, PlainMeeting]:
+    """Meetings, in row order, from rows that hold PAGE_COLUMNS after `skip` leading columns of the caller's
+    (finder.search selects a page's columns in its ranking query, saving a round trip); see add_exceptions."""
+    found = {}
+    for row in rows:
+        meeting = _page_meeting(connection, row[skip:] if skip else row)
+        found[meeting.id] = meeting
+    return found
+
+
 def _page_meeting(connection: Any, row: Sequence[Any]) -> PlainMeeting:
-    """A meeting from a row of _PAGE_COLUMNS; its exceptions are left to `_add_exceptions`."""
+    """A meeting from a row of PAGE_COLUMNS; its exceptions are left to `add_exceptions`."""
     meeting = _meeting(row)
     times, format_ids, meeting.has_exceptions = row[_P:_P + 3]
     for weekly in (times or "").split(","):
@@ -187,8 +196,8 @@ def _page_meeting(connection: Any, row: Sequence[Any]) -> PlainMeeting:
     return meeting
 
 
-def _add_exceptions(connection: Any, meetings: dict[int, PlainMeeting]) -> None:
-    """Read the schedule exceptions of the meetings (from `_page_meeting`) that have some."""
+def add_exceptions(connection: Any, meetings: dict[int, PlainMeeting]) -> None:
+    """Read the schedule exceptions of the meetings (from a page's rows) that have some."""
     excepted = sorted(m.id for m in meetings.values() if m.has_exceptions)
     for i in range(0, len(excepted), CHUNK):
         for meeting_id, *values in connection.execute(_EXCEPTIONS_BY_ID, {"ids": excepted[i:i + CHUNK]}).all():

@@ -19,7 +19,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Float, Integer, and_, bindparam, exists, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement, Date, Float, Integer, String, and_, bindparam, exists, false, func, literal_column, or_, select, true,
+)
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from finder import bodies, plain, schedule
@@ -164,7 +166,14 @@ class SearchResults:
 
 def visible_meetings_clause() -> ColumnElement[bool]:
     """The one definition of a meeting the public may see: published and not inactive."""
-    return and_(Meeting.published.is_(True), Meeting.status != "inactive")
+    return and_(Meeting.published.is_(True), Meeting.status != _constant("inactive"))
+
+
+def _constant(word: str) -> ColumnElement[str]:
+    """A fixed word of the code as an SQL literal, not a bound parameter: the planner knows it even in a
+    prepared statement's generic plan (see _opaque). Only for words written in this module."""
+    assert word.isidentifier()
+    return literal_column(f"'{word}'", String)
 
 
 # --- The search -------------------------------------------------------------------------------------------------
@@ -261,13 +270,28 @@ def _box_clause(lon_ranges: int, dialect: str) -> ColumnElement[bool]:
     `longitude + 0`: with ANALYZE statistics SQLite otherwise picks the longitude-only index, which reads a band
     around the whole Earth (11 ms instead of 1.4 ms at 1M places).
     """
-    lat = Place.latitude.between(bindparam("lat_lo", type_=Float), bindparam("lat_hi", type_=Float))
+    lat = Place.latitude.between(_opaque("lat_lo", Float, dialect), _opaque("lat_hi", Float, dialect))
     if not lon_ranges:
         return lat
     longitude = Place.longitude + 0 if dialect == "sqlite" else Place.longitude
-    lon = [longitude.between(bindparam(f"lon_lo{i}", type_=Float), bindparam(f"lon_hi{i}", type_=Float))
+    lon = [longitude.between(_opaque(f"lon_lo{i}", Float, dialect), _opaque(f"lon_hi{i}", Float, dialect))
            for i in range(lon_ranges)]
     return and_(lat, lon[0] if len(lon) == 1 else or_(*lon))
+
+
+def _opaque(name: str, type_: Any, dialect: str) -> Any:
+    """A bound value that PostgreSQL's planner estimates without looking at it: `(SELECT $n)`.
+
+    psycopg prepares a statement a connection runs often, and PostgreSQL then plans each execution again
+    for its values unless the generic plan's estimate is no costlier than theirs. For a box it always looked
+    costlier (a box's value-based estimate is one row), so every search paid 0.2-0.4 ms of planning for the
+    same plan. With the box and the page's LIMIT opaque (and fixed words as literals, _constant), both
+    estimates are equal and PostgreSQL settles on the generic plan: "10 nearest" at 1M meetings went from
+    1.9 to 1.5 ms (BENCHMARKS.md). The index still serves the box: the subqueries run once, before the scan.
+    SQLite plans every statement itself either way.
+    """
+    value = bindparam(name, type_=type_)
+    return value if dialect == "sqlite" else select(value).scalar_subquery()
 
 
 def _box_params(box: BoundingBox) -> dict[str, float]:
@@ -494,7 +518,7 @@ def _near_statement(shape: SearchQuery, lon_ranges: int, dialect: str) -> Any:
     `shape` is the query without its point, distances and page, so "meetings near me" costs no statement
     building after the first time; the box comes in as bound parameters (see _box_params).
     """
-    local = [] if "online" in shape.attendance else [Meeting.attendance != "online"]
+    local = [] if "online" in shape.attendance else [Meeting.attendance != _constant("online")]
     return _candidate_statement(shape, _meeting_conditions(shape), [*local, _box_clause(lon_ranges, dialect)])
 
 
@@ -511,59 +535,84 @@ def _ranked_in_sql(query: SearchQuery) -> bool:
 
 
 @functools.lru_cache(maxsize=256)
-def _ranked_statement(shape: SearchQuery, lon_ranges: int, dialect: str, limited: bool) -> Any:
-    """Meetings within the bound `radius` of the point, nearest first (ties by name, then id), each row with the
-    number of meetings in the circle; `limit` and `offset` are bound too when `limited`.
+def _ranked_statement(shape: SearchQuery, lon_ranges: int, dialect: str, limited: bool, with_page: bool) -> Any:
+    """Meetings within the bound `radius` of the point, nearest first (ties by name, then id), as rows of
+    (distance, how many in the circle, *columns): finder.plain.PAGE_COLUMNS when `with_page`, else (id, name,
+    zone); `limit` and `offset` are bound too when `limited`.
 
     The box narrows by index, then SQL computes the distances, trims the box to the circle, orders, counts
     and cuts, so only the rows of the page leave the database: a 10-mile search in a city holds thousands of
-    meetings, and scoring each in Python was most of an uncached search (BENCHMARKS.md).
+    meetings, and scoring each in Python was most of an uncached search (BENCHMARKS.md). The page's own
+    columns come in the same statement (PostgreSQL computes their subqueries after the LIMIT), so a search
+    whose first radius holds its answer is one round trip; one level, not a join back to a ranked subquery,
+    which took PostgreSQL a third longer to plan and run.
     """
-    inner = (select(Meeting.id, Meeting.name, Place.timezone, _distance_sql(dialect).label("distance"))
-             .join(Place, Meeting.place_id == Place.id)
-             .where(*_meeting_conditions(shape), Meeting.attendance != "online", _box_clause(lon_ranges, dialect))
-             .subquery())
-    stmt = (select(inner.c.id, inner.c.name, inner.c.timezone, inner.c.distance, func.count().over())
-            .where(inner.c.distance <= bindparam("radius", type_=Float))
-            .order_by(inner.c.distance, func.lower(inner.c.name), inner.c.id))
+    distance = _distance_sql(dialect)
+    columns = plain.PAGE_COLUMNS if with_page else (Meeting.id, Meeting.name, Place.timezone)
+    stmt = (select(distance, func.count().over(), *columns).join(Place, Meeting.place_id == Place.id)
+            .where(*_meeting_conditions(shape), Meeting.attendance != _constant("online"), _box_clause(lon_ranges, dialect),
+                   distance <= bindparam("radius", type_=Float))
+            .order_by(distance, func.lower(Meeting.name), Meeting.id))
     if limited:
-        stmt = stmt.limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+        stmt = stmt.limit(_opaque("limit", Integer, dialect)).offset(_opaque("offset", Integer, dialect))
     return stmt
 
 
-def _ranked_search(session: Session, query: SearchQuery, dialect: str) -> tuple[list[_Candidate], int, float]:
-    """The page of a search SQL ranks (_ranked_in_sql), the number of meetings found, and the radius used."""
+_RANKED = 2  # ranked rows lead with (distance, how many in the circle)
+
+
+def _ranked_search(
+    session: Session, query: SearchQuery, dialect: str, *, load_pages: bool,
+) -> tuple[list[_Candidate], int, float, dict[int, Any] | None]:
+    """For a search SQL ranks (_ranked_in_sql): the page, how many meetings were found, the radius used, and the
+    page's meetings as finder.plain rows when `load_pages` and the ranking query could carry them (else None)."""
     point = query.point
     assert point is not None
     shape = _shape(query)
+    connection = session.connection()
+    pages: dict[int, Any] = {}
 
-    def ranked(radius: float, limit: int | None, offset: int = 0) -> tuple[list[_Candidate], int]:
+    def ranked(radius: float, limit: int | None, offset: int = 0, with_page: bool = False) -> tuple[list[_Candidate], int]:
         box = bounding_box(*point, radius)
-        stmt = _ranked_statement(shape, 0 if box.full_longitude else len(box.lon_ranges), dialect, limit is not None)
+        stmt = _ranked_statement(shape, 0 if box.full_longitude else len(box.lon_ranges), dialect,
+                                 limit is not None, with_page)
         params: dict[str, Any] = {**_box_params(box), **_point_params(point), "radius": radius}
         if limit is not None:
             params.update(limit=limit, offset=offset)
-        found, total = [], 0
-        for meeting_id, name, timezone, distance, total in session.connection().execute(stmt, params):
-            found.append(_Candidate(meeting_id, name, distance, False, timezone))
-        return found, total
+        rows = connection.execute(stmt, params).all()
+        total = rows[0][1] if rows else 0
+        if not with_page:
+            return [_Candidate(row[2], row[3], row[0], False, row[4]) for row in rows], total
+        pages.clear()
+        pages.update(plain.page_meetings(connection, rows, skip=_RANKED))
+        return [_Candidate(m.id, m.name, row[0], False, m.place.timezone)
+                for row, m in zip(rows, pages.values())], total
 
     if query.nearest:
+        n = query.nearest
+        # The page's columns ride along when all N are on the first page (they are, but for long lists).
+        with_page = load_pages and (not query.per_page or (query.page == 1 and n <= query.per_page))
         # At most N rows per radius tried: fewer than N means the circle held them all, so _nearest can grow it.
-        found, radius_used = _nearest(query, query.nearest, lambda radius: ranked(radius, query.nearest)[0],
-                                      distance_of=lambda c: c.distance_km)
-        found.sort(key=_sort_key(query))
-        return _page(found, query.page, query.per_page), len(found), radius_used  # type: ignore[return-value]
-    radius_used = query.radius_km or DEFAULT_RADIUS_KM
-    if not query.per_page:
-        chosen, total = ranked(radius_used, None)
+        chosen, radius_used = _nearest(query, n, lambda radius: ranked(radius, n, with_page=with_page)[0],
+                                       distance_of=lambda c: c.distance_km)
+        total = len(chosen)
+        chosen = _page(chosen, query.page, query.per_page)
     else:
-        chosen, total = ranked(radius_used, query.per_page, (query.page - 1) * query.per_page)
-        if not chosen and query.page > 1:  # past the last page: the count still tells the pager where it ends
-            total = ranked(radius_used, 1)[1]
+        radius_used = query.radius_km or DEFAULT_RADIUS_KM
+        with_page = load_pages and bool(query.per_page)
+        if not query.per_page:
+            chosen, total = ranked(radius_used, None)
+        else:
+            chosen, total = ranked(radius_used, query.per_page, (query.page - 1) * query.per_page, with_page)
+            if not chosen and query.page > 1:  # past the last page: the count still tells the pager where it ends
+                total = ranked(radius_used, 1)[1]
     # Same order as the Python path within the page (SQLite's lower() folds ASCII only).
     chosen.sort(key=_sort_key(query))
-    return chosen, total, radius_used
+    if not (with_page and chosen):  # (an empty page past the end was counted by a query without page columns)
+        return chosen, total, radius_used, None
+    if query.schedule:
+        plain.add_exceptions(connection, pages)
+    return chosen, total, radius_used, pages
 
 
 def _fetch_candidates(
@@ -691,8 +740,8 @@ def _search_meetings(session: Session, query: SearchQuery, now: dt.datetime,
                      load_meetings: MeetingLoader | None = None) -> tuple[list[MeetingHit], int, float | None]:
     dialect = session.get_bind().dialect.name
     if _ranked_in_sql(query):
-        chosen, total, radius = _ranked_search(session, query, dialect)
-        return _load_meeting_hits(session, chosen, now, query.schedule, load_meetings), total, radius
+        chosen, total, radius, loaded = _ranked_search(session, query, dialect, load_pages=load_meetings is None)
+        return _load_meeting_hits(session, chosen, now, query.schedule, load_meetings, loaded), total, radius
     radius_used: float | None = None
     candidates: list[_Candidate] = []
     if query.point is not None:
@@ -714,7 +763,7 @@ def _search_meetings(session: Session, query: SearchQuery, now: dt.datetime,
         clock = _clock_prefilter(query, now)
         if clock is not None:
             conditions.append(clock)
-        extra = [] if query.point is None else [Meeting.attendance == "online"]
+        extra = [] if query.point is None else [Meeting.attendance == _constant("online")]
         seen = {c.meeting_id for c in candidates}
         found = _fetch_candidates(session, query, now, _candidate_statement(query, conditions, extra), {}, None)
         candidates += [c for c in found if c.meeting_id not in seen]
@@ -753,15 +802,16 @@ def _identity(item: Any) -> int:
 
 
 def _load_meeting_hits(session: Session, chosen: list[_Candidate], now: dt.datetime,
-                       schedule_wanted: bool = True, load_meetings: MeetingLoader | None = None) -> list[MeetingHit]:
+                       schedule_wanted: bool = True, load_meetings: MeetingLoader | None = None,
+                       loaded: Mapping[int, Any] | None = None) -> list[MeetingHit]:
+    """Hits for the chosen candidates: their meetings (`loaded` already, or read now) and their clocks."""
     if not chosen:
         return []
-    ids = [c.meeting_id for c in chosen]
-    if load_meetings is None:
+    if loaded is None:
+        ids = [c.meeting_id for c in chosen]
         # Plain rows (finder.plain), not ORM objects: two thirds of a "10 nearest" search went to the ORM.
-        loaded = plain.meetings_by_id(session, ids, with_bodies=False, with_exceptions=schedule_wanted)
-    else:
-        loaded = dict(load_meetings(session, ids))
+        loaded = (plain.meetings_by_id(session, ids, with_bodies=False, with_exceptions=schedule_wanted)
+                  if load_meetings is None else dict(load_meetings(session, ids)))
     if not schedule_wanted:
         return [MeetingHit(meeting=loaded[c.meeting_id], distance_km=None if c.online_only else c.distance_km,
                            next_start=None, in_progress=False, starts_in_minutes=None, is_online_only=c.online_only)

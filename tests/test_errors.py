@@ -81,6 +81,7 @@ def test_engine_has_a_statement_timeout(app):
         pytest.skip("PostgreSQL only")
     with engine.connect() as connection:
         assert connection.execute(text("SHOW statement_timeout")).scalar() == "5s"
+        assert connection.execute(text("SHOW jit")).scalar() == "off"
     assert engine.pool._pre_ping  # type: ignore[attr-defined]
 
 

@@ -6,7 +6,7 @@ import math
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from finder import geo
 from finder.geocode import shared_gazetteer
@@ -496,6 +496,22 @@ def test_ranked_ties_are_ordered_by_name_then_id(session, make_meeting, at, now)
     assert ids(results.meetings) == [first.id, later.id, again.id]
     nearest = find_nearby(session, SearchQuery(point=PHILLY, nearest=2), now)
     assert ids(nearest.meetings) == [first.id, later.id]
+
+
+def test_postgresql_keeps_one_plan_for_the_ranked_search(session, scattered, now):
+    # The box bounds are scalar subqueries on PostgreSQL so that its plan cache settles on the generic plan
+    # instead of planning every search again (finder.search._box_clause).
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plan cache")
+    session.commit()
+    session.execute(text("ANALYZE places"))
+    session.execute(text("ANALYZE meetings"))
+    for i in range(15):  # psycopg prepares a statement after five runs; PostgreSQL decides after five plans
+        results = find_nearby(session, SearchQuery(point=(40.0 + i / 100, -75.0), radius_km=50), now)
+        assert results.total_meetings > 0
+    plans = session.execute(text(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%asin(least(%'")).all()
+    assert plans and max(generic for generic, _ in plans) >= 2
 
 
 # --- The clock arithmetic agrees with finder.schedule ------------------------------------------------------------
