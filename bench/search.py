@@ -335,9 +335,13 @@ KINDS = {"nearest": "(a) 10 nearest", "radius_day_time": "(b) 25 mi + weekday + 
 
 
 def prewarm(engine: Engine) -> None:
-    """PostgreSQL: load the search's tables and indexes into shared buffers (pg_prewarm), the steady state of a
-    server that has been answering searches for a while; a no-op where the extension is missing."""
-    if engine.dialect.name != "postgresql":
+    """The steady state of a server that has been answering searches for a while: PostgreSQL's tables and
+    indexes loaded into shared buffers (pg_prewarm; skipped where the extension is missing), SQLite's file read
+    once into the OS cache (its pages are read from there, through mmap)."""
+    if engine.dialect.name == "sqlite":
+        with open(engine.url.database, "rb") as data:
+            while data.read(1 << 20):
+                pass
         return
     tables = ("places", "meetings", "meeting_times", "meeting_formats", "schedule_exceptions", "formats")
     try:

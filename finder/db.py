@@ -57,6 +57,7 @@ def utcnow() -> dt.datetime:
 # The SQL math functions the search ranks with (finder.search._distance_sql). They are an optional SQLite
 # feature (SQLITE_ENABLE_MATH_FUNCTIONS, in Python's builds since SQLite 3.35); where missing, the C library's
 # own functions are registered through Python: slower, the same results.
+SQLITE_MMAP_BYTES = 1 << 30
 SQLITE_MATH = {"sin": math.sin, "cos": math.cos, "asin": math.asin, "sqrt": math.sqrt, "radians": math.radians}
 
 
@@ -92,6 +93,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # Read pages straight from the OS cache instead of copying each into SQLite's own 2 MB cache: a "10 nearest"
+    # search at 1M meetings 12% faster, a radius search with a weekday 18% (BENCHMARKS.md). Address space only.
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.close()
     if not sqlite_has_math(dbapi_connection):
         register_sqlite_math(dbapi_connection)
