@@ -33,6 +33,7 @@ def run_import(work: Callable[[Session, dt.datetime, int, records.Resolver], Imp
             session.rollback()
         else:
             session.commit()
+            db.refresh_statistics(db.engine_for(current_app))
     except FatalImportError as exc:
         session.rollback()
         raise click.ClickException(f"nothing was imported: {exc}") from None

@@ -223,5 +223,16 @@ def app_engines(app: Flask) -> list[Engine]:
     return [app.extensions[name] for name in ("finder.engine", "finder.read_engine") if name in app.extensions]
 
 
+def refresh_statistics(engine: Engine) -> None:
+    """After a bulk load: fresh planner statistics, and on PostgreSQL the visibility map that index-only scans
+    need (without it each one fetches heap pages; autovacuum would get there, later)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM (ANALYZE)")
+    else:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
+
+
 def has_table(engine: Engine, name: str) -> bool:
     return inspect(engine).has_table(name)

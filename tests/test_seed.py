@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from finder import create_app, db, migrate, seed, site
@@ -264,6 +264,7 @@ def test_the_command_run_twice_loads_once_and_explains_in_one_line(app: Any) -> 
     assert first.output.strip().startswith("loaded demo data:") and len(first.output.strip().splitlines()) == 1
     with db.session_factory(app)() as session:
         before = _counts(session)
+    _assert_statistics_fresh(app)
 
     with app.app_context():
         second = runner.invoke(args=["seed-demo", "--size", str(SMALL), "--seed", "3"])
@@ -274,6 +275,19 @@ def test_the_command_run_twice_loads_once_and_explains_in_one_line(app: Any) -> 
     assert again.exit_code == 0 and again.output.strip() == "demo data already loaded"
     with db.session_factory(app)() as session:
         assert _counts(session) == before
+
+
+def _assert_statistics_fresh(app: Any) -> None:
+    """A bulk load leaves planner statistics (and on PostgreSQL a vacuumed table) behind it."""
+    engine = db.engine_for(app)
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            vacuumed, analyzed = connection.execute(text(
+                "SELECT last_vacuum, last_analyze FROM pg_stat_user_tables WHERE relname = 'meetings'")).one()
+            assert vacuumed is not None and analyzed is not None
+        else:
+            tables = connection.execute(text("SELECT DISTINCT tbl FROM sqlite_stat1")).scalars().all()
+            assert "meetings" in tables and "places" in tables
 
 
 def test_the_command_on_an_unmigrated_database_says_so_in_one_line(tmp_path: Any) -> None:
