@@ -474,31 +474,53 @@ Earth and every table row in it: 11.5 ms for a 2 km box at 1M places. The search
 
 ### What the time is spent on, and what was tried
 
-On PostgreSQL the run first loads the search's tables and indexes into shared buffers with `pg_prewarm`, as on
-a server that has been answering searches for a while. A "10 nearest" search is: 1-2 box queries (the radius starts at 4 km and grows with the density found; 2 km
-needed 1.9 queries per search on average, 4 km 1.5, with no more rows read), the exact distance of each row
-in the box in Python, and one query for the page: meeting, place, weekly times and format ids aggregated
-(`string_agg` / `group_concat`), exceptions read only for the meetings that have some, all as plain rows
-(`finder/plain.py`). Loading the page as ORM objects (a joined query plus a second for formats) was two
-thirds of the search before: 1.5 ms of 2.3 on SQLite, 3.4 ms of 5 on PostgreSQL.
+Before timing, the run loads PostgreSQL's tables and indexes into shared buffers (`pg_prewarm`) and reads the
+SQLite file once into the OS cache: the steady state of a server that has been answering searches. The full
+scan runs as a plain client would (each execution planned for its values); the search reads as the app's GET
+requests do (`finder.db.read_engine`: autocommit, its own pool).
 
-On PostgreSQL most of what is left is waiting on the server, not Python (cpu p50 above): each query is a
-round trip, and a GET request reads through its own pool of autocommit connections (`finder.db.read_engine`),
-which saves BEGIN and ROLLBACK. With the same queries answered from warm buffers (the same point searched
-twice) a search takes 2.2 ms. PostgreSQL's default `shared_buffers` (128 MB, as in the table) holds a sixth
-of this 729 MB database, and pages fetched from the OS cache cost the rest. With `shared_buffers` = 1 GB (the
-setting docs/DEPLOY.md gives for a 4 GB database host) and everything prewarmed, two runs measured p50 2.72
-and 3.30 ms, 76x and 67x the full scan (2026-11-26 04:38 and 04:41 UTC): closer, not 100x. Run to run, the
-same code moved by up to a third on this shared virtual machine (SQLite's p50 read 1.29-1.80 ms in four runs).
+A search around a point with no clock filter, as (a) and (b), is one statement per radius tried
+(`finder.search._ranked_statement`): the box on the composite index, the haversine distance in SQL (the same
+IEEE operations in the same order as `finder.geo.haversine_km`, so both give the same bits), the cut to the
+circle, `count(*) OVER ()` for the total, `ORDER BY distance, name, id` and `LIMIT`, and in the same row the
+page's own columns: meeting, place, weekly times and format ids aggregated (`string_agg` / `group_concat`),
+as plain rows (`finder/plain.py`). PostgreSQL computes the page's subqueries after the `LIMIT`. "10 nearest"
+starts at 4 km and grows with the density found: 1.5 statements per search on average. Searches with a clock
+filter, as (c), read each candidate's weekly times and decide in Python, in each meeting's own zone.
 
-Tried and not kept (measured in the same process, alternating, 300 points at 1M meetings):
+What each step bought, measured in one process with the variants alternating, 300 points at 1M meetings
+(2026-11-26):
+
+| change | PostgreSQL 10 nearest | other figures |
+|---|---|---|
+| distances, cut, count and page in SQL instead of scoring every box row in Python | mean 1.61 -> 1.41 ms, p95 3.0 -> 2.3 | 10-mile radius mean 4.9 -> 3.6 ms, p95 14.5 -> 9.6 |
+| the page's columns in the ranking statement (one round trip) | p50 1.50 -> 1.33 ms | 10-mile radius p50 2.91 -> 2.25 ms |
+| one statement level instead of a join back to a ranked subquery | planning 0.39 -> 0.29 ms, run 0.55 -> 0.35 ms (EXPLAIN ANALYZE) | |
+| PostgreSQL keeps the generic plan (below) | p50 1.9 -> 1.5 ms | |
+| SQLite reads through `mmap` | | SQLite 10 nearest p50 0.96 -> 0.84 ms, weekday radius 4.07 -> 3.31 |
+
+PostgreSQL's plan cache. psycopg prepares a statement a connection runs often; PostgreSQL then plans every
+execution again for its values unless the generic plan's estimate is no costlier. For a box it always looked
+costlier (a box's estimate from its values is one row), so each search paid 0.3-0.4 ms of planning for the
+same plan. The search passes the box bounds and `LIMIT`/`OFFSET` as `(SELECT $n)` on PostgreSQL and its fixed
+words as literals (`finder.search._opaque`, `_constant`): both estimates are then equal, and PostgreSQL keeps
+the generic plan by itself (`pg_prepared_statements`: 465 generic plans and 5 custom in 300 searches;
+tests/test_search.py checks it). Setting `plan_cache_mode = force_generic_plan` for every read was measured
+too and rejected: "online meetings starting soon" at 1M went from 538 to 1,069 ms under a generic plan.
+Every connection also runs with `jit = off`: that search spent 227 ms of 630 compiling its plan.
+
+Still on the table: on PostgreSQL about 1 ms of a search is waiting on the server (the pool's pre-ping, 1.5
+statements, their execution), the rest Python (cpu p50). `shared_buffers` = 1 GB instead of the default
+128 MB made no difference once the data sat in the OS cache. Run to run, the same code moved by up to a fifth
+on this virtual machine (PostgreSQL's p50 read 1.36 and 1.62 ms in two runs an hour apart).
+
+Tried and not kept:
 - A KNN GiST index (`cube` extension, each place as a point of the unit sphere, `ORDER BY <-> LIMIT`): the
   index walk took 0.6-1 ms for 18 rows, no faster than the box query, and needs an extension.
-- Scoring in SQL (haversine in SQL, `ORDER BY distance LIMIT N`, page columns for the kept rows in the same
-  query, one round trip): 2.24 ms against 2.23 ms for the box query on PostgreSQL, 1.28 against 1.28 on
-  SQLite. Not worth a second code path.
 - Remembering, per half-degree cell, the radius the last search there needed: the benchmark's points (and
   a country's phones) rarely repeat a cell closely enough; no fewer queries.
+- A covering index on `meetings (place_id)` for the ranked join: not chosen by the planner, since the page's
+  columns are read from the table anyway.
 """
 
 
