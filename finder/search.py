@@ -1,9 +1,11 @@
 """Nearby search: the one function behind the pages, the JSON API, the iCal search feeds and the BMLT endpoint.
 
 How a search runs: a bounding box on the indexed latitude/longitude picks candidate
-places, SQL applies every filter that does not depend on the clock, the exact haversine distance in Python
-trims the box to the circle, the clock-dependent filters ("starting within", "in progress") are evaluated in each
-meeting's own zone with finder.schedule, and only the requested page is loaded, as plain rows (finder.plain).
+places and SQL applies every filter that does not depend on the clock. Around a point with no clock filter,
+SQL also computes the exact haversine distance, trims the box to the circle, counts, orders and returns only
+the page, with the page's own columns (_ranked_statement). Otherwise the distance is computed in Python, the
+clock-dependent filters ("starting within", "in progress") are evaluated in each meeting's own zone with
+finder.schedule, and the page is loaded afterwards. Either way the page comes as plain rows (finder.plain).
 """
 
 from __future__ import annotations
