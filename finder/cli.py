@@ -80,7 +80,7 @@ def seed_demo_command(size: int, rng_seed: int, if_missing: bool) -> None:
     finally:
         session.close()
     site.forget_demo_state()
-    db.refresh_statistics(db.engine_for(current_app))
+    db.refresh_statistics(db.engine_for(current_app), vacuum=True)
     click.echo(report)
 
 

@@ -54,10 +54,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+# SQLite reads pages through a memory map of this size (see _sqlite_pragmas).
+SQLITE_MMAP_BYTES = 1 << 30
 # The SQL math functions the search ranks with (finder.search._distance_sql). They are an optional SQLite
 # feature (SQLITE_ENABLE_MATH_FUNCTIONS, in Python's builds since SQLite 3.35); where missing, the C library's
 # own functions are registered through Python: slower, the same results.
-SQLITE_MMAP_BYTES = 1 << 30
 SQLITE_MATH = {"sin": math.sin, "cos": math.cos, "asin": math.asin, "sqrt": math.sqrt, "radians": math.radians}
 
 
@@ -223,12 +224,13 @@ def app_engines(app: Flask) -> list[Engine]:
     return [app.extensions[name] for name in ("finder.engine", "finder.read_engine") if name in app.extensions]
 
 
-def refresh_statistics(engine: Engine) -> None:
-    """After a bulk load: fresh planner statistics, and on PostgreSQL the visibility map that index-only scans
-    need (without it each one fetches heap pages; autovacuum would get there, later)."""
+def refresh_statistics(engine: Engine, *, vacuum: bool = False) -> None:
+    """After a load: fresh planner statistics (sampled, quick at any size); with `vacuum`, after a bulk load into
+    an empty database, PostgreSQL also sets the visibility map that index-only scans need (without it each one
+    fetches heap pages until autovacuum gets there)."""
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("VACUUM (ANALYZE)")
+            connection.exec_driver_sql("VACUUM (ANALYZE)" if vacuum else "ANALYZE")
     else:
         with engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")

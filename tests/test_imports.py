@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from finder.imports import FatalImportError, meeting_guide
 from finder.imports import records as r
@@ -304,6 +304,13 @@ def test_cli_imports_commit_once_and_report(runner, session) -> None:
     assert result.exit_code == 0, result.output
     assert "meeting-guide import from meeting_guide.json:" in result.output
     assert count(session, Meeting) >= 3
+    # The planner learns the new row counts at once (finder.db.refresh_statistics).
+    engine = session.get_bind()
+    if engine.dialect.name == "postgresql":
+        analyzed = session.execute(text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'meetings'"))
+        assert analyzed.scalar() is not None
+    else:
+        assert "meetings" in session.execute(text("SELECT tbl FROM sqlite_stat1")).scalars().all()
 
 
 def test_cli_fatal_error_saves_nothing(runner, session, tmp_path) -> None:
