@@ -471,13 +471,15 @@ def test_results_equal_brute_force(session, scattered, now, lat, lon, radius, ne
     assert nearest_results.radius_km == pytest.approx(sorted(distances.values())[nearest - 1])
 
 
-def test_pages_ranked_in_sql_add_up_to_the_whole_list(session, scattered, now):
-    # Radius searches without a clock filter are ranked, counted and paged by SQL (LIMIT/OFFSET, count OVER).
-    whole = find_nearby(session, SearchQuery(point=(40.0, -75.0), radius_km=400, per_page=0), now)
+@pytest.mark.parametrize("point", [(40.0, -75.0), (-17.0, 180.0), (89.7, 60.0)], ids=["city", "antimeridian", "pole"])
+def test_pages_ranked_in_sql_add_up_to_the_whole_list(session, scattered, now, point):
+    # Radius searches without a clock filter are ranked, counted and paged by SQL (LIMIT/OFFSET, count OVER),
+    # with one longitude range, two (across the antimeridian) or none (around a pole).
+    whole = find_nearby(session, SearchQuery(point=point, radius_km=400, per_page=0), now)
     assert whole.total_meetings == len(whole.meetings) > 20
     paged, page = [], 1
     while True:
-        results = find_nearby(session, SearchQuery(point=(40.0, -75.0), radius_km=400, per_page=7, page=page), now)
+        results = find_nearby(session, SearchQuery(point=point, radius_km=400, per_page=7, page=page), now)
         assert results.total_meetings == whole.total_meetings
         if not results.meetings:
             break
