@@ -22,14 +22,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement, Date, Float, Integer, String, and_, bindparam, exists, false, func, literal_column, or_, select, true,
+    ColumnElement, Date, Float, Integer, String, and_, bindparam, exists, false, func, literal_column, or_, select,
+    true,
 )
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from finder import bodies, plain, schedule
-from finder.geo import EARTH_RADIUS_KM, MAX_DISTANCE_KM, BoundingBox, bounding_box, haversine_km, miles_to_km, valid_point
+from finder.geo import (
+    EARTH_RADIUS_KM, MAX_DISTANCE_KM, BoundingBox, bounding_box, haversine_km, miles_to_km, valid_point,
+)
 from finder.models import (
-    Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place, ScheduleException, Service, TreatmentCenter, center_services, counselor_offices, counselor_terms, meeting_formats,
+    Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place, ScheduleException, Service, TreatmentCenter,
+    center_services, counselor_offices, counselor_terms, meeting_formats,
 )
 from finder.vocab import COUNSELOR_TERMS, FORMAT_BY_CODE, SERVICE_BY_CODE
 
@@ -296,6 +300,11 @@ def _opaque(name: str, type_: Any, dialect: str) -> Any:
     return value if dialect == "sqlite" else select(value).scalar_subquery()
 
 
+def _lon_range_count(box: BoundingBox) -> int:
+    """How many longitude ranges _box_clause tests for this box (0: every longitude)."""
+    return 0 if box.full_longitude else len(box.lon_ranges)
+
+
 def _box_params(box: BoundingBox) -> dict[str, float]:
     params = {"lat_lo": box.min_lat, "lat_hi": box.max_lat}
     if not box.full_longitude:
@@ -552,8 +561,8 @@ def _ranked_statement(shape: SearchQuery, lon_ranges: int, dialect: str, limited
     distance = _distance_sql(dialect)
     columns = plain.PAGE_COLUMNS if with_page else (Meeting.id, Meeting.name, Place.timezone)
     stmt = (select(distance, func.count().over(), *columns).join(Place, Meeting.place_id == Place.id)
-            .where(*_meeting_conditions(shape), Meeting.attendance != _constant("online"), _box_clause(lon_ranges, dialect),
-                   distance <= bindparam("radius", type_=Float))
+            .where(*_meeting_conditions(shape), Meeting.attendance != _constant("online"),
+                   _box_clause(lon_ranges, dialect), distance <= bindparam("radius", type_=Float))
             .order_by(distance, func.lower(Meeting.name), Meeting.id))
     if limited:
         stmt = stmt.limit(_opaque("limit", Integer, dialect)).offset(_opaque("offset", Integer, dialect))
@@ -574,9 +583,10 @@ def _ranked_search(
     connection = session.connection()
     pages: dict[int, Any] = {}
 
-    def ranked(radius: float, limit: int | None, offset: int = 0, with_page: bool = False) -> tuple[list[_Candidate], int]:
+    def ranked(radius: float, limit: int | None, offset: int = 0,
+               with_page: bool = False) -> tuple[list[_Candidate], int]:
         box = bounding_box(*point, radius)
-        stmt = _ranked_statement(shape, 0 if box.full_longitude else len(box.lon_ranges), dialect,
+        stmt = _ranked_statement(shape, _lon_range_count(box), dialect,
                                  limit is not None, with_page)
         params: dict[str, Any] = {**_box_params(box), **_point_params(point), "radius": radius}
         if limit is not None:
@@ -592,7 +602,8 @@ def _ranked_search(
 
     if query.nearest:
         n = query.nearest
-        # The page's columns ride along when all N are on the first page (they are, but for long lists).
+        # The page's columns ride along when all N fit on the first page (the usual case); a longer list is
+        # paged here and its page loaded afterwards.
         with_page = load_pages and (not query.per_page or (query.page == 1 and n <= query.per_page))
         # At most N rows per radius tried: fewer than N means the circle held them all, so _nearest can grow it.
         chosen, radius_used = _nearest(query, n, lambda radius: ranked(radius, n, with_page=with_page)[0],
@@ -751,7 +762,7 @@ def _search_meetings(session: Session, query: SearchQuery, now: dt.datetime,
 
         def within(radius: float) -> list[_Candidate]:
             box = bounding_box(*query.point, radius)  # type: ignore[misc]
-            stmt = _near_statement(shape, 0 if box.full_longitude else len(box.lon_ranges), dialect)
+            stmt = _near_statement(shape, _lon_range_count(box), dialect)
             return _fetch_candidates(session, query, now, stmt, _box_params(box), radius)
 
         if query.nearest:
@@ -858,7 +869,7 @@ def _spatial_rows(
     extra, params = [], {}
     if query.point is not None and radius is not None:
         box = bounding_box(*query.point, radius)
-        extra, params = [_box_clause(0 if box.full_longitude else len(box.lon_ranges), dialect)], _box_params(box)
+        extra, params = [_box_clause(_lon_range_count(box), dialect)], _box_params(box)
     best: dict[int, _Found] = {}
     for item_id, name, place_id, lat, lon in session.connection().execute(stmt_for(extra), params):
         distance = None
