@@ -29,6 +29,16 @@ def require_current_schema() -> None:
         _fail(f"the database schema is {status}; run `flask --app wsgi db upgrade` first")
 
 
+def refresh_statistics(*, vacuum: bool = False) -> None:
+    """After a committed load: refresh the planner's statistics (finder.db.refresh_statistics). The data is
+    saved by then, so a failure here is a warning, not an error: autovacuum will get there later."""
+    try:
+        db.refresh_statistics(db.engine_for(current_app), vacuum=vacuum)
+    except SQLAlchemyError as exc:
+        click.echo(f"warning: the data is saved, but the planner statistics were not refreshed ({_first_line(exc)})",
+                   err=True)
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", exc) or exc)
     return text.strip().splitlines()[0] if text.strip() else exc.__class__.__name__
@@ -80,7 +90,7 @@ def seed_demo_command(size: int, rng_seed: int, if_missing: bool) -> None:
     finally:
         session.close()
     site.forget_demo_state()
-    db.refresh_statistics(db.engine_for(current_app), vacuum=True)
+    refresh_statistics(vacuum=True)
     click.echo(report)
 
 

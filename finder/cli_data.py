@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from finder import db, exports
-from finder.cli import require_current_schema
+from finder.cli import refresh_statistics, require_current_schema
 from finder.imports import FatalImportError, ImportReport, bmlt, csv_centers, csv_counselors, csv_meetings
 from finder.imports import meeting_guide, records, samhsa
 
@@ -33,7 +33,6 @@ def run_import(work: Callable[[Session, dt.datetime, int, records.Resolver], Imp
             session.rollback()
         else:
             session.commit()
-            db.refresh_statistics(db.engine_for(current_app))
     except FatalImportError as exc:
         session.rollback()
         raise click.ClickException(f"nothing was imported: {exc}") from None
@@ -43,6 +42,8 @@ def run_import(work: Callable[[Session, dt.datetime, int, records.Resolver], Imp
             from None
     finally:
         session.close()
+    if not dry_run:
+        refresh_statistics()
     _print(report, dry_run)
     return report
 

@@ -313,6 +313,22 @@ def test_cli_imports_commit_once_and_report(runner, session) -> None:
         assert "meetings" in session.execute(text("SELECT tbl FROM sqlite_stat1")).scalars().all()
 
 
+def test_cli_statistics_failure_is_a_warning_after_the_commit(runner, session, monkeypatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from finder import db
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("ANALYZE", {}, Exception("canceling statement due to lock timeout"))
+
+    monkeypatch.setattr(db, "refresh_statistics", refuse)
+    result = runner.invoke(args=["import-meeting-guide", str(FIXTURES / "meeting_guide.json")])
+    assert result.exit_code == 0, result.output
+    assert "the data is saved, but the planner statistics were not refreshed" in result.output
+    assert "meeting-guide import from meeting_guide.json:" in result.output and "nothing was imported" not in result.output
+    assert count(session, Meeting) >= 3
+
+
 def test_cli_fatal_error_saves_nothing(runner, session, tmp_path) -> None:
     bad = tmp_path / "feed.json"
     bad.write_text("[{\"name\": ")
