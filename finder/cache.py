@@ -300,8 +300,9 @@ def cache_key(version: str, endpoint: str, path: str, pairs: Iterable[tuple[str,
     return hashlib.sha256(material.encode()).hexdigest()
 
 
-def _pack(response: Response, minute: int | None = None) -> bytes:
-    """Status, kept headers, the body and, when worth it, its gzip encoding (so a hit costs no compression)."""
+def _pack(response: Response, minute: int | None = None) -> tuple[bytes, bytes]:
+    """Status, kept headers, the body and, when worth it, its gzip encoding (so a hit costs no compression);
+    returned with that gzip encoding (empty when not worth it) for the response being sent."""
     from finder import compression
 
     body = response.get_data()
@@ -309,7 +310,7 @@ def _pack(response: Response, minute: int | None = None) -> bytes:
     headers = [(name, value) for name, value in response.headers.items() if name in KEPT_HEADERS]
     meta = json.dumps({"status": response.status_code, "headers": headers, "plain": len(body),
                        "minute": minute}).encode()
-    return meta + b"\0" + body + gz
+    return meta + b"\0" + body + gz, gz
 
 
 def _minute_of(blob: bytes) -> int | None:
@@ -318,6 +319,8 @@ def _minute_of(blob: bytes) -> int | None:
 
 
 def _unpack(blob: bytes, gzip_ok: bool) -> Response:
+    from finder import compression
+
     meta_bytes, rest = blob.split(b"\0", 1)
     meta = json.loads(meta_bytes)
     plain, gz = rest[: meta["plain"]], rest[meta["plain"]:]
@@ -325,11 +328,7 @@ def _unpack(blob: bytes, gzip_ok: bool) -> Response:
     if gz:
         response.vary.add("Accept-Encoding")
         if gzip_ok:
-            response.set_data(gz)
-            response.headers["Content-Encoding"] = "gzip"
-            etag, weak = response.get_etag()
-            if etag:  # the same distinct tag the compression hook gives a freshly gzipped body
-                response.set_etag(f"{etag}-gzip", weak=weak)
+            compression.send_gzipped(response, gz)
     return response
 
 
@@ -423,9 +422,15 @@ def _hit(blob: bytes, label: str) -> Response:
 
 def _render_and_store(app: Flask, store: ResponseCache, view: Callable[..., Any], args: Any, kwargs: Any,
                       key: str, minute: int | None, private: bool) -> Response:
+    from finder.compression import accepts_gzip, send_gzipped
+
     response = app.make_response(view(*args, **kwargs))
     if _storable(response):
-        store.set(key, _pack(response, minute), private=private)
+        blob, gz = _pack(response, minute)
+        store.set(key, blob, private=private)
+        if gz and accepts_gzip():  # already compressed for the entry: the compression hook need not do it again
+            response.vary.add("Accept-Encoding")
+            send_gzipped(response, gz)
     response.headers["X-Cache"] = "miss"
     return response
 
@@ -470,6 +475,16 @@ def make_conditional(response: Response) -> Response:
     return response
 
 
+def meeting_reader(session: Session, app: Flask | None = None) -> Callable[..., Any] | None:
+    """The process's finder.plain.MeetingCache at the current data version, as finder.search.find_nearby's
+    `cached_meetings`; None when caching is off (CACHE_TTL = 0)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    if get_cache(app).ttl <= 0:
+        return None
+    version = app.extensions["finder.data_version_memo"].get(lambda: data_version(session))
+    return app.extensions["finder.meeting_cache"].reader(version)
+
+
 # The endpoints worth caching: the search page (a location in its query: private; "starts in 5 min": per
 # minute), whole-feed JSON that costs a scan of every meeting (public, shared through Redis) and BMLT, whose
 # queries may carry coordinates. Calendar feeds keep their own cache (finder.views.calendars). Names that do
@@ -488,7 +503,10 @@ def init_app(app: Flask) -> None:
     """Create the cache, add conditional GETs; call after the blueprints are registered."""
     from finder import db
 
+    from finder.plain import MeetingCache
+
     app.extensions["finder.cache"] = build_cache(app.config)
+    app.extensions["finder.meeting_cache"] = MeetingCache()
     memo = app.extensions["finder.data_version_memo"] = VersionMemo()
     track_content_changes(db.session_factory(app), memo)
     cache_endpoints(app, POLICIES)

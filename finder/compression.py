@@ -48,7 +48,12 @@ def compress_response(response: Response) -> Response:
     body = response.get_data()
     if len(body) < MIN_BYTES:
         return response
-    response.set_data(gzip_bytes(body))
+    return send_gzipped(response, gzip_bytes(body))
+
+
+def send_gzipped(response: Response, gz: bytes) -> Response:
+    """Make `gz` (the gzip encoding of the response's body) what is sent, with its own ETag."""
+    response.set_data(gz)
     response.headers["Content-Encoding"] = "gzip"
     etag, weak = response.get_etag()
     if etag:

@@ -1,6 +1,7 @@
 """The data version and the response cache: keys, invalidation, Redis sharing and the memory fallback."""
 from __future__ import annotations
 
+import gzip
 import json
 import uuid
 
@@ -222,6 +223,27 @@ def test_hits_serve_the_stored_gzip_encoding(counted):
     assert json.loads(gzip.decompress(hit.data)) == plain.get_json()
     assert "Content-Encoding" not in plain.headers and plain.headers["X-Cache"] == "hit"
     assert "Accept-Encoding" in plain.headers["Vary"]
+    assert first.headers["ETag"] == hit.headers["ETag"]  # the same bytes, whether a miss or a hit sent them
+
+
+def test_a_miss_is_compressed_once(counted, monkeypatch):
+    """The entry's gzip encoding is what the miss sends too: the compression hook does not gzip it again."""
+    from finder import compression
+
+    app, _calls = counted
+
+    @app.get("/_test/large")
+    def large():
+        return jsonify(items=[{"name": f"Meeting {i}"} for i in range(300)])
+
+    cache.cache_endpoints(app, {"large": CachePolicy(private=False, per_minute=False)})
+    compressed = []
+    real = compression.gzip_bytes
+    monkeypatch.setattr(compression, "gzip_bytes", lambda body: compressed.append(len(body)) or real(body))
+    miss = app.test_client().get("/_test/large", headers={"Accept-Encoding": "gzip"})
+    assert miss.headers["X-Cache"] == "miss" and miss.headers["Content-Encoding"] == "gzip"
+    assert len(compressed) == 1
+    assert json.loads(gzip.decompress(miss.data))["items"][299] == {"name": "Meeting 299"}
 
 
 def test_committed_content_changes_bump_the_version_by_themselves(app, session, make_meeting):
