@@ -1,7 +1,7 @@
 """Meeting Guide feeds (all meetings, one per service body) and our published NA -> Meeting Guide code table."""
 from __future__ import annotations
 
-import json
+import orjson
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
@@ -37,7 +37,9 @@ def visible_meetings() -> Select[tuple[Meeting]]:
 
 
 def dumps(payload: object) -> str:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    """Compact UTF-8 JSON, as the standard library would write it (orjson: a 100k-meeting feed or a page of
+    search results is encoded several times faster)."""
+    return orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def json_response(payload: object, *, status: int = 200, cors: bool = True, max_age: int = FEED_MAX_AGE_SECONDS,
