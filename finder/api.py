@@ -15,9 +15,9 @@ from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from finder import csrf, db, feeds, geocode, schedule, search, vocab
+from finder import cache, csrf, db, feeds, geocode, schedule, search, vocab
 from finder.models import Counselor, Format, Meeting, Place, ServiceBody, TreatmentCenter
-from finder.views.feeds import public_base
+from finder.views.feeds import dumps, public_base
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -49,7 +49,7 @@ def error_response(exc: ApiError) -> Response:
 
 
 def _json(payload: Any, max_age: int) -> Response:
-    response = Response(json.dumps(payload, ensure_ascii=False, separators=(",", ":")), mimetype="application/json")
+    response = Response(dumps(payload), mimetype="application/json")
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = "ETag"
     response.cache_control.public = True
@@ -113,7 +113,20 @@ def _formats(meeting: Meeting) -> list[dict[str, Any]]:
 
 
 def meeting_json(meeting: Meeting, base: str, now: dt.datetime, *, upcoming: int = 0) -> dict[str, Any]:
-    """A meeting with its weekly times (Monday=0 and mon..sun), formats, place and links."""
+    """A meeting with its weekly times (Monday=0 and mon..sun), formats, place and links; with `upcoming`, its
+    next occurrences and current exceptions too. Treat the answer as read-only: it may be shared."""
+    if upcoming:
+        return {**_meeting_json(meeting, base), **_upcoming_json(meeting, now, upcoming)}
+    derived = getattr(meeting, "derived", None)  # a finder.plain row: reuse its rendering (it may be cached)
+    if derived is None:
+        return _meeting_json(meeting, base)
+    rendered = derived.get(("json", base))
+    if rendered is None:
+        rendered = derived[("json", base)] = _meeting_json(meeting, base)
+    return rendered
+
+
+def _meeting_json(meeting: Meeting, base: str) -> dict[str, Any]:
     data: dict[str, Any] = {
         "slug": meeting.slug,
         "name": meeting.name,
@@ -139,15 +152,19 @@ def meeting_json(meeting: Meeting, base: str, now: dt.datetime, *, upcoming: int
         "group_id": meeting.group_id,
         "updated_at": _iso(meeting.updated_at),
     }
-    if upcoming:
-        occurrences = schedule.next_occurrences(meeting.times, meeting.place.timezone, now, meeting.exceptions,
-                                                n=upcoming)
-        data["upcoming"] = [{"start": o.start.isoformat(), "end": o.end.isoformat(),
-                             "in_progress": o.is_in_progress(now)} for o in occurrences]
-        data["exceptions"] = [{"kind": e.kind, "start_date": e.start_date.isoformat(),
-                               "end_date": e.end_date.isoformat(), "reason": e.reason}
-                              for e in meeting.exceptions if e.end_date >= now.date() - dt.timedelta(days=1)]
     return data
+
+
+def _upcoming_json(meeting: Meeting, now: dt.datetime, upcoming: int) -> dict[str, Any]:
+    occurrences = schedule.next_occurrences(meeting.times, meeting.place.timezone, now, meeting.exceptions,
+                                            n=upcoming)
+    return {
+        "upcoming": [{"start": o.start.isoformat(), "end": o.end.isoformat(), "in_progress": o.is_in_progress(now)}
+                     for o in occurrences],
+        "exceptions": [{"kind": e.kind, "start_date": e.start_date.isoformat(), "end_date": e.end_date.isoformat(),
+                        "reason": e.reason}
+                       for e in meeting.exceptions if e.end_date >= now.date() - dt.timedelta(days=1)],
+    }
 
 
 def center_json(center: TreatmentCenter, base: str) -> dict[str, Any]:
@@ -197,7 +214,8 @@ def search_view() -> dict[str, Any]:
     try:
         query = search.query_from_args(request.args, geocode.get_geocoder(current_app))
         now = dt.datetime.now(dt.timezone.utc)
-        results = search.find_nearby(db.get_session(), query, now)
+        session = db.get_session()
+        results = search.find_nearby(session, query, now, cached_meetings=cache.meeting_reader(session))
     except search.SearchError as exc:
         raise ApiError(400, "invalid_parameter", exc.message, exc.field, exc.suggestions) from None
     base = public_base()

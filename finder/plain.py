@@ -8,8 +8,11 @@ the JSON API, finder.feeds, finder.bmlt and finder.ical read either alike.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +23,8 @@ from finder import search
 from finder.models import Format, Meeting, MeetingTime, Place, ScheduleException, ServiceBody, meeting_formats
 
 CHUNK = 2000  # ids per IN (...) list: PostgreSQL caps a statement at 65535 parameters
+# Meetings a process keeps for result pages (finder.plain.MeetingCache): about 3 KB each, so ~60 MB at most.
+MEETING_CACHE_ENTRIES = 20_000
 
 
 @dataclass
@@ -106,6 +111,9 @@ class PlainMeeting:
     formats: list[PlainFormat] = field(default_factory=list)
     exceptions: list[PlainException] = field(default_factory=list)
     has_exceptions: bool = False  # known from a page row even when the exceptions were not read
+    # What a reader derived from this row and may reuse while the row lives: a MeetingCache shares rows across
+    # requests, so the JSON API renders a cached meeting once (finder.api.meeting_json), not per request.
+    derived: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     is_online = property(Meeting.is_online.fget)
     format_codes = property(Meeting.format_codes.fget)
@@ -317,3 +325,53 @@ def _bodies(session: Session, wanted: set[int] | None = None) -> dict[int, Plain
     for body in bodies.values():
         body.parent = bodies.get(body.parent_id) if body.parent_id is not None else None
     return bodies
+
+
+class MeetingCache:
+    """Plain meetings (times, formats and exceptions; no service bodies) of one data version, for one process.
+
+    Every phone in a city is shown the same meetings, whatever its exact position, so a search with fresh
+    coordinates (which no response cache can answer) finds most of its page here: reading and building those
+    meetings again was a third of an uncached search (BENCHMARKS.md, "Load"). The most recently used
+    `entries` are kept. A new data version empties the cache, so an approval or an import shows
+    as soon as the response cache's does (`meetings`). What it returns is shared: callers must not modify it.
+    """
+
+    def __init__(self, entries: int = MEETING_CACHE_ENTRIES) -> None:
+        self._entries: OrderedDict[int, PlainMeeting] = OrderedDict()
+        self._max = entries
+        self._version: Any = None
+        self._lock = threading.Lock()
+
+    def meetings(self, session: Session, ids: Sequence[int], version: Any) -> dict[int, PlainMeeting]:
+        """The meetings with these ids at data version `version` (read before the call), in the order given;
+        ids that do not exist are left out. Those not held are read in one batch, with their exceptions."""
+        held: dict[int, PlainMeeting] = {}
+        with self._lock:
+            if version != self._version:
+                self._entries.clear()
+                self._version = version
+            for meeting_id in ids:
+                meeting = self._entries.get(meeting_id)
+                if meeting is not None:
+                    self._entries.move_to_end(meeting_id)
+                    held[meeting_id] = meeting
+        missing = [i for i in ids if i not in held]
+        if missing:
+            read = meetings_by_id(session, missing, with_bodies=False, with_exceptions=True)
+            held.update(read)
+            with self._lock:
+                # Rows read after `version` was are at least that new; if another request has seen a newer
+                # version meanwhile, these may be older than it and are not kept.
+                if version == self._version:
+                    self._entries.update(read)
+                    while len(self._entries) > self._max:
+                        self._entries.popitem(last=False)
+        return {i: held[i] for i in ids if i in held}
+
+    def reader(self, version: Any) -> Callable[[Session, Sequence[int]], dict[int, PlainMeeting]]:
+        """`meetings` at `version`, as finder.search.find_nearby's `cached_meetings` takes it."""
+        return functools.partial(self.meetings, version=version)
+
+    def __len__(self) -> int:
+        return len(self._entries)

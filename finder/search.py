@@ -189,7 +189,8 @@ MeetingLoader = Callable[[Session, Sequence[int]], Mapping[int, Any]]
 
 
 def find_nearby(session: Session, query: SearchQuery, now: dt.datetime, *,
-                load_meetings: MeetingLoader | None = None) -> SearchResults:
+                load_meetings: MeetingLoader | None = None,
+                cached_meetings: MeetingLoader | None = None) -> SearchResults:
     """Run a search. `now` must be aware. Raises SearchError for an invalid query; never commits.
 
     Distances are great-circle km (haversine). With a point and a radius, everything within the radius; with
@@ -211,7 +212,7 @@ def find_nearby(session: Session, query: SearchQuery, now: dt.datetime, *,
     results: dict[str, Any] = {"page": page, "per_page": per_page}
     radius_used: float | None = query.radius_km if query.point and not query.nearest else None
     if "meetings" in query.kinds:
-        hits, total, radius = _search_meetings(session, query, now, load_meetings)
+        hits, total, radius = _search_meetings(session, query, now, load_meetings or cached_meetings)
         results.update(meetings=hits, total_meetings=total)
         radius_used = _widest(radius_used, radius)
     if "centers" in query.kinds:
@@ -753,6 +754,7 @@ def _search_meetings(session: Session, query: SearchQuery, now: dt.datetime,
                      load_meetings: MeetingLoader | None = None) -> tuple[list[MeetingHit], int, float | None]:
     dialect = session.get_bind().dialect.name
     if _ranked_in_sql(query):
+        # A page's columns ride in the ranking query unless a loader (or a cache) provides the meetings.
         chosen, total, radius, loaded = _ranked_search(session, query, dialect, load_pages=load_meetings is None)
         return _load_meeting_hits(session, chosen, now, query.schedule, load_meetings, loaded), total, radius
     radius_used: float | None = None

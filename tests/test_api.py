@@ -99,3 +99,15 @@ def test_cors_etag_and_methods(client, data) -> None:
         assert response.status_code == 405 and response.get_json()["error"]["code"] == "method_not_allowed"
     missing = client.get("/api/v1/nothing/here")
     assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
+
+
+def test_search_sees_a_committed_change_through_the_meeting_cache(client, data, session) -> None:
+    """Result pages come from the process's meeting cache; a committed edit bumps the data version and shows
+    at once (each query below is new, so the response cache cannot answer it)."""
+    first = client.get("/api/v1/search?lat=39.9526&lon=-75.1652&radius=5").get_json()
+    again = client.get("/api/v1/search?lat=39.9527&lon=-75.1652&radius=5").get_json()
+    assert first["meetings"][0]["name"] == again["meetings"][0]["name"] == "Near Group"
+    data["near"].name = "Near Group (new room)"
+    session.commit()
+    moved = client.get("/api/v1/search?lat=39.9528&lon=-75.1652&radius=5").get_json()
+    assert moved["meetings"][0]["name"] == "Near Group (new room)"

@@ -71,3 +71,56 @@ def test_a_format_added_after_the_vocabulary_was_read_is_found(session, make_mee
 def test_unknown_ids_are_left_out(session):
     assert plain.meetings_by_id(session, [10**9], with_bodies=False) == {}
     assert plain.meetings_by_id(session, []) == {}
+
+
+def test_meeting_cache_reads_a_meeting_once_per_data_version(session, make_meeting):
+    from sqlalchemy import event
+
+    busy = make_meeting(exceptions=EXCEPTIONS, formats=["O"])
+    bare, third = make_meeting(), make_meeting()
+    session.commit()
+    statements = []
+    engine = session.get_bind()
+
+    def count(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        cache = plain.MeetingCache(entries=2)
+        first = cache.meetings(session, [bare.id, busy.id, 10**9], "1")
+        assert list(first) == [bare.id, busy.id]  # the order asked, an unknown id left out
+        assert [e.kind for e in first[busy.id].exceptions] == ["cancelled", "closed"]  # exceptions always read
+        read = len(statements)
+        assert read > 0
+        again = cache.meetings(session, [bare.id, busy.id], "1")  # busy is now the most recently used
+        assert len(statements) == read and again[busy.id] is first[busy.id]  # served from memory
+        cache.meetings(session, [third.id], "1")  # two entries at most: bare, the least recently used, goes
+        assert len(cache) == 2
+        read = len(statements)
+        assert cache.meetings(session, [busy.id], "1")[busy.id] is first[busy.id] and len(statements) == read
+        assert cache.meetings(session, [bare.id], "1")[bare.id] is not first[bare.id] and len(statements) > read
+        # A new data version (an approval or import committed) empties it: every meeting is read again.
+        read = len(statements)
+        fresh = cache.meetings(session, [busy.id], "2")
+        assert fresh[busy.id] is not first[busy.id] and len(statements) > read
+        _same(fresh[busy.id], session.get(Meeting, busy.id))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_meeting_cache_keeps_rows_only_for_the_version_it_holds(session, make_meeting, monkeypatch):
+    """A request that read its version before another request saw a newer one does not store its (older) rows."""
+    meeting = make_meeting()
+    session.commit()
+    cache = plain.MeetingCache()
+    real = plain.meetings_by_id
+
+    def racing(*args, **kwargs):
+        found = real(*args, **kwargs)
+        cache.meetings(session, [], "2")  # meanwhile, another request sees version 2
+        return found
+
+    monkeypatch.setattr(plain, "meetings_by_id", racing)
+    assert meeting.id in cache.meetings(session, [meeting.id], "1")
+    assert len(cache) == 0
