@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement, Date, Float, Integer, String, and_, bindparam, exists, false, func, literal_column, or_, select,
-    true,
+    Boolean, ColumnElement, Date, Float, Integer, String, and_, bindparam, exists, false, func, literal_column, or_,
+    select, true,
 )
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
@@ -32,8 +32,8 @@ from finder.geo import (
     EARTH_RADIUS_KM, MAX_DISTANCE_KM, BoundingBox, bounding_box, haversine_km, miles_to_km, valid_point,
 )
 from finder.models import (
-    Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place, ScheduleException, Service, TreatmentCenter,
-    center_services, counselor_offices, counselor_terms, meeting_formats,
+    Counselor, CounselorTerm, Format, Meeting, MeetingPoint, MeetingTime, Place, ScheduleException, Service,
+    TreatmentCenter, center_services, counselor_offices, counselor_terms, meeting_formats,
 )
 from finder.vocab import COUNSELOR_TERMS, FORMAT_BY_CODE, SERVICE_BY_CODE
 
@@ -268,8 +268,9 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
 
 # --- Spatial prefilter ------------------------------------------------------------------------------------------
 
-def _box_clause(lon_ranges: int, dialect: str) -> ColumnElement[bool]:
-    """Place inside a box given later as bound parameters (_box_params), with 0 (all), 1 or 2 longitude ranges.
+def _box_clause(lon_ranges: int, dialect: str, at: Any = Place) -> ColumnElement[bool]:
+    """`at` (Place or MeetingPoint) inside a box given later as bound parameters (_box_params), with 0 (all), 1 or
+    2 longitude ranges.
 
     The ranges are what the (latitude, longitude) btree index answers. An SQLite R*Tree was measured against
     this index at 1M places and was no faster (BENCHMARKS.md): the composite index holds both coordinates, so
@@ -277,10 +278,10 @@ def _box_clause(lon_ranges: int, dialect: str) -> ColumnElement[bool]:
     `longitude + 0`: with ANALYZE statistics SQLite otherwise picks the longitude-only index, which reads a band
     around the whole Earth (11 ms instead of 1.4 ms at 1M places).
     """
-    lat = Place.latitude.between(_opaque("lat_lo", Float, dialect), _opaque("lat_hi", Float, dialect))
+    lat = at.latitude.between(_opaque("lat_lo", Float, dialect), _opaque("lat_hi", Float, dialect))
     if not lon_ranges:
         return lat
-    longitude = Place.longitude + 0 if dialect == "sqlite" else Place.longitude
+    longitude = at.longitude + 0 if dialect == "sqlite" else at.longitude
     lon = [longitude.between(_opaque(f"lon_lo{i}", Float, dialect), _opaque(f"lon_hi{i}", Float, dialect))
            for i in range(lon_ranges)]
     return and_(lat, lon[0] if len(lon) == 1 else or_(*lon))
@@ -314,8 +315,9 @@ def _box_params(box: BoundingBox) -> dict[str, float]:
     return params
 
 
-def _distance_sql(dialect: str) -> ColumnElement[float]:
-    """finder.geo.haversine_km in SQL, operation for operation, from the point given as bound parameters.
+def _distance_sql(dialect: str, at: Any = Place) -> ColumnElement[float]:
+    """finder.geo.haversine_km in SQL, operation for operation, from the point given as bound parameters to
+    `at` (Place or MeetingPoint).
 
     The same IEEE operations in the same order as the Python function (the C library's sin, cos and asin on
     both sides; halving written as * 0.5, which is exact, because SQLAlchemy casts `/ 2` to NUMERIC on
@@ -323,9 +325,9 @@ def _distance_sql(dialect: str) -> ColumnElement[float]:
     equality. SQLite without its optional math functions gets Python's (finder.db registers them).
     """
     phi1 = bindparam("phi1", type_=Float)
-    phi2 = func.radians(Place.latitude)
+    phi2 = func.radians(at.latitude)
     half_dphi = func.sin((phi2 - phi1) * 0.5)
-    half_dlmb = func.sin(func.radians(Place.longitude - bindparam("lon1", type_=Float)) * 0.5)
+    half_dlmb = func.sin(func.radians(at.longitude - bindparam("lon1", type_=Float)) * 0.5)
     a = half_dphi * half_dphi + bindparam("cos_phi1", type_=Float) * func.cos(phi2) * half_dlmb * half_dlmb
     smaller = func.min if dialect == "sqlite" else func.least  # asin's domain, against rounding at antipodes
     return (2 * EARTH_RADIUS_KM) * func.asin(smaller(1.0, func.sqrt(a)))
@@ -549,8 +551,8 @@ def _ranked_in_sql(query: SearchQuery) -> bool:
 @functools.lru_cache(maxsize=256)
 def _ranked_statement(shape: SearchQuery, lon_ranges: int, dialect: str, limited: bool, with_page: bool) -> Any:
     """Meetings within the bound `radius` of the point, nearest first (ties by name, then id), as rows of
-    (distance, how many in the circle, *columns): finder.plain.PAGE_COLUMNS when `with_page`, else (id, name,
-    zone); `limit` and `offset` are bound too when `limited`.
+    (distance, how many in the circle, *columns): finder.plain.PAGE_COLUMNS when `with_page`, else (id, name);
+    `limit` and `offset` are bound too when `limited`.
 
     The box narrows by index, then SQL computes the distances, trims the box to the circle, orders, counts
     and cuts, so only the rows of the page leave the database: a 10-mile search in a city holds thousands of
@@ -559,18 +561,29 @@ def _ranked_statement(shape: SearchQuery, lon_ranges: int, dialect: str, limited
     whose first radius holds its answer is one round trip; one level, not a join back to a ranked subquery,
     which took PostgreSQL a third longer to plan and run.
     """
-    distance = _distance_sql(dialect)
-    columns = plain.PAGE_COLUMNS if with_page else (Meeting.id, Meeting.name, Place.timezone)
-    stmt = (select(distance, func.count().over(), *columns).join(Place, Meeting.place_id == Place.id)
-            .where(*_meeting_conditions(shape), Meeting.attendance != _constant("online"),
-                   _box_clause(lon_ranges, dialect), distance <= bindparam("radius", type_=Float))
-            .order_by(distance, func.lower(Meeting.name), Meeting.id))
+    conditions = _meeting_conditions(shape)
+    if len(conditions) == 1 and not with_page:  # no filter but visibility: the meeting_points index alone
+        distance = _distance_sql(dialect, MeetingPoint)
+        stmt = (select(distance, func.count().over(), MeetingPoint.meeting_id, MeetingPoint.name)
+                .where(_LISTED, _box_clause(lon_ranges, dialect, MeetingPoint),
+                       distance <= bindparam("radius", type_=Float))
+                .order_by(distance, func.lower(MeetingPoint.name), MeetingPoint.meeting_id))
+    else:
+        distance = _distance_sql(dialect)
+        columns = plain.PAGE_COLUMNS if with_page else (Meeting.id, Meeting.name)
+        stmt = (select(distance, func.count().over(), *columns).join(Place, Meeting.place_id == Place.id)
+                .where(*conditions, Meeting.attendance != _constant("online"),
+                       _box_clause(lon_ranges, dialect), distance <= bindparam("radius", type_=Float))
+                .order_by(distance, func.lower(Meeting.name), Meeting.id))
     if limited:
         stmt = stmt.limit(_opaque("limit", Integer, dialect)).offset(_opaque("offset", Integer, dialect))
     return stmt
 
 
 _RANKED = 2  # ranked rows lead with (distance, how many in the circle)
+# The partial index's own predicate, written as it is: SQLite uses a partial index only for a query whose WHERE
+# names its condition term for term (a boolean column is otherwise compared with 1).
+_LISTED = literal_column("meeting_points.listed", Boolean)
 
 
 def _ranked_search(
@@ -595,7 +608,8 @@ def _ranked_search(
         rows = connection.execute(stmt, params).all()
         total = rows[0][1] if rows else 0
         if not with_page:
-            return [_Candidate(row[2], row[3], row[0], False, row[4]) for row in rows], total
+            # (the zone comes with the meeting when its page is loaded: _load_meeting_hits)
+            return [_Candidate(row[2], row[3], row[0], False, "") for row in rows], total
         pages.clear()
         pages.update(plain.page_meetings(connection, rows, skip=_RANKED))
         return [_Candidate(m.id, m.name, row[0], False, m.place.timezone)
@@ -835,6 +849,7 @@ def _load_meeting_hits(session: Session, chosen: list[_Candidate], now: dt.datet
     horizon = (now.astimezone(dt.timezone.utc) - dt.timedelta(days=2)).date()
     for candidate in unread:
         meeting = loaded[candidate.meeting_id]
+        candidate.timezone = meeting.place.timezone
         candidate.times = [(t.weekday, t.start, t.duration_minutes or 60) for t in meeting.times]
         candidate.has_exceptions = any(e.end_date >= horizon for e in meeting.exceptions)
     _read_clocks(session, unread, now, skips={c.meeting_id: loaded[c.meeting_id].exceptions for c in unread})

@@ -1,7 +1,7 @@
 """The data model, split by domain noun; import models from here."""
 from finder.models.meetings import (
-    ATTENDANCE, EXCEPTION_KINDS, FORMAT_KINDS, STATUSES, Format, Meeting, MeetingTime, ScheduleException,
-    meeting_formats,
+    ATTENDANCE, EXCEPTION_KINDS, FORMAT_KINDS, STATUSES, Format, Meeting, MeetingPoint, MeetingTime,
+    ScheduleException, meeting_formats,
 )
 from finder.models.places import PRECISIONS, SERVICE_BODY_KINDS, Place, ServiceBody
 from finder.models.providers import (
@@ -16,7 +16,7 @@ from finder.models.site import SiteSetting, get_setting, set_setting
 __all__ = [
     "ACCEPTING", "ATTENDANCE", "AUDIT_ACTIONS", "COUNSELOR_TERM_KINDS", "EXCEPTION_KINDS", "FORMAT_KINDS", "PRECISIONS",
     "ROLES", "SERVICE_BODY_KINDS", "SERVICE_CATEGORIES", "STATUSES", "SUBMISSION_KINDS", "SUBMISSION_STATUSES",
-    "AuditEntry", "Counselor", "CounselorTerm", "Format", "Meeting", "MeetingTime", "OutboxMessage", "Place", "ScheduleException", "Service",
+    "AuditEntry", "Counselor", "CounselorTerm", "Format", "Meeting", "MeetingPoint", "MeetingTime", "OutboxMessage", "Place", "ScheduleException", "Service",
     "ServiceBody", "SiteSetting", "Submission", "TreatmentCenter", "User",
     "center_services", "counselor_offices", "counselor_terms", "get_setting", "meeting_formats", "set_setting",
 ]

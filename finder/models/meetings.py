@@ -4,8 +4,9 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Table, Time, true,
+    Boolean, CheckConstraint, Column, Date, Float, ForeignKey, Index, Integer, String, Table, Time, true,
 )
+from sqlalchemy import text as text_clause
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from finder.db import Base
@@ -148,3 +149,29 @@ class ScheduleException(Base):
     created_at: Mapped[created_at]
 
     meeting: Mapped[Meeting] = relationship(back_populates="exceptions")
+
+
+class MeetingPoint(Base):
+    """Where a meeting is, for ranking by distance: a narrow copy of its place's coordinates, its name (the tie
+    order) and whether a search lists it, one row per meeting.
+
+    Written only by the database, through triggers on meetings and places (migration 0004), so no write path
+    (the ORM, a bulk import, COPY, psql) can leave it behind. A search around a point reads the box from this
+    table's partial index alone (on PostgreSQL an index-only scan, the id and name included in the index)
+    instead of joining places to meetings row by row: a 10-mile search in a dense city ranks thousands of rows.
+    """
+
+    __tablename__ = "meeting_points"
+    __table_args__ = (
+        Index("ix_meeting_points_listed_location", "latitude", "longitude",
+              postgresql_include=["meeting_id", "name"], postgresql_where=text_clause("listed"),
+              sqlite_where=text_clause("listed")),
+    )
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True,
+                                            autoincrement=False)
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    name: Mapped[name_str]
+    # published, not inactive and not online-only: what a search around a point may list
+    listed: Mapped[bool] = mapped_column(Boolean)
