@@ -6,10 +6,13 @@ start, in progress); these filters only say it the way a phone screen should.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
 from markupsafe import Markup, escape
 
 from finder import content, db, schedule, site
@@ -34,6 +37,10 @@ CARE_SERVICES = frozenset({"HI", "RES", "OP", "HH", "CO", "CT"})
 
 # Up to this many minutes ahead, a start is said as "starts in ..."; later ones are just a day and a time.
 STARTS_IN_HORIZON = 180
+# A result card offers "Join online now" while the meeting runs or from this many minutes before it starts.
+JOIN_NOW_MINUTES = 30
+# Characters werkzeug's default URL converter leaves unquoted in a path segment (werkzeug.routing.converters).
+_PATH_SAFE = "!$&'()*+,/:;=@"
 
 
 def weekday_name(weekday: int) -> str:
@@ -139,6 +146,8 @@ def viewer_time(start: dt.datetime | None, viewer_zone: str | None, now: dt.date
     """'4:30 PM your time (Today)' when the viewer's zone reads a different wall time; '' otherwise."""
     if start is None or not viewer_zone:
         return ""
+    if getattr(start.tzinfo, "key", None) == viewer_zone:
+        return ""  # the same zone reads the same clock (most results: a shortcut worth 3 µs a card)
     shown = schedule.for_viewer(start, viewer_zone)
     if shown.viewer is None:
         return ""
@@ -216,6 +225,92 @@ def nl2br(text: str | None) -> Markup:
     return Markup("<br>").join(escape(line) for line in str(text).splitlines())
 
 
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs twice as much
+class MeetingCard:
+    """A meeting found, worded for its result card.
+
+    The wording is done here in one pass: as nested macros and filters it was most of the results page's
+    rendering time (measured, about 1 ms of 25 cards), and the template now only places these values."""
+
+    meeting: Any
+    url: str
+    start_iso: str  # '' when there is no upcoming date
+    when: str  # 'Today 7:30 PM'
+    zone: str  # 'EST'
+    in_progress: bool
+    starts: str  # 'Starts in 25 min'; '' when in progress, unknown or more than 3 hours away
+    viewer: str  # '4:30 PM your time (Today)' when the viewer's clock reads differently, else ''
+    online_only: bool
+    distance: str  # '' for online-only meetings
+    locality: str
+    join_url: str  # the meeting's http(s) link while it runs or is about to start, else ''
+    tags: Markup  # the open/closed badge, attendance and format chips
+
+
+def meeting_cards(hits: list[Any], now: dt.datetime, unit: str, viewer_zone: str | None) -> list[MeetingCard]:
+    """The result cards of some search.MeetingHit, in their order (unit: 'mi' or 'km')."""
+    meeting_url = slug_urls("main.meeting")
+    return [_meeting_card(hit, now, unit, viewer_zone, meeting_url) for hit in hits]
+
+
+def slug_urls(endpoint: str) -> Callable[[str], str]:
+    """url_for(endpoint, slug=...) for many slugs, at the cost of one url_for (a page of 25 results spent a tenth
+    of its rendering in url_for). The endpoint's URL must end with its <slug>."""
+    marker = "-"
+    prefix = url_for(endpoint, slug=marker)[: -len(marker)]
+    return lambda slug: prefix + quote(slug, safe=_PATH_SAFE)
+
+
+def _meeting_card(hit: Any, now: dt.datetime, unit: str, viewer_zone: str | None,
+                  meeting_url: Callable[[str], str]) -> MeetingCard:
+    m = hit.meeting
+    start, minutes = hit.next_start, hit.starts_in_minutes
+    about_to_start = hit.in_progress or (minutes is not None and minutes <= JOIN_NOW_MINUTES)
+    return MeetingCard(
+        meeting=m,
+        url=meeting_url(m.slug),
+        start_iso=start.isoformat() if start else "",
+        when=when(start, now),
+        zone=zone_abbr(start) if start else "",
+        in_progress=hit.in_progress,
+        starts=starts_in(minutes).capitalize(),
+        viewer=viewer_time(start, viewer_zone, now),
+        online_only=hit.is_online_only,
+        distance=distance(hit.distance_km, unit),
+        locality=m.place.locality,
+        join_url=http_url(m.conference_url) if m.is_online and about_to_start else "",
+        tags=meeting_tags(m),
+    )
+
+
+def fragment_cache(maxsize: int) -> Callable[[Callable[..., Markup]], Callable[..., Markup]]:
+    """Memoize a function that renders a fragment from its (hashable) arguments alone, in a bounded LRU.
+
+    Not while templates reload (development), so an edited template shows at once. The cache is per process,
+    shared by every app in it: they all render the same templates."""
+    def decorator(render: Callable[..., Markup]) -> Callable[..., Markup]:
+        cached = functools.lru_cache(maxsize=maxsize)(render)
+
+        @functools.wraps(render)
+        def fragment(*args: Any) -> Markup:
+            return render(*args) if current_app.jinja_env.auto_reload else cached(*args)
+        fragment.cache_info = cached.cache_info  # type: ignore[attr-defined]
+        fragment.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+        return fragment
+    return decorator
+
+
+def meeting_tags(meeting: Any) -> Markup:
+    """A result card's badges and format chips (the _macros.html macro of that name)."""
+    return _meeting_tags(meeting.attendance, tuple((f.code, f.name, f.description, f.kind) for f in meeting.formats))
+
+
+# Keyed by the values shown, so nothing can go stale. 100k demo meetings have 14k combinations.
+@fragment_cache(maxsize=4096)
+def _meeting_tags(attendance: str, formats: tuple[tuple[str, str, str, str], ...]) -> Markup:
+    return current_app.jinja_env.get_template("_macros.html").module.meeting_tags(attendance, formats)
+
+
 def _template_globals() -> dict[str, Any]:
     config = current_app.config
     return {
@@ -232,7 +327,7 @@ def init_app(app: Flask) -> None:
         attendance_label, accepting_label, tel, nl2br, end_clock, http_url,
     ):
         app.add_template_filter(function)
-    for function in (maps_links, service_url, approach_url):
+    for function in (maps_links, service_url, approach_url, meeting_cards):
         app.add_template_global(function)
     app.add_template_global(schedule.minutes_until, "schedule_minutes")
     app.context_processor(_template_globals)
