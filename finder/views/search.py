@@ -6,11 +6,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from finder import db, schedule, search
 from finder.db import utcnow
-from finder.filters import UNITS
+from finder.filters import UNITS, fragment_cache, slug_urls
 from finder.geo import km_to_miles
 from finder.geocode import get_geocoder
 from finder.vocab import COUNSELOR_TERMS, FORMATS, SERVICES
@@ -25,6 +26,11 @@ KNOWN_PARAMS = (
     "q", "lat", "lon", "radius", "unit", "nearest", "kind", "day", "from", "to", "soon", "now", "format",
     "any_format", "attendance", "lang", "wheelchair", "open", "body", "group", "online", "service", "payment",
     "approach", "telehealth", "accepting", "sort", "page", "per_page", "tz",
+)
+# The parameters the filter fields show as chosen: never the place (the fields are cached by these).
+FILTER_FIELD_PARAMS = (
+    "day", "from", "to", "soon", "now", "sort", "open", "attendance", "wheelchair", "lang", "format", "service",
+    "payment", "approach", "telehealth", "accepting", "radius",
 )
 # Radius steps offered when nothing is near (in the page's unit).
 WIDER_RADII = (5, 10, 25, 50, 100, 250)
@@ -61,12 +67,9 @@ def _viewer_zone(value: str | None, found: search.SearchResults | None = None) -
 
 def _url_with(args: MultiDict[str, str], **changes: Any) -> str:
     """This search's URL with some parameters replaced (None removes one)."""
-    merged = MultiDict(args)
-    for name, value in changes.items():
-        merged.poplist(name)
-        if value is not None:
-            merged.add(name, str(value))
-    return url_for("search.results") + ("?" + urlencode(list(merged.items(multi=True))) if merged else "")
+    merged = [(name, value) for name, value in args.items(multi=True) if name not in changes]
+    merged += [(name, str(value)) for name, value in changes.items() if value is not None]
+    return url_for("search.results") + ("?" + urlencode(merged) if merged else "")
 
 
 def _kept_fields(args: MultiDict[str, str], drop: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -99,7 +102,6 @@ def results() -> tuple[str, int]:
         page_url=lambda n: _url_with(args, page=n),
         clear_url=_url_with(args, page=None, **_drop_kind_filters()),
         suggest_url=lambda s: _url_with(args, q=s, lat=None, lon=None, page=None),
-        vocab=_vocabulary(),
     )
     has_place = bool(typed or (args.get("lat") and args.get("lon")) or args.get("online"))
     if not has_place:
@@ -120,7 +122,9 @@ def results() -> tuple[str, int]:
         radius=_in_unit(found.radius_km, unit),
         wider=_wider_links(args, found.radius_km, unit) if total == 0 and query.point else [],
         online_soon=_online_soon(query, page["now"]) if total == 0 and kind == "meetings" else None,
-        map_points=_map_points(found, kind),
+        # Only a page with a map shows them (and they cost a URL per result).
+        map_points=_map_points(found, kind) if current_app.config.get("MAP_TILE_URL") else [],
+        filter_fields=_filter_fields(kind, unit, args),
     )
     return render_template("search/results.html", **page), 200
 
@@ -148,23 +152,40 @@ def _wider_links(args: MultiDict[str, str], radius_km: float | None, unit: str) 
 def _map_points(found: search.SearchResults, kind: str) -> list[dict[str, Any]]:
     points: list[dict[str, Any]] = []
     if kind == "meetings":
+        meeting_url = slug_urls("main.meeting")
         for hit in found.meetings:
             if not hit.is_online_only:
                 m = hit.meeting
-                points.append(_point(m.place, m.name, url_for("main.meeting", slug=m.slug)))
+                points.append(_point(m.place, m.name, meeting_url(m.slug)))
     elif kind == "centers":
+        center_url = slug_urls("providers.center")
         for hit in found.centers:
-            points.append(_point(hit.center.place, hit.center.name, url_for("providers.center", slug=hit.center.slug)))
+            points.append(_point(hit.center.place, hit.center.name, center_url(hit.center.slug)))
     else:
+        counselor_url = slug_urls("providers.counselor")
         for hit in found.counselors:
             if hit.office is not None:
                 c = hit.counselor
-                points.append(_point(hit.office, c.name, url_for("providers.counselor", slug=c.slug)))
+                points.append(_point(hit.office, c.name, counselor_url(c.slug)))
     return points
 
 
 def _point(place: Any, label: str, url: str) -> dict[str, Any]:
     return {"lat": place.latitude, "lon": place.longitude, "label": label, "url": url}
+
+
+def _filter_fields(kind: str, unit: str, args: MultiDict[str, str]) -> Markup:
+    """The filter form's fields, with this search's choices marked."""
+    chosen = tuple((name, value) for name, value in args.items(multi=True) if name in FILTER_FIELD_PARAMS)
+    return _rendered_filter_fields(kind, unit, chosen)
+
+
+# Rendering the ~120 fields was a third of the results page's rendering time, and most searches choose no
+# filters or the same few.
+@fragment_cache(maxsize=256)
+def _rendered_filter_fields(kind: str, unit: str, chosen: tuple[tuple[str, str], ...]) -> Markup:
+    template = current_app.jinja_env.get_template("search/_filter_fields.html")
+    return Markup(template.render(kind=kind, unit=unit, args=MultiDict(chosen), vocab=_vocabulary()))
 
 
 def _vocabulary() -> dict[str, Any]:
