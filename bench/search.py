@@ -116,7 +116,7 @@ def _format_ids(engine: Engine) -> dict[str, int]:
         return {code: fid for fid, code in session.execute(select(Format.id, Format.code))}
 
 
-BULK_TABLES = ("places", "meetings", "meeting_times", "meeting_formats")
+BULK_TABLES = ("places", "meetings", "meeting_times", "meeting_formats", "meeting_points")
 
 
 def _secondary_indexes(engine: Engine) -> list[tuple[str, str]]:

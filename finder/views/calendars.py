@@ -392,7 +392,8 @@ def search_ics() -> Response:
 
     def build(session: Session, now: dt.datetime) -> tuple[list[Any], ical.FeedInfo]:
         try:
-            results = search.find_nearby(session, query, now)
+            results = search.find_nearby(session, query, now,
+                                         cached_meetings=response_cache.meeting_reader(session))
         except search.SearchError as error:
             raise FeedError(error.field, error.message) from None
         ids = [hit.meeting.id for hit in results.meetings][:MAX_FEED_MEETINGS]  # the nearest, when too many

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from finder import db, schedule, search
+from finder import cache, db, schedule, search
 from finder.db import utcnow
 from finder.filters import UNITS, fragment_cache, slug_urls
 from finder.geo import km_to_miles
@@ -84,7 +84,8 @@ def _online_soon(query: search.SearchQuery, now: Any) -> search.SearchResults:
         attendance=frozenset({"online"}), include_online=False, starts_within=ONLINE_SOON_MINUTES,
         in_progress=False, sort="next_start", page=1, per_page=10,
     )
-    return search.find_nearby(db.get_session(), online, now)
+    session = db.get_session()
+    return search.find_nearby(session, online, now, cached_meetings=cache.meeting_reader(session))
 
 
 @bp.get("/search")
@@ -112,7 +113,8 @@ def results() -> tuple[str, int]:
         page["search_error"] = error
         return render_template("search/results.html", **page), 400
     query = dataclasses.replace(query, kinds=frozenset({kind}))
-    found = search.find_nearby(db.get_session(), query, page["now"])
+    session = db.get_session()
+    found = search.find_nearby(session, query, page["now"], cached_meetings=cache.meeting_reader(session))
     total = {"meetings": found.total_meetings, "centers": found.total_centers, "counselors": found.total_counselors}[kind]
     page.update(
         query=query,
