@@ -5,12 +5,13 @@ import datetime as dt
 import math
 import os
 import sqlite3
+import time
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -111,14 +112,50 @@ def make_engine(url: str, **options: Any) -> Engine:
         engine = create_engine(url, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    options.setdefault("pool_pre_ping", True)
-    return create_engine(url, **options)
+    engine = create_engine(url, **options)
+    if not options.get("pool_pre_ping"):
+        ping_after_idle(engine)
+    return engine
+
+
+# A pooled connection that went back to the pool less than this long ago is used without a check.
+IDLE_PING_SECONDS = 2.0
+
+
+def ping_after_idle(engine: Engine) -> None:
+    """Check a pooled PostgreSQL connection before use only when it has sat idle for IDLE_PING_SECONDS; a dead
+    one is replaced before the request sees it.
+
+    SQLAlchemy's pool_pre_ping checks every checkout: a round trip per request, a tenth of a busy search's
+    time on a loaded machine (BENCHMARKS.md, "Load"). A connection in steady use needs no check: if the
+    server went away meanwhile, the failing statement is a disconnect, which invalidates the whole pool, so a
+    restart costs each process the request that found it (a 503 with Retry-After, as every request during
+    the outage gets) and later requests open new connections.
+    """
+    def returned(_dbapi_connection: Any, record: Any, *_args: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is not None and time.monotonic() - idle_since < IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise DisconnectionError() from error  # the pool drops it and checks out another
+            raise
+
+    event.listen(engine, "connect", returned)  # a new connection is as good as a just-used one
+    event.listen(engine, "checkin", returned)
+    event.listen(engine, "checkout", check)
 
 
 def engine_options(url: str, config: Any) -> dict[str, Any]:
     """Pool and connection options for a PostgreSQL engine shared by several processes; none for SQLite.
 
-    pool_pre_ping makes a process recover by itself after a database restart; statement_timeout bounds what
+    A connection idle for a while is checked before use (ping_after_idle), so a process recovers by itself
+    after a database restart; statement_timeout bounds what
     one slow query can hold; hide_parameters keeps query values (a user's coordinates) out of errors and logs.
     """
     if make_url(url).get_backend_name() != "postgresql":
@@ -136,7 +173,6 @@ def engine_options(url: str, config: Any) -> dict[str, Any]:
         "max_overflow": int(config.get("DB_MAX_OVERFLOW") or 0),
         "pool_timeout": 10,
         "pool_recycle": 1800,
-        "pool_pre_ping": True,
         "hide_parameters": True,
         "connect_args": connect_args,
     }
