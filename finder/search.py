@@ -846,12 +846,16 @@ def _load_meeting_hits(session: Session, chosen: list[_Candidate], now: dt.datet
                            next_start=None, in_progress=False, starts_in_minutes=None, is_online_only=c.online_only)
                 for c in chosen]
     unread = [c for c in chosen if not c.clock_read]
-    horizon = (now.astimezone(dt.timezone.utc) - dt.timedelta(days=2)).date()
+    today = now.astimezone(dt.timezone.utc).date()
+    # Only an exception overlapping these days can move a weekly meeting's running or next occurrence: that
+    # is at most a week away (a day either side for the zones), unless an exception in reach cancels it. The
+    # others (a closure next month) leave the meeting on _read_clocks' quick path instead of finder.schedule.
+    horizon, reach = today - dt.timedelta(days=2), today + dt.timedelta(days=9)
     for candidate in unread:
         meeting = loaded[candidate.meeting_id]
         candidate.timezone = meeting.place.timezone
         candidate.times = [(t.weekday, t.start, t.duration_minutes or 60) for t in meeting.times]
-        candidate.has_exceptions = any(e.end_date >= horizon for e in meeting.exceptions)
+        candidate.has_exceptions = any(e.end_date >= horizon and e.start_date <= reach for e in meeting.exceptions)
     _read_clocks(session, unread, now, skips={c.meeting_id: loaded[c.meeting_id].exceptions for c in unread})
     hits = []
     for candidate in chosen:
