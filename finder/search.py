@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
-    Boolean, ColumnElement, Date, Float, Integer, String, and_, bindparam, exists, false, func, literal_column, or_,
+    ColumnElement, Date, Float, Integer, String, and_, bindparam, exists, false, func, literal_column, or_,
     select, true,
 )
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
@@ -582,8 +582,10 @@ def _ranked_statement(shape: SearchQuery, lon_ranges: int, dialect: str, limited
 
 _RANKED = 2  # ranked rows lead with (distance, how many in the circle)
 # The partial index's own predicate, written as it is: SQLite uses a partial index only for a query whose WHERE
-# names its condition term for term (a boolean column is otherwise compared with 1).
-_LISTED = literal_column("meeting_points.listed", Boolean)
+# names its condition term for term, and SQLAlchemy writes a Boolean-typed column as `listed = 1` there (then
+# every search read the whole table). Untyped, it stays `meeting_points.listed`; tests/test_search.py checks
+# that both databases use the index.
+_LISTED = literal_column("meeting_points.listed")
 
 
 def _ranked_search(

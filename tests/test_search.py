@@ -535,6 +535,34 @@ def test_postgresql_keeps_one_plan_for_the_ranked_search(session, scattered, now
     assert plans and max(generic for generic, _ in plans) >= 2
 
 
+def test_a_search_without_filters_ranks_from_the_meeting_points_index(session, scattered, now):
+    """Both databases answer the box from meeting_points' partial index: SQLite only when the query names its
+    predicate term for term (finder.search._LISTED)."""
+    from sqlalchemy import event
+
+    from finder.plain import MeetingCache
+
+    session.commit()
+    seen = []
+    engine = session.get_bind()
+
+    def capture(_connection, _cursor, statement, parameters, *_args):
+        if "FROM meeting_points" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        cached = MeetingCache().reader("1")
+        results = find_nearby(session, SearchQuery(point=(40.0, -75.0), radius_km=50), now, cached_meetings=cached)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert results.total_meetings > 0 and seen
+    statement, parameters = seen[0]
+    explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+    plan = " ".join(str(row) for row in session.connection().exec_driver_sql(explain + statement, parameters))
+    assert "ix_meeting_points_listed_location" in plan
+
+
 # --- The clock arithmetic agrees with finder.schedule ------------------------------------------------------------
 
 
