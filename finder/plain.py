@@ -23,8 +23,9 @@ from finder import search
 from finder.models import Format, Meeting, MeetingTime, Place, ScheduleException, ServiceBody, meeting_formats
 
 CHUNK = 2000  # ids per IN (...) list: PostgreSQL caps a statement at 65535 parameters
-# Meetings a process keeps for result pages (finder.plain.MeetingCache): about 3 KB each, so ~60 MB at most.
-MEETING_CACHE_ENTRIES = 20_000
+# Meetings a process keeps for result pages (MeetingCache): about 5 KB each with their rendered JSON (measured
+# with tracemalloc on the demo data), so 50 MB at most.
+MEETING_CACHE_ENTRIES = 10_000
 
 
 @dataclass

@@ -392,8 +392,7 @@ def search_ics() -> Response:
 
     def build(session: Session, now: dt.datetime) -> tuple[list[Any], ical.FeedInfo]:
         try:
-            results = search.find_nearby(session, query, now,
-                                         cached_meetings=response_cache.meeting_reader(session))
+            results = search.find_nearby(session, query, now)  # (only the ids are kept: no meeting cache)
         except search.SearchError as error:
             raise FeedError(error.field, error.message) from None
         ids = [hit.meeting.id for hit in results.meetings][:MAX_FEED_MEETINGS]  # the nearest, when too many
