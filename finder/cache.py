@@ -502,7 +502,6 @@ POLICIES: dict[str, CachePolicy] = {
 def init_app(app: Flask) -> None:
     """Create the cache, add conditional GETs; call after the blueprints are registered."""
     from finder import db
-
     from finder.plain import MeetingCache
 
     app.extensions["finder.cache"] = build_cache(app.config)

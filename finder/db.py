@@ -126,8 +126,8 @@ def ping_after_idle(engine: Engine) -> None:
     """Check a pooled PostgreSQL connection before use only when it has sat idle for IDLE_PING_SECONDS; a dead
     one is replaced before the request sees it.
 
-    SQLAlchemy's pool_pre_ping checks every checkout: a round trip per request, a tenth of a busy search's
-    time on a loaded machine (BENCHMARKS.md, "Load"). A connection in steady use needs no check: if the
+    SQLAlchemy's pool_pre_ping checks every checkout: a round trip per request, 11% of the samples of busy
+    gunicorn workers serving uncached searches (py-spy; BENCHMARKS.md, "Load"). A connection in steady use needs no check: if the
     server went away meanwhile, the failing statement is a disconnect, which invalidates the whole pool, so a
     restart costs each process the request that found it (a 503 with Retry-After, as every request during
     the outage gets) and later requests open new connections.
@@ -155,8 +155,8 @@ def engine_options(url: str, config: Any) -> dict[str, Any]:
     """Pool and connection options for a PostgreSQL engine shared by several processes; none for SQLite.
 
     A connection idle for a while is checked before use (ping_after_idle), so a process recovers by itself
-    after a database restart; statement_timeout bounds what
-    one slow query can hold; hide_parameters keeps query values (a user's coordinates) out of errors and logs.
+    after a database restart; statement_timeout bounds what one slow query can hold; hide_parameters keeps
+    query values (a user's coordinates) out of errors and logs.
     """
     if make_url(url).get_backend_name() != "postgresql":
         return {"hide_parameters": True}

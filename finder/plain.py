@@ -332,10 +332,10 @@ class MeetingCache:
     """Plain meetings (times, formats and exceptions; no service bodies) of one data version, for one process.
 
     Every phone in a city is shown the same meetings, whatever its exact position, so a search with fresh
-    coordinates (which no response cache can answer) finds most of its page here: reading and building those
-    meetings again was a third of an uncached search (BENCHMARKS.md, "Load"). The most recently used
-    `entries` are kept. A new data version empties the cache, so an approval or an import shows
-    as soon as the response cache's does (`meetings`). What it returns is shared: callers must not modify it.
+    coordinates (which no response cache can answer) finds most of its page here instead of reading the
+    page's rows and exceptions and building them again (BENCHMARKS.md, "Load"). The most recently used
+    `entries` are kept. A new data version empties the cache (`meetings`), so an approval or an import shows
+    as soon as it does in the response cache. What it returns is shared: callers must not modify it.
     """
 
     def __init__(self, entries: int = MEETING_CACHE_ENTRIES) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import insert, select, text
 from finder import geo
 from finder.geocode import shared_gazetteer
 from finder.models import Meeting, MeetingTime, Place
+from finder.plain import MeetingCache
 from finder.search import (
     DEFAULT_RADIUS_KM, MAX_RADIUS_KM, SearchError, SearchQuery, find_nearby, query_from_args, replace,
 )
@@ -489,6 +490,16 @@ def test_results_equal_brute_force(session, scattered, now, lat, lon, radius, ne
     assert [hit.distance_km for hit in nearest_results.meetings] == sorted(distances.values())[:nearest]
     assert nearest_results.radius_km == pytest.approx(sorted(distances.values())[nearest - 1])
 
+    # The pages' path: ranked from meeting_points, the meetings from a meeting cache.
+    cached = MeetingCache().reader("1")
+    first_page = find_nearby(session, SearchQuery(point=(lat, lon), radius_km=radius, per_page=10), now,
+                             cached_meetings=cached)
+    assert first_page.total_meetings == len(expected)
+    assert [hit.distance_km for hit in first_page.meetings] == sorted(distances[m] for m in expected)[:10]
+    nearest_page = find_nearby(session, SearchQuery(point=(lat, lon), nearest=nearest, per_page=10), now,
+                               cached_meetings=cached)
+    assert [hit.distance_km for hit in nearest_page.meetings] == sorted(distances.values())[:min(nearest, 10)]
+
 
 @pytest.mark.parametrize("point", [(40.0, -75.0), (-17.0, 180.0), (89.7, 60.0)], ids=["city", "antimeridian", "pole"])
 def test_pages_ranked_in_sql_add_up_to_the_whole_list(session, scattered, now, point):
@@ -539,8 +550,6 @@ def test_a_search_without_filters_ranks_from_the_meeting_points_index(session, s
     """Both databases answer the box from meeting_points' partial index: SQLite only when the query names its
     predicate term for term (finder.search._LISTED)."""
     from sqlalchemy import event
-
-    from finder.plain import MeetingCache
 
     session.commit()
     seen = []
