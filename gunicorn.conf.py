@@ -1,8 +1,12 @@
 """gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app`; environment variables override.
 
 Workers: the app is CPU-bound Python (rendering, JSON, search scoring) waiting briefly on PostgreSQL, so the
-default is one process per core plus one to keep the cores busy while another waits on the database
-(WEB_CONCURRENCY overrides), each with ONE thread and no keep-alive. Measured with wrk at 64 connections on
+default is one process per core, plus one to keep the cores busy while another waits on the database when
+the database runs on another host (WEB_CONCURRENCY overrides). When it shares these cores (SQLite, which runs
+inside each worker, or a PostgreSQL on localhost) the extra process only competes with it: on this 2-core
+machine with PostgreSQL local, 2 workers served uncached searches 10-15 % faster than 3 (JSON 694-780 against
+663-676 req/s, HTML 466-492 against 387-427), and cached ones alike (BENCHMARKS.md, "Load"). Each worker has
+ONE thread and no keep-alive. Measured with wrk at 64 connections on
 this 2-core machine (BENCHMARKS.md, "Load"): 8 threads per process gave the same throughput but a p99 of
 0.4-2 s, because threads in one process queue for its GIL and a kept-alive connection stays with the process
 that accepted it, so a process that happened to accept more connections served each of them less often.
@@ -23,9 +27,20 @@ still drops any pooled connection a worker might have inherited (engine.dispose(
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
+
+
+def _database_shares_this_host() -> bool:
+    """SQLite (inside each worker) or a PostgreSQL reached on this machine: its work competes for these cores."""
+    url = os.environ.get("DATABASE_URL") or "sqlite://"
+    if url.startswith("sqlite"):
+        return True
+    return (urlsplit(url).hostname or "localhost") in ("localhost", "127.0.0.1", "::1")
+
 
 bind = os.environ.get("BIND") or f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) + 1)
+workers = int(os.environ.get("WEB_CONCURRENCY")
+              or (os.cpu_count() or 1) + (0 if _database_shares_this_host() else 1))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 preload_app = True

@@ -69,3 +69,22 @@ def test_unpublished_meeting_is_not_found(client, session, make_meeting):
     meeting = make_meeting(published=False)
     session.commit()
     assert client.get(f"/meetings/{meeting.slug}").status_code == 404
+
+
+@pytest.mark.parametrize(("database_url", "extra"), [
+    ("sqlite:////srv/finder.sqlite3", 0),  # in each worker: an extra worker would only compete with it
+    ("postgresql+psycopg://finder@localhost/finder", 0),  # on these cores too
+    ("postgresql+psycopg://finder@127.0.0.1:5432/finder", 0),
+    ("postgresql+psycopg://finder@db.internal:5432/finder", 1),  # elsewhere: one more keeps the cores busy
+])
+def test_gunicorn_workers_follow_the_cores_and_where_the_database_runs(monkeypatch, database_url, extra):
+    import os
+    import runpy
+    from pathlib import Path
+
+    conf = str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py")
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert runpy.run_path(conf)["workers"] == (os.cpu_count() or 1) + extra
+    monkeypatch.setenv("WEB_CONCURRENCY", "7")
+    assert runpy.run_path(conf)["workers"] == 7
