@@ -475,10 +475,10 @@ def make_conditional(response: Response) -> Response:
     return response
 
 
-def meeting_reader(session: Session, app: Flask | None = None) -> Callable[..., Any] | None:
+def meeting_reader(session: Session) -> Callable[..., Any] | None:
     """The process's finder.plain.MeetingCache at the current data version, as finder.search.find_nearby's
     `cached_meetings`; None when caching is off (CACHE_TTL = 0)."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     if get_cache(app).ttl <= 0:
         return None
     version = app.extensions["finder.data_version_memo"].get(lambda: data_version(session))
