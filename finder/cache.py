@@ -8,6 +8,7 @@ and body hold where someone is.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -30,6 +31,7 @@ from finder.models import SiteSetting
 logger = logging.getLogger("finder.cache")
 
 DATA_VERSION_KEY = "data_version"
+DATA_CHANGED_AT_KEY = "data_changed_at"
 REDIS_PREFIX = "finder:cache:"
 REDIS_RETRY_SECONDS = 5.0
 MEMORY_ENTRIES = 2048
@@ -50,23 +52,43 @@ def data_version(session: Session) -> str:
     return value or "0"
 
 
+def data_version_and_time(session: Session) -> tuple[str, dt.datetime | None]:
+    """The data version and when it last moved (None before the first bump that recorded it), in one read:
+    what a feed's Last-Modified rests on, since the change may have been a meeting leaving it."""
+    found = dict(session.execute(
+        select(SiteSetting.key, SiteSetting.value).where(SiteSetting.key.in_((DATA_VERSION_KEY, DATA_CHANGED_AT_KEY)))
+    ).all())
+    try:
+        changed_at = dt.datetime.fromisoformat(found[DATA_CHANGED_AT_KEY])
+    except (KeyError, ValueError):
+        changed_at = None
+    return found.get(DATA_VERSION_KEY) or "0", changed_at
+
+
 def bump_data_version(session: Session) -> None:
     """Mark the published data as changed; call it in the same transaction as the approval or import.
 
     The increment is one atomic UPDATE, so concurrent approvals never lose a bump; nothing is visible to
-    other processes (and no cached entry stops being served) until the caller commits.
+    other processes (and no cached entry stops being served) until the caller commits. The time of the
+    change is kept beside it (the wall clock: this runs inside commit, whoever committed).
     """
-    incremented = update(SiteSetting).where(SiteSetting.key == DATA_VERSION_KEY).values(
-        value=(SiteSetting.value.cast(Integer) + 1).cast(SiteSetting.value.type)
-    )
     session.info[_BUMPED] = True
-    if session.execute(incremented).rowcount:
+    _upsert(session, DATA_VERSION_KEY, (SiteSetting.value.cast(Integer) + 1).cast(SiteSetting.value.type), "1")
+    stamp = dt.datetime.now(dt.timezone.utc).isoformat()
+    _upsert(session, DATA_CHANGED_AT_KEY, stamp, stamp)
+
+
+def _upsert(session: Session, key: str, value: Any, first: str) -> None:
+    """Set a site setting to `value` (a SQL expression may read the old one) in one UPDATE, or create it as
+    `first` when missing."""
+    updated = update(SiteSetting).where(SiteSetting.key == key).values(value=value)
+    if session.execute(updated).rowcount:
         return
     try:
         with session.begin_nested():
-            session.execute(insert(SiteSetting).values(key=DATA_VERSION_KEY, value="1"))
-    except IntegrityError:  # another transaction created the row first: increment that one
-        session.execute(incremented)
+            session.execute(insert(SiteSetting).values(key=key, value=first))
+    except IntegrityError:  # another transaction created the row first: update that one
+        session.execute(updated)
 
 
 # Tables whose rows change what searches, pages and feeds show: a committed write to any of them bumps the
@@ -475,13 +497,14 @@ def make_conditional(response: Response) -> Response:
     return response
 
 
-def meeting_reader(session: Session) -> Callable[..., Any] | None:
-    """The process's finder.plain.MeetingCache at the current data version, as finder.search.find_nearby's
-    `cached_meetings`; None when caching is off (CACHE_TTL = 0)."""
+def meeting_reader(session: Session, version: str | None = None) -> Callable[..., Any] | None:
+    """The process's finder.plain.MeetingCache at the current data version (or at `version`, which the caller
+    read just before), as finder.search.find_nearby's `cached_meetings`; None when caching is off (CACHE_TTL = 0)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if get_cache(app).ttl <= 0:
         return None
-    version = app.extensions["finder.data_version_memo"].get(lambda: data_version(session))
+    if version is None:
+        version = app.extensions["finder.data_version_memo"].get(lambda: data_version(session))
     return app.extensions["finder.meeting_cache"].reader(version)
 
 

@@ -1,15 +1,18 @@
 """The data version and the response cache: keys, invalidation, Redis sharing and the memory fallback."""
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import uuid
 
 import pytest
 from flask import jsonify, request
+from sqlalchemy import update
 
 from finder import cache, db
 from finder.cache import CachePolicy, MemoryStore, RedisStore
+from finder.models import SiteSetting
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -30,6 +33,26 @@ def test_data_version_starts_at_zero_and_bumps(session):
     cache.bump_data_version(session)
     session.commit()
     assert cache.data_version(session) == "3"
+
+
+def test_a_bump_records_when_the_data_changed(session):
+    assert cache.data_version_and_time(session) == ("0", None)
+    before = dt.datetime.now(dt.timezone.utc)
+    cache.bump_data_version(session)
+    session.commit()
+    version, changed_at = cache.data_version_and_time(session)
+    assert version == "1" and before <= changed_at <= dt.datetime.now(dt.timezone.utc)
+    cache.bump_data_version(session)
+    session.commit()
+    later_version, later = cache.data_version_and_time(session)
+    assert later_version == "2" and later >= changed_at
+
+
+def test_a_garbled_change_time_reads_as_unknown(session):
+    cache.bump_data_version(session)
+    session.execute(update(SiteSetting).where(SiteSetting.key == cache.DATA_CHANGED_AT_KEY).values(value="soon"))
+    session.commit()
+    assert cache.data_version_and_time(session) == ("1", None)
 
 
 def test_bump_is_invisible_until_commit(app, session):

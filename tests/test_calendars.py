@@ -8,7 +8,11 @@ import icalendar
 import pytest
 import recurring_ical_events
 from flask import render_template_string
+from sqlalchemy import update
+from werkzeug.http import http_date
 
+from finder import cache as response_cache
+from finder.models import SiteSetting
 from finder.views import calendars
 from finder.views.calendars import FeedError, decode_list, encode_list
 
@@ -123,7 +127,7 @@ def test_data_version_sees_edits_and_exceptions(app, session, make_meeting):
                                   end_date=dt.date(2026, 12, 2)))
     session.commit()
     second = calendars.data_version(session)
-    assert second.fingerprint != first.fingerprint
+    assert second.site != first.site
     assert second.changed_at >= first.changed_at
 
 
@@ -317,6 +321,48 @@ def test_search_feed_same_bytes_and_304(client, session, make_meeting):
     assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
 
 
+def test_a_deleted_meeting_leaves_the_search_feed_and_moves_last_modified(app, client, session, make_meeting):
+    an_hour_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+    staying, leaving = (make_meeting(place_fields=PHILLY, created_at=an_hour_ago, updated_at=an_hour_ago)
+                        for _ in range(2))
+    session.commit()
+    session.execute(update(SiteSetting).where(SiteSetting.key == response_cache.DATA_CHANGED_AT_KEY)
+                    .values(value=an_hour_ago.isoformat()))
+    session.commit()
+    url = "/calendars/search.ics?lat=39.9487&lon=-75.1685&nearest=5"
+    before = client.get(url)
+    session.delete(leaving)
+    session.commit()
+    app.config["CALENDAR_CACHE_SECONDS"] = 0
+    after = client.get(url, headers={"If-Modified-Since": before.headers["Last-Modified"]})
+    assert after.status_code == 200
+    assert uids(parse(after)) == {f"meeting-{staying.id}"}
+
+
+def test_a_search_feed_reads_its_meetings_at_the_version_it_is_kept_under(app, client, session, make_meeting,
+                                                                          monkeypatch):
+    meeting = make_meeting(name="Old Name", place_fields=PHILLY)
+    session.commit()
+    url = "/calendars/search.ics?lat=39.9487&lon=-75.1685&nearest=5"
+    assert str(parse(client.get(url)).walk("VEVENT")[0]["SUMMARY"]) == "Old Name"
+    assert len(app.extensions["finder.meeting_cache"]) == 1  # a few nearest go through the meeting cache
+    # Renamed by another process: this one's short-lived memo of the version (the pages') has not seen it yet.
+    memo = app.extensions["finder.data_version_memo"]
+    stale = response_cache.data_version(session)
+    monkeypatch.setattr(memo, "get", lambda read: stale)
+    meeting.name = "New Name"
+    session.commit()
+    app.config["CALENDAR_CACHE_SECONDS"] = 0
+    assert str(parse(client.get(url)).walk("VEVENT")[0]["SUMMARY"]) == "New Name"
+
+
+def test_a_wide_search_feed_leaves_the_meeting_cache_alone(app, client, session, make_meeting):
+    make_meeting(place_fields=PHILLY)
+    session.commit()
+    assert len(parse(client.get("/calendars/search.ics?lat=39.9487&lon=-75.1685&radius=10")).walk("VEVENT")) == 1
+    assert len(app.extensions["finder.meeting_cache"]) == 0
+
+
 def test_empty_search_is_a_valid_empty_named_calendar(client, session, make_meeting):
     make_meeting(place_fields=PHILLY)
     session.commit()
@@ -350,8 +396,14 @@ def test_a_meeting_leaving_a_feed_moves_last_modified(app, client, session, make
     staying = make_meeting(service_body_id=area.id, created_at=old, updated_at=old)
     leaving = make_meeting(service_body_id=area.id, created_at=old, updated_at=old)
     session.commit()
+    # That change was an hour ago (HTTP dates count whole seconds, and this test runs within one).
+    an_hour_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+    session.execute(update(SiteSetting).where(SiteSetting.key == response_cache.DATA_CHANGED_AT_KEY)
+                    .values(value=an_hour_ago.isoformat()))
+    session.commit()
     url = f"/calendars/body/{area.id}.ics"
     before = client.get(url)
+    assert before.headers["Last-Modified"] == http_date(an_hour_ago.replace(microsecond=0))
     leaving.published = False  # updated_at moves to now; the feed's own newest change does not
     session.commit()
     app.config["CALENDAR_CACHE_SECONDS"] = 0
