@@ -68,6 +68,16 @@ class Result:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
+def reference_loop_ms() -> float:
+    """CPU milliseconds of a fixed pure-Python loop (ten million additions), as a yardstick of this machine's
+    speed: the same code's figures moved 2x between sessions' virtual machines, and this says which was which."""
+    started = time.process_time()
+    total = 0
+    for number in range(10_000_000):
+        total += number
+    return (time.process_time() - started) * 1000
+
+
 def database_url(backend: str, workdir: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{workdir / 'bench.sqlite3'}"
@@ -300,16 +310,18 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("wrk not found: apt-get install -y wrk")
     workdir = args.workdir or Path(tempfile.gettempdir()) / "finder-bench"
     workdir.mkdir(parents=True, exist_ok=True)
+    reference = reference_loop_ms()
+    print(f"reference loop: {reference:.0f} ms of CPU (a yardstick of this machine's speed)", flush=True)
     results: list[Result] = []
     for backend in args.db or ["sqlite", "postgresql"]:
         results += bench_backend(backend, args, workdir)
     print(f"\n{args.connections} connections, {args.duration} s each, {os.cpu_count()} cores shared by wrk, "
-          f"gunicorn and the database")
+          f"gunicorn and the database; reference loop {reference:.0f} ms before, {reference_loop_ms():.0f} ms after")
     for result in results:
         print(format_row(result))
     if args.json:
-        args.json.write_text(json.dumps([vars(r) | {"rps": r.rps, "capacity": r.capacity} for r in results],
-                                        indent=2))
+        args.json.write_text(json.dumps([vars(r) | {"rps": r.rps, "capacity": r.capacity, "reference_loop_ms": reference}
+                                         for r in results], indent=2))
     return 0 if all(r.errors == 0 for r in results) else 1
 
 
