@@ -62,6 +62,11 @@ class Links:
     uid_domain: str
     first_meeting_url: str | None = None
 
+    @functools.cached_property
+    def written(self) -> tuple[str | None, ...]:
+        """What the links write into events, comparable across requests (meeting_url is a new function each)."""
+        return self.meeting_url("{slug}"), self.explanation_url, self.uid_domain, self.first_meeting_url
+
 
 @dataclass(frozen=True)
 class FeedInfo:
@@ -537,11 +542,10 @@ def build_feed(meetings: Iterable[Any], info: FeedInfo, links: Links, year: int)
     events: list[Vevent] = []
     changes: list[dt.datetime] = []
     for meeting in sorted(meetings, key=lambda m: m.id):
-        facts = facts_of(meeting)
-        built = meeting_events(facts, links, horizon)
+        built, changed = _written_events(meeting, links, horizon)
         if built:
             events += built
-            changes.append(facts.changed)
+            changes.append(changed)
     name = text(" ".join(clean_text(info.name).split()) or "Meetings")  # a name is one line
     head = [
         "BEGIN:VCALENDAR",
@@ -571,6 +575,21 @@ def build_feed(meetings: Iterable[Any], info: FeedInfo, links: Links, year: int)
     parts += [e.body for e in events]
     parts.append(b"END:VCALENDAR\r\n")
     return Feed(b"".join(parts), last_modified, len(events))
+
+
+def _written_events(meeting: Any, links: Links, horizon: dt.date) -> tuple[list[Vevent], dt.datetime]:
+    """A meeting's events and its last change, kept on the row when it carries a `derived` memo (a plain row
+    shared by finder.plain.MeetingCache): nearby search feeds share most meetings, and writing them was most
+    of the feed's own time."""
+    derived = getattr(meeting, "derived", None)
+    key = ("ical", links.written, horizon)
+    if derived is not None and key in derived:
+        return derived[key]
+    facts = facts_of(meeting)
+    written = meeting_events(facts, links, horizon), facts.changed
+    if derived is not None:
+        derived[key] = written
+    return written
 
 
 def feed_bytes(meetings: Iterable[Any], info: FeedInfo, links: Links, year: int) -> bytes:

@@ -326,6 +326,24 @@ def test_same_input_same_bytes_in_any_order():
     assert len({str(e["UID"]) for e in calendar.walk("VEVENT")}) == 2 * len(ZONES)
 
 
+def test_a_shared_row_is_written_once_per_links_and_horizon(monkeypatch):
+    shared = [make_meeting(derived={}), make_meeting(derived={}, zone="Asia/Tokyo")]
+    first = feed(shared)
+    written = []
+    monkeypatch.setattr(ical, "facts_of", lambda meeting: written.append(meeting.id) or real_facts(meeting))
+    assert feed(shared) == first and written == []  # the next feed with these rows reuses their events
+    elsewhere = ical.Links(meeting_url=lambda slug: f"https://other.example/m/{slug}", explanation_url=None,
+                           uid_domain="other.example")
+    moved = ical.feed_bytes(shared, ical.FeedInfo("Test feed"), elsewhere, 2026)
+    assert b"@other.example" in moved and b"https://other.example/m/" in moved and written == [m.id for m in shared]
+    assert feed(shared, year=2027) != first  # another year's horizon is written anew
+    assert ical.feed_bytes(shared, ical.FeedInfo("Test feed", "https://finder.example/calendars/test.ics"),
+                           ical.Links(LINKS.meeting_url, LINKS.explanation_url, LINKS.uid_domain), 2026) == first
+
+
+real_facts = ical.facts_of
+
+
 def test_wire_helpers():
     assert ical.fold("x" * 75) == b"x" * 75
     folded = ical.fold("é" * 100)
