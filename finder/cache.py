@@ -499,13 +499,15 @@ def make_conditional(response: Response) -> Response:
 
 def meeting_reader(session: Session, version: str | None = None) -> Callable[..., Any] | None:
     """The process's finder.plain.MeetingCache at the current data version (or at `version`, which the caller
-    read just before), as finder.search.find_nearby's `cached_meetings`; None when caching is off (CACHE_TTL = 0)."""
+    read just before), as finder.search.find_nearby's `cached_meetings`; None when caching is off (CACHE_TTL = 0
+    or MEETING_CACHE_ENTRIES = 0)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if get_cache(app).ttl <= 0:
+    meetings = app.extensions["finder.meeting_cache"]
+    if get_cache(app).ttl <= 0 or not meetings.capacity:
         return None
     if version is None:
         version = app.extensions["finder.data_version_memo"].get(lambda: data_version(session))
-    return app.extensions["finder.meeting_cache"].reader(version)
+    return meetings.reader(version)
 
 
 # The endpoints worth caching: the search page (a location in its query: private; "starts in 5 min": per
@@ -525,10 +527,10 @@ POLICIES: dict[str, CachePolicy] = {
 def init_app(app: Flask) -> None:
     """Create the cache, add conditional GETs; call after the blueprints are registered."""
     from finder import db
-    from finder.plain import MeetingCache
+    from finder.plain import MEETING_CACHE_ENTRIES, MeetingCache
 
     app.extensions["finder.cache"] = build_cache(app.config)
-    app.extensions["finder.meeting_cache"] = MeetingCache()
+    app.extensions["finder.meeting_cache"] = MeetingCache(app.config.get("MEETING_CACHE_ENTRIES", MEETING_CACHE_ENTRIES))
     memo = app.extensions["finder.data_version_memo"] = VersionMemo()
     track_content_changes(db.session_factory(app), memo)
     cache_endpoints(app, POLICIES)

@@ -23,8 +23,9 @@ from finder import search
 from finder.models import Format, Meeting, MeetingTime, Place, ScheduleException, ServiceBody, meeting_formats
 
 CHUNK = 2000  # ids per IN (...) list: PostgreSQL caps a statement at 65535 parameters
-# Meetings a process keeps for result pages (MeetingCache): about 5 KB each with their rendered JSON (measured
-# with tracemalloc on the demo data), so 50 MB at most.
+# Meetings a process keeps for result pages (MeetingCache) unless MEETING_CACHE_ENTRIES says otherwise: about
+# 9 KB each once their JSON and calendar events were written (tracemalloc on the demo data: 3 KB the row, 3 KB
+# its JSON, 3 KB its events), so 90 MB at most.
 MEETING_CACHE_ENTRIES = 10_000
 
 
@@ -340,7 +341,7 @@ class MeetingCache:
 
     def __init__(self, entries: int = MEETING_CACHE_ENTRIES) -> None:
         self._entries: OrderedDict[int, PlainMeeting] = OrderedDict()
-        self._max = entries
+        self.capacity = entries
         self._version: Any = None
         self._lock = threading.Lock()
 
@@ -366,7 +367,7 @@ class MeetingCache:
                 # version meanwhile, these may be older than it and are not kept.
                 if version == self._version:
                     self._entries.update(read)
-                    while len(self._entries) > self._max:
+                    while len(self._entries) > self.capacity:
                         self._entries.popitem(last=False)
         return {i: held[i] for i in ids if i in held}
 

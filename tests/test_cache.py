@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import shutil
 import uuid
 
 import pytest
@@ -441,3 +442,27 @@ def test_per_minute_entries_turn_stale_at_a_second_fixed_per_key():
     turning = {next(t for t in range(60) if cache._minute_of_key(t + 1, key) != cache._minute_of_key(t, key))
                for key in keys}
     assert len(turning) > 50
+
+
+def test_the_meeting_cache_size_is_a_setting(sqlite_template, tmp_path, monkeypatch):
+    from finder import create_app
+
+    path = tmp_path / "test.sqlite3"
+    shutil.copy(sqlite_template, path)
+    monkeypatch.setenv("MEETING_CACHE_ENTRIES", "0")
+    off = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "x"})
+    monkeypatch.setenv("MEETING_CACHE_ENTRIES", "250")
+    small = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "x"})
+    try:
+        with off.test_request_context():
+            assert cache.meeting_reader(db.get_session()) is None  # searches read their meetings directly
+            assert off.test_client().get("/api/v1/search?lat=39.95&lon=-75.16&radius=5").status_code == 200
+        with small.test_request_context():
+            assert small.extensions["finder.meeting_cache"].capacity == 250
+            assert cache.meeting_reader(db.get_session()) is not None
+    finally:
+        db.dispose_engines(off)
+        db.dispose_engines(small)
+    monkeypatch.setenv("MEETING_CACHE_ENTRIES", "many")
+    with pytest.raises(Exception, match="MEETING_CACHE_ENTRIES must be a whole number"):
+        create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "x"})
