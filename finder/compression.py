@@ -7,6 +7,12 @@ from flask import Flask, Response, request
 
 MIN_BYTES = 1024  # below this gzip's header and CPU cost more than they save
 LEVEL = 5  # close to level 9's size on HTML/JSON at about half the CPU: this machine has two cores
+# A page or a search answer (under SMALL_BYTES) is compressed per request, mostly for one reader: zlib's fast
+# levels (1-3) halve that CPU (a 34 KB results page: 0.58 -> 0.33 ms; a 29 KB JSON search: 0.38 -> 0.19 ms)
+# for about 10 % more bytes (5.8 -> 6.3 KB, 3.9 -> 4.3 KB), which still leave in the first round trip of a new
+# connection (ten segments, about 14 KB). Bigger bodies (whole feeds) are compressed once and sent many times.
+SMALL_LEVEL = 3
+SMALL_BYTES = 64 * 1024
 COMPRESSIBLE = frozenset({
     "text/html", "application/json", "application/geo+json", "application/problem+json",
     "application/schema+json", "application/vnd.oai.openapi+json",
@@ -22,7 +28,7 @@ def compressible(mimetype: str, size: int) -> bool:
 
 def gzip_bytes(body: bytes) -> bytes:
     """The gzip encoding every response uses (fixed mtime, so equal bodies give equal bytes and ETags)."""
-    return gzip.compress(body, compresslevel=LEVEL, mtime=0)
+    return gzip.compress(body, compresslevel=SMALL_LEVEL if len(body) < SMALL_BYTES else LEVEL, mtime=0)
 
 
 def accepts_gzip() -> bool:

@@ -59,3 +59,14 @@ def test_etag_and_304_on_compressed_body(client):
     assert again.status_code == 304 and again.data == b""
     plain = client.get("/_test/big.json", headers={"If-None-Match": first.headers["ETag"]})
     assert plain.status_code == 200  # the plain representation has its own tag
+
+
+def test_pages_use_the_fast_level_and_whole_feeds_the_thorough_one():
+    from finder import compression
+
+    page = json.dumps(BIG).encode()
+    feed = json.dumps({"items": [{"name": f"Clean and Serene {i}", "n": i} for i in range(4000)]}).encode()
+    assert len(page) < compression.SMALL_BYTES < len(feed)
+    assert compression.gzip_bytes(page) == gzip.compress(page, compresslevel=compression.SMALL_LEVEL, mtime=0)
+    assert compression.gzip_bytes(feed) == gzip.compress(feed, compresslevel=compression.LEVEL, mtime=0)
+    assert gzip.decompress(compression.gzip_bytes(page)) == page and compression.gzip_bytes(page) == compression.gzip_bytes(page)
