@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.orm import Session
 
+from finder.cache import bump_data_version
 from finder.db import Base
 from finder.models import Meeting, Place, get_setting, set_setting
 
@@ -89,6 +90,9 @@ def seed_demo(session: Session, *, size: int = DEFAULT_SIZE, rng_seed: int = DEF
         raise AlreadySeeded("demo data is already loaded; nothing was changed")
     stats = build_large(session.connection(), size, rng_seed, now)
     set_setting(session, "demo_loaded", "1")
+    # The rows went in by COPY or executemany, past the session's change tracking: say that the data changed,
+    # so a running site's caches and calendar feeds (and their Last-Modified) move when this commits.
+    bump_data_version(session)
     session.flush()
     return stats.summary()
 

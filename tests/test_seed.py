@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session, selectinload
 
-from finder import create_app, db, migrate, seed, site
+from finder import cache, create_app, db, migrate, seed, site
 from finder.models import (
     PRECISIONS, Counselor, Meeting, Place, ScheduleException, ServiceBody, TreatmentCenter, get_setting,
 )
@@ -228,6 +228,15 @@ def test_seed_demo_leaves_the_commit_to_the_caller(session: Session, now: dt.dat
     session.rollback()
     assert _counts(session)["meetings"] == 0
     assert get_setting(session, "demo_loaded") is None
+
+
+def test_seeding_moves_the_data_version(session: Session, now: dt.datetime) -> None:
+    """The bulk load bypasses the session's change tracking, so it says itself that the data changed."""
+    assert cache.data_version_and_time(session) == ("0", None)
+    seed.seed_demo(session, size=SMALL, rng_seed=1, now=now)
+    session.commit()
+    version, changed_at = cache.data_version_and_time(session)
+    assert version == "1" and changed_at is not None
 
 
 def test_the_world_spread_used_for_benchmarks(sqlite_template: str, tmp_path: Any, now: dt.datetime,
