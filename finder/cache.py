@@ -46,10 +46,7 @@ KEPT_HEADERS = ("Content-Type", "Cache-Control", "Content-Disposition", "Access-
 
 def data_version(session: Session) -> str:
     """The current data version ("0" before anything was ever approved or imported)."""
-    value = session.execute(
-        select(SiteSetting.value).where(SiteSetting.key == DATA_VERSION_KEY)
-    ).scalar_one_or_none()
-    return value or "0"
+    return data_version_and_time(session)[0]
 
 
 def data_version_and_time(session: Session) -> tuple[str, dt.datetime | None]:
