@@ -584,6 +584,44 @@ _NOMINATIM_PRECISION = {
 }
 
 
+_NOMINATIM_MAX_BYTES = 1024 * 1024  # one answer with exactly_one is a few KB
+
+
+def _outbound_adapter(fetcher: Any) -> Any:
+    """A geopy adapter class whose requests go through finder.outbound (checked addresses, redirects, limits)."""
+    from geopy.adapters import AdapterHTTPError, BaseSyncAdapter
+    from geopy.exc import GeocoderParseError, GeocoderServiceError, GeocoderTimedOut
+
+    from finder import outbound
+
+    class OutboundAdapter(BaseSyncAdapter):
+        def __init__(self, *, proxies: Any = None, ssl_context: Any = None) -> None:
+            super().__init__(proxies=proxies, ssl_context=ssl_context)  # proxies are ignored on purpose
+
+        def get_text(self, url: str, *, timeout: float, headers: dict[str, str]) -> str:
+            try:
+                response = fetcher.get(url, timeout=timeout, headers=headers, max_bytes=_NOMINATIM_MAX_BYTES,
+                                       max_redirects=2)
+            except outbound.FetchFailed as exc:
+                if exc.status is not None:
+                    raise AdapterHTTPError(str(exc), status_code=exc.status, headers={}, text="") from None
+                if "too long" in str(exc) or "timed out" in str(exc):
+                    raise GeocoderTimedOut(str(exc)) from None
+                raise GeocoderServiceError(str(exc)) from None
+            except outbound.OutboundError as exc:
+                raise GeocoderServiceError(str(exc)) from None
+            return response.body.decode("utf-8", errors="replace")
+
+        def get_json(self, url: str, *, timeout: float, headers: dict[str, str]) -> Any:
+            text = self.get_text(url, timeout=timeout, headers=headers)
+            try:
+                return json.loads(text)
+            except ValueError:
+                raise GeocoderParseError("the geocoder's answer is not JSON") from None
+
+    return OutboundAdapter
+
+
 @dataclass
 class NominatimGeocoder:
     """Nominatim through geopy, rate-limited and cached, falling back to the offline gazetteer.
@@ -598,17 +636,23 @@ class NominatimGeocoder:
     timeout: float = 5.0
     min_delay: float = 1.0
     cache: GeocodeCache = field(default_factory=lambda: GeocodeCache(None))
+    resolver: Any = None  # finder.outbound's resolver seam (None: the system resolver)
 
     def __post_init__(self) -> None:
-        from geopy.adapters import URLLibAdapter
         from geopy.geocoders import Nominatim
 
+        from finder import outbound
+
         parts = urlsplit(self.url if "://" in self.url else f"https://{self.url}")
-        # The stdlib adapter makes exactly one attempt: requests' adapter retries twice, which turned a 1 s
-        # timeout into a 3 s wait before the offline fallback (bench/faults.py geocoder-slow).
+        # Requests go through finder.outbound: the operator's own GEOCODER_URL host is trusted (it may be a
+        # Nominatim on the private network), a redirect anywhere else is checked like any fetched URL. One
+        # attempt, no retries: requests' adapter retried twice, which turned a 1 s timeout into a 3 s wait
+        # before the offline fallback (bench/faults.py geocoder-slow).
+        fetcher = outbound.Fetcher(resolver=self.resolver or outbound.system_resolver, trusted_hosts=frozenset({(parts.hostname or "").lower()}),
+                                   user_agent=self.user_agent)
         self._client = Nominatim(
             domain=parts.netloc + parts.path.rstrip("/"), scheme=parts.scheme,
-            user_agent=self.user_agent, timeout=self.timeout, adapter_factory=URLLibAdapter,
+            user_agent=self.user_agent, timeout=self.timeout, adapter_factory=_outbound_adapter(fetcher),
         )
         self._limiter = _RateLimiter(self.min_delay)
 

@@ -229,6 +229,12 @@ class NominatimStub:
                     return
                 elif query == "garbage":
                     body = "not json at all"
+                elif query == "redirect inside":
+                    self.send_response(302)
+                    self.send_header("Location", "http://169.254.169.254/latest/meta-data/")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 else:
                     body = []
                 data = (json.dumps(body) if not isinstance(body, str) else body).encode()
@@ -321,6 +327,12 @@ def test_nominatim_empty_answer_falls_back_offline_and_is_cached(nominatim, stub
 @pytest.mark.parametrize("query", ["xyzzy boom", "garbage"])
 def test_nominatim_errors_fall_back(nominatim, query):
     assert nominatim().geocode(query) is None  # no such place offline either, and no exception
+
+
+def test_nominatim_redirect_inside_is_not_followed(nominatim, stub):
+    """The operator's own host is trusted; a redirect from it to a private address is refused (finder.outbound)."""
+    assert nominatim().geocode("redirect inside") is None
+    assert stub.queries == ["redirect inside"]
 
 
 def test_nominatim_server_down_falls_back(nominatim):

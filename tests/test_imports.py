@@ -175,7 +175,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def local_server() -> Iterator[str]:
+def local_server(monkeypatch) -> Iterator[str]:
+    from finder import outbound
+
+    # The one test-only switch that lets the fetcher reach this machine's loopback server.
+    monkeypatch.setattr(outbound, "default_fetcher", outbound.Fetcher(allow_loopback=True))
     feed = (FIXTURES / "meeting_guide.json").read_bytes()
     _Handler.routes = {"/feed.json": (200, feed), "/big.json": (200, b"[" + b" " * 5000 + b"]"),
                        "/unannounced": (200, b"[" + b" " * 5000 + b"]"), "/broken": (500, b"oops")}
@@ -203,6 +207,23 @@ def test_url_limits_and_errors(local_server: str) -> None:
         read_bytes(f"{local_server}/broken")
     with pytest.raises(FatalImportError, match="cannot fetch"):
         read_bytes("http://127.0.0.1:9/feed.json", timeout=2)
+    with pytest.raises(FatalImportError, match="not on the public internet"):
+        read_bytes("http://100.64.0.1/feed.json")  # carrier-grade NAT is not private, and not public either
+
+
+def test_upload_from_url_goes_through_the_app_fetcher(app, client, logged_in, local_server: str) -> None:
+    """Import from URL uses finder.outbound: a name is resolved once, by the app's resolver, and checked."""
+    from finder import outbound
+
+    token = logged_in("admin")
+    port = local_server.rsplit(":", 1)[1]
+    app.extensions["finder.outbound"] = outbound.Fetcher(
+        resolver=lambda host, _port: {"feeds.test": ["127.0.0.1"], "cgnat.test": ["100.64.9.9"]}[host],
+        allow_loopback=True)
+    fetched = _upload(client, token, "meeting-guide", {}, url=f"http://feeds.test:{port}/feed.json")
+    assert fetched.status_code == 200 and b"4 added" in fetched.data
+    refused = _upload(client, token, "meeting-guide", {}, url=f"http://cgnat.test:{port}/feed.json")
+    assert refused.status_code == 400 and b"not on the public internet" in refused.data
 
 
 # --- BMLT -------------------------------------------------------------------------------------------------------
@@ -414,7 +435,7 @@ def test_upload_bmlt_files_and_fatal_errors(client, session, logged_in) -> None:
     missing = _upload(client, token, "samhsa", {})
     assert missing.status_code == 400 and b"choose a file" in missing.data
     inside = _upload(client, token, "meeting-guide", {}, url="http://127.0.0.1:9/feed.json")
-    assert inside.status_code == 400 and b"private network" in inside.data
+    assert inside.status_code == 400 and b"not on the public internet" in inside.data
     assert _upload(client, token, "nonsense", {"file": b"x"}).status_code == 400
 
 

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,19 +103,16 @@ def read_bytes(source: str | Path | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES
 
 
 def _fetch(url: str, *, max_bytes: int, timeout: float) -> bytes:
-    request = urllib.request.Request(url, headers={"User-Agent": "na-finder-import/1", "Accept": "application/json"})
+    from finder import outbound
+
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked above)
-            length = response.headers.get("Content-Length")
-            if length and length.isdigit() and int(length) > max_bytes:
-                raise FatalImportError(f"{url} is larger than the {max_bytes} byte limit")
-            # Read one byte past the cap so an unannounced oversized body is detected, not truncated.
-            return response.read(max_bytes + 1)
-    except urllib.error.HTTPError as exc:
-        raise FatalImportError(f"{url} answered HTTP {exc.code}") from None
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise FatalImportError(f"cannot fetch {url}: {reason}") from None
+        response = outbound.get_fetcher().get(url, max_bytes=max_bytes, timeout=timeout,
+                                              headers={"Accept": "application/json"})
+    except outbound.TooLarge:
+        raise FatalImportError(f"{url} is larger than the {max_bytes} byte limit") from None
+    except outbound.OutboundError as exc:
+        raise FatalImportError(f"cannot fetch {url}: {exc}") from None
+    return response.body
 
 
 def parse_json(data: bytes, what: str) -> Any:

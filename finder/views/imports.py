@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
-import socket
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -53,19 +51,14 @@ def _file(name: str, cap: int) -> bytes:
     return data
 
 
-def public_url(url: str) -> str:
-    """An http(s) URL whose host is on the public internet: the server must not be used to reach inside."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UploadError("the feed URL must start with http:// or https://")
+def feed_url(url: str) -> str:
+    """An http(s) URL to fetch; finder.outbound checks its addresses (and every redirect's) when it connects."""
+    from finder import outbound
+
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
-    except (socket.gaierror, UnicodeError):
-        raise UploadError(f"cannot find the host {parts.hostname}") from None
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
-            raise UploadError("the feed URL points inside a private network")
+        outbound.get_fetcher().check_url(url)
+    except outbound.OutboundError as exc:
+        raise UploadError(str(exc)) from None
     return url
 
 
@@ -77,7 +70,7 @@ def run_upload(kind: str, now: dt.datetime, *, dry_run: bool) -> ImportReport:
     try:
         if kind == "meeting-guide":
             url = (request.form.get("url") or "").strip()
-            source: Any = public_url(url) if url else _file("file", cap)
+            source: Any = feed_url(url) if url else _file("file", cap)
             report = meeting_guide.import_feed(session, source, now=now, resolver=resolver, max_bytes=cap,
                                                label=urlsplit(url).netloc if url else request.files["file"].filename)
         elif kind == "bmlt":
