@@ -12,6 +12,15 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 logger = logging.getLogger("finder.errors")
 
 RETRY_AFTER_SECONDS = 15
+
+# The crisis numbers of templates/errors/_crisis.html, for the page that renders when templates themselves fail.
+CRISIS_FALLBACK_HTML = (
+    '<h2>Need help right now?</h2><ul>'
+    '<li>Emergency or overdose: call <a href="tel:911">911</a>.</li>'
+    '<li>In crisis, or thinking about suicide: call or text <a href="tel:988">988</a>.</li>'
+    '<li>Help finding treatment: SAMHSA National Helpline, <a href="tel:+18006624357">1-800-662-4357</a> '
+    '(free, 24/7, English and Spanish).</li></ul>'
+)
 JSON_PREFIXES = ("/api/", "/bmlt/")
 
 # Words for people; the status code's own phrase is the fallback.
@@ -50,7 +59,8 @@ def error_response(status: int, detail: str | None = None) -> Response:
             body = render_template(template, status=status, title=title, detail=detail)
         except Exception:  # the page must render even when the template layer is what broke
             logger.exception("error page template failed")
-            body = f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1><p>{escape(detail)}</p>"
+            body = (f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1><p>{escape(detail)}</p>"
+                    + CRISIS_FALLBACK_HTML)
         response = Response(body, mimetype="text/html")
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"

@@ -1,6 +1,7 @@
 """The explanation page registry, format explanations and which result links to which page."""
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -37,6 +38,21 @@ def urls(links):
 
 # --- registry ---------------------------------------------------------------------------------------------------
 
+def test_every_page_cites_known_sources_and_a_review_date():
+    for page in content.PAGES:
+        assert page.sources and len(page.sources) == len(set(page.sources)), page.slug
+        assert all(source.url.startswith("https://") for source in content.page_sources(page)), page.slug
+        assert isinstance(page.reviewed, date), page.slug
+    cited = {key for page in content.PAGES for key in page.sources}
+    assert cited == set(content.SOURCES), "every source is cited by a page, and every cited key exists"
+
+
+def test_page_sources_rejects_an_unknown_key():
+    page = content.Page("x", "X", "x", "learn/crisis.html", sources=("no-such-source",))
+    with pytest.raises(KeyError):
+        content.page_sources(page)
+
+
 def test_pages_have_unique_slugs_existing_templates_and_one_line_summaries():
     slugs = [page.slug for page in content.PAGES]
     assert len(slugs) == len(set(slugs))
@@ -50,7 +66,8 @@ def test_pages_have_unique_slugs_existing_templates_and_one_line_summaries():
 
 def test_the_brief_pages_exist():
     expected = {"what-is-na", "first-meeting", "open-closed", "formats", "withdrawal", "detox", "after-detox",
-                "rehab", "counseling", "support-groups", "crisis"}
+                "rehab", "counseling", "support-groups", "crisis", "overdose", "na-and-medication", "families",
+                "choosing-treatment"}
     assert {page.slug for page in content.PAGES} == expected
 
 
@@ -108,6 +125,8 @@ def test_open_meeting_links():
         "/learn/formats#fmt-beg",
         "/learn/formats#fmt-disc",
         "/learn/formats#fmt-wchr",
+        "/learn/na-and-medication",
+        "/learn/families",
     ]
     assert all(isinstance(link, Link) and link.label for link in links)
 
@@ -149,12 +168,16 @@ def test_center_links_follow_its_medications():
         "/learn/detox#med-naltrexone",
         "/learn/detox#otp",
         "/learn/after-detox",
+        "/learn/overdose",
+        "/learn/choosing-treatment",
         "/learn/rehab",
     ]
 
 
 def test_center_without_detox_or_medication():
-    assert urls(content.links_for_center(center(["OP", "SS"]))) == ["/learn/detox", "/learn/rehab"]
+    assert urls(content.links_for_center(center(["OP", "SS"]))) == [
+        "/learn/detox", "/learn/choosing-treatment", "/learn/rehab",
+    ]
 
 
 def test_counselor_links_follow_approaches_only():

@@ -39,6 +39,7 @@ def page(slug: str) -> str:
         found.template,
         page=found,
         related=content.related_pages(found),
+        sources=content.page_sources(found),
         format_groups=content.FORMAT_GROUPS,
         format_anchor=content.format_anchor,
     )
