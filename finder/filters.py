@@ -43,6 +43,11 @@ JOIN_NOW_MINUTES = 30
 _PATH_SAFE = "!$&'()*+,/:;=@"
 
 
+def long_date(value: dt.date) -> str:
+    """'December 6, 2026': a date as a US English reader writes it (pages' review dates; one place to localize)."""
+    return f"{value.strftime('%B')} {value.day}, {value.year}"
+
+
 def weekday_name(weekday: int) -> str:
     """Monday=0 convention -> 'Monday'."""
     return schedule.weekday_name(weekday)
@@ -324,7 +329,7 @@ def _template_globals() -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     for function in (
         weekday_name, clock, clock_text, distance, amount, duration, starts_in, when, day_label, zone_abbr, viewer_time,
-        attendance_label, accepting_label, tel, nl2br, end_clock, http_url,
+        attendance_label, accepting_label, tel, nl2br, end_clock, http_url, long_date,
     ):
         app.add_template_filter(function)
     for function in (maps_links, service_url, approach_url, meeting_cards):

@@ -145,3 +145,11 @@ def test_explanation_urls_for_services_and_approaches():
 
 def test_nl2br_escapes_then_keeps_lines():
     assert str(filters.nl2br("Side door\n<b>stairs</b>")) == "Side door<br>&lt;b&gt;stairs&lt;/b&gt;"
+
+
+@pytest.mark.parametrize("value, expected", [
+    (dt.date(2026, 12, 6), "December 6, 2026"),
+    (dt.date(2027, 1, 31), "January 31, 2027"),
+])
+def test_long_date_has_no_leading_zero(value, expected):
+    assert filters.long_date(value) == expected
