@@ -4,7 +4,7 @@ Run from the repository root:
 
     .venv/bin/python bench/feeds.py --sizes 20000 100000 --backends sqlite postgresql
 
-Data sets are the demo dataset (finder.seed.build_large) built once into bench/data/feeds_<n>.sqlite3 (SQLite) and
+Data sets are the demo dataset (finder.imports.demo.build_large) built once into bench/data/feeds_<n>.sqlite3 (SQLite) and
 databases `finder_bench_feeds_<n>` (PostgreSQL), then reused; pass --rebuild to rebuild. Every request goes
 through the Flask test client with the response cache off (CACHE_TTL=0), so each timing is an uncached
 answer: query, mapping and JSON (no gzip: the test client does not ask for it). `--tree DIR` times another
@@ -35,7 +35,8 @@ sys.path.insert(0, str(_tree_from_argv()))
 
 from sqlalchemy import create_engine, func, select
 
-from finder import create_app, migrate, seed
+from finder import create_app, migrate
+from finder.imports import demo
 from finder.models import Meeting
 
 from benchdb import postgres_database  # bench/ is the script's directory
@@ -63,7 +64,7 @@ def database_url(backend: str, size: int, rebuild: bool) -> str:
         if have:
             raise SystemExit(f"{url} holds {have} meetings, not {size}: pass --rebuild")
         started = time.perf_counter()
-        stats = seed.build_large(engine, size, seed.DEFAULT_SEED, NOW)
+        stats = demo.build_large(engine, size, demo.DEFAULT_SEED, NOW)
         print(f"  built {backend} {size:,} in {time.perf_counter() - started:.0f} s: {stats.summary()}", flush=True)
     engine.dispose()
     return url

@@ -20,9 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
-from finder import create_app, db, ical, migrate  # noqa: E402
+from finder import create_app, db, migrate  # noqa: E402
+from finder.core import ical
 from finder.models import Format, Meeting, MeetingTime, Place, ScheduleException, ServiceBody  # noqa: E402
-from finder.views import calendars  # noqa: E402
+from finder.calendars import feed_cache, feeds  # noqa: E402
 
 UTC = dt.timezone.utc
 ZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Phoenix",
@@ -95,14 +96,14 @@ def bench(count: int, workdir: str) -> None:
     client = app.test_client()
 
     with app.app_context():
-        meetings = calendars.feed_meetings(session, calendars.feed_condition(dt.datetime.now(UTC)))
+        meetings = feeds.feed_meetings(session, feeds.feed_condition(dt.datetime.now(UTC)))
         links = ical.Links(lambda slug: f"https://finder.example/meetings/{slug}",
                            "https://finder.example/learn/formats", "finder.example",
                            "https://finder.example/learn/first-meeting")
         info = ical.FeedInfo("Benchmark Area: meetings", "https://finder.example" + path)
 
         def forget_written() -> None:
-            # Rows shared by the meeting cache keep their written events (finder.ical._written_events); rows
+            # Rows shared by the meeting cache keep their written events (finder.core.ical._written_events); rows
             # a feed reads for itself are new each time, as here after this.
             for meeting in meetings:
                 meeting.derived.clear()
@@ -128,7 +129,7 @@ def bench(count: int, workdir: str) -> None:
 
     def http_uncached() -> None:
         with app.app_context():
-            calendars.feed_cache().clear()
+            feed_cache.feed_cache().clear()
         response = client.get(path)
         assert response.status_code == 200
 

@@ -33,11 +33,11 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import Engine, event, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from finder import db, migrate, search  # noqa: E402
-from finder.geo import miles_to_km  # noqa: E402
+from finder import db, migrate  # noqa: E402
+from finder.core.geo import miles_to_km  # noqa: E402
 from finder.models import Format, Meeting  # noqa: E402
-from finder.plain import MeetingCache  # noqa: E402
-from finder.search import SearchQuery, find_nearby  # noqa: E402
+from finder.search.loader import MeetingCache  # noqa: E402
+from finder.search import SearchQuery, conditions, find_nearby, meetings  # noqa: E402
 
 from benchdb import postgres_database  # noqa: E402  (bench/ is the script's directory)
 
@@ -287,8 +287,8 @@ def full_scan(session: Session, kind: str, point: tuple[float, float], now: dt.d
     if kind == "soon":
         # The clock test is the same Python as the indexed path: only the distance part differs.
         query = SearchQuery(point=point, radius_km=RADIUS_KM, starts_within=60, per_page=25)
-        stmt = search._candidate_statement(query, search._meeting_conditions(query), [Meeting.id.in_(found)])
-        candidates = search._fetch_candidates(session, query, now, stmt, {}, None) if found else []
+        stmt = conditions.candidate_statement(query, conditions.meeting_conditions(query), [Meeting.id.in_(found)])
+        candidates = meetings.fetch_candidates(session, query, now, stmt, {}, None) if found else []
         found = [c.meeting_id for c in candidates]
     page = found[:25]
     if page:
@@ -340,7 +340,7 @@ KINDS = {"nearest": "(a) 10 nearest", "radius_day_time": "(b) 25 mi + weekday + 
 
 def search_as_pages(kind: str) -> Any:
     """find_nearby as the results page and the JSON search call it for this kind: (d) ranks from meeting_points
-    and reads its page through a finder.plain.MeetingCache (cold for each point's own meetings: the points are
+    and reads its page through a finder.search.loader.MeetingCache (cold for each point's own meetings: the points are
     spread over the whole data, so most pages miss it); the others as before."""
     if kind != "page":
         return find_nearby
@@ -496,8 +496,8 @@ scan runs as a plain client would (each execution planned for its values); the s
 requests do (`finder.db.read_engine`: autocommit, its own pool).
 
 A search around a point with no clock filter, as (a) and (b), is one statement per radius tried
-(`finder.search._ranked_statement`): the box on the composite index, the haversine distance in SQL (the same
-IEEE operations in the same order as `finder.geo.haversine_km`, so both give the same bits), the cut to the
+(`finder.search.ranking`): the box on the composite index, the haversine distance in SQL (the same
+IEEE operations in the same order as `finder.core.geo.haversine_km`, so both give the same bits), the cut to the
 circle, `count(*) OVER ()` for the total, `ORDER BY distance, name, id` and `LIMIT`, and in the same row the
 page's own columns: meeting, place, weekly times and format ids aggregated (`string_agg` / `group_concat`),
 as plain rows (`finder/plain.py`). PostgreSQL computes the page's subqueries after the `LIMIT`. "10 nearest"
@@ -519,7 +519,7 @@ PostgreSQL's plan cache. psycopg prepares a statement a connection runs often; P
 execution again for its values unless the generic plan's estimate is no costlier. For a box it always looked
 costlier (a box's estimate from its values is one row), so each search paid 0.3-0.4 ms of planning for the
 same plan. The search passes the box bounds and `LIMIT`/`OFFSET` as `(SELECT $n)` on PostgreSQL and its fixed
-words as literals (`finder.search._opaque`, `_constant`): both estimates are then equal, and PostgreSQL keeps
+words as literals (`finder.search.ranking.opaque`, `conditions.constant`): both estimates are then equal, and PostgreSQL keeps
 the generic plan by itself (`pg_prepared_statements`: 465 generic plans and 5 custom in 300 searches;
 tests/test_search.py checks it). Setting `plan_cache_mode = force_generic_plan` for every read was measured
 too and rejected: "online meetings starting soon" at 1M went from 538 to 1,069 ms under a generic plan.

@@ -8,9 +8,19 @@ from typing import Any
 
 from flask import Flask
 
-from finder import cache, cli, compression, config as settings, csrf, db, errors, filters, logging, proxy, security
-from finder import static_assets
-from finder.views import register_blueprints
+from finder.admin import views as admin_views
+from finder.api import views as api_views
+from finder.bmlt import views as bmlt_views
+from finder.calendars import views as calendars_views
+from finder.imports import views as imports_views
+from finder.learn import views as learn_views
+from finder.meeting_guide import views as meeting_guide_views
+from finder.meetings import views as meetings_views
+from finder.providers import views as providers_views
+from finder.search import views as search_views
+from finder.submissions import views as submissions_views
+from finder import cache, cli, config as settings, db
+from finder.web import compression, csrf, errors, filters, logging, proxy, security, static_assets
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,3 +52,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     proxy.init_app(app)
     cli.init_app(app)
     return app
+
+
+def register_blueprints(app: Flask) -> None:
+    """Every area's blueprint, in one list."""
+    app.register_blueprint(meetings_views.bp)
+    app.register_blueprint(search_views.bp)
+    app.register_blueprint(providers_views.bp)
+    app.register_blueprint(learn_views.bp)
+    app.register_blueprint(calendars_views.bp)
+    app.register_blueprint(submissions_views.bp)
+    app.register_blueprint(admin_views.bp)
+    app.register_blueprint(admin_views.account_bp)
+    app.register_blueprint(meeting_guide_views.bp)
+    app.register_blueprint(bmlt_views.bp)
+    app.register_blueprint(imports_views.bp)
+    app.register_blueprint(api_views.bp)

@@ -27,6 +27,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from finder.models import SiteSetting
+from finder import db
+from finder.search.loader import MEETING_CACHE_ENTRIES, MeetingCache
+from finder.web import compression
 
 logger = logging.getLogger("finder.cache")
 
@@ -322,8 +325,6 @@ def cache_key(version: str, endpoint: str, path: str, pairs: Iterable[tuple[str,
 def _pack(response: Response, minute: int | None = None) -> tuple[bytes, bytes]:
     """Status, kept headers, the body and, when worth it, its gzip encoding (so a hit costs no compression);
     returned with that gzip encoding (empty when not worth it) for the response being sent."""
-    from finder import compression
-
     body = response.get_data()
     gz = compression.gzip_bytes(body) if compression.compressible(response.mimetype or "", len(body)) else b""
     headers = [(name, value) for name, value in response.headers.items() if name in KEPT_HEADERS]
@@ -338,8 +339,6 @@ def _minute_of(blob: bytes) -> int | None:
 
 
 def _unpack(blob: bytes, gzip_ok: bool) -> Response:
-    from finder import compression
-
     meta_bytes, rest = blob.split(b"\0", 1)
     meta = json.loads(meta_bytes)
     plain, gz = rest[: meta["plain"]], rest[meta["plain"]:]
@@ -432,24 +431,20 @@ def _minute_of_key(now: float, key: str) -> int:
 
 
 def _hit(blob: bytes, label: str) -> Response:
-    from finder.compression import accepts_gzip
-
-    response = _unpack(blob, accepts_gzip())
+    response = _unpack(blob, compression.accepts_gzip())
     response.headers["X-Cache"] = label
     return response
 
 
 def _render_and_store(app: Flask, store: ResponseCache, view: Callable[..., Any], args: Any, kwargs: Any,
                       key: str, minute: int | None, private: bool) -> Response:
-    from finder.compression import accepts_gzip, send_gzipped
-
     response = app.make_response(view(*args, **kwargs))
     if _storable(response):
         blob, gz = _pack(response, minute)
         store.set(key, blob, private=private)
-        if gz and accepts_gzip():  # already compressed for the entry: the compression hook need not do it again
+        if gz and compression.accepts_gzip():  # already compressed for the entry: the compression hook need not do it again
             response.vary.add("Accept-Encoding")
-            send_gzipped(response, gz)
+            compression.send_gzipped(response, gz)
     response.headers["X-Cache"] = "miss"
     return response
 
@@ -462,8 +457,6 @@ class CachePolicy:
 
 def cache_endpoints(app: Flask, policies: dict[str, CachePolicy]) -> list[str]:
     """Wrap the named endpoints' views that exist in `app`; returns the ones wrapped."""
-    from finder import db
-
     wrapped = []
     for endpoint, policy in policies.items():
         view = app.view_functions.get(endpoint)
@@ -495,7 +488,7 @@ def make_conditional(response: Response) -> Response:
 
 
 def meeting_reader(session: Session, version: str | None = None) -> Callable[..., Any] | None:
-    """The process's finder.plain.MeetingCache at the current data version (or at `version`, which the caller
+    """The process's finder.search.loader.MeetingCache at the current data version (or at `version`, which the caller
     read just before), as finder.search.find_nearby's `cached_meetings`; None when caching is off (CACHE_TTL = 0
     or MEETING_CACHE_ENTRIES = 0)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -509,7 +502,7 @@ def meeting_reader(session: Session, version: str | None = None) -> Callable[...
 
 # The endpoints worth caching: the search page (a location in its query: private; "starts in 5 min": per
 # minute), whole-feed JSON that costs a scan of every meeting (public, shared through Redis) and BMLT, whose
-# queries may carry coordinates. Calendar feeds keep their own cache (finder.views.calendars). Names that do
+# queries may carry coordinates. Calendar feeds keep their own cache (finder.calendars.views). Names that do
 # not exist on this build are skipped.
 POLICIES: dict[str, CachePolicy] = {
     "search.results": CachePolicy(private=True, per_minute=True),
@@ -523,9 +516,6 @@ POLICIES: dict[str, CachePolicy] = {
 
 def init_app(app: Flask) -> None:
     """Create the cache, add conditional GETs; call after the blueprints are registered."""
-    from finder import db
-    from finder.plain import MEETING_CACHE_ENTRIES, MeetingCache
-
     app.extensions["finder.cache"] = build_cache(app.config)
     app.extensions["finder.meeting_cache"] = MeetingCache(app.config.get("MEETING_CACHE_ENTRIES", MEETING_CACHE_ENTRIES))
     memo = app.extensions["finder.data_version_memo"] = VersionMemo()

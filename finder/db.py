@@ -57,7 +57,7 @@ def utcnow() -> dt.datetime:
 
 # SQLite reads pages through a memory map of this size (see _sqlite_pragmas).
 SQLITE_MMAP_BYTES = 1 << 30
-# The SQL math functions the search ranks with (finder.search._distance_sql). They are an optional SQLite
+# The SQL math functions the search ranks with (finder.search.ranking.distance_sql). They are an optional SQLite
 # feature (SQLITE_ENABLE_MATH_FUNCTIONS, in Python's builds since SQLite 3.35); where missing, the C library's
 # own functions are registered through Python: slower, the same results.
 SQLITE_MATH = {"sin": math.sin, "cos": math.cos, "asin": math.asin, "sqrt": math.sqrt, "radians": math.radians}

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
-from finder.geo import valid_point
+from finder.core.geo import valid_point
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,8 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from finder import create_app, db, migrate, site
+from finder import create_app, db, migrate
+from finder.web import site
 from finder.models import (
     Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place, ScheduleException, Service, ServiceBody,
     TreatmentCenter,

@@ -6,10 +6,11 @@ import re
 import pytest
 from sqlalchemy import select
 
-from finder import audit, submissions
-from finder.auth import create_user
+from finder.admin import audit
+from finder.submissions import workflow
+from finder.admin.auth import create_user
 from finder.models import Meeting, OutboxMessage, ServiceBody, Submission
-from finder.vocab import FORMAT_BY_CODE
+from finder.core.vocab import FORMAT_BY_CODE
 
 PASSWORD = "correct horse battery staple"
 
@@ -40,7 +41,7 @@ def post(client, url: str, data: dict | None = None):
 @pytest.fixture(autouse=True)
 def cheap_password_hashes(monkeypatch):
     """scrypt takes about half a second here; the tests check roles and flows, not the hash's cost."""
-    from finder import auth
+    from finder.admin import auth
 
     monkeypatch.setattr(auth, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
 
@@ -73,9 +74,9 @@ def world(session, now, make_body, make_meeting):
         "observer": create_user(session, email="watch@example.org", password=PASSWORD, role="observer",
                                 now=now),
     }
-    proposal = submissions.proposal_from_meeting(meeting)
+    proposal = workflow.proposal_from_meeting(meeting)
     proposal["times"] = [{"weekday": 2, "start": "19:30", "duration_minutes": 60}]
-    change = submissions.submit(session, kind="change", payload=proposal, meeting=meeting, now=now,
+    change = workflow.submit(session, kind="change", payload=proposal, meeting=meeting, now=now,
                                 contact={"contact_name": "Sam", "contact_email": "sam@example.org"})
     session.commit()
     return {"meeting": meeting, "change": change, "area": area, "region": region, "other": other, **users}
@@ -223,7 +224,7 @@ def test_approve_applies_bumps_sequence_audits_and_tells_the_organizer(client, s
 
 @sqlite_only
 def test_reject_with_reason_shows_on_the_status_page(client, session, world):
-    from finder import tokens
+    from finder.submissions import tokens
 
     login(client, "admin@example.org")
     response = post(client, f"/admin/submissions/{world['change'].id}/reject",
@@ -314,7 +315,7 @@ def test_admin_edits_centers_and_counselors_with_audit(client, session, world, m
 
 @sqlite_only
 def test_outbox_lists_messages_for_admins(client, session, world, now):
-    from finder import notify
+    from finder.submissions import notify
 
     notify.queue(session, recipients=["x@example.org"], subject="Hello\r\nBcc: evil@example.org",
                  body="<b>body</b>", now=now)
@@ -345,7 +346,7 @@ def test_end_to_end_submit_approve_search_calendar(app, client, session, world, 
 
     import icalendar
 
-    from finder import exports
+    from finder.imports import exports
 
     from finder.search import SearchQuery, find_nearby
 
@@ -452,7 +453,7 @@ def test_admin_adds_and_switches_off_accounts(client, session, world):
 
 @sqlite_only
 def test_send_outbox_command(app, runner, session, now, monkeypatch):
-    from finder import notify
+    from finder.submissions import notify
 
     notify.queue(session, recipients=["a@example.org", "b@example.org"], subject="Hi", body="x", now=now)
     session.commit()

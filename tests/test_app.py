@@ -6,7 +6,7 @@ import pytest
 from finder import create_app
 from finder.config import ConfigError
 from finder.models import set_setting
-from finder import site
+from finder.web import site
 
 
 def test_secret_key_required_outside_debug(tmp_path, monkeypatch):

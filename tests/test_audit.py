@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from finder import audit
+from finder.admin import audit
 from finder.models import AuditEntry, User
 
 

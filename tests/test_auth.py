@@ -6,8 +6,10 @@ import datetime as dt
 import pytest
 from flask import Flask
 
-from finder import auth, csrf, tokens
-from finder.auth import AccountError, create_user
+from finder.admin import auth
+from finder.web import csrf
+from finder.submissions import tokens
+from finder.admin.auth import AccountError, create_user
 from finder.models import User
 
 PASSWORD = "correct horse battery staple"
@@ -175,7 +177,7 @@ def test_strangers_posting_to_admin_views_go_to_the_login_page(sqlite_app):
 
 @sqlite_only
 def test_throttled_authentication_counts_failures_per_account_and_client(session, now):
-    from finder.ratelimit import MemoryLimiter, Rate
+    from finder.web.ratelimit import MemoryLimiter, Rate
 
     create_user(session, email="a@example.org", password=PASSWORD, role="admin", now=now)
     limiter, rate = MemoryLimiter(), Rate(2, 900)

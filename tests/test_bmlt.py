@@ -8,7 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from finder import bmlt, feeds
+from finder.bmlt import semantic
+from finder.core import bmlt
 
 ROOT = "/bmlt/client_interface/json/"
 HALL = (39.9526, -75.1652)  # the reference point: Philadelphia City Hall
@@ -85,7 +86,7 @@ def test_records_are_complete_strings_and_resolve(client, world) -> None:
     assert_all_strings(records)
     assert sorted(names(records)) == ["Alpha", "Bravo", "Charlie", "Delta", "Echo", "Echo"]
     for record in records:
-        assert set(record) == set(feeds.BMLT_FIELD_NAMES)
+        assert set(record) == set(bmlt.BMLT_FIELD_NAMES)
         assert record["contact_name_1"] == record["contact_phone_1"] == record["email_contact"] == ""
         for key in ("location_municipality", "location_province", "location_postal_code_1"):
             assert isinstance(record[key], str)
@@ -239,7 +240,7 @@ def test_server_info_field_keys_and_values(client, world) -> None:
     assert info["version"].startswith("3.") and "meeting_name" in info["available_keys"]
     assert_all_strings(info)
     keys = get(client, "switcher=GetFieldKeys")
-    assert {k["key"] for k in keys} == set(feeds.BMLT_FIELD_NAMES)
+    assert {k["key"] for k in keys} == set(bmlt.BMLT_FIELD_NAMES)
     values = get(client, "switcher=GetFieldValues&meeting_key=location_municipality")
     assert {v["location_municipality"] for v in values} >= {"Philadelphia", "Norristown", "Lansdale"}
     get(client, "switcher=GetFieldValues&meeting_key=password", 400)
@@ -303,16 +304,16 @@ def test_get_changes_maps_audit_entries(session, world) -> None:
         return entries
 
     args = {"start_date": "2026-11-01", "end_date": "2026-11-20"}
-    records = bmlt.get_changes(session, args, changes)
+    records = semantic.get_changes(session, args, changes)
     assert calls[0][0] == dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
     assert calls[0][1] == dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc)
     assert [r["change_type"] for r in records] == ["comdef_change_type_new", "comdef_change_type_change",
                                                    "comdef_change_type_delete"]
-    assert records[0]["meeting_id"] == str(feeds.bmlt_record_id(alpha.id, 2))
+    assert records[0]["meeting_id"] == str(bmlt.bmlt_record_id(alpha.id, 2))
     assert records[1]["details"] == "changed: name" and records[2]["meeting_exists"] == "0"
     assert all(r["user_name"] == "" for r in records)
     assert_all_strings(records)
-    bmlt.get_changes(session, {"meeting_id": records[0]["meeting_id"]}, changes)
+    semantic.get_changes(session, {"meeting_id": records[0]["meeting_id"]}, changes)
     assert calls[-1][2] == alpha.id
 
 
@@ -320,7 +321,7 @@ def test_get_changes_lists_imported_meetings(client, session, now) -> None:
     from pathlib import Path
 
     from finder.imports import bmlt as bmlt_import
-    from finder.imports import records as r
+    from finder.imports import writer as r
 
     fixtures = Path(__file__).parent / "fixtures"
     bmlt_import.import_server(session, results=fixtures / "bmlt_search_results.json",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from finder import bodies
+from finder.meetings import bodies
 from finder.models import ServiceBody
 
 

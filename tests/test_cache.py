@@ -252,7 +252,7 @@ def test_hits_serve_the_stored_gzip_encoding(counted):
 
 def test_a_miss_is_compressed_once(counted, monkeypatch):
     """The entry's gzip encoding is what the miss sends too: the compression hook does not gzip it again."""
-    from finder import compression
+    from finder.web import compression
 
     app, _calls = counted
 

@@ -1,4 +1,4 @@
-"""Tests for finder.views.calendars: the .ics endpoints, conditional requests, personal lists, the partial."""
+"""Tests for finder.calendars (views, feeds, lists, feed cache): the .ics endpoints, conditional requests, personal lists, the partial."""
 
 import datetime as dt
 import urllib.parse
@@ -13,8 +13,9 @@ from werkzeug.http import http_date
 
 from finder import cache as response_cache
 from finder.models import SiteSetting
-from finder.views import calendars
-from finder.views.calendars import FeedError, decode_list, encode_list
+from finder.calendars import feed_cache
+from finder.calendars.feeds import FeedError
+from finder.calendars.lists import decode_list, encode_list
 
 NY = ZoneInfo("America/New_York")
 
@@ -89,7 +90,7 @@ def test_same_bytes_etag_and_304(app, client, session, make_meeting):
     second = client.get(url)
     assert second.get_data() == first.get_data() and second.headers["ETag"] == etag
     with app.app_context():
-        calendars.feed_cache().clear()
+        feed_cache.feed_cache().clear()
     rebuilt = client.get(url)  # built again from the database: still the same bytes
     assert rebuilt.get_data() == first.get_data() and rebuilt.headers["ETag"] == etag
 
@@ -122,11 +123,11 @@ def test_data_version_sees_edits_and_exceptions(app, session, make_meeting):
 
     meeting = make_meeting()
     session.commit()
-    first = calendars.data_version(session)
+    first = feed_cache.data_version(session)
     session.add(ScheduleException(meeting=meeting, kind="cancelled", start_date=dt.date(2026, 12, 2),
                                   end_date=dt.date(2026, 12, 2)))
     session.commit()
-    second = calendars.data_version(session)
+    second = feed_cache.data_version(session)
     assert second.site != first.site
     assert second.changed_at >= first.changed_at
 
@@ -428,17 +429,17 @@ def test_cached_feeds_share_one_data_version_read_per_check_interval(client, ses
     session.commit()
     clock = {"now": 1000.0}
     reads = []
-    real = calendars.data_version
-    monkeypatch.setattr(calendars.time, "monotonic", lambda: clock["now"])
-    monkeypatch.setattr(calendars, "data_version", lambda s: reads.append(1) or real(s))
+    real = feed_cache.data_version
+    monkeypatch.setattr(feed_cache.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(feed_cache, "data_version", lambda s: reads.append(1) or real(s))
     urls = [f"/meetings/{m.slug}.ics" for m in meetings]
     assert all(client.get(url).status_code == 200 for url in urls)
     assert len(reads) == 4  # each build reads the version it rests on
-    clock["now"] += calendars.CHECK_SECONDS + 1
+    clock["now"] += feed_cache.CHECK_SECONDS + 1
     bodies = [client.get(url).get_data() for url in urls]
     assert len(reads) == 5  # four cached feeds re-checked with one read
     meetings[0].name = "Renamed Meeting"
     session.commit()
-    clock["now"] += calendars.CHECK_SECONDS + 1
+    clock["now"] += feed_cache.CHECK_SECONDS + 1
     assert b"Renamed Meeting" in client.get(urls[0]).get_data()
     assert client.get(urls[1]).get_data() == bodies[1]

@@ -62,7 +62,7 @@ def test_etag_and_304_on_compressed_body(client):
 
 
 def test_pages_use_the_fast_level_and_whole_feeds_the_thorough_one():
-    from finder import compression
+    from finder.web import compression
 
     page = json.dumps(BIG).encode()
     feed = json.dumps({"items": [{"name": f"Clean and Serene {i}", "n": i} for i in range(4000)]}).encode()

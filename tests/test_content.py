@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from finder import content
-from finder.content import Link
+from finder.learn import content
+from finder.learn.content import Link
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -107,7 +107,7 @@ def test_unknown_or_hostile_format_codes_have_no_explanation(code):
 
 
 def test_format_groups_cover_every_seeded_format_once():
-    from finder.vocab import FORMATS
+    from finder.core.vocab import FORMATS
 
     grouped = [spec.code for group in content.FORMAT_GROUPS for spec in group.formats]
     assert sorted(grouped) == sorted(spec.code for spec in FORMATS)
@@ -194,14 +194,14 @@ def test_counselor_links_follow_approaches_only():
 
 
 def test_every_seeded_approach_has_an_anchor():
-    from finder.vocab import COUNSELOR_TERMS
+    from finder.core.vocab import COUNSELOR_TERMS
 
     seeded = {term.code for term in COUNSELOR_TERMS if term.kind == "approach"}
     assert seeded == set(content.APPROACH_ANCHORS)
 
 
 def test_every_medication_service_has_an_anchor():
-    from finder.vocab import SERVICES
+    from finder.core.vocab import SERVICES
 
     medications = {spec.code for spec in SERVICES if spec.category == "medication"}
     assert medications == {code for code, _, _ in content.MEDICATION_ANCHORS}

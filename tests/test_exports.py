@@ -7,9 +7,9 @@ import io
 import pytest
 from sqlalchemy import delete
 
-from finder import exports
+from finder.imports import exports
 from finder.imports import csv_centers, csv_counselors, csv_meetings
-from finder.imports import records as r
+from finder.imports import writer as r
 from finder.models import (
     Counselor, Meeting, Place, ServiceBody, TreatmentCenter, counselor_offices,
 )

@@ -6,7 +6,11 @@ import json
 
 import pytest
 
-from finder import bodies, feeds, schedule, vocab
+from finder.meetings import bodies
+from finder.core import bmlt
+from finder.core import meeting_guide
+from finder.core import schedule
+from finder.core import vocab
 
 
 # --- pure mappings ------------------------------------------------------------------------------------------
@@ -20,16 +24,16 @@ def test_weekday_conventions_round_trip(weekday: int, mg: int, bmlt: int) -> Non
 
 
 def test_code_table_covers_every_format_and_fixes_spec_clashes() -> None:
-    assert {row.na_code for row in feeds.CODE_TABLE} == {f.code for f in vocab.FORMATS}
-    assert feeds.NA_TO_MG["DE"] == ("DE",)  # "G" is Gay in the Meeting Guide spec
-    assert feeds.NA_TO_MG["WCHR"] == ("X",)
-    assert feeds.NA_TO_MG["BT"] == ("LIT", "BT")
-    assert feeds.NA_TO_MG["VM"] == ()
-    assert feeds.MG_TO_NA["X"] == "WCHR"
-    assert feeds.MG_TO_NA["S"] == "ES"
-    assert feeds.MG_TO_NA["D"] == "DISC"
-    assert feeds.MG_TO_NA["SP"] == "SPK"
-    for row in feeds.code_table_json():
+    assert {row.na_code for row in meeting_guide.CODE_TABLE} == {f.code for f in vocab.FORMATS}
+    assert meeting_guide.NA_TO_MG["DE"] == ("DE",)  # "G" is Gay in the Meeting Guide spec
+    assert meeting_guide.NA_TO_MG["WCHR"] == ("X",)
+    assert meeting_guide.NA_TO_MG["BT"] == ("LIT", "BT")
+    assert meeting_guide.NA_TO_MG["VM"] == ()
+    assert meeting_guide.MG_TO_NA["X"] == "WCHR"
+    assert meeting_guide.MG_TO_NA["S"] == "ES"
+    assert meeting_guide.MG_TO_NA["D"] == "DISC"
+    assert meeting_guide.MG_TO_NA["SP"] == "SPK"
+    for row in meeting_guide.code_table_json():
         assert set(row) == {"na_code", "name", "meeting_guide_types", "note"}
 
 
@@ -39,11 +43,11 @@ def test_code_table_covers_every_format_and_fixes_spec_clashes() -> None:
     ("https://notzoom.us/j/1", False), ("javascript:alert(1)", False), ("zoom.us/j/1", False), ("http://[::1", False),
 ])
 def test_known_conference_hosts(url: str, known: bool) -> None:
-    assert feeds.known_conference_url(url) is known
+    assert meeting_guide.known_conference_url(url) is known
 
 
 def test_end_time_past_midnight() -> None:
-    assert feeds.end_time(dt.time(23, 30), 90) == dt.time(1, 0)
+    assert meeting_guide.end_time(dt.time(23, 30), 90) == dt.time(1, 0)
 
 
 def test_descendants_are_found_and_cycles_cut() -> None:
@@ -54,10 +58,10 @@ def test_descendants_are_found_and_cycles_cut() -> None:
 
 def test_record_ids_are_stable_and_unique(make_meeting) -> None:
     meeting = make_meeting(times=[(0, "19:00", 60), (0, "07:00", 60), (6, "12:00", 90)])
-    slots = feeds.record_slots(meeting.times)
-    ids = [feeds.bmlt_record_id(meeting.id, s) for s, _ in slots]
+    slots = bmlt.record_slots(meeting.times)
+    ids = [bmlt.bmlt_record_id(meeting.id, s) for s, _ in slots]
     assert len(set(ids)) == 3
-    assert [feeds.split_record_id(i)[0] for i in ids] == [meeting.id] * 3
+    assert [bmlt.split_record_id(i)[0] for i in ids] == [meeting.id] * 3
     assert sorted(s for s, _ in slots) == [1, 2, 8]  # Sunday=1, Monday=2, a second Monday time in a spare slot
 
 
@@ -70,7 +74,7 @@ def test_meeting_guide_entry_is_valid_for_strict_readers(make_meeting, make_body
         service_body_id=area.id, group_id=group.id, attendance="hybrid", conference_url="https://zoom.us/j/99",
         conference_notes="Passcode 1953", phone="+16465588656,,99#", updated_at=now,
     )
-    (entry,) = feeds.meeting_to_meeting_guide(meeting, meeting_url="https://x.test/meetings/clean-living")
+    (entry,) = meeting_guide.meeting_to_meeting_guide(meeting, meeting_url="https://x.test/meetings/clean-living")
     assert entry["slug"] == "clean-living"
     assert entry["day"] == [1, 3] and entry["time"] == "19:00" and entry["end_time"] == "20:00"
     assert entry["timezone"] == "America/New_York"
@@ -91,7 +95,7 @@ def test_meeting_guide_splits_distinct_times_and_hides_unknown_hosts(make_meetin
         slug="night-owls", times=[(4, "23:30", 90), (5, "10:00", 60)], attendance="online",
         conference_url="https://meet.example.org/na", place_fields={"street": "", "precision": "city"},
     )
-    entries = feeds.meeting_to_meeting_guide(meeting, meeting_url="u")
+    entries = meeting_guide.meeting_to_meeting_guide(meeting, meeting_url="u")
     assert {e["slug"] for e in entries} == {"night-owls-2330", "night-owls-1000"}
     late = next(e for e in entries if e["time"] == "23:30")
     assert late["end_time"] == "01:00" and late["day"] == 5
@@ -105,8 +109,8 @@ def test_bmlt_record_is_all_strings_and_contacts_blank(make_meeting, make_body) 
     area = make_body(kind="area")
     meeting = make_meeting(times=[(6, "18:30", 75)], formats=["C", "STEP"], service_body_id=area.id,
                            attendance="online", conference_url="https://zoom.us/j/1")
-    (record,) = feeds.meeting_to_bmlt_records(meeting, root_server_uri="https://x.test/bmlt", distance_km=10.0)
-    assert set(record) == set(feeds.BMLT_FIELD_NAMES)
+    (record,) = bmlt.meeting_to_bmlt_records(meeting, root_server_uri="https://x.test/bmlt", distance_km=10.0)
+    assert set(record) == set(bmlt.BMLT_FIELD_NAMES)
     assert all(isinstance(v, str) for v in record.values())
     assert record["weekday_tinyint"] == "1"
     assert record["start_time"] == "18:30:00" and record["duration_time"] == "01:15:00"
@@ -119,7 +123,7 @@ def test_bmlt_record_is_all_strings_and_contacts_blank(make_meeting, make_body) 
 
 
 def test_stringify_has_no_nulls() -> None:
-    assert feeds.stringify({"a": None, "b": [1, True, {"c": 2.5}]}) == {"a": "", "b": ["1", "1", {"c": "2.5"}]}
+    assert bmlt.stringify({"a": None, "b": [1, True, {"c": 2.5}]}) == {"a": "", "b": ["1", "1", {"c": "2.5"}]}
 
 
 # --- endpoints ----------------------------------------------------------------------------------------------
@@ -166,10 +170,10 @@ def test_code_table_page_and_json(sqlite_app) -> None:
 def test_docs_publish_the_same_code_table_and_columns() -> None:
     from pathlib import Path
 
-    from finder import exports
+    from finder.imports import exports
 
     text = (Path(__file__).resolve().parent.parent / "docs" / "IMPORTS.md").read_text(encoding="utf-8")
-    for row in feeds.CODE_TABLE:
+    for row in meeting_guide.CODE_TABLE:
         types = ", ".join(f"`{t}`" for t in row.mg_types) or "(none)"
         assert f"| `{row.na_code}` | {row.name} | {types} | {row.note} |" in text, row.na_code
     for columns in exports.COLUMNS.values():
@@ -179,7 +183,8 @@ def test_docs_publish_the_same_code_table_and_columns() -> None:
 
 def test_plain_rows_give_the_same_feed_as_the_model(app, session, make_meeting, make_body) -> None:
 
-    from finder.views import feeds as feed_views
+    from finder.meeting_guide import views as feed_views
+    from finder.meetings.visibility import visible_meetings_select
 
     region = make_body(kind="region", name="Region")
     area = make_body(kind="area", name="Area", parent_id=region.id)
@@ -190,10 +195,10 @@ def test_plain_rows_give_the_same_feed_as_the_model(app, session, make_meeting, 
                  place_fields={"street": "", "precision": "city"})
     session.commit()
     session.expire_all()
-    orm = list(session.scalars(feed_views.visible_meetings()))
+    orm = list(session.scalars(visible_meetings_select()))
     rows = feed_views.feed_meetings(session)
     assert [m.slug for m in rows] == [m.slug for m in orm] == ["one", "two"]
     for plain, model in zip(rows, orm):
-        assert feeds.meeting_to_meeting_guide(plain, meeting_url="u") == \
-            feeds.meeting_to_meeting_guide(model, meeting_url="u")
+        assert meeting_guide.meeting_to_meeting_guide(plain, meeting_url="u") == \
+            meeting_guide.meeting_to_meeting_guide(model, meeting_url="u")
     assert [m.slug for m in feed_views.feed_meetings(session, {region.id, area.id})] == ["one"]

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from finder import filters
+from finder.web import filters
 
 NY = ZoneInfo("America/New_York")
 NOW = dt.datetime(2026, 11, 25, 17, 0, tzinfo=dt.timezone.utc)  # Wednesday, noon in New York

@@ -1,4 +1,4 @@
-"""Tests for finder.geo: distances, unit conversion and bounding boxes at the antimeridian and poles."""
+"""Tests for finder.core.geo: distances, unit conversion and bounding boxes at the antimeridian and poles."""
 
 import math
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finder import geo
+from finder.core import geo
 
 
 def destination(lat: float, lon: float, bearing_deg: float, distance_km: float) -> tuple[float, float]:

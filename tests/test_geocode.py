@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from finder import geo
+from finder.core import geo
 from finder.geocode import (
     GEONAMES_CREDIT,
     GeocodeCache,

@@ -1,4 +1,4 @@
-"""Tests for finder.ical: parse every output with icalendar, expand it with recurring-ical-events in many zones."""
+"""Tests for finder.core.ical: parse every output with icalendar, expand it with recurring-ical-events in many zones."""
 
 import datetime as dt
 import urllib.parse
@@ -9,7 +9,8 @@ import icalendar
 import pytest
 import recurring_ical_events
 
-from finder import ical, schedule
+from finder.core import ical
+from finder.core import schedule
 
 UTC = dt.timezone.utc
 LINKS = ical.Links(
@@ -125,7 +126,7 @@ def test_a_year_of_occurrences_matches_the_schedule_in_every_zone(zone):
     assert all(e.end.astimezone(tz).date() == e.start.date() + dt.timedelta(days=1) for e in saturdays)
     assert all(e.end.astimezone(tz).time() == dt.time(1) for e in saturdays if e.start.utcoffset() == e.end.utcoffset())
 
-    # The calendar and the web page (finder.schedule) agree on every instant of the year.
+    # The calendar and the web page (finder.core.schedule) agree on every instant of the year.
     now = dt.datetime(2026, 1, 1, tzinfo=tz)
     expected = schedule.next_occurrences(meeting.times, zone, now, meeting.exceptions, n=400)
     expected = [o.start.astimezone(UTC) for o in expected if o.start < dt.datetime(2027, 1, 1, tzinfo=tz)]

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from finder.imports import FatalImportError, meeting_guide
-from finder.imports import records as r
+from finder.imports import writer as r
 from finder.imports.report import read_bytes
 from finder.models import Meeting, ServiceBody
 
@@ -378,7 +378,7 @@ def logged_in(app, client, session, now, monkeypatch):
     """A client logged in as the given role (cheap password hashes: the tests check the flow, not the hash)."""
     import re
 
-    from finder import auth
+    from finder.admin import auth
 
     monkeypatch.setattr(auth, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
     app.extensions["finder.timezone_at"] = lambda lat, lon: "America/New_York"

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from finder import content
+from finder.learn import content
 
 
 BLOCKS = {"p", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "caption", "figcaption"}

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from finder import logging as finder_logging
+from finder.web import logging as finder_logging
 
 SEARCHES = [
     "/search?lat=39.94871&lon=-75.16852&radius=5&q=19103",

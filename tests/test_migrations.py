@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from finder import db, migrate
 from finder.models import CounselorTerm, Format, Service
-from finder.vocab import COUNSELOR_TERMS, FORMATS, SERVICES
+from finder.core.vocab import COUNSELOR_TERMS, FORMATS, SERVICES
 
 
 def test_models_and_migrations_do_not_drift(app):

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from finder import site
+from finder.web import site
 from finder.geocode import GeocodeResult
 from finder.models import set_setting
 
@@ -91,8 +91,8 @@ class CommittingClient:
 @pytest.fixture
 def pages(app: Any, session: Any, now: dt.datetime, monkeypatch: pytest.MonkeyPatch) -> CommittingClient:
     """A client whose clock reads `now` (Wednesday noon in New York) and whose geocoder is the fake above."""
-    monkeypatch.setattr("finder.views.search.utcnow", lambda: now)
-    monkeypatch.setattr("finder.views.main.utcnow", lambda: now)
+    monkeypatch.setattr("finder.search.views.utcnow", lambda: now)
+    monkeypatch.setattr("finder.meetings.views.utcnow", lambda: now)
     app.extensions["finder.geocoder"] = FakeGeocoder()
     return CommittingClient(app, session)
 

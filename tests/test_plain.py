@@ -1,11 +1,11 @@
-"""finder.plain reads meetings as plain rows that say what the ORM objects say, on both databases."""
+"""finder.search.loader reads meetings as plain rows that say what the ORM objects say, on both databases."""
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlalchemy import select
 
-from finder import plain
+from finder.search import loader
 from finder.models import Format, Meeting
 
 EXCEPTIONS = [
@@ -14,7 +14,7 @@ EXCEPTIONS = [
 ]
 
 
-def _same(plain_meeting: plain.PlainMeeting, meeting: Meeting) -> None:
+def _same(plain_meeting: loader.PlainMeeting, meeting: Meeting) -> None:
     for name in ("id", "slug", "name", "attendance", "status", "sequence", "group_id", "service_body_id",
                  "language", "published", "notes", "conference_url", "is_online", "format_codes", "timezone"):
         assert getattr(plain_meeting, name) == getattr(meeting, name), name
@@ -33,13 +33,13 @@ def test_page_rows_match_the_models(session, make_meeting):
                         conference_url="https://meet.example.org/x", sequence=3)
     bare = make_meeting(times=[], formats=[], notes="Back door, ring twice")
     session.expire_all()
-    found = plain.meetings_by_id(session, [bare.id, busy.id, bare.id], with_bodies=False, with_exceptions=True)
+    found = loader.meetings_by_id(session, [bare.id, busy.id, bare.id], with_bodies=False, with_exceptions=True)
     assert sorted(found) == sorted([busy.id, bare.id])
     for meeting in (session.get(Meeting, busy.id), session.get(Meeting, bare.id)):
         _same(found[meeting.id], meeting)
     assert [t.duration_minutes for t in found[busy.id].times] == [60, 60, 90]  # an unknown duration reads as 60
     # The same rows through the feeds' loader (children joined to a condition): calendars build UIDs from t.id.
-    for loaded in plain.meetings_where(session, Meeting.id.in_([busy.id, bare.id]), with_exceptions=True):
+    for loaded in loader.meetings_where(session, Meeting.id.in_([busy.id, bare.id]), with_exceptions=True):
         _same(loaded, session.get(Meeting, loaded.id))
         assert [e.start_date for e in loaded.exceptions] == [e.start_date for e in found[loaded.id].exceptions]
     assert [(e.kind, e.start_date) for e in found[busy.id].exceptions] == [
@@ -51,7 +51,7 @@ def test_exceptions_only_when_asked_and_bodies_linked(session, make_meeting, mak
     area = make_body(kind="area", name="Center City Area")
     group = make_body(kind="group", name="Hope Group", parent=area)
     meeting = make_meeting(exceptions=EXCEPTIONS, group_id=group.id, service_body_id=area.id)
-    found = plain.meetings_by_id(session, [meeting.id])[meeting.id]
+    found = loader.meetings_by_id(session, [meeting.id])[meeting.id]
     assert found.exceptions == []
     assert found.group.name == "Hope Group" and found.group.parent.name == "Center City Area"
     assert found.service_body.name == "Center City Area"
@@ -59,18 +59,18 @@ def test_exceptions_only_when_asked_and_bodies_linked(session, make_meeting, mak
 
 def test_a_format_added_after_the_vocabulary_was_read_is_found(session, make_meeting):
     first = make_meeting(formats=["O"])
-    plain.meetings_by_id(session, [first.id], with_bodies=False)  # reads the vocabulary
+    loader.meetings_by_id(session, [first.id], with_bodies=False)  # reads the vocabulary
     session.add(Format(code="ZZ", name="Zebra", description="", kind="format", naws_code="", world_id=""))
     session.flush()
     second = make_meeting(formats=["ZZ", "O"])
-    found = plain.meetings_by_id(session, [second.id], with_bodies=False)[second.id]
+    found = loader.meetings_by_id(session, [second.id], with_bodies=False)[second.id]
     assert [f.code for f in found.formats] == ["O", "ZZ"]
     assert session.scalar(select(Format.name).where(Format.code == "ZZ")) == found.formats[1].name
 
 
 def test_unknown_ids_are_left_out(session):
-    assert plain.meetings_by_id(session, [10**9], with_bodies=False) == {}
-    assert plain.meetings_by_id(session, []) == {}
+    assert loader.meetings_by_id(session, [10**9], with_bodies=False) == {}
+    assert loader.meetings_by_id(session, []) == {}
 
 
 def test_meeting_cache_reads_a_meeting_once_per_data_version(session, make_meeting):
@@ -87,7 +87,7 @@ def test_meeting_cache_reads_a_meeting_once_per_data_version(session, make_meeti
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        cache = plain.MeetingCache(entries=2)
+        cache = loader.MeetingCache(entries=2)
         first = cache.meetings(session, [bare.id, busy.id, 10**9], "1")
         assert list(first) == [bare.id, busy.id]  # the order asked, an unknown id left out
         assert [e.kind for e in first[busy.id].exceptions] == ["cancelled", "closed"]  # exceptions always read
@@ -113,14 +113,14 @@ def test_meeting_cache_keeps_rows_only_for_the_version_it_holds(session, make_me
     """A request that read its version before another request saw a newer one does not store its (older) rows."""
     meeting = make_meeting()
     session.commit()
-    cache = plain.MeetingCache()
-    real = plain.meetings_by_id
+    cache = loader.MeetingCache()
+    real = loader.meetings_by_id
 
     def racing(*args, **kwargs):
         found = real(*args, **kwargs)
         cache.meetings(session, [], "2")  # meanwhile, another request sees version 2
         return found
 
-    monkeypatch.setattr(plain, "meetings_by_id", racing)
+    monkeypatch.setattr(loader, "meetings_by_id", racing)
     assert meeting.id in cache.meetings(session, [meeting.id], "1")
     assert len(cache) == 0

@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
-from finder import ratelimit
-from finder.ratelimit import MemoryLimiter, Rate, RedisLimiter
+from finder.web import ratelimit
+from finder.web.ratelimit import MemoryLimiter, Rate, RedisLimiter
 
 # Backend-agnostic tests run on SQLite only; what stores data through SQL that differs runs on both.
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

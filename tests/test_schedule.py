@@ -1,4 +1,4 @@
-"""Tests for finder.schedule: weekday conventions, occurrences, DST, past midnight, exceptions."""
+"""Tests for finder.core.schedule: weekday conventions, occurrences, DST, past midnight, exceptions."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from finder import schedule
-from finder.schedule import WeeklyTime
+from finder.core import schedule
+from finder.core.schedule import WeeklyTime
 
 NY = ZoneInfo("America/New_York")
 UTC = dt.timezone.utc

@@ -8,10 +8,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert, select, text
 
-from finder import geo
+from finder.core import geo
 from finder.geocode import shared_gazetteer
 from finder.models import Meeting, MeetingTime, Place
-from finder.plain import MeetingCache
+from finder.search import clock
+from finder.search.loader import MeetingCache
 from finder.search import (
     DEFAULT_RADIUS_KM, MAX_RADIUS_KM, SearchError, SearchQuery, find_nearby, query_from_args, replace,
 )
@@ -207,7 +208,7 @@ def test_a_cancelled_date_is_not_starting_soon(session, make_meeting, at, now):
 
 def test_exceptions_in_reach_or_not_give_the_schedules_answer(session, make_meeting, at, now, monkeypatch):
     """A closure weeks away takes the clock's quick path, one that cancels the next weeks the exact one; both
-    answer what finder.schedule says."""
+    answer what finder.core.schedule says."""
     from finder import search as search_module
 
     today = dt.date(2026, 11, 25)
@@ -532,7 +533,7 @@ def test_ranked_ties_are_ordered_by_name_then_id(session, make_meeting, at, now)
 
 def test_postgresql_keeps_one_plan_for_the_ranked_search(session, scattered, now):
     # The box bounds are scalar subqueries on PostgreSQL so that its plan cache settles on the generic plan
-    # instead of planning every search again (finder.search._box_clause).
+    # instead of planning every search again (finder.search.ranking.box_clause).
     if session.get_bind().dialect.name != "postgresql":
         pytest.skip("PostgreSQL's plan cache")
     session.commit()
@@ -548,7 +549,7 @@ def test_postgresql_keeps_one_plan_for_the_ranked_search(session, scattered, now
 
 def test_a_search_without_filters_ranks_from_the_meeting_points_index(session, scattered, now):
     """Both databases answer the box from meeting_points' partial index: SQLite only when the query names its
-    predicate term for term (finder.search._LISTED)."""
+    predicate term for term (finder.search.ranking._LISTED)."""
     from sqlalchemy import event
 
     session.commit()
@@ -572,7 +573,7 @@ def test_a_search_without_filters_ranks_from_the_meeting_points_index(session, s
     assert "ix_meeting_points_listed_location" in plan
 
 
-# --- The clock arithmetic agrees with finder.schedule ------------------------------------------------------------
+# --- The clock arithmetic agrees with finder.core.schedule ------------------------------------------------------------
 
 
 def test_day_filter_and_starting_soon_together(session, make_meeting, at, now):
@@ -594,14 +595,13 @@ def test_day_filter_and_starting_soon_together(session, make_meeting, at, now):
                              st.sampled_from([30, 60, 90, 180, 1440])), min_size=0, max_size=4),
 )
 def test_wall_clock_arithmetic_matches_schedule(zone, minutes, times):
-    from finder import search
 
     now = dt.datetime(2026, 1, 1, tzinfo=UTC) + dt.timedelta(minutes=minutes, seconds=17)
     weekly = [(w, dt.time(h, m), d) for w, h, m, d in times]
-    fast = search._Candidate(1, "m", None, False, zone, times=list(weekly))
-    search._read_clocks(None, [fast], now)
-    exact = search._Candidate(1, "m", None, False, zone, times=list(weekly))
-    search._clock_exact(exact, now, [])
+    fast = clock.Candidate(1, "m", None, False, zone, times=list(weekly))
+    clock.read_clocks(None, [fast], now)
+    exact = clock.Candidate(1, "m", None, False, zone, times=list(weekly))
+    clock.clock_exact(exact, now, [])
     assert fast.next_in == pytest.approx(exact.next_in, abs=1e-6)
     assert fast.next_start == exact.next_start
     assert (fast.next_start is None or str(fast.next_start.tzinfo) == str(exact.next_start.tzinfo))

@@ -1,4 +1,4 @@
-"""The results page's rendering shortcuts (finder.views.search, finder.filters): what they reuse between requests
+"""The results page's rendering shortcuts (finder.search.views, finder.web.filters): what they reuse between requests
 never shows one search's choices in another, goes stale after an edit, or holds the searcher's place."""
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 from flask import url_for
 from sqlalchemy import select
 
-from finder.filters import slug_urls
+from finder.web.filters import slug_urls
 from finder.models import Format
-from finder.views.search import FILTER_FIELD_PARAMS, PLACE_PARAMS
+from finder.search.views import FILTER_FIELD_PARAMS, PLACE_PARAMS
 from tests.test_pages import get, pages  # noqa: F401  (pages is a fixture)
 
 

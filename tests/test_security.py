@@ -9,7 +9,8 @@ import pytest
 from flask import Response, request
 from werkzeug.routing.converters import NumberConverter
 
-from finder import create_app, security
+from finder import create_app
+from finder.web import security
 
 CALENDAR = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n" + "X-FILLER:" + "x" * 4000 + "\r\nEND:VCALENDAR\r\n"
 
@@ -159,7 +160,7 @@ def _fill(rule, values: dict[str, object]) -> str:
     """The rule's path with its arguments filled from `values` (unknown ones get 1 or 'x')."""
     url = rule.rule
     for name in rule.arguments:
-        # ids are numbers (the app's <int:> is finder.security.BoundedIntegerConverter, a NumberConverter)
+        # ids are numbers (the app's <int:> is finder.web.security.BoundedIntegerConverter, a NumberConverter)
         default = 1 if isinstance(rule._converters[name], NumberConverter) else "x"
         url = re.sub(r"<(?:[^:<>]+:)?%s>" % name, str(values.get(name, default)), url)
     return url
@@ -194,7 +195,8 @@ def _send(client, method: str, url: str):
 @pytest.fixture
 def walk_world(app, session, now, make_body, make_meeting, make_center, make_counselor, monkeypatch):
     """Two areas; a meeting, a pending change and a service body in the far one; one account per role."""
-    from finder import auth, submissions
+    from finder.admin import auth
+    from finder.submissions import workflow
 
     monkeypatch.setattr(auth, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
     app.extensions["finder.timezone_at"] = lambda lat, lon: "America/New_York"
@@ -204,9 +206,9 @@ def walk_world(app, session, now, make_body, make_meeting, make_center, make_cou
     meeting.service_body_id = far.id
     session.flush()
     session.refresh(meeting)
-    proposal = submissions.proposal_from_meeting(meeting)
+    proposal = workflow.proposal_from_meeting(meeting)
     proposal["notes"] = "changed by the walk"
-    change = submissions.submit(session, kind="change", payload=proposal, meeting=meeting, now=now,
+    change = workflow.submit(session, kind="change", payload=proposal, meeting=meeting, now=now,
                                 contact={"contact_name": "Sam", "contact_email": "sam@example.org"})
     users = {
         role: auth.create_user(session, email=f"{role}@example.org", password="correct horse battery", role=role,
@@ -266,7 +268,7 @@ def test_observers_cannot_change_anything(app, session, walk_world):
 def test_login_never_redirects_off_site(app, session, now, monkeypatch, target):
     from urllib.parse import quote
 
-    from finder import auth
+    from finder.admin import auth
 
     monkeypatch.setattr(auth, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
     auth.create_user(session, email="admin@example.org", password="correct horse battery", role="admin", now=now)

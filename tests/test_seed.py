@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session, selectinload
 
-from finder import cache, create_app, db, migrate, seed, site
+from finder import cache, create_app, db, migrate
+from finder.imports import demo
+from finder.web import site
 from finder.models import (
     PRECISIONS, Counselor, Meeting, Place, ScheduleException, ServiceBody, TreatmentCenter, get_setting,
 )
@@ -54,7 +56,7 @@ def _local_today(zone: str, now: dt.datetime) -> dt.date:
 
 
 def test_demo_dataset_has_the_promised_shape(session: Session, now: dt.datetime) -> None:
-    report = seed.seed_demo(session, size=SMALL, rng_seed=7, now=now)
+    report = demo.seed_demo(session, size=SMALL, rng_seed=7, now=now)
     session.commit()
 
     assert "\n" not in report and f"{SMALL:,} meetings" in report
@@ -127,7 +129,7 @@ def test_demo_dataset_has_the_promised_shape(session: Session, now: dt.datetime)
 
 def test_default_size_covers_the_metros_countries_and_directories(sqlite_app: Any, now: dt.datetime) -> None:
     with db.session_factory(sqlite_app)() as session:
-        seed.seed_demo(session, size=seed.DEFAULT_SIZE, rng_seed=seed.DEFAULT_SEED, now=now)
+        demo.seed_demo(session, size=demo.DEFAULT_SIZE, rng_seed=demo.DEFAULT_SEED, now=now)
         session.commit()
         counts = _counts(session)
         assert counts["meetings"] == 2000
@@ -148,7 +150,7 @@ def test_default_size_covers_the_metros_countries_and_directories(sqlite_app: An
 
 
 def test_treatment_centers_and_counselors_look_real(session: Session, now: dt.datetime) -> None:
-    seed.seed_demo(session, size=SMALL, rng_seed=11, now=now)
+    demo.seed_demo(session, size=SMALL, rng_seed=11, now=now)
     session.commit()
     centers = session.scalars(select(TreatmentCenter).options(
         selectinload(TreatmentCenter.services), selectinload(TreatmentCenter.place))).all()
@@ -182,12 +184,12 @@ def test_treatment_centers_and_counselors_look_real(session: Session, now: dt.da
 def test_same_seed_gives_the_same_data_on_a_fresh_database(
     session: Session, now: dt.datetime, sqlite_template: str, tmp_path: Any
 ) -> None:
-    seed.seed_demo(session, size=SMALL, rng_seed=42, now=now)
+    demo.seed_demo(session, size=SMALL, rng_seed=42, now=now)
     session.commit()
     first = _fingerprint(session)
 
     engine = _fresh_sqlite_engine(sqlite_template, tmp_path / "again.sqlite3")
-    seed.build_large(engine, SMALL, 42, now)
+    demo.build_large(engine, SMALL, 42, now)
     with engine.connect() as connection:
         assert _fingerprint(connection) == first
     engine.dispose()
@@ -197,7 +199,7 @@ def test_another_seed_gives_other_data(sqlite_template: str, tmp_path: Any, now:
     fingerprints = []
     for rng_seed in (42, 43):
         engine = _fresh_sqlite_engine(sqlite_template, tmp_path / f"seed{rng_seed}.sqlite3")
-        seed.build_large(engine, 40, rng_seed, now)
+        demo.build_large(engine, 40, rng_seed, now)
         with engine.connect() as connection:
             fingerprints.append(_fingerprint(connection))
         engine.dispose()
@@ -205,11 +207,11 @@ def test_another_seed_gives_other_data(sqlite_template: str, tmp_path: Any, now:
 
 
 def test_a_second_run_refuses_and_changes_nothing(session: Session, now: dt.datetime, make_place: Any) -> None:
-    seed.seed_demo(session, size=SMALL, rng_seed=1, now=now)
+    demo.seed_demo(session, size=SMALL, rng_seed=1, now=now)
     session.commit()
     before = _counts(session)
-    with pytest.raises(seed.AlreadySeeded, match="already loaded; nothing was changed"):
-        seed.seed_demo(session, size=SMALL, rng_seed=1, now=now)
+    with pytest.raises(demo.AlreadySeeded, match="already loaded; nothing was changed"):
+        demo.seed_demo(session, size=SMALL, rng_seed=1, now=now)
     session.rollback()
     assert _counts(session) == before
     # Ids were assigned by the bulk load: ordinary inserts afterwards must not collide with them.
@@ -219,12 +221,12 @@ def test_a_second_run_refuses_and_changes_nothing(session: Session, now: dt.date
 def test_demo_rows_without_the_flag_still_count_as_loaded(session: Session, now: dt.datetime,
                                                            make_meeting: Any) -> None:
     make_meeting(is_demo=True)
-    with pytest.raises(seed.AlreadySeeded):
-        seed.seed_demo(session, size=SMALL, rng_seed=1, now=now)
+    with pytest.raises(demo.AlreadySeeded):
+        demo.seed_demo(session, size=SMALL, rng_seed=1, now=now)
 
 
 def test_seed_demo_leaves_the_commit_to_the_caller(session: Session, now: dt.datetime) -> None:
-    seed.seed_demo(session, size=SMALL, rng_seed=1, now=now)
+    demo.seed_demo(session, size=SMALL, rng_seed=1, now=now)
     session.rollback()
     assert _counts(session)["meetings"] == 0
     assert get_setting(session, "demo_loaded") is None
@@ -233,7 +235,7 @@ def test_seed_demo_leaves_the_commit_to_the_caller(session: Session, now: dt.dat
 def test_seeding_moves_the_data_version(session: Session, now: dt.datetime) -> None:
     """The bulk load bypasses the session's change tracking, so it says itself that the data changed."""
     assert cache.data_version_and_time(session) == ("0", None)
-    seed.seed_demo(session, size=SMALL, rng_seed=1, now=now)
+    demo.seed_demo(session, size=SMALL, rng_seed=1, now=now)
     session.commit()
     version, changed_at = cache.data_version_and_time(session)
     assert version == "1" and changed_at is not None
@@ -241,9 +243,9 @@ def test_seeding_moves_the_data_version(session: Session, now: dt.datetime) -> N
 
 def test_the_world_spread_used_for_benchmarks(sqlite_template: str, tmp_path: Any, now: dt.datetime,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(seed, "CURATED_LIMIT", 50)
+    monkeypatch.setattr(demo, "CURATED_LIMIT", 50)
     engine = _fresh_sqlite_engine(sqlite_template, tmp_path / "world.sqlite3")
-    stats = seed.build_large(engine, 400, 5, now)
+    stats = demo.build_large(engine, 400, 5, now)
     assert stats.count("meetings") == 400 and len(stats.countries) > 12
     with engine.connect() as connection:
         places = connection.execute(select(Place.latitude, Place.longitude, Place.timezone, Place.country)).all()
@@ -261,7 +263,7 @@ def test_build_large_rejects_bad_arguments(sqlite_app: Any, bad: dict[str, Any])
                                  "now": dt.datetime(2026, 11, 25, 17, 0, tzinfo=dt.timezone.utc)}
     arguments.update(bad)
     with pytest.raises(ValueError):
-        seed.build_large(db.engine_for(sqlite_app), **arguments)
+        demo.build_large(db.engine_for(sqlite_app), **arguments)
 
 
 def test_the_command_run_twice_loads_once_and_explains_in_one_line(app: Any) -> None:
@@ -317,7 +319,7 @@ def test_the_home_page_shows_the_demo_notice_after_seeding(sqlite_app: Any, now:
     client = sqlite_app.test_client()
     assert b"Demo data, not real meetings" not in client.get("/").data
     with db.session_factory(sqlite_app)() as session:
-        seed.seed_demo(session, size=SMALL, rng_seed=1, now=now)
+        demo.seed_demo(session, size=SMALL, rng_seed=1, now=now)
         session.commit()
     site.forget_demo_state()
     page = client.get("/")
@@ -328,10 +330,10 @@ def test_the_fast_sqlite_path_stores_what_sqlalchemy_would(sqlite_template: str,
                                                            now: dt.datetime, monkeypatch: pytest.MonkeyPatch) -> None:
     """Times, dates and timestamps are compared as text on SQLite, so the raw executemany must match Core."""
     fast = _fresh_sqlite_engine(sqlite_template, tmp_path / "fast.sqlite3")
-    seed.build_large(fast, 60, 9, now)
-    monkeypatch.setattr(seed._BulkWriter, "_choose_writer", lambda self: self._insert_core)
+    demo.build_large(fast, 60, 9, now)
+    monkeypatch.setattr(demo._BulkWriter, "_choose_writer", lambda self: self._insert_core)
     core = _fresh_sqlite_engine(sqlite_template, tmp_path / "core.sqlite3")
-    seed.build_large(core, 60, 9, now)
+    demo.build_large(core, 60, 9, now)
     queries = ["SELECT * FROM meeting_times ORDER BY id", "SELECT * FROM meetings ORDER BY id",
                "SELECT * FROM schedule_exceptions ORDER BY id", "SELECT * FROM places ORDER BY id",
                "SELECT * FROM counselors ORDER BY id"]

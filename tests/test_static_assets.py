@@ -5,7 +5,7 @@ import re
 
 from flask import url_for
 
-from finder import static_assets
+from finder.web import static_assets
 
 
 def test_url_for_static_carries_the_content_hash(sqlite_app):

@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from finder import audit, db, submissions
-from finder.auth import create_user
+from finder import db
+from finder.admin import audit
+from finder.submissions import workflow
+from finder.admin.auth import create_user
 from finder.models import AuditEntry, Meeting, Submission
-from finder.submissions import AlreadyDecided, SubmissionError
-from finder.vocab import FORMAT_BY_CODE
+from finder.submissions.workflow import AlreadyDecided, SubmissionError
+from finder.core.vocab import FORMAT_BY_CODE
 
 KNOWN = set(FORMAT_BY_CODE)
 
@@ -38,14 +40,14 @@ def meeting_form(**overrides):
 
 
 def located(values, lat=39.9487, lon=-75.1685, zone="America/New_York"):
-    return submissions.with_location(values, submissions.Located(lat, lon, "rooftop", zone, "Philadelphia"))
+    return workflow.with_location(values, workflow.Located(lat, lon, "rooftop", zone, "Philadelphia"))
 
 
 # --- pure validation -----------------------------------------------------------------------------------
 
 
 def test_valid_meeting_form_gives_a_proposal_with_several_weekly_times():
-    result = submissions.validate_meeting(meeting_form(), known_formats=KNOWN)
+    result = workflow.validate_meeting(meeting_form(), known_formats=KNOWN)
     assert result.ok, result.errors
     assert result.values["times"] == [
         {"weekday": 1, "start": "19:30", "duration_minutes": 90},
@@ -73,20 +75,20 @@ def test_each_bad_field_gets_its_own_message(field, value, message):
     form = meeting_form(**{field: value})
     if field == "latitude":
         form["longitude"] = "-75"
-    result = submissions.validate_meeting(form, known_formats=KNOWN)
+    result = workflow.validate_meeting(form, known_formats=KNOWN)
     assert message in result.errors[field]
 
 
 def test_online_meeting_needs_a_link_or_phone_and_only_http_links():
     form = meeting_form(attendance="online", street="", conference_url="javascript:alert(1)")
-    result = submissions.validate_meeting(form, known_formats=KNOWN)
+    result = workflow.validate_meeting(form, known_formats=KNOWN)
     assert "https://" in result.errors["conference_url"]
     assert "street" not in result.errors  # online-only meetings have no street
-    result = submissions.validate_meeting(meeting_form(attendance="online", street=""), known_formats=KNOWN)
+    result = workflow.validate_meeting(meeting_form(attendance="online", street=""), known_formats=KNOWN)
     assert "link or a dial-in" in result.errors["conference_url"]
     for url in ("ftp://x.org", "https://", "data:text/html,hi", "https://exa mple.org"):
-        assert submissions.validate_url(url), url
-    assert submissions.validate_url("https://zoom.us/j/123?pwd=abc") is None
+        assert workflow.validate_url(url), url
+    assert workflow.validate_url("https://zoom.us/j/123?pwd=abc") is None
 
 
 @pytest.mark.parametrize("typed, stored, ok", [
@@ -97,7 +99,7 @@ def test_online_meeting_needs_a_link_or_phone_and_only_http_links():
     ("<script>", None, False),
 ])
 def test_phone_digits_and_plus_comma_star_hash(typed, stored, ok):
-    value, problem = submissions.normalize_phone(typed)
+    value, problem = workflow.normalize_phone(typed)
     assert (problem is None) == ok
     if ok:
         assert value == stored
@@ -106,7 +108,7 @@ def test_phone_digits_and_plus_comma_star_hash(typed, stored, ok):
 def test_hostile_text_is_kept_as_text_and_controls_dropped():
     form = meeting_form(name="<script>alert('x')</script>'; DROP TABLE meetings;--\x00\x07",
                         notes="line one\r\nline two\x1b[31m")
-    result = submissions.validate_meeting(form, known_formats=KNOWN)
+    result = workflow.validate_meeting(form, known_formats=KNOWN)
     assert result.ok
     assert result.values["name"] == "<script>alert('x')</script>'; DROP TABLE meetings;--"
     assert result.values["notes"] == "line one\nline two[31m"
@@ -115,38 +117,38 @@ def test_hostile_text_is_kept_as_text_and_controls_dropped():
 def test_wrong_types_do_not_crash_validation():
     form = {"name": ["a", "b"], "day_0": 3, "start_0": 19.5, "formats": "NOPE", "latitude": "nan",
             "longitude": "inf"}
-    result = submissions.validate_meeting(form, known_formats=KNOWN)
+    result = workflow.validate_meeting(form, known_formats=KNOWN)
     assert result.values["name"] == "a"
     assert {"start_0", "formats", "latitude", "longitude"} <= set(result.errors)
 
 
 def test_venue_formats_cannot_be_picked_by_hand():
-    result = submissions.validate_meeting(meeting_form(_formats=["TC"]), known_formats=KNOWN)
+    result = workflow.validate_meeting(meeting_form(_formats=["TC"]), known_formats=KNOWN)
     assert "formats" in result.errors
 
 
 def test_cancel_week_date_must_be_a_meeting_day_ahead():
     today = dt.date(2026, 11, 25)
-    ok = submissions.validate_cancel_week({"date": "2026-12-02"}, weekdays={2}, today=today)
+    ok = workflow.validate_cancel_week({"date": "2026-12-02"}, weekdays={2}, today=today)
     assert ok.ok and ok.values["date"] == "2026-12-02"
     for date, message in [("2026-12-03", "does not meet"), ("2026-11-18", "passed"), ("soon", "date"),
                           ("2028-12-06", "next year")]:
-        result = submissions.validate_cancel_week({"date": date}, weekdays={2}, today=today)
+        result = workflow.validate_cancel_week({"date": date}, weekdays={2}, today=today)
         assert message in result.errors["date"]
 
 
 def test_close_dates_in_order_and_end_optional():
     today = dt.date(2026, 11, 25)
-    assert submissions.validate_close({"start_date": "2026-12-01"}, today=today).values["end_date"] is None
-    result = submissions.validate_close({"start_date": "2026-12-10", "end_date": "2026-12-01"}, today=today)
+    assert workflow.validate_close({"start_date": "2026-12-01"}, today=today).values["end_date"] is None
+    result = workflow.validate_close({"start_date": "2026-12-10", "end_date": "2026-12-01"}, today=today)
     assert "comes before" in result.errors["end_date"]
 
 
 def test_contact_email_checked_and_honeypot():
-    assert "e-mail" in submissions.validate_contact({"contact_email": "not an email"}).errors["contact_email"]
-    assert submissions.validate_contact({"contact_email": "sec@example.org"}).ok
-    assert submissions.is_spam({"leave_this_empty": "http://spam"})
-    assert not submissions.is_spam({"leave_this_empty": ""})
+    assert "e-mail" in workflow.validate_contact({"contact_email": "not an email"}).errors["contact_email"]
+    assert workflow.validate_contact({"contact_email": "sec@example.org"}).ok
+    assert workflow.is_spam({"leave_this_empty": "http://spam"})
+    assert not workflow.is_spam({"leave_this_empty": ""})
 
 
 def test_locate_prefers_the_corrected_pin_and_takes_the_zone_from_it():
@@ -154,13 +156,13 @@ def test_locate_prefers_the_corrected_pin_and_takes_the_zone_from_it():
         lat=39.95, lon=-75.16, label="Philadelphia, PA", precision="postal_code", timezone="America/New_York"))
     zones = {(39.95, -75.16): "America/New_York", (34.05, -118.24): "America/Los_Angeles"}
     tz = lambda lat, lon: zones.get((lat, lon))
-    place = submissions.validate_meeting(meeting_form(), known_formats=KNOWN).values["place"]
-    found = submissions.locate(place, geocoder, tz)
+    place = workflow.validate_meeting(meeting_form(), known_formats=KNOWN).values["place"]
+    found = workflow.locate(place, geocoder, tz)
     assert (found.latitude, found.precision, found.timezone) == (39.95, "postal_code", "America/New_York")
     moved = {**place, "latitude": 34.05, "longitude": -118.24}
-    assert submissions.locate(moved, geocoder, tz).timezone == "America/Los_Angeles"
+    assert workflow.locate(moved, geocoder, tz).timezone == "America/Los_Angeles"
     nowhere = SimpleNamespace(geocode=lambda text: None)
-    assert submissions.locate(place, nowhere, tz) is None
+    assert workflow.locate(place, nowhere, tz) is None
 
 
 def test_locate_geocodes_a_changed_address_even_with_the_old_pin():
@@ -169,7 +171,7 @@ def test_locate_geocodes_a_changed_address_even_with_the_old_pin():
         lat=40.7, lon=-74.0, label="New York", precision="city", timezone="America/New_York"))
     previous = {"street": "1 Old St", "city": "Philadelphia", "latitude": 39.9, "longitude": -75.1}
     new = {"street": "2 New St", "city": "New York", "latitude": 39.9, "longitude": -75.1}
-    assert submissions.locate(new, geocoder, lambda a, b: "America/New_York", previous=previous).latitude == 40.7
+    assert workflow.locate(new, geocoder, lambda a, b: "America/New_York", previous=previous).latitude == 40.7
     assert calls
 
 
@@ -178,7 +180,7 @@ def test_diff_lists_changed_fields():
               "place": {"street": "1 Main St", "city": "X"}}
     after = {"name": "B", "times": [{"weekday": 1, "start": "19:00", "duration_minutes": 60}],
              "place": {"street": "1 Main St", "city": "Y"}}
-    changes = {c.field: (c.before, c.after) for c in submissions.diff(before, after)}
+    changes = {c.field: (c.before, c.after) for c in workflow.diff(before, after)}
     assert changes == {"name": ("A", "B"), "times": ("Monday 19:00 (60 min)", "Tuesday 19:00 (60 min)"),
                        "place.city": ("X", "Y")}
 
@@ -189,7 +191,7 @@ def test_diff_lists_changed_fields():
 @pytest.fixture(autouse=True)
 def cheap_password_hashes(monkeypatch):
     """scrypt takes about half a second here; the tests check roles and flows, not the hash's cost."""
-    from finder import auth
+    from finder.admin import auth
 
     monkeypatch.setattr(auth, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
 
@@ -201,8 +203,8 @@ def admin(session, now):
 
 
 def new_submission(session, now, **form):
-    values = located(submissions.validate_meeting(meeting_form(**form), known_formats=KNOWN).values)
-    return submissions.submit(session, kind="new", payload=values, now=now,
+    values = located(workflow.validate_meeting(meeting_form(**form), known_formats=KNOWN).values)
+    return workflow.submit(session, kind="new", payload=values, now=now,
                               contact={"contact_name": "Sam", "contact_email": "sam@example.org"})
 
 
@@ -212,7 +214,7 @@ def test_new_meeting_submission_is_stored_pending_then_approved_with_audit(sessi
     assert submission.status == "pending" and submission.reference.startswith("NA-")
     assert session.scalar(select(func.count()).select_from(Meeting)) == 0
 
-    meeting = submissions.approve(session, submission, actor=admin, now=now)
+    meeting = workflow.approve(session, submission, actor=admin, now=now)
     session.commit()
     assert submission.status == "approved" and submission.decided_by_id == admin.id
     assert meeting.published and meeting.sequence == 0 and meeting.source == "submission"
@@ -228,18 +230,18 @@ def test_new_meeting_submission_is_stored_pending_then_approved_with_audit(sessi
 def test_change_bumps_sequence_only_for_time_place_or_status(session, admin, now, make_meeting):
     meeting = make_meeting()
     session.commit()
-    proposal = submissions.proposal_from_meeting(meeting)
+    proposal = workflow.proposal_from_meeting(meeting)
     notes_only = {**proposal, "notes": "Bring a friend"}
     later = now + dt.timedelta(hours=1)
     new_time = {**proposal, "times": [{"weekday": 2, "start": "20:00", "duration_minutes": 60}]}
     # Both organizers filled in the form before either change was approved.
-    first = submissions.submit(session, kind="change", payload=notes_only, meeting=meeting, now=now, contact={})
-    second = submissions.submit(session, kind="change", payload=new_time, meeting=meeting, now=now, contact={})
-    submissions.approve(session, first, actor=admin, now=now)
+    first = workflow.submit(session, kind="change", payload=notes_only, meeting=meeting, now=now, contact={})
+    second = workflow.submit(session, kind="change", payload=new_time, meeting=meeting, now=now, contact={})
+    workflow.approve(session, first, actor=admin, now=now)
     session.commit()
     assert meeting.notes == "Bring a friend" and meeting.sequence == 0
 
-    submissions.approve(session, second, actor=admin, now=later)
+    workflow.approve(session, second, actor=admin, now=later)
     session.commit()
     assert meeting.sequence == 1 and meeting.updated_at == later
     assert meeting.notes == "Bring a friend"  # the second organizer did not touch notes: kept
@@ -253,10 +255,10 @@ def test_change_of_a_shared_place_moves_only_this_meeting(session, admin, now, m
     place = make_place()
     meeting, neighbour = make_meeting(place=place), make_meeting(place=place)
     session.commit()
-    proposal = submissions.proposal_from_meeting(meeting)
+    proposal = workflow.proposal_from_meeting(meeting)
     proposal["place"] = {**proposal["place"], "street": "200 S Broad St", "latitude": 39.948, "longitude": -75.164}
-    submission = submissions.submit(session, kind="change", payload=proposal, meeting=meeting, now=now, contact={})
-    submissions.approve(session, submission, actor=admin, now=now)
+    submission = workflow.submit(session, kind="change", payload=proposal, meeting=meeting, now=now, contact={})
+    workflow.approve(session, submission, actor=admin, now=now)
     session.commit()
     assert meeting.place.street == "200 S Broad St" and neighbour.place.street == "1625 Locust St"
     assert meeting.sequence == 1
@@ -274,8 +276,8 @@ def test_change_of_a_shared_place_moves_only_this_meeting(session, admin, now, m
 def test_other_kinds_apply_and_bump_sequence(session, admin, now, make_meeting, kind, payload, check):
     meeting = make_meeting()
     session.commit()
-    submission = submissions.submit(session, kind=kind, payload=payload, meeting=meeting, now=now, contact={})
-    submissions.approve(session, submission, actor=admin, now=now)
+    submission = workflow.submit(session, kind=kind, payload=payload, meeting=meeting, now=now, contact={})
+    workflow.approve(session, submission, actor=admin, now=now)
     session.commit()
     assert check(meeting) and meeting.sequence == 1
     (entry,) = audit.changes(session, meeting_id=meeting.id)
@@ -286,20 +288,20 @@ def test_other_kinds_apply_and_bump_sequence(session, admin, now, make_meeting, 
 def test_reject_needs_a_reason_and_changes_nothing(session, admin, now):
     submission = new_submission(session, now)
     with pytest.raises(SubmissionError):
-        submissions.reject(session, submission, actor=admin, reason="  ", now=now)
-    submissions.reject(session, submission, actor=admin, reason="Duplicate of the Tuesday meeting", now=now)
+        workflow.reject(session, submission, actor=admin, reason="  ", now=now)
+    workflow.reject(session, submission, actor=admin, reason="Duplicate of the Tuesday meeting", now=now)
     session.commit()
     assert submission.status == "rejected" and submission.decision_reason.startswith("Duplicate")
     assert session.scalar(select(func.count()).select_from(Meeting)) == 0
     with pytest.raises(AlreadyDecided):
-        submissions.approve(session, submission, actor=admin, now=now)
+        workflow.approve(session, submission, actor=admin, now=now)
 
 
 @sqlite_only
 def test_edit_then_approve_applies_the_moderators_version(session, admin, now):
     submission = new_submission(session, now)
     edited = {**submission.payload, "name": "Hope Without Fear Group"}
-    meeting = submissions.approve(session, submission, actor=admin, now=now, payload=edited)
+    meeting = workflow.approve(session, submission, actor=admin, now=now, payload=edited)
     session.commit()
     assert meeting.name == "Hope Without Fear Group" and submission.payload["name"] == "Hope Without Fear Group"
 
@@ -316,32 +318,32 @@ def test_observer_and_out_of_scope_body_admin_cannot_approve(session, now, make_
                            service_body=other, now=now)
     insider = create_user(session, email="r@example.org", password="x" * 12, role="body_admin",
                           service_body=region, now=now)
-    submission = submissions.submit(session, kind="inactive", payload={"reason": ""}, meeting=meeting, now=now,
+    submission = workflow.submit(session, kind="inactive", payload={"reason": ""}, meeting=meeting, now=now,
                                     contact={})
     for user in (observer, outsider):
         with pytest.raises(PermissionError):
-            submissions.approve(session, submission, actor=user, now=now)
-    submissions.approve(session, submission, actor=insider, now=now)
+            workflow.approve(session, submission, actor=user, now=now)
+    workflow.approve(session, submission, actor=insider, now=now)
     assert meeting.status == "inactive"
 
 
 def test_duplicates_found_by_name_or_building_at_the_same_time(session, make_meeting):
     existing = make_meeting(name="Hope Without Fear", times=[(1, "19:30", 60)])
     session.commit()
-    proposal = located(submissions.validate_meeting(meeting_form(), known_formats=KNOWN).values)
-    assert submissions.find_duplicates(session, proposal) == [existing]
+    proposal = located(workflow.validate_meeting(meeting_form(), known_formats=KNOWN).values)
+    assert workflow.find_duplicates(session, proposal) == [existing]
     renamed = {**proposal, "name": "Another Name"}
-    assert submissions.find_duplicates(session, renamed) == [existing]  # same building, same time
+    assert workflow.find_duplicates(session, renamed) == [existing]  # same building, same time
     elsewhere = located({**renamed}, lat=40.7, lon=-74.0)
     elsewhere["place"] = {**elsewhere["place"], "street": "1 Other St"}
-    assert submissions.find_duplicates(session, elsewhere) == []
-    assert submissions.find_duplicates(session, proposal, exclude_id=existing.id) == []
+    assert workflow.find_duplicates(session, elsewhere) == []
+    assert workflow.find_duplicates(session, proposal, exclude_id=existing.id) == []
 
 
 def test_hostile_values_round_trip_unchanged(session, admin, now):
     name = "<img src=x onerror=alert(1)> ' OR 1=1; -- \"Robert'); DROP TABLE students;--"
     submission = new_submission(session, now, name=name, notes="${7*7} {{7*7}} %s %(x)s")
-    meeting = submissions.approve(session, submission, actor=admin, now=now)
+    meeting = workflow.approve(session, submission, actor=admin, now=now)
     session.commit()
     session.expire_all()
     stored = session.get(Meeting, meeting.id)
@@ -365,7 +367,7 @@ def test_two_moderators_approving_at_once_exactly_one_wins(app, session, now):
             actor = own.get(type(admin_one), user_id)
             barrier.wait(timeout=10)
             try:
-                submissions.approve(own, target, actor=actor, now=now)
+                workflow.approve(own, target, actor=actor, now=now)
                 own.commit()
                 result = "won"
             except AlreadyDecided:
@@ -388,19 +390,19 @@ def test_two_moderators_approving_at_once_exactly_one_wins(app, session, now):
 
 
 def test_clean_text_keeps_joiners_and_drops_overrides():
-    assert submissions.clean_text("می\u200cخواهم") == "می\u200cخواهم"
-    assert submissions.clean_text("👩\u200d👩\u200d👧") == "👩\u200d👩\u200d👧"
-    assert submissions.clean_text("abc\u202edef\u0000") == "abcdef"
-    assert submissions.clean_text(None) == "" and submissions.clean_text(["x", "y"]) == "x"
+    assert workflow.clean_text("می\u200cخواهم") == "می\u200cخواهم"
+    assert workflow.clean_text("👩\u200d👩\u200d👧") == "👩\u200d👩\u200d👧"
+    assert workflow.clean_text("abc\u202edef\u0000") == "abcdef"
+    assert workflow.clean_text(None) == "" and workflow.clean_text(["x", "y"]) == "x"
 
 
 def test_form_precision_and_zone_are_checked_and_an_unmoved_pin_keeps_its_precision():
     form = meeting_form(precision="'; DROP TABLE places;--", timezone="Mars/Olympus_Mons")
-    place = submissions.validate_meeting(form, known_formats=KNOWN).values["place"]
+    place = workflow.validate_meeting(form, known_formats=KNOWN).values["place"]
     assert place["precision"] is None and place["timezone"] is None
     previous = {**place, "latitude": 39.95, "longitude": -75.16, "precision": "postal_code"}
     unmoved = {**place, "latitude": 39.95, "longitude": -75.16}
-    found = submissions.locate(unmoved, None, lambda lat, lon: "America/New_York", previous=previous)
+    found = workflow.locate(unmoved, None, lambda lat, lon: "America/New_York", previous=previous)
     assert found.precision == "postal_code"
 
 
@@ -411,8 +413,8 @@ def test_a_body_admin_cannot_move_a_meeting_out_of_their_tree(session, now, make
     meeting.service_body = area
     moderator = create_user(session, email="m@example.org", password="x" * 12, role="body_admin",
                             service_body=area, now=now)
-    proposal = {**submissions.proposal_from_meeting(meeting), "service_body_id": other.id}
-    submission = submissions.submit(session, kind="change", payload=proposal, meeting=meeting, now=now, contact={})
+    proposal = {**workflow.proposal_from_meeting(meeting), "service_body_id": other.id}
+    submission = workflow.submit(session, kind="change", payload=proposal, meeting=meeting, now=now, contact={})
     with pytest.raises(PermissionError):
-        submissions.approve(session, submission, actor=moderator, now=now)
+        workflow.approve(session, submission, actor=moderator, now=now)
     assert submission.status == "pending"

@@ -11,7 +11,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from finder import tokens
+from finder.submissions import tokens
 from finder.models import OutboxMessage, Submission
 
 PHILADELPHIA = SimpleNamespace(lat=39.9524, lon=-75.1636, label="Philadelphia, PA 19103", precision="postal_code",
@@ -207,7 +207,7 @@ def test_duplicate_is_shown_before_sending(client, session, geo, make_meeting):
     ("inactive", {"reason": "The group closed"}, "inactive"),
 ])
 def test_one_off_changes(client, session, make_meeting, monkeypatch, now, what, data, kind):
-    from finder.views import submit
+    from finder.submissions import views as submit
 
     monkeypatch.setattr(submit, "utcnow", lambda: now)
     meeting = make_meeting(times=[(2, "19:00", 60)])
@@ -222,7 +222,7 @@ def test_one_off_changes(client, session, make_meeting, monkeypatch, now, what, 
 
 @sqlite_only
 def test_cancel_week_on_a_wrong_day_is_refused_beside_the_field(client, session, make_meeting, monkeypatch, now):
-    from finder.views import submit
+    from finder.submissions import views as submit
 
     monkeypatch.setattr(submit, "utcnow", lambda: now)
     meeting = make_meeting(times=[(2, "19:00", 60)])

@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
-from finder import feeds, schedule
-from finder.imports import records as r
+from finder.core import bmlt
+from finder.core import schedule
+from finder.imports import writer as r
 from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, FatalImportError, ImportReport, RowError
 from finder.imports.report import parse_json, read_bytes
 
@@ -52,7 +53,7 @@ def format_keys(formats: list[Any], known: set[str]) -> dict[str, str]:
         if not isinstance(item, dict):
             continue
         key = str(item.get("key_string") or "").strip()
-        code = feeds.FROM_BMLT_KEY.get(key, key)
+        code = bmlt.FROM_BMLT_KEY.get(key, key)
         if code not in known:
             world = str(item.get("world_id") or "").strip()
             code = next((spec.code for spec in r.vocab_formats() if world and spec.world_id == world), "")
@@ -78,7 +79,7 @@ def record_to_meeting(rec: Any, *, formats: dict[str, str], bodies: dict[str, in
     keys = [k.strip() for k in r.text(rec.get("formats"), "formats", r.LONG_MAX).split(",") if k.strip()]
     codes, unknown = [], []
     for key in keys:
-        code = formats.get(key) or (feeds.FROM_BMLT_KEY.get(key, key) if feeds.FROM_BMLT_KEY.get(key, key) in known
+        code = formats.get(key) or (bmlt.FROM_BMLT_KEY.get(key, key) if bmlt.FROM_BMLT_KEY.get(key, key) in known
                                     else None)
         (codes if code else unknown).append(code or key)
     if unknown:
@@ -153,7 +154,7 @@ def import_bodies(writer: r.Writer, items: list[Any], report: ImportReport) -> d
             progressed = True
             try:
                 body = writer.body(
-                    feeds.FROM_BMLT_BODY_TYPE.get(str(item.get("type") or "AS"), "area"),
+                    bmlt.FROM_BMLT_BODY_TYPE.get(str(item.get("type") or "AS"), "area"),
                     r.text(item.get("name"), "name", r.NAME_MAX, required=True),
                     mapping.get(parent),
                     description=r.text(item.get("description"), "description", r.TEXT_MAX),

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from finder.exports import CENTER_COLUMNS
-from finder.imports import records as r
+from finder.imports.exports import CENTER_COLUMNS
+from finder.imports import writer as r
 from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, ImportReport, RowError, read_bytes
 from finder.imports.tabular import import_each_row, place_from_row, split_list
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from finder.exports import COUNSELOR_COLUMNS
-from finder.imports import records as r
+from finder.imports.exports import COUNSELOR_COLUMNS
+from finder.imports import writer as r
 from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, ImportReport, RowError, read_bytes
 from finder.imports.tabular import choice, csv_rows, place_from_row, split_list
 from finder.models import ACCEPTING

@@ -8,8 +8,9 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
-from finder import feeds, schedule
-from finder.imports import records as r
+from finder.core import meeting_guide
+from finder.core import schedule
+from finder.imports import writer as r
 from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, FatalImportError, ImportReport, RowError
 from finder.imports.report import parse_json, read_bytes
 
@@ -45,13 +46,13 @@ def _types(value: Any) -> tuple[list[str], bool]:
         raise RowError("types must be a list of codes")
     codes: list[str] = []
     closed = False
-    known = {row.na_code for row in feeds.CODE_TABLE}
+    known = {row.na_code for row in meeting_guide.CODE_TABLE}
     for mg in value:
         mg = mg.strip()
         if mg == "TC":
             closed = True
             continue
-        code = feeds.MG_TO_NA.get(mg) or (mg if mg in known and mg not in ("VM", "HYBR") else None)
+        code = meeting_guide.MG_TO_NA.get(mg) or (mg if mg in known and mg not in ("VM", "HYBR") else None)
         if code and code not in codes:
             codes.append(code)
     return codes, closed

@@ -7,8 +7,8 @@ import io
 import re
 from collections.abc import Callable, Iterator
 
-from finder.exports import LIST_SEPARATOR, WEEKDAY_TOKENS, unescape_cell
-from finder.imports import records as r
+from finder.imports.exports import LIST_SEPARATOR, WEEKDAY_TOKENS, unescape_cell
+from finder.imports import writer as r
 from finder.imports.report import FatalImportError, ImportReport, RowError, decode_text
 
 csv.field_size_limit(1_000_000)

@@ -48,7 +48,7 @@ class User(Base):
 class Submission(Base):
     """What an organizer proposed, stored before anything else happens; a moderator approves or rejects it.
 
-    `payload` holds the validated proposal (see finder.submissions), `before` the meeting's snapshot when the
+    `payload` holds the validated proposal (see finder.submissions.workflow), `before` the meeting's snapshot when the
     organizer sent it, so the moderator's diff shows what they saw even if the meeting changed since.
     """
 

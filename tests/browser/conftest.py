@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from finder import create_app, db, site
+from finder import create_app, db
+from finder.web import site
 from finder.geocode import get_geocoder
 from finder.models import (
     Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place, ServiceBody, Service, TreatmentCenter,

@@ -121,7 +121,8 @@ def test_moderator_logs_in_and_approves_on_a_phone(form_server, new_page, monkey
     """Login, the queue, the diff and the decision, each page accessible and phone-sized."""
     import datetime as dt
 
-    from finder import auth, submissions
+    from finder.admin import auth
+    from finder.submissions import workflow
 
     monkeypatch.setattr(auth, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
     url, app = form_server
@@ -136,7 +137,7 @@ def test_moderator_logs_in_and_approves_on_a_phone(form_server, new_page, monkey
                               "postal_code": "19103", "country": "US", "notes": "", "latitude": 39.95,
                               "longitude": -75.16, "precision": "rooftop", "timezone": "America/New_York"},
                     "conference_url": "", "conference_notes": "", "phone": "", "phone_notes": "", "notes": ""}
-        submissions.submit(session, kind="new", payload=proposal, now=now, contact={"contact_name": "Sam"})
+        workflow.submit(session, kind="new", payload=proposal, now=now, contact={"contact_name": "Sam"})
         session.commit()
     finally:
         session.close()

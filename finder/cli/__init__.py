@@ -1,0 +1,14 @@
+"""The command line: `flask --app wsgi <command>` (database, demo data, imports and exports, accounts, outbox)."""
+from __future__ import annotations
+
+from flask import Flask
+
+from finder.cli import data, database, moderation
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(database.db_cli)
+    app.cli.add_command(database.seed_demo_command)
+    app.cli.add_command(moderation.create_admin_command)
+    app.cli.add_command(moderation.send_outbox_command)
+    data.init_app(app)

@@ -1,0 +1,235 @@
+"""Pure mapping from our model to the Meeting Guide JSON shape, and the published NA -> Meeting Guide code table."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from finder.core import schedule, vocab
+from finder.core.vocab import effective_format_codes
+from finder.models import Meeting, MeetingTime, ServiceBody
+
+UTC = dt.timezone.utc
+
+
+# --- the NA -> Meeting Guide code table ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CodeRow:
+    """One row of our published code table: an NA format and the Meeting Guide types we send for it."""
+
+    na_code: str
+    name: str
+    mg_types: tuple[str, ...]
+    note: str
+
+
+# Meeting Guide's spec types that mean the same thing as an NA format. NA codes with no spec type are sent
+# under their own NA code (readers ignore types they don't know; NA-aware readers use this table). "CF"
+# (child-friendly) is the spec's children-welcome type. Literature studies also carry the spec's generic "LIT".
+_MG_OVERRIDES: dict[str, tuple[str, ...]] = {
+    "S-D": ("SP", "D"),
+    "TOP": ("D",),
+    "BT": ("LIT", "BT"),
+    "JFT": ("LIT", "JFT"),
+    "IW": ("LIT", "IW"),
+    "SWG": ("LIT", "SWG"),
+    "LC": ("LIT", "LC"),
+    "GP": ("LIT", "GP"),
+    "SPAD": ("LIT", "SPAD"),
+    "IP": ("LIT", "IP"),
+    "QA": ("QA",),
+    "NC": ("NC",),
+    # Attendance is derived from the conference fields in Meeting Guide; a closed building is TC.
+    "VM": (),
+    "HYBR": (),
+    "TC": ("TC",),
+}
+_NOTES = {
+    "S-D": "sent as Speaker + Discussion",
+    "TOP": "sent as Discussion",
+    "VM": "not sent: online status comes from conference_url / conference_phone",
+    "HYBR": "not sent: hybrid means an address plus conference_url / conference_phone",
+    "TC": "sent when the building is temporarily closed",
+}
+
+
+# Types defined by the Meeting Guide specification (the ones near NA's formats, and the languages).
+MG_SPEC_TYPES = frozenset({
+    "11", "12x12", "A", "ABSI", "AL", "AL-AN", "ASL", "B", "BA", "BE", "BI", "BRK", "C", "CAN", "CF", "D", "DB",
+    "DD", "DE", "DR", "EN", "FF", "FR", "G", "GR", "H", "HE", "ITA", "JA", "KOR", "L", "LGBTQ", "LIT", "LS", "M",
+    "MED", "N", "NDG", "O", "OUT", "P", "POA", "POL", "POR", "PUN", "RUS", "S", "SEN", "SM", "SP", "ST", "T", "TC",
+    "TR", "TUR", "W", "X", "XB", "XT", "Y",
+})
+
+
+def _code_table() -> tuple[CodeRow, ...]:
+    rows = []
+    for spec in vocab.FORMATS:
+        types = _MG_OVERRIDES.get(spec.code, (spec.mg_code,) if spec.mg_code else (spec.code,))
+        extra = [t for t in types if t not in MG_SPEC_TYPES]
+        note = _NOTES.get(spec.code) or (
+            "Meeting Guide type" if not extra else
+            "NA code, no Meeting Guide equivalent" if len(extra) == len(types) else
+            f"Meeting Guide type, plus our NA code {', '.join(extra)}"
+        )
+        rows.append(CodeRow(spec.code, spec.name, types, note))
+    return tuple(rows)
+
+
+CODE_TABLE: tuple[CodeRow, ...] = _code_table()
+NA_TO_MG: dict[str, tuple[str, ...]] = {row.na_code: row.mg_types for row in CODE_TABLE}
+# The reverse for imports: a Meeting Guide type -> our NA code (first NA code that sends it alone wins).
+MG_TO_NA: dict[str, str] = {}
+for _row in CODE_TABLE:
+    if len(_row.mg_types) == 1:
+        MG_TO_NA.setdefault(_row.mg_types[0], _row.na_code)
+MG_TO_NA.update({"LIT": "IP", "G": "GL", "L": "GL", "LGBTQ": "GL", "T": "GL", "BI": "GL", "SP": "SPK", "D": "DISC"})
+del _row
+
+
+def code_table_json() -> list[dict[str, Any]]:
+    """The published NA -> Meeting Guide code table as JSON-ready rows."""
+    return [
+        {"na_code": r.na_code, "name": r.name, "meeting_guide_types": list(r.mg_types), "note": r.note}
+        for r in CODE_TABLE
+    ]
+
+
+def meeting_guide_types(codes: Iterable[str]) -> list[str]:
+    """NA format codes -> Meeting Guide types (deduplicated, in a stable order)."""
+    types: list[str] = []
+    for code in codes:
+        for mg in NA_TO_MG.get(code, (code,)):
+            if mg not in types:
+                types.append(mg)
+    return types
+
+
+# --- Meeting Guide --------------------------------------------------------------------------------------------
+
+# Conference hosts strict readers (TSML UI) recognise; a link to any other host makes them drop the meeting.
+KNOWN_CONFERENCE_HOSTS = (
+    "zoom.us", "zoom.com", "meet.google.com", "teams.microsoft.com", "teams.live.com", "webex.com",
+    "gotomeeting.com", "gotomeet.me", "meet.goto.com", "bluejeans.com", "skype.com", "join.skype.com",
+    "discord.gg", "discord.com", "freeconference.com", "freeconferencecall.com", "meet.jit.si", "whereby.com",
+    "signal.group", "chat.whatsapp.com", "facetime.apple.com", "zoho.com", "meetings.ringcentral.com",
+)
+
+
+def known_conference_url(url: str) -> bool:
+    """True for an https link on a conference host that Meeting Guide readers recognise."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("https", "http") or not host:
+        return False
+    return any(host == known or host.endswith("." + known) for known in KNOWN_CONFERENCE_HOSTS)
+
+
+def _hhmm(value: dt.time) -> str:
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
+def end_time(start: dt.time, duration_minutes: int) -> dt.time:
+    """The wall-clock end of a slot; a meeting past midnight ends on the next day's clock."""
+    minutes = (start.hour * 60 + start.minute + duration_minutes) % (24 * 60)
+    return dt.time(minutes // 60, minutes % 60)
+
+
+def _slot_groups(times: Sequence[MeetingTime]) -> list[tuple[dt.time, int, list[int]]]:
+    """Group weekly times that share start and duration: Meeting Guide sends one entry per group."""
+    groups: dict[tuple[dt.time, int], list[int]] = {}
+    for t in sorted(times, key=lambda t: (t.weekday, t.start)):
+        groups.setdefault((t.start, t.duration_minutes), [])
+        if t.weekday not in groups[(t.start, t.duration_minutes)]:
+            groups[(t.start, t.duration_minutes)].append(t.weekday)
+    return [(start, duration, days) for (start, duration), days in groups.items()]
+
+
+def body_chain(body: ServiceBody | None) -> list[ServiceBody]:
+    """The service body and its ancestors, general first (zone, region, area); cycles are cut."""
+    chain: list[ServiceBody] = []
+    seen: set[int] = set()
+    while body is not None and body.id not in seen:
+        seen.add(body.id)
+        chain.append(body)
+        body = body.parent
+    return list(reversed(chain))
+
+
+def meeting_to_meeting_guide(
+    meeting: Meeting, *, meeting_url: str, entity: str = "", entity_url: str = ""
+) -> list[dict[str, Any]]:
+    """One meeting -> Meeting Guide entries (usually one; one per distinct start/duration otherwise).
+
+    Every entry carries a stable unique slug, the IANA zone, an address with country and `approximate`,
+    types from the code table, and a conference URL only when its host is one strict readers know.
+    """
+    place = meeting.place
+    types = meeting_guide_types(effective_format_codes(meeting))
+    base: dict[str, Any] = {
+        "name": meeting.name,
+        "slug": meeting.slug,
+        "timezone": place.timezone,
+        "types": types,
+        "notes": meeting.notes,
+        "location": place.name,
+        "location_notes": place.notes,
+        "formatted_address": place.full_address,
+        "address": place.street,
+        "city": place.city,
+        "state": place.region,
+        "postal_code": place.postal_code,
+        "country": place.country,
+        "latitude": round(place.latitude, 6),
+        "longitude": round(place.longitude, 6),
+        "approximate": "yes" if place.is_approximate or meeting.attendance == "online" else "no",
+        "url": meeting_url,
+        "updated": meeting.updated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    conference_notes = meeting.conference_notes
+    if meeting.is_online and meeting.conference_url:
+        if known_conference_url(meeting.conference_url):
+            base["conference_url"] = meeting.conference_url
+        else:
+            # An unknown host would make strict readers drop the whole meeting; the link still reaches people.
+            conference_notes = " ".join(p for p in (meeting.conference_url, conference_notes) if p)
+    if meeting.is_online and conference_notes:
+        base["conference_url_notes"] = conference_notes
+    if meeting.is_online and meeting.phone:
+        base["conference_phone"] = meeting.phone
+        if meeting.phone_notes:
+            base["conference_phone_notes"] = meeting.phone_notes
+    if meeting.group is not None:
+        base["group"] = meeting.group.name
+    regions = [b.name for b in body_chain(meeting.service_body) if b.kind != "group"]
+    if regions:
+        base["regions"] = regions
+        base["region"] = regions[-2] if len(regions) > 1 else regions[-1]
+        if len(regions) > 1:
+            base["sub_region"] = regions[-1]
+    if entity:
+        base["entity"] = entity
+    if entity_url:
+        base["entity_url"] = entity_url
+    base = {k: v for k, v in base.items() if v not in ("", None, [])}
+
+    groups = _slot_groups(meeting.times)
+    if not groups:
+        return [base]
+    entries = []
+    for start, duration, days in groups:
+        entry = dict(base)
+        if len(groups) > 1:
+            entry["slug"] = f"{meeting.slug}-{start.hour:02d}{start.minute:02d}"
+        mg_days = [schedule.to_meeting_guide(d) for d in days]
+        entry["day"] = mg_days[0] if len(mg_days) == 1 else mg_days
+        entry["time"] = _hhmm(start)
+        entry["end_time"] = _hhmm(end_time(start, duration))
+        entries.append(entry)
+    return entries

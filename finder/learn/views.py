@@ -1,0 +1,45 @@
+"""The explanation pages under /learn/: an index and one page per topic from finder.learn.content."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from flask.blueprints import BlueprintSetupState
+
+from finder.learn import content
+
+bp = Blueprint("learn", __name__, url_prefix="/learn")
+
+
+@bp.record_once
+def _share_with_templates(state: BlueprintSetupState) -> None:
+    """Every template (results, detail pages) links to explanations and words format chips through these."""
+    state.app.jinja_env.globals.update(
+        learn_links_for_meeting=content.links_for_meeting,
+        learn_links_for_center=content.links_for_center,
+        learn_links_for_counselor=content.links_for_counselor,
+        learn_always_links=content.ALWAYS_LINKS,
+        format_explanation=content.format_explanation,
+        format_url=content.format_url,
+    )
+
+
+@bp.get("/")
+def index() -> str:
+    """Every explanation page, under the index headings, most urgent first."""
+    sections = [(section, content.section_pages(section)) for section in content.SECTIONS]
+    return render_template("learn/index.html", sections=sections)
+
+
+@bp.get("/<slug>")
+def page(slug: str) -> str:
+    """One explanation page; 404 for a slug that is not in the registry."""
+    found = content.get_page(slug)
+    if found is None:
+        abort(404)
+    return render_template(
+        found.template,
+        page=found,
+        related=content.related_pages(found),
+        sources=content.page_sources(found),
+        format_groups=content.FORMAT_GROUPS,
+        format_anchor=content.format_anchor,
+    )

@@ -1,0 +1,111 @@
+"""The home page, the meeting page, the about page, error pages and the health check."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, current_app, jsonify, render_template
+from sqlalchemy import or_, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
+
+from finder import db
+from finder.learn import content
+from finder.core import schedule
+from finder.db import utcnow
+from finder.migrate import schema_status
+from finder.models import Meeting, ScheduleException
+from finder.meetings.visibility import visible_meetings_clause
+
+bp = Blueprint("main", __name__)
+
+# How far ahead a cancellation or closure is announced at the top of a meeting's page.
+NOTICE_DAYS = 7
+
+
+@bp.get("/")
+def home() -> str:
+    return render_template("main/home.html")
+
+
+@bp.get("/about")
+def about() -> str:
+    return render_template("about.html")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A dated exception worth announcing: 'Not meeting on Thursday, Dec 24 (Christmas Eve)'."""
+
+    kind: str
+    first: dt.date
+    last: dt.date
+    reason: str
+
+
+def upcoming_notices(exceptions: list[ScheduleException], today: dt.date) -> list[Notice]:
+    """Cancellations and closures that touch the next NOTICE_DAYS days (today in the meeting's zone)."""
+    horizon = today + dt.timedelta(days=NOTICE_DAYS)
+    notices = []
+    for first, last in schedule.skipped_ranges(exceptions):
+        if first <= horizon and last >= today:
+            source = next(e for e in exceptions if e.start_date == first)
+            notices.append(Notice(source.kind, first, last, source.reason))
+    return notices
+
+
+def _meeting_options():  # type: ignore[no-untyped-def]
+    return (
+        selectinload(Meeting.times), selectinload(Meeting.formats), selectinload(Meeting.place),
+        selectinload(Meeting.exceptions), selectinload(Meeting.group), selectinload(Meeting.service_body),
+    )
+
+
+@bp.get("/meetings/<slug>")
+def meeting(slug: str) -> str:
+    session = db.get_session()
+    found = session.scalars(
+        select(Meeting).where(Meeting.slug == slug, Meeting.published.is_(True)).options(*_meeting_options())
+    ).one_or_none()
+    if found is None:
+        abort(404)
+    now = utcnow()
+    zone = found.place.timezone
+    upcoming = [] if found.status == "inactive" else schedule.next_occurrences(
+        found.times, zone, now, found.exceptions, n=3
+    )
+    today = now.astimezone(schedule.zone_of(zone)).date()
+    nearby = [Meeting.place_id == found.place_id]
+    if found.group_id is not None:
+        nearby.append(Meeting.group_id == found.group_id)
+    others = session.scalars(
+        select(Meeting)
+        .where(or_(*nearby), Meeting.id != found.id, visible_meetings_clause())
+        .options(selectinload(Meeting.times), selectinload(Meeting.place))
+        .order_by(Meeting.name)
+        .limit(12)
+    ).all()
+    return render_template(
+        "meetings/detail.html",
+        meeting=found,
+        now=now,
+        upcoming=upcoming,
+        notices=upcoming_notices(list(found.exceptions), today),
+        others=others,
+        links=[*content.links_for_meeting(found), *content.ALWAYS_LINKS],
+    )
+
+
+@bp.get("/healthz")
+def healthz():  # type: ignore[no-untyped-def]
+    """200 when the database answers and its schema is current, 503 otherwise."""
+    engine = db.engine_for(current_app)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        schema = schema_status(engine)
+    except SQLAlchemyError:
+        return jsonify(status="unavailable", database="unreachable"), 503
+    if schema != "current":
+        return jsonify(status="unavailable", database="reachable", schema=schema), 503
+    return jsonify(status="ok", database="ok", schema=schema)

@@ -1,0 +1,1 @@
+"""Treatment centers and counselors: their pages (their search lives in finder.search)."""

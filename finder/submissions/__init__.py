@@ -1,0 +1,1 @@
+"""Organizers' submissions: the public form, validation, moderation decisions, private status links, notifications."""

@@ -1,0 +1,382 @@
+"""The public submission form: a new meeting, a change, a cancelled week, a closure, "no longer meets"."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from types import SimpleNamespace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint, Response, abort, current_app, make_response, redirect, render_template, request, url_for,
+)
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from finder import db
+from finder.submissions import notify
+from finder.web import ratelimit
+from finder.submissions import workflow
+from finder.submissions import tokens
+from finder.models import Format, Meeting, ServiceBody, Submission, User
+from finder.submissions.workflow import KIND_LABELS, Validated
+from finder.core.vocab import VENUE_FORMATS
+from finder import geocode
+from finder.admin import auth
+
+bp = Blueprint("submit", __name__, url_prefix="/submit")
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+LANGUAGES = (("en", "English"), ("es", "Spanish"), ("fr", "French"), ("de", "German"), ("pt", "Portuguese"),
+             ("pl", "Polish"), ("ru", "Russian"), ("it", "Italian"), ("nl", "Dutch"), ("zh", "Chinese"),
+             ("vi", "Vietnamese"), ("ar", "Arabic"), ("fa", "Persian"), ("ja", "Japanese"), ("ko", "Korean"),
+             ("tl", "Tagalog"), ("uk", "Ukrainian"), ("sv", "Swedish"), ("he", "Hebrew"), ("hi", "Hindi"))
+MIN_TIME_ROWS = 2
+
+
+# --- seams: the geocoder and the zone lookup live in finder.geocode; tests may put fakes in app.extensions ---
+
+
+def geocoder() -> Any:
+    found = current_app.extensions.get("finder.geocoder")
+    if found is None:
+        found = geocode.get_geocoder(current_app)
+    return found
+
+
+def timezone_at(lat: float, lon: float) -> str | None:
+    override = current_app.extensions.get("finder.timezone_at")
+    if override is not None:
+        return override(lat, lon)
+    return geocode.timezone_at(lat, lon)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+# --- shared with the admin views ------------------------------------------------------------------------
+
+
+def form_choices(session: Session) -> dict[str, Any]:
+    """What the meeting form offers: formats by kind (venue formats are derived), languages, service bodies."""
+    formats = session.scalars(select(Format).order_by(Format.kind, Format.name)).all()
+    groups: dict[str, list[Format]] = {}
+    for f in formats:
+        if f.code in VENUE_FORMATS or f.code in {"O", "C"} or f.kind == "language":
+            continue
+        groups.setdefault(f.kind, []).append(f)
+    bodies = session.scalars(select(ServiceBody).where(ServiceBody.kind != "group")
+                             .order_by(ServiceBody.name).limit(1000)).all()
+    return {
+        "format_groups": groups, "languages": LANGUAGES, "weekdays": WEEKDAYS,
+        "body_options": [(b.id, f"{b.name} ({b.kind})") for b in bodies],
+        "weekday_options": list(enumerate(WEEKDAYS)),
+    }
+
+
+def validate_meeting_form(session: Session, form: Any) -> Validated:
+    known_formats = set(session.scalars(select(Format.code)))
+    known_bodies = set(session.scalars(select(ServiceBody.id)))
+    return workflow.validate_meeting(form, known_formats=known_formats, known_bodies=known_bodies)
+
+
+def locate_proposal(result: Validated, previous: dict[str, Any] | None = None) -> workflow.Located | None:
+    """Fill the proposal's coordinates and zone, or add a message beside the address fields."""
+    lazy = SimpleNamespace(geocode=lambda text: geocoder().geocode(text))  # load the gazetteer only if asked
+    found = workflow.locate(result.values["place"], lazy, timezone_at, previous=previous)
+    if found is None:
+        result.errors["city"] = ("We could not find this place. Check the city and postal code, "
+                                 "or give the latitude and longitude below.")
+        return None
+    result.values = workflow.with_location(result.values, found)
+    return found
+
+
+def row_count(form: Any, proposal_times: int = 0) -> int:
+    """How many weekly-time rows to show: every filled row plus an empty one, one more after "Add another day"."""
+    filled = max((n + 1 for n in range(workflow.MAX_TIME_ROWS)
+                  if form.get(f"day_{n}") or form.get(f"start_{n}")), default=0)
+    shown = int(form["rows"]) if str(form.get("rows", "")).isdigit() else 0
+    wanted = max(filled + 1, proposal_times + 1, shown + (1 if form.get("action") == "add_row" else 0))
+    return min(max(wanted, MIN_TIME_ROWS), workflow.MAX_TIME_ROWS)
+
+
+def client_key(kind: str) -> str:
+    """A rate-limit key for this visitor: a keyed hash of the address, never the address itself."""
+    secret = (current_app.config.get("SECRET_KEY") or "").encode()
+    digest = hmac.new(secret, (request.remote_addr or "unknown").encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{kind}:{digest}"
+
+
+def _organizer_from_token(session: Session) -> Submission | None:
+    token = request.values.get("token")
+    if not token:
+        return None
+    try:
+        submission_id, reference = tokens.read_token(
+            current_app.config["SECRET_KEY"], token, max_age_days=current_app.config["ORGANIZER_TOKEN_DAYS"])
+    except tokens.TokenError:
+        return None
+    found = session.get(Submission, submission_id)
+    return found if found is not None and found.reference == reference else None
+
+
+def _visible_meeting(session: Session, slug: str) -> Meeting:
+    meeting = session.scalars(
+        select(Meeting).where(Meeting.slug == slug, Meeting.published.is_(True))
+        .options(selectinload(Meeting.times), selectinload(Meeting.formats), selectinload(Meeting.place))
+    ).one_or_none()
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def _no_store(response: Response) -> Response:
+    # Private pages (a status link is a credential): never cached, never leaked by a Referer header.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+# --- pages ---------------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index() -> str:
+    """Start here: a new meeting, or find the meeting to change."""
+    session = db.get_session()
+    query = workflow.clean_text(request.args.get("q"))[:100]
+    found: list[Meeting] = []
+    if query:
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        found = list(session.scalars(
+            select(Meeting).where(Meeting.published.is_(True), Meeting.name.ilike(pattern, escape="\\"))
+            .options(selectinload(Meeting.times), selectinload(Meeting.place)).order_by(Meeting.name).limit(25)
+        ))
+    return render_template("submit/index.html", query=query, found=found)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new_meeting() -> Any:
+    return _meeting_form(None)
+
+
+@bp.get("/change/<slug>")
+def change_shortcut(slug: str) -> Any:
+    """The short address meeting pages link to ("Report a change to this meeting")."""
+    return redirect(url_for("submit.change_meeting", slug=slug), code=301)
+
+
+@bp.route("/meetings/<slug>/change", methods=["GET", "POST"])
+def change_meeting(slug: str) -> Any:
+    return _meeting_form(_visible_meeting(db.get_session(), slug))
+
+
+def _meeting_form(meeting: Meeting | None) -> Any:
+    """The new/change form in up to three steps: edit -> check (place preview, diff, duplicates) -> send."""
+    session = db.get_session()
+    original = workflow.proposal_from_meeting(meeting) if meeting is not None else None
+    organizer = _organizer_from_token(session)
+    kind = "change" if meeting is not None else "new"
+    if request.method == "GET":
+        form: dict[str, Any] = workflow.form_from_proposal(original) if original else {"country": "US"}
+        if organizer is not None:
+            form.update(contact_name=organizer.contact_name, contact_email=organizer.contact_email)
+        return _render_form(session, kind, meeting, form, {}, len(original["times"]) if original else 0)
+
+    form = request.form
+    action = form.get("action", "check")
+    result = validate_meeting_form(session, form)
+    contact = workflow.validate_contact(form)
+    if action in ("add_row", "edit"):
+        return _render_form(session, kind, meeting, form, {})
+    errors = {**result.errors, **contact.errors}
+    place = result.values["place"]
+    if form.get("pin") and form.get("pin") != f"{place['latitude']},{place['longitude']}":
+        place["precision"] = None  # the organizer moved the pin: the geocoder's precision no longer applies
+    if not errors:
+        locate_proposal(result, previous=original["place"] if original else None)
+        errors = {**result.errors, **contact.errors}
+    if errors:
+        return _render_form(session, kind, meeting, form, errors), 422
+    if original is not None and not workflow.diff(original, result.values):
+        errors = {"name": "Nothing has changed yet: edit what is different, then check again."}
+        return _render_form(session, kind, meeting, form, errors), 422
+    if action != "send":
+        return _render_check(session, kind, meeting, result.values, contact.values, original, form)
+    refused = _refuse_if_limited(form)
+    if refused is not None:
+        return refused
+    return _store(session, kind, meeting, result.values, contact.values)
+
+
+def _render_form(session: Session, kind: str, meeting: Meeting | None, form: Any, errors: dict[str, str],
+                 times: int = 0) -> str:
+    return render_template(
+        "submit/meeting_form.html", kind=kind, kind_label=KIND_LABELS[kind], meeting=meeting, form=form,
+        errors=errors, rows=row_count(form, times), token=request.values.get("token", ""), **form_choices(session),
+    )
+
+
+def _render_check(session: Session, kind: str, meeting: Meeting | None, proposal: dict[str, Any],
+                  contact: dict[str, str], original: dict[str, Any] | None, form: Any) -> str:
+    duplicates = workflow.find_duplicates(session, proposal, exclude_id=meeting.id if meeting else None)
+    hidden = workflow.form_from_proposal(proposal)
+    hidden.update(contact)
+    hidden.pop("latitude"), hidden.pop("longitude")
+    return render_template(
+        "submit/check.html", kind=kind, kind_label=KIND_LABELS[kind], meeting=meeting, proposal=proposal,
+        changes=workflow.diff(original, proposal) if original else None, duplicates=duplicates,
+        hidden=hidden, place=proposal["place"], token=form.get("token", ""),
+        osm_url=_map_link(proposal["place"]["latitude"], proposal["place"]["longitude"]),
+        weekdays=WEEKDAYS, body=session.get(ServiceBody, proposal["service_body_id"])
+        if proposal["service_body_id"] else None,
+    )
+
+
+def _map_link(lat: float, lon: float) -> str:
+    # A plain link the organizer may choose to follow: nothing is loaded from a map server by our pages.
+    return f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=18/{lat:.6f}/{lon:.6f}"
+
+
+def _refuse_if_limited(form: Any) -> Any:
+    if workflow.is_spam(form):
+        # Bots get a plain refusal; nothing is stored and nothing tells them which field gave them away.
+        return render_template("submit/refused.html", reason="spam"), 400
+    rate = ratelimit.parse_rate(current_app.config["SUBMISSION_RATE_LIMIT"])
+    if not ratelimit.get_limiter(current_app).hit(client_key("submit"), rate):
+        return render_template("submit/refused.html", reason="rate"), 429
+    return None
+
+
+def _store(session: Session, kind: str, meeting: Meeting | None, payload: dict[str, Any],
+           contact: dict[str, str]) -> Any:
+    """Store first (with its notifications, in one commit), then try to deliver mail, then redirect."""
+    now = utcnow()
+    submission = workflow.submit(session, kind=kind, payload=payload, meeting=meeting, contact=contact, now=now)
+    token = tokens.make_token(current_app.config["SECRET_KEY"], submission.id, submission.reference)
+    status_url = _absolute(url_for("submit.status", token=token))
+    _tell_moderators(session, submission, now)
+    if submission.contact_email:
+        notify.queue(
+            session, recipients=[submission.contact_email], submission=submission, now=now,
+            subject=f"We received your submission {submission.reference}",
+            body=render_template("submit/mail_received.txt", submission=submission, status_url=status_url,
+                                 kind_label=KIND_LABELS[kind]),
+        )
+    session.commit()
+    deliver_in_background()
+    return redirect(url_for("submit.status", token=token, sent=1), code=303)
+
+
+def _absolute(path: str) -> str:
+    base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
+    return base + path
+
+
+def _tell_moderators(session: Session, submission: Submission, now: dt.datetime) -> None:
+    configured = [a for a in current_app.config.get("MODERATOR_EMAILS", "").split(",") if a.strip()]
+    accounts = session.scalars(select(User).where(User.active.is_(True), User.role.in_(("admin", "body_admin"))))
+    recipients = configured + [u.email for u in accounts if auth.can_moderate(u, submission)]
+    notify.queue(
+        session, recipients=recipients, submission=submission, now=now,
+        subject=f"New submission {submission.reference}: {KIND_LABELS[submission.kind]}",
+        body=render_template("submit/mail_moderators.txt", submission=submission,
+                             kind_label=KIND_LABELS[submission.kind],
+                             review_url=_absolute(url_for("admin.submission", submission_id=submission.id))),
+    )
+
+
+def deliver_in_background() -> None:
+    """Send what waits in the outbox without holding up the page; under test, synchronously."""
+    transport = notify.make_transport(current_app.config)
+    if transport is None:
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def run() -> None:
+        session = db.session_factory(app)()
+        try:
+            notify.deliver_pending(session, transport, now=utcnow())
+        except Exception:  # a broken mail setup must never surface to the organizer
+            app.logger.exception("notification delivery failed")
+        finally:
+            session.close()
+
+    if app.testing:
+        run()
+        return
+    import threading
+
+    threading.Thread(target=run, name="finder-notify", daemon=True).start()
+
+
+# --- one-off changes: a cancelled week, a closure, no longer meets -------------------------------------------
+
+
+def _meeting_today(meeting: Meeting, now: dt.datetime) -> dt.date:
+    return now.astimezone(ZoneInfo(meeting.place.timezone)).date()
+
+
+@bp.route("/meetings/<slug>/<any(cancel, close, inactive):what>", methods=["GET", "POST"])
+def meeting_event(slug: str, what: str) -> Any:
+    session = db.get_session()
+    meeting = _visible_meeting(session, slug)
+    kind = {"cancel": "cancel_week", "close": "close", "inactive": "inactive"}[what]
+    now = utcnow()
+    today = _meeting_today(meeting, now)
+    organizer = _organizer_from_token(session)
+    form: Any = request.form if request.method == "POST" else (
+        {"contact_name": organizer.contact_name, "contact_email": organizer.contact_email} if organizer else {})
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if kind == "cancel_week":
+            result = workflow.validate_cancel_week(form, weekdays={t.weekday for t in meeting.times}, today=today)
+        elif kind == "close":
+            result = workflow.validate_close(form, today=today)
+        else:
+            result = workflow.validate_inactive(form)
+        contact = workflow.validate_contact(form)
+        errors = {**result.errors, **contact.errors}
+        if not errors:
+            refused = _refuse_if_limited(form)
+            if refused is not None:
+                return refused
+            return _store(session, kind, meeting, result.values, contact.values)
+    upcoming = _upcoming_dates(meeting, today)
+    page = render_template("submit/meeting_event.html", kind=kind, kind_label=KIND_LABELS[kind], meeting=meeting,
+                           form=form, errors=errors, upcoming=upcoming, today=today,
+                           token=request.values.get("token", ""), weekdays=WEEKDAYS)
+    return (page, 422) if errors else page
+
+
+def _upcoming_dates(meeting: Meeting, today: dt.date, weeks: int = 8) -> list[dt.date]:
+    """The next dates the meeting meets, to pick the cancelled one from."""
+    days = sorted({t.weekday for t in meeting.times})
+    return [today + dt.timedelta(days=d) for d in range(weeks * 7) if (today + dt.timedelta(days=d)).weekday() in days]
+
+
+# --- the organizer's private status page --------------------------------------------------------------
+
+
+@bp.get("/status/<token>")
+def status(token: str) -> Any:
+    session = db.get_session()
+    try:
+        submission_id, reference = tokens.read_token(
+            current_app.config["SECRET_KEY"], token, max_age_days=current_app.config["ORGANIZER_TOKEN_DAYS"])
+    except tokens.TokenError as exc:
+        page = render_template("submit/bad_token.html", expired=exc.expired)
+        return _no_store(make_response(page, 410 if exc.expired else 404))
+    submission = session.get(Submission, submission_id)
+    if submission is None or submission.reference != reference:
+        return _no_store(make_response(render_template("submit/bad_token.html", expired=False), 404))
+    page = render_template(
+        "submit/status.html", submission=submission, kind_label=KIND_LABELS[submission.kind], token=token,
+        just_sent=request.args.get("sent") == "1",
+        meeting=submission.meeting if submission.meeting is not None and submission.meeting.published else None,
+    )
+    return _no_store(make_response(page))

@@ -1,0 +1,92 @@
+"""The import graph matches the README's Architecture section: no cycles, no deferred imports, views at the top."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "finder"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _is_type_checking(node: ast.AST) -> bool:
+    return isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+
+
+def _imports(node: ast.AST) -> list[str]:
+    """The finder modules one import statement loads."""
+    found = []
+    if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and node.module.startswith("finder"):
+        for alias in node.names:
+            candidate = f"{node.module}.{alias.name}"
+            found.append(candidate if candidate in MODULES else node.module)
+    elif isinstance(node, ast.Import):
+        found += [alias.name for alias in node.names if alias.name.startswith("finder")]
+    return found
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    return {name for node in tree.body if not _is_type_checking(node) for name in _imports(node)}
+
+
+GRAPH = {name: _top_level_imports(path) for name, path in MODULES.items()}
+
+
+def _within_own_package(importer: str, imported: str) -> bool:
+    """A module importing its own package (or a package importing its own modules) is how packages work."""
+    return importer.startswith(imported + ".") or imported.startswith(importer + ".")
+
+
+def test_no_import_cycles() -> None:
+    edges = {m: {t for t in targets if t in MODULES and not _within_own_package(m, t)} for m, targets in GRAPH.items()}
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(module: str) -> None:
+        state[module] = 1
+        path.append(module)
+        for target in sorted(edges[module]):
+            if state.get(target) == 1:
+                pytest.fail("import cycle: " + " -> ".join(path[path.index(target):] + [target]))
+            if target not in state:
+                visit(target)
+        path.pop()
+        state[module] = 2
+
+    for module in sorted(edges):
+        if module not in state:
+            visit(module)
+
+
+def test_no_deferred_imports() -> None:
+    """An import inside a function hides a cycle (type-checking-only imports aside)."""
+    deferred = []
+    for name, path in MODULES.items():
+        tree = ast.parse(path.read_text())
+        top = {id(node) for node in tree.body}
+        checking = {id(n) for node in tree.body if _is_type_checking(node) for n in ast.walk(node)}
+        for node in ast.walk(tree):
+            if id(node) not in top and id(node) not in checking and _imports(node):
+                deferred.append(f"{name}:{node.lineno}")
+    assert deferred == []
+
+
+def test_only_views_and_the_app_import_views() -> None:
+    wrong = [(m, t) for m, targets in GRAPH.items() for t in targets
+             if t.endswith(".views") and not (m == "finder" or m.endswith(".views"))]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("finder.core.")))
+def test_pure_cores_import_only_cores_and_models(module: str) -> None:
+    outside = [t for t in GRAPH[module] if not t.startswith(("finder.core", "finder.models"))]
+    assert outside == []
