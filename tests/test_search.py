@@ -209,16 +209,14 @@ def test_a_cancelled_date_is_not_starting_soon(session, make_meeting, at, now):
 def test_exceptions_in_reach_or_not_give_the_schedules_answer(session, make_meeting, at, now, monkeypatch):
     """A closure weeks away takes the clock's quick path, one that cancels the next weeks the exact one; both
     answer what finder.core.schedule says."""
-    from finder import search as search_module
-
     today = dt.date(2026, 11, 25)
     later = make_meeting(place=at(*PHILLY), times=[(2, "12:30", 60)], exceptions=[dict(
         kind="closed", start_date=today + dt.timedelta(days=30), end_date=today + dt.timedelta(days=60), reason="")])
     closed = make_meeting(place=at(39.9527, -75.1651), times=[(2, "12:30", 60)], exceptions=[dict(
         kind="closed", start_date=today, end_date=today + dt.timedelta(days=20), reason="")])
     exact = []
-    real = search_module._clock_exact
-    monkeypatch.setattr(search_module, "_clock_exact", lambda c, *args: exact.append(c.meeting_id) or real(c, *args))
+    real = clock.clock_exact
+    monkeypatch.setattr(clock, "clock_exact", lambda c, *args: exact.append(c.meeting_id) or real(c, *args))
     hits = {hit.meeting.id: hit for hit in find_nearby(session, SearchQuery(point=PHILLY, radius_km=10), now).meetings}
     assert exact == [closed.id]
     assert hits[later.id].next_start.date() == dt.date(2026, 11, 25) and hits[later.id].starts_in_minutes == 30

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from finder import search
 from finder.core import vocab
+from finder.search import params
 
 VERSION = "1.0.0"
 
@@ -40,49 +40,9 @@ def _param(name: str, schema: dict[str, Any], description: str, *, repeatable: b
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 
-# The search parameters, shared with the HTML search page and the iCal search feed (finder.search.query_from_args).
-SEARCH_PARAMETERS: tuple[dict[str, Any], ...] = (
-    _param("q", {"type": "string", "maxLength": 200}, "A place: town, \"City, ST\", ZIP code or \"lat,lon\"."),
-    _param("lat", {"type": "number", "minimum": -90, "maximum": 90},
-           "Latitude; lat and lon go together (one alone is a 400), and win over q."),
-    _param("lon", {"type": "number", "minimum": -180, "maximum": 180}, "Longitude; needs lat."),
-    _param("radius", {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": 1609.344},
-           "Distance from the place (q or lat/lon, required with it), in `unit`, at most 1000 miles. Default 25 miles."),
-    _param("unit", {"type": "string", "enum": ["mi", "km"], "default": "mi"}, "Unit of radius."),
-    _param("nearest", {"type": "integer", "minimum": 1, "maximum": search.MAX_NEAREST},
-           "Only the N nearest (needs a place: q or lat/lon); the radius grows until N are found."),
-    _param("kind", {"type": "string", "enum": ["meetings", "centers", "counselors", "all"]},
-           "What to find (default meetings).", repeatable=True),
-    _param("day", {"type": "string", "enum": DAYS}, "Weekdays (local to each meeting).", repeatable=True),
-    _param("from", {"type": "string", "pattern": r"^\d{1,2}(:?\d{2})?\s*([aApP]\.?[mM]\.?)?$"},
-           "Earliest local start time, HH:MM."),
-    _param("to", {"type": "string", "pattern": r"^\d{1,2}(:?\d{2})?\s*([aApP]\.?[mM]\.?)?$"},
-           "Latest local start time, HH:MM (a window may wrap past midnight)."),
-    _param("soon", {"type": "integer", "minimum": 1, "maximum": search.MAX_SOON_MINUTES},
-           "Starting within this many minutes from now."),
-    _param("now", FLAG, "1: only meetings in progress now."),
-    _param("format", {"type": "string", "enum": FORMAT_CODES}, "Format codes; every one required.", repeatable=True),
-    _param("any_format", {"type": "string", "enum": FORMAT_CODES}, "Format codes; at least one.", repeatable=True),
-    _param("attendance", {"type": "string", "enum": ["in_person", "online", "hybrid"]}, "How people attend.",
-           repeatable=True),
-    _param("lang", {"type": "string", "pattern": "^[a-zA-Z]{2,3}$"}, "Meeting language, ISO 639-1 (en, es)."),
-    _param("wheelchair", FLAG, "1: wheelchair accessible only."),
-    _param("open", {"type": "string", "enum": ["open", "closed"]}, "Open or closed meetings."),
-    _param("body", {"type": "integer", "minimum": 1}, "Service body ids (their children included).",
-           repeatable=True),
-    _param("group", {"type": "integer", "minimum": 1}, "Group ids.", repeatable=True),
-    _param("online", FLAG, "1: add online-only meetings whatever their distance."),
-    _param("text", {"type": "string", "maxLength": 200}, "Text in the name or location."),
-    _param("service", {"type": "string", "enum": SERVICE_CODES}, "Treatment center service codes (all required).",
-           repeatable=True),
-    _param("payment", {"type": "string", "enum": PAYMENT_CODES}, "Treatment center payment codes.",
-           repeatable=True),
-    _param("approach", {"type": "string", "enum": APPROACHES}, "Counselor approaches.", repeatable=True),
-    _param("telehealth", FLAG, "1: counselors offering telehealth."),
-    _param("accepting", FLAG, "1: counselors accepting new clients."),
-    _param("sort", {"type": "string", "enum": ["distance", "next"]}, "Order: nearest first or soonest first."),
-    _param("page", {"type": "integer", "minimum": 1, "maximum": 10_000}, "Page number, from 1."),
-    _param("per_page", {"type": "integer", "minimum": 1, "maximum": search.MAX_PER_PAGE}, "Results per page."),
+# The search parameters, from the one table the parser, the page and the feeds share (finder.search.params).
+SEARCH_PARAMETERS: tuple[dict[str, Any], ...] = tuple(
+    _param(p.name, dict(p.schema), p.description, repeatable=p.repeatable) for p in params.PARAMETERS if p.api
 )
 
 SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 120}}

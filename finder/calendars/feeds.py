@@ -17,7 +17,7 @@ from finder import search
 from finder.core import schedule
 from finder.meetings.visibility import visible_meetings_clause
 from finder.models import Meeting
-from finder.search import loader
+from finder.search import loader, params
 
 # An inactive meeting stays in body and group feeds as STATUS:CANCELLED this long, so subscribers see it
 # cancelled rather than silently vanish, then it is gone.
@@ -69,15 +69,11 @@ def listed_meetings(session: Session, meeting_ids: list[int], now: dt.datetime) 
 
 
 
-# The shared search parameters (notes/common.md) a feed keeps. Left out: paging, sorting, the kind of result,
-# the clock-relative filters ("starting within 30 minutes", "in progress now", which would change every fetch)
-# and the viewer's zone (a calendar app shows times in its own). Anything else is dropped too, so junk
-# parameters neither reach url_for nor split the cache.
-FEED_PARAMETERS = frozenset({
-    "q", "lat", "lon", "radius", "unit", "nearest", "day", "from", "to", "format", "any_format", "attendance",
-    "lang", "wheelchair", "open", "body", "group", "online", "service", "payment", "approach", "telehealth",
-    "accepting",
-})
+# The search parameters a feed keeps: where, how far and which meetings (finder.search.params). Left out: paging,
+# sorting, the kind of result, the clock-relative filters ("starting within 30 minutes", "in progress now", which
+# would change every fetch) and the viewer's zone (a calendar app shows times in its own). Anything else is dropped
+# too, so junk parameters neither reach url_for nor split the cache.
+FEED_PARAMETERS = frozenset(params.names("place", "distance", "filter"))
 
 
 def feed_args(args: Any) -> MultiDict[str, str]:

@@ -34,7 +34,7 @@ from finder.cache import bump_data_version
 from finder.db import Base
 from finder.models import Meeting, Place, get_setting, set_setting
 
-DATA_DIR = Path(__file__).parent / "data" / "demo"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 DEFAULT_SIZE = 2000
 DEFAULT_SEED = 1953
 # Meetings up to this count go to the hand-picked metros; beyond it (benchmarks) the rest spread worldwide.

@@ -1,10 +1,19 @@
-"""How URL arguments become a query: the shared search parameters of the pages, the feeds and the JSON API."""
+"""How URL arguments become a query: the one table of search parameters, and the parser it drives.
+
+PARAMETERS is the only list of the shared search parameters. The parser below, the results page's kept parameters
+and filter fields (finder.search.views), the calendar search feed (finder.calendars.feeds) and the OpenAPI document
+(finder.api.openapi) are all derived from it; tests/test_search_params.py fails when one of them drifts. A new
+filter is a table entry (its parser and the SearchQuery field it fills), its condition (finder.search.conditions)
+and a test.
+"""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from finder.core import schedule
@@ -118,15 +127,200 @@ def _ids(args: Mapping[str, Any], name: str) -> frozenset[int]:
     return frozenset(out)
 
 
+def _weekdays(args: Mapping[str, Any], name: str) -> frozenset[int]:
+    weekdays = set()
+    for token in _values(args, name):
+        try:
+            weekdays.add(schedule.from_url(token))
+        except ValueError:
+            raise SearchError(name, "Days are mon, tue, wed, thu, fri, sat or sun.") from None
+    return frozenset(weekdays)
+
+
+def _attendance(args: Mapping[str, Any], name: str) -> frozenset[str]:
+    attendance = set()
+    for value in _values(args, name):
+        value = value.lower().replace("-", "_").replace(" ", "_")
+        value = {"inperson": "in_person", "virtual": "online"}.get(value, value)
+        if value not in ATTENDANCE_VALUES:
+            raise SearchError(name, "Attendance is in_person, online or hybrid.")
+        attendance.add(value)
+    return frozenset(attendance)
+
+
+def _language(args: Mapping[str, Any], name: str) -> str | None:
+    language = (_one(args, name) or "").lower() or None
+    if language is not None and not re.fullmatch(r"[a-z]{2,3}", language):
+        raise SearchError(name, "The language must be a two-letter code such as en or es.")
+    return language
+
+
+def _open_closed(args: Mapping[str, Any], name: str) -> str | None:
+    open_closed = (_one(args, name) or "").lower() or None
+    if open_closed not in (None, "open", "closed"):
+        raise SearchError(name, "Choose open or closed.")
+    return open_closed
+
+
+def _sort(args: Mapping[str, Any], name: str) -> str:
+    sort = (_one(args, name) or "distance").lower()
+    if sort not in ("distance", "next", "next_start"):
+        raise SearchError(name, "Sort by distance or next.")
+    return "distance" if sort == "distance" else "next_start"
+
+
+def _with_default(parse: Callable[[Mapping[str, Any], str], Any], default: Any) -> Callable[[Mapping[str, Any], str], Any]:
+    def parse_or_default(args: Mapping[str, Any], name: str) -> Any:
+        value = parse(args, name)
+        return default if value is None else value
+    return parse_or_default
+
+
+# --- the table ---------------------------------------------------------------------------------------------------
+
+Parse = Callable[[Mapping[str, Any], str], Any]
+ALL_KINDS = frozenset(KINDS)
+MEETINGS, CENTERS, COUNSELORS = frozenset({"meetings"}), frozenset({"centers"}), frozenset({"counselors"})
+# What a parameter does: where (place), how far (distance), what (kind), which (filter), which by the clock now
+# (clock: a calendar feed leaves these out, as they would change every fetch), in what order, which page, and
+# how to show it (view: the page's zone for "your time", no effect on what is found).
+ROLES = ("place", "distance", "kind", "filter", "clock", "order", "paging", "view")
+
+FLAG = {"type": "string", "enum": ["0", "1"]}
+_HHMM = {"type": "string", "pattern": r"^\d{1,2}(:?\d{2})?\s*([aApP]\.?[mM]\.?)?$"}
+_DAYS = [schedule.to_url(day) for day in range(7)]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One URL search parameter, as the parser, the page, the feeds and the OpenAPI document all read it."""
+
+    name: str
+    role: str
+    schema: Mapping[str, Any]  # OpenAPI schema of one value
+    description: str
+    field: str | None = None  # the SearchQuery field it fills (None: query_from_args reads it itself)
+    parse: Parse | None = None  # (args, name) -> that field's value; raises SearchError
+    repeatable: bool = False
+    kinds: frozenset[str] = ALL_KINDS  # the result kinds it applies to (a tab switch drops other tabs' filters)
+    in_form: bool = False  # a field of the results page's filter form (templates/search/_filter_fields.html)
+    api: bool = True  # documented in the OpenAPI document
+
+
+PARAMETERS: tuple[Parameter, ...] = (
+    Parameter("q", "place", {"type": "string", "maxLength": 200},
+              "A place: town, \"City, ST\", ZIP code or \"lat,lon\"."),
+    Parameter("lat", "place", {"type": "number", "minimum": -90, "maximum": 90},
+              "Latitude; lat and lon go together (one alone is a 400), and win over q."),
+    Parameter("lon", "place", {"type": "number", "minimum": -180, "maximum": 180}, "Longitude; needs lat."),
+    Parameter("radius", "distance", {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": 1609.344},
+              "Distance from the place (q or lat/lon, required with it), in `unit`, at most 1000 miles. Default 25 "
+              "miles.", in_form=True),
+    Parameter("unit", "distance", {"type": "string", "enum": ["mi", "km"], "default": "mi"}, "Unit of radius.",
+              in_form=True),
+    Parameter("nearest", "distance", {"type": "integer", "minimum": 1, "maximum": MAX_NEAREST},
+              "Only the N nearest (needs a place: q or lat/lon); the radius grows until N are found."),
+    Parameter("kind", "kind", {"type": "string", "enum": ["meetings", "centers", "counselors", "all"]},
+              "What to find (default meetings).", repeatable=True),
+    Parameter("day", "filter", {"type": "string", "enum": _DAYS}, "Weekdays (local to each meeting).",
+              "weekdays", _weekdays, repeatable=True, kinds=MEETINGS, in_form=True),
+    Parameter("from", "filter", _HHMM, "Earliest local start time, HH:MM.",
+              "time_from", lambda args, name: _clock_time(args, name), kinds=MEETINGS, in_form=True),
+    Parameter("to", "filter", _HHMM, "Latest local start time, HH:MM (a window may wrap past midnight).",
+              "time_to", lambda args, name: _clock_time(args, name), kinds=MEETINGS, in_form=True),
+    Parameter("soon", "clock", {"type": "integer", "minimum": 1, "maximum": MAX_SOON_MINUTES},
+              "Starting within this many minutes from now.",
+              "starts_within", lambda args, name: _integer(
+                  args, name, 1, MAX_SOON_MINUTES, f"'Starting within' must be 1 to {MAX_SOON_MINUTES} minutes."),
+              kinds=MEETINGS, in_form=True),
+    Parameter("now", "clock", FLAG, "1: only meetings in progress now.",
+              "in_progress", lambda args, name: _flag(args, name), kinds=MEETINGS, in_form=True),
+    Parameter("format", "filter", {"type": "string", "enum": sorted(FORMAT_BY_CODE)}, "Format codes; every one required.",
+              "formats_all", lambda args, name: _codes(args, name, FORMAT_BY_CODE, "format"),
+              repeatable=True, kinds=MEETINGS, in_form=True),
+    Parameter("any_format", "filter", {"type": "string", "enum": sorted(FORMAT_BY_CODE)},
+              "Format codes; at least one.",
+              "formats_any", lambda args, name: _codes(args, name, FORMAT_BY_CODE, "format"),
+              repeatable=True, kinds=MEETINGS),
+    Parameter("attendance", "filter", {"type": "string", "enum": sorted(ATTENDANCE_VALUES)}, "How people attend.",
+              "attendance", _attendance, repeatable=True, kinds=MEETINGS, in_form=True),
+    Parameter("lang", "filter", {"type": "string", "pattern": "^[a-zA-Z]{2,3}$"},
+              "Meeting language, ISO 639-1 (en, es).", "language", _language, kinds=MEETINGS, in_form=True),
+    Parameter("wheelchair", "filter", FLAG, "1: wheelchair accessible only.",
+              "wheelchair", lambda args, name: _flag(args, name), kinds=MEETINGS, in_form=True),
+    Parameter("open", "filter", {"type": "string", "enum": ["open", "closed"]}, "Open or closed meetings.",
+              "open_closed", _open_closed, kinds=MEETINGS, in_form=True),
+    Parameter("body", "filter", {"type": "integer", "minimum": 1}, "Service body ids (their children included).",
+              "service_body_ids", lambda args, name: _ids(args, name), repeatable=True, kinds=MEETINGS),
+    Parameter("group", "filter", {"type": "integer", "minimum": 1}, "Group ids.",
+              "group_ids", lambda args, name: _ids(args, name), repeatable=True, kinds=MEETINGS),
+    Parameter("online", "filter", FLAG, "1: add online-only meetings whatever their distance.",
+              "include_online", lambda args, name: _flag(args, name), kinds=MEETINGS),
+    Parameter("text", "filter", {"type": "string", "maxLength": 200}, "Text in the name or location.",
+              "text", lambda args, name: _one(args, name), in_form=True),
+    Parameter("service", "filter", {"type": "string", "enum": sorted(_SERVICE_CODES)},
+              "Treatment center service codes (all required).",
+              "center_services", lambda args, name: _codes(args, name, _SERVICE_CODES, "treatment service"),
+              repeatable=True, kinds=CENTERS, in_form=True),
+    Parameter("payment", "filter", {"type": "string", "enum": sorted(_PAYMENT_CODES)},
+              "Treatment center payment codes.",
+              "payment", lambda args, name: _codes(args, name, _PAYMENT_CODES, "payment option"),
+              repeatable=True, kinds=CENTERS, in_form=True),
+    Parameter("approach", "filter", {"type": "string", "enum": sorted(_APPROACHES)}, "Counselor approaches.",
+              "approaches", lambda args, name: _codes(args, name, _APPROACHES, "approach", upper=False),
+              repeatable=True, kinds=COUNSELORS, in_form=True),
+    Parameter("telehealth", "filter", FLAG, "1: counselors offering telehealth.",
+              "telehealth", lambda args, name: _flag(args, name), kinds=COUNSELORS, in_form=True),
+    Parameter("accepting", "filter", FLAG, "1: counselors accepting new clients.",
+              "accepting", lambda args, name: _flag(args, name), kinds=COUNSELORS, in_form=True),
+    Parameter("sort", "order", {"type": "string", "enum": ["distance", "next"]},
+              "Order: nearest first or soonest first.", "sort", _sort, kinds=MEETINGS, in_form=True),
+    Parameter("page", "paging", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page number, from 1.",
+              "page", _with_default(functools.partial(
+                  _integer, low=1, high=MAX_PAGE, message="The page must be a whole number from 1."), 1)),
+    Parameter("per_page", "paging", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "Results per page.",
+              "per_page", _with_default(functools.partial(
+                  _integer, low=1, high=MAX_PER_PAGE, message=f"Show 1 to {MAX_PER_PAGE} results per page."), 25)),
+    Parameter("tz", "view", {"type": "string", "maxLength": 64},
+              "The viewer's IANA zone, for 'your time' on the results page.", api=False),
+)
+BY_NAME = {parameter.name: parameter for parameter in PARAMETERS}
+
+
+def names(*roles: str) -> tuple[str, ...]:
+    """The parameter names with one of `roles` (every parameter when none is given), in table order."""
+    return tuple(p.name for p in PARAMETERS if not roles or p.role in roles)
+
+
+# --- the parser --------------------------------------------------------------------------------------------------
+
+
 def query_from_args(
     args: Mapping[str, Any], geocoder: Any, *, default_kinds: frozenset[str] = frozenset({"meetings"}),
 ) -> SearchQuery:
-    """Parse the shared URL parameters (see common.md) into a SearchQuery. Raises SearchError with a message.
+    """Parse the shared URL parameters (PARAMETERS) into a SearchQuery. Raises SearchError with a message.
 
     Where: `lat`+`lon`, else `q` (geocoded; unknown places raise SearchError with suggestions). Distance:
-    `radius` in `unit` (mi default, or km) and/or `nearest`; with a point and neither, a 25-mile radius.
+    `radius` in `unit` (mi default, or km) and/or `nearest`; with a point and neither, a 25-mile radius. Every
+    other parameter fills its SearchQuery field through its table entry's parser.
     """
-    point: tuple[float, float] | None = None
+    point = _point(args, geocoder)
+    radius_km, nearest = _distance(args, point)
+    kinds: set[str] = set()
+    for kind in _values(args, "kind"):
+        kind = kind.lower()
+        if kind == "all":
+            kinds |= KINDS
+        elif kind in KINDS:
+            kinds.add(kind)
+        else:
+            raise SearchError("kind", "Choose meetings, centers, counselors or all.")
+    fields = {p.field: p.parse(args, p.name) for p in PARAMETERS if p.field is not None and p.parse is not None}
+    return SearchQuery(point=point, radius_km=radius_km, nearest=nearest,
+                       kinds=frozenset(kinds) or frozenset(default_kinds), **fields)
+
+
+def _point(args: Mapping[str, Any], geocoder: Any) -> tuple[float, float] | None:
     lat = _number(args, "lat", "Latitude must be a number between -90 and 90.")
     lon = _number(args, "lon", "Longitude must be a number between -180 and 180.")
     if (lat is None) != (lon is None):
@@ -136,18 +330,21 @@ def query_from_args(
             raise SearchError("lat", "Latitude must be a number between -90 and 90.")
         if not -180 <= lon <= 180:
             raise SearchError("lon", "Longitude must be a number between -180 and 180.")
-        point = (lat, lon)
+        return (lat, lon)
     place_text = _one(args, "q")
-    if point is None and place_text:
-        try:
-            found = geocoder.geocode(place_text)
-        except ValueError as exc:
-            raise SearchError("q", str(exc)) from None
-        if found is None:
-            raise SearchError("q", "We couldn't find that place. Try a ZIP code, or a town and state.",
-                              suggestions=geocoder.suggest(place_text))
-        point = (found.lat, found.lon)
+    if not place_text:
+        return None
+    try:
+        found = geocoder.geocode(place_text)
+    except ValueError as exc:
+        raise SearchError("q", str(exc)) from None
+    if found is None:
+        raise SearchError("q", "We couldn't find that place. Try a ZIP code, or a town and state.",
+                          suggestions=geocoder.suggest(place_text))
+    return (found.lat, found.lon)
 
+
+def _distance(args: Mapping[str, Any], point: tuple[float, float] | None) -> tuple[float | None, int | None]:
     unit = (_one(args, "unit") or "mi").lower()
     if unit not in ("mi", "km"):
         raise SearchError("unit", "The unit must be mi or km.")
@@ -165,68 +362,4 @@ def query_from_args(
         raise SearchError("q", "A distance needs a place: enter a town, a ZIP code or use your location.")
     if point is not None and radius_km is None and nearest is None:
         radius_km = DEFAULT_RADIUS_KM
-
-    kinds: set[str] = set()
-    for kind in _values(args, "kind"):
-        kind = kind.lower()
-        if kind == "all":
-            kinds |= KINDS
-        elif kind in KINDS:
-            kinds.add(kind)
-        else:
-            raise SearchError("kind", "Choose meetings, centers, counselors or all.")
-    weekdays = set()
-    for token in _values(args, "day"):
-        try:
-            weekdays.add(schedule.from_url(token))
-        except ValueError:
-            raise SearchError("day", "Days are mon, tue, wed, thu, fri, sat or sun.") from None
-
-    open_closed = (_one(args, "open") or "").lower() or None
-    if open_closed not in (None, "open", "closed"):
-        raise SearchError("open", "Choose open or closed.")
-    language = (_one(args, "lang") or "").lower() or None
-    if language is not None and not re.fullmatch(r"[a-z]{2,3}", language):
-        raise SearchError("lang", "The language must be a two-letter code such as en or es.")
-    attendance = set()
-    for value in _values(args, "attendance"):
-        value = value.lower().replace("-", "_").replace(" ", "_")
-        value = {"inperson": "in_person", "virtual": "online"}.get(value, value)
-        if value not in ATTENDANCE_VALUES:
-            raise SearchError("attendance", "Attendance is in_person, online or hybrid.")
-        attendance.add(value)
-    sort = (_one(args, "sort") or "distance").lower()
-    if sort not in ("distance", "next", "next_start"):
-        raise SearchError("sort", "Sort by distance or next.")
-    soon = _integer(args, "soon", 1, MAX_SOON_MINUTES, f"'Starting within' must be 1 to {MAX_SOON_MINUTES} minutes.")
-    text_filter = _one(args, "text")
-
-    return SearchQuery(
-        point=point,
-        radius_km=radius_km,
-        nearest=nearest,
-        kinds=frozenset(kinds) or frozenset(default_kinds),
-        weekdays=frozenset(weekdays),
-        time_from=_clock_time(args, "from"),
-        time_to=_clock_time(args, "to"),
-        starts_within=soon,
-        in_progress=_flag(args, "now"),
-        formats_all=_codes(args, "format", FORMAT_BY_CODE, "format"),
-        formats_any=_codes(args, "any_format", FORMAT_BY_CODE, "format"),
-        attendance=frozenset(attendance),
-        language=language,
-        wheelchair=_flag(args, "wheelchair"),
-        open_closed=open_closed,
-        service_body_ids=_ids(args, "body"),
-        group_ids=_ids(args, "group"),
-        include_online=_flag(args, "online"),
-        text=text_filter,
-        center_services=_codes(args, "service", _SERVICE_CODES, "treatment service"),
-        payment=_codes(args, "payment", _PAYMENT_CODES, "payment option"),
-        approaches=_codes(args, "approach", _APPROACHES, "approach", upper=False),
-        telehealth=_flag(args, "telehealth"),
-        accepting=_flag(args, "accepting"),
-        sort="distance" if sort == "distance" else "next_start",
-        page=_integer(args, "page", 1, MAX_PAGE, "The page must be a whole number from 1.") or 1,
-        per_page=_integer(args, "per_page", 1, MAX_PER_PAGE, f"Show 1 to {MAX_PER_PAGE} results per page.") or 25,
-    )
+    return radius_km, nearest

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from finder import cache, db, search
+from finder.search import params
 from finder.core import schedule
 from finder.db import utcnow
 from finder.web.filters import UNITS, fragment_cache, slug_urls
@@ -21,18 +22,18 @@ bp = Blueprint("search", __name__)
 
 KINDS = ("meetings", "centers", "counselors")
 # The place itself: a new place replaces these; filters are kept.
-PLACE_PARAMS = ("q", "lat", "lon")
-# Only these parameters are echoed back into links and hidden fields (everything else is dropped).
-KNOWN_PARAMS = (
-    "q", "lat", "lon", "radius", "unit", "nearest", "kind", "day", "from", "to", "soon", "now", "format",
-    "any_format", "attendance", "lang", "wheelchair", "open", "body", "group", "online", "service", "payment",
-    "approach", "telehealth", "accepting", "sort", "page", "per_page", "tz",
-)
+PLACE_PARAMS = params.names("place")
+# Only the search parameters (finder.search.params) are echoed back into links and hidden fields.
+KNOWN_PARAMS = params.names()
 # The parameters the filter fields show as chosen: never the place (the fields are cached by these).
-FILTER_FIELD_PARAMS = (
-    "day", "from", "to", "soon", "now", "sort", "open", "attendance", "wheelchair", "lang", "format", "service",
-    "payment", "approach", "telehealth", "accepting", "radius",
-)
+FILTER_FIELD_PARAMS = tuple(p.name for p in params.PARAMETERS if p.in_form and p.name != "unit")
+# Kept as hidden fields of the filter form, and not counted as filters chosen: the place, the kind, the view, and
+# the form's own fields that are not filters (distance, order).
+FILTER_KEEP_PARAMS = (*params.names("place", "kind", "view"),
+                      *(p.name for p in params.PARAMETERS if p.in_form and p.role in ("distance", "order")))
+# Switching tabs drops the other tabs' filters (a meeting format means nothing to a counselor).
+TAB_FILTER_PARAMS = tuple(p.name for p in params.PARAMETERS
+                          if p.role in ("filter", "clock") and p.kinds != params.ALL_KINDS)
 # Radius steps offered when nothing is near (in the page's unit).
 WIDER_RADII = (5, 10, 25, 50, 100, 250)
 # How far ahead "online meetings starting soon" looks when nothing is near.
@@ -99,7 +100,7 @@ def results() -> tuple[str, int]:
         args=args, kind=kind, unit=unit, typed=typed, now=utcnow(), search_error=None, found=None, query=None,
         browser_tz=_viewer_zone(args.get("tz")),
         keep=_kept_fields(args, (*PLACE_PARAMS, "page", "tz")),
-        filter_keep=[(n, v) for n, v in args.items(multi=True) if n in (*PLACE_PARAMS, "kind", "tz", "unit", "radius", "sort")],
+        filter_keep=[(n, v) for n, v in args.items(multi=True) if n in FILTER_KEEP_PARAMS],
         tab_url=lambda k: _url_with(args, kind=k, page=None, **_drop_kind_filters()),
         page_url=lambda n: _url_with(args, page=n),
         clear_url=_url_with(args, page=None, **_drop_kind_filters()),
@@ -134,9 +135,7 @@ def results() -> tuple[str, int]:
 
 def _drop_kind_filters() -> dict[str, None]:
     """Switching tabs drops the other tab's filters (a meeting format means nothing to a counselor)."""
-    names = ("day", "from", "to", "soon", "now", "format", "any_format", "attendance", "lang", "wheelchair", "open",
-             "online", "service", "payment", "approach", "telehealth", "accepting", "body", "group")
-    return {name: None for name in names}
+    return {name: None for name in TAB_FILTER_PARAMS}
 
 
 def _in_unit(km: float | None, unit: str) -> float | None:
