@@ -20,6 +20,7 @@ from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from finder.core.geo import valid_point
+from finder import outbound
 
 log = logging.getLogger(__name__)
 
@@ -592,8 +593,6 @@ def _outbound_adapter(fetcher: Any) -> Any:
     from geopy.adapters import AdapterHTTPError, BaseSyncAdapter
     from geopy.exc import GeocoderParseError, GeocoderServiceError, GeocoderTimedOut
 
-    from finder import outbound
-
     class OutboundAdapter(BaseSyncAdapter):
         def __init__(self, *, proxies: Any = None, ssl_context: Any = None) -> None:
             super().__init__(proxies=proxies, ssl_context=ssl_context)  # proxies are ignored on purpose
@@ -640,8 +639,6 @@ class NominatimGeocoder:
 
     def __post_init__(self) -> None:
         from geopy.geocoders import Nominatim
-
-        from finder import outbound
 
         parts = urlsplit(self.url if "://" in self.url else f"https://{self.url}")
         # Requests go through finder.outbound: the operator's own GEOCODER_URL host is trusted (it may be a

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from finder import outbound
+
 OUTCOMES = ("added", "updated", "unchanged", "rejected")
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_ROWS = 200_000
@@ -103,8 +105,6 @@ def read_bytes(source: str | Path | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES
 
 
 def _fetch(url: str, *, max_bytes: int, timeout: float) -> bytes:
-    from finder import outbound
-
     try:
         response = outbound.get_fetcher().get(url, max_bytes=max_bytes, timeout=timeout,
                                               headers={"Accept": "application/json"})

@@ -12,6 +12,7 @@ from finder import db
 from finder.admin import auth
 from finder.imports import FatalImportError, ImportReport, bmlt, csv_centers, csv_counselors, csv_meetings
 from finder.imports import meeting_guide, samhsa, writer
+from finder import outbound
 
 bp = Blueprint("imports", __name__, url_prefix="/admin/imports")
 
@@ -54,8 +55,6 @@ def _file(name: str, cap: int) -> bytes:
 
 def feed_url(url: str) -> str:
     """An http(s) URL to fetch; finder.outbound checks its addresses (and every redirect's) when it connects."""
-    from finder import outbound
-
     try:
         outbound.get_fetcher().check_url(url)
     except outbound.OutboundError as exc:
