@@ -71,9 +71,13 @@ def test_meeting_record_has_upcoming_and_hides_drafts(client, data) -> None:
     assert {s.strftime("%a %H:%M") for s in starts} <= {"Mon 19:00", "Wed 07:30"}
     assert meeting["exceptions"][0]["reason"] == "Holiday"
     assert client.get("/api/v1/meetings/online").get_json()["conference_url"] == "https://zoom.us/j/7"
-    for slug in ("draft", "gone", "missing"):
+    for slug in ("draft", "missing"):
         response = client.get(f"/api/v1/meetings/{slug}")
         assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+    # A meeting that no longer meets keeps its page, and so its record: marked, with nothing upcoming.
+    gone = client.get("/api/v1/meetings/gone").get_json()
+    assert gone["status"] == "inactive" and gone["upcoming"] == []
+    assert client.get("/meetings/gone").status_code == 200
     assert client.get("/api/v1/centers/gateway").get_json()["services"]
 
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import and_, case, delete, insert, select, text, update
 
 from finder import db, migrate
+from finder.meetings import visibility
 from finder.models import Meeting, MeetingPoint, Place
 
-# What the triggers must maintain, computed from the tables themselves.
-EXPECTED = text(
-    "SELECT m.id, p.latitude, p.longitude, m.name, "
-    "CASE WHEN m.published AND m.status <> 'inactive' AND m.attendance <> 'online' THEN 1 ELSE 0 END "
-    "FROM meetings m JOIN places p ON p.id = m.place_id ORDER BY m.id"
+# What the migration's triggers must maintain: the one listed rule (finder.meetings.visibility), less online-only
+# meetings (they have no place to rank by), computed from the tables themselves.
+EXPECTED = (
+    select(Meeting.id, Place.latitude, Place.longitude, Meeting.name,
+           case((and_(visibility.listed(), Meeting.attendance != "online"), 1), else_=0))
+    .join(Place, Place.id == Meeting.place_id).order_by(Meeting.id)
 )
 
 

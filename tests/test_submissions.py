@@ -340,6 +340,15 @@ def test_duplicates_found_by_name_or_building_at_the_same_time(session, make_mee
     assert workflow.find_duplicates(session, proposal, exclude_id=existing.id) == []
 
 
+def test_the_duplicate_check_never_shows_an_unpublished_or_ended_meeting(session, make_meeting):
+    """The check page is public: a meeting that is not listed (a draft, one that no longer meets) stays out."""
+    make_meeting(name="Hope Without Fear", times=[(1, "19:30", 60)], published=False)
+    make_meeting(name="Hope Without Fear", times=[(1, "19:30", 60)], status="inactive")
+    session.commit()
+    proposal = located(workflow.validate_meeting(meeting_form(), known_formats=KNOWN).values)
+    assert workflow.find_duplicates(session, proposal) == []
+
+
 def test_hostile_values_round_trip_unchanged(session, admin, now):
     name = "<img src=x onerror=alert(1)> ' OR 1=1; -- \"Robert'); DROP TABLE students;--"
     submission = new_submission(session, now, name=name, notes="${7*7} {{7*7}} %s %(x)s")

@@ -102,7 +102,7 @@ MEETING = {
     "properties": {
         "slug": STRING, "name": STRING, "url": STRING,
         "attendance": {"type": "string", "enum": ["in_person", "online", "hybrid"]},
-        "status": {"type": "string", "enum": ["active", "temporarily_closed"]},
+        "status": {"type": "string", "enum": ["active", "temporarily_closed", "inactive"]},
         "language": STRING, "timezone": STRING,
         "times": _array({
             "type": "object", "required": ["weekday", "day", "start", "duration_minutes", "end"],

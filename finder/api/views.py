@@ -20,6 +20,7 @@ from finder.web import csrf
 from finder.core import meeting_guide
 from finder.core import schedule
 from finder.core import vocab
+from finder.meetings import visibility
 from finder.models import Counselor, Format, Meeting, Place, ServiceBody, TreatmentCenter
 from finder.web.responses import dumps
 from finder.web.urls import public_base
@@ -163,7 +164,7 @@ def _meeting_json(meeting: Meeting, base: str) -> dict[str, Any]:
 
 def _upcoming_json(meeting: Meeting, now: dt.datetime, upcoming: int) -> dict[str, Any]:
     occurrences = schedule.next_occurrences(meeting.times, meeting.place.timezone, now, meeting.exceptions,
-                                            n=upcoming)
+                                            n=upcoming) if visibility.still_meets(meeting) else []
     return {
         "upcoming": [{"start": o.start.isoformat(), "end": o.end.isoformat(), "in_progress": o.is_in_progress(now)}
                      for o in occurrences],
@@ -244,12 +245,13 @@ def search_view() -> dict[str, Any]:
 
 
 def _one(model: Any, slug: str, *options: Any) -> Any:
+    """The published record with this slug (for a meeting: visibility.public, as its page; one that no longer
+    meets is answered with its status, as the page shows it)."""
     if len(slug) > 120:
         raise ApiError(404, "not_found", "no such record", "slug")
-    found = db.get_session().scalars(
-        select(model).where(model.slug == slug, model.published.is_(True)).options(*options)
-    ).one_or_none()
-    if found is None or getattr(found, "status", "active") == "inactive":
+    published = visibility.public() if model is Meeting else model.published.is_(True)
+    found = db.get_session().scalars(select(model).where(model.slug == slug, published).options(*options)).one_or_none()
+    if found is None:
         raise ApiError(404, "not_found", f"no published record with slug {slug[:60]!r}", "slug")
     return found
 

@@ -22,7 +22,7 @@ from finder.core import schedule
 from finder.core.geo import haversine_km, miles_to_km
 from finder.models import Format, Meeting, ServiceBody, meeting_formats
 from finder import search
-from finder.meetings.visibility import visible_meetings_clause, visible_meetings_select
+from finder.meetings import visibility
 from finder.search import loader
 
 SERVER_VERSION = "3.0.3"  # the BMLT API level we answer like; crouton and other clients check it
@@ -400,13 +400,13 @@ def used_format_codes(meetings: Iterable[Meeting]) -> set[str]:
 
 def formats_in_use(session: Session) -> set[str]:
     """The format codes of published meetings, with the venue codes their attendance and status imply (SQL)."""
-    visible = select(Meeting.id).where(visible_meetings_clause())
+    visible = select(Meeting.id).where(visibility.listed())
     codes = set(session.scalars(
         select(Format.code).distinct().join(meeting_formats, meeting_formats.c.format_id == Format.id)
         .where(meeting_formats.c.meeting_id.in_(visible))
     ))
     codes -= {"VM", "HYBR", "TC"}
-    states = session.execute(select(Meeting.attendance, Meeting.status).distinct().where(visible_meetings_clause()))
+    states = session.execute(select(Meeting.attendance, Meeting.status).distinct().where(visibility.listed()))
     for attendance, status in states:
         codes |= {"online": {"VM"}, "hybrid": {"HYBR"}}.get(attendance, set())
         if status == "temporarily_closed":
@@ -416,7 +416,7 @@ def formats_in_use(session: Session) -> set[str]:
 
 def visible_meetings(session: Session) -> list[Meeting]:
     """Published, not inactive meetings with formats loaded (for formats in use and field values)."""
-    return list(session.scalars(visible_meetings_select()))
+    return list(session.scalars(visibility.listed_meetings_select()))
 
 
 def get_formats(formats: list[Format], *, used: set[str] | None, key_strings: list[str], root_server_uri: str,

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from finder import cache as response_cache
 from finder import search
 from finder.core import schedule
-from finder.meetings.visibility import visible_meetings_clause
+from finder.meetings import visibility
 from finder.models import Meeting
 from finder.search import loader, params
 
@@ -40,9 +40,9 @@ class FeedError(ValueError):
 def feed_condition(now: dt.datetime) -> Any:
     """Meetings that belong in a feed: the visible ones, and inactive ones within the grace period."""
     recently_closed = and_(
-        Meeting.published.is_(True), Meeting.status == "inactive", Meeting.updated_at >= now - CANCELLED_GRACE
+        visibility.public(), Meeting.status == visibility.ENDED, Meeting.updated_at >= now - CANCELLED_GRACE
     )
-    return or_(visible_meetings_clause(), recently_closed)
+    return or_(visibility.listed(), recently_closed)
 
 
 def feed_meetings(session: Session, condition: Any) -> list[Any]:

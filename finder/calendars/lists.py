@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from finder.calendars.feeds import FeedError
+from finder.meetings import visibility
 from finder.models import Meeting
 
 MAX_LIST_MEETINGS = 100
@@ -84,5 +85,5 @@ def meeting_ids_from(values: Iterable[str], session: Session) -> set[int]:
     if not ids and not slugs:
         return set()
     named = or_(Meeting.id.in_(ids), Meeting.slug.in_(slugs))
-    return set(session.scalars(select(Meeting.id).where(named, Meeting.published.is_(True))))
+    return set(session.scalars(select(Meeting.id).where(named, visibility.public())))
 

@@ -18,7 +18,7 @@ from finder.calendars.feeds import (
 from finder.calendars.lists import decode_list, encode_list, meeting_ids_from
 from finder.calendars.urls import calendar_actions, calendar_list_url, feed_url, search_feed_url
 from finder.core import ical
-from finder.meetings import bodies
+from finder.meetings import bodies, visibility
 from finder.models import Meeting, ServiceBody
 
 bp = Blueprint("calendars", __name__)
@@ -55,7 +55,7 @@ def meeting_ics(slug: str) -> Response:
     """One meeting as a calendar (download, or subscribe to follow its changes)."""
 
     def build(session: Session, now: dt.datetime, version: DataVersion) -> tuple[list[Any], ical.FeedInfo]:
-        found = feed_meetings(session, and_(Meeting.slug == slug, Meeting.published.is_(True)))
+        found = feed_meetings(session, and_(Meeting.slug == slug, visibility.public()))
         if not found:
             abort(404)
         info = ical.FeedInfo(name=found[0].name, url=feed_url("calendars.meeting_ics", slug=slug))

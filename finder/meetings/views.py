@@ -15,7 +15,7 @@ from finder.core import schedule
 from finder.db import utcnow
 from finder.migrate import schema_status
 from finder.models import Meeting, ScheduleException
-from finder.meetings.visibility import visible_meetings_clause
+from finder.meetings import visibility
 
 bp = Blueprint("main", __name__)
 
@@ -65,13 +65,13 @@ def _meeting_options():  # type: ignore[no-untyped-def]
 def meeting(slug: str) -> str:
     session = db.get_session()
     found = session.scalars(
-        select(Meeting).where(Meeting.slug == slug, Meeting.published.is_(True)).options(*_meeting_options())
+        select(Meeting).where(Meeting.slug == slug, visibility.public()).options(*_meeting_options())
     ).one_or_none()
     if found is None:
         abort(404)
     now = utcnow()
     zone = found.place.timezone
-    upcoming = [] if found.status == "inactive" else schedule.next_occurrences(
+    upcoming = [] if not visibility.still_meets(found) else schedule.next_occurrences(
         found.times, zone, now, found.exceptions, n=3
     )
     today = now.astimezone(schedule.zone_of(zone)).date()
@@ -80,7 +80,7 @@ def meeting(slug: str) -> str:
         nearby.append(Meeting.group_id == found.group_id)
     others = session.scalars(
         select(Meeting)
-        .where(or_(*nearby), Meeting.id != found.id, visible_meetings_clause())
+        .where(or_(*nearby), Meeting.id != found.id, visibility.listed())
         .options(selectinload(Meeting.times), selectinload(Meeting.place))
         .order_by(Meeting.name)
         .limit(12)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from finder.core.vocab import FORMAT_BY_CODE
 from finder.meetings import bodies
-from finder.meetings.visibility import visible_meetings_clause
+from finder.meetings import visibility
 from finder.models import Format, Meeting, MeetingTime, Place, ScheduleException, meeting_formats
 from finder.search.query import SearchQuery, needs_clock
 
@@ -68,7 +68,7 @@ def time_window_clause(query: SearchQuery) -> ColumnElement[bool] | None:
 
 def meeting_conditions(query: SearchQuery) -> list[ColumnElement[bool]]:
     """Every filter that SQL can decide on its own."""
-    conditions: list[ColumnElement[bool]] = [visible_meetings_clause()]
+    conditions: list[ColumnElement[bool]] = [visibility.listed()]
     if query.attendance:
         conditions.append(Meeting.attendance.in_(sorted(query.attendance)))
     if query.language:

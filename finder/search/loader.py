@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import String, bindparam, cast, exists, func, select
 from sqlalchemy.orm import Session
 
-from finder.meetings.visibility import visible_meetings_clause
+from finder.meetings import visibility
 from finder.models import Format, Meeting, MeetingTime, Place, ScheduleException, ServiceBody, meeting_formats
 
 CHUNK = 2000  # ids per IN (...) list: PostgreSQL caps a statement at 65535 parameters
@@ -230,7 +230,7 @@ def _format_vocabulary(connection: Any, *, fresh: bool = False) -> dict[int, Pla
 
 def feed_meetings(session: Session, body_ids: set[int] | None = None) -> list[PlainMeeting]:
     """Visible meetings in slug order for the Meeting Guide feeds: all of them, or those of some bodies."""
-    return meetings_where(session, visible_meetings_clause(), body_ids=body_ids)
+    return meetings_where(session, visibility.listed(), body_ids=body_ids)
 
 
 def meetings_where(session: Session, condition: Any, *, body_ids: set[int] | None = None,

@@ -24,6 +24,7 @@ from finder.submissions.workflow import KIND_LABELS, Validated
 from finder.core.vocab import VENUE_FORMATS
 from finder import geocode
 from finder.admin import auth
+from finder.meetings import visibility
 
 bp = Blueprint("submit", __name__, url_prefix="/submit")
 
@@ -125,7 +126,7 @@ def _organizer_from_token(session: Session) -> Submission | None:
 
 def _visible_meeting(session: Session, slug: str) -> Meeting:
     meeting = session.scalars(
-        select(Meeting).where(Meeting.slug == slug, Meeting.published.is_(True))
+        select(Meeting).where(Meeting.slug == slug, visibility.public())
         .options(selectinload(Meeting.times), selectinload(Meeting.formats), selectinload(Meeting.place))
     ).one_or_none()
     if meeting is None:
@@ -153,7 +154,7 @@ def index() -> str:
     if query:
         pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         found = list(session.scalars(
-            select(Meeting).where(Meeting.published.is_(True), Meeting.name.ilike(pattern, escape="\\"))
+            select(Meeting).where(visibility.public(), Meeting.name.ilike(pattern, escape="\\"))
             .options(selectinload(Meeting.times), selectinload(Meeting.place)).order_by(Meeting.name).limit(25)
         ))
     return render_template("submit/index.html", query=query, found=found)
@@ -377,6 +378,6 @@ def status(token: str) -> Any:
     page = render_template(
         "submit/status.html", submission=submission, kind_label=KIND_LABELS[submission.kind], token=token,
         just_sent=request.args.get("sent") == "1",
-        meeting=submission.meeting if submission.meeting is not None and submission.meeting.published else None,
+        meeting=submission.meeting if submission.meeting is not None and visibility.is_public(submission.meeting) else None,
     )
     return _no_store(make_response(page))

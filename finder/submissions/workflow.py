@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, selectinload
 from finder.admin import audit
 from finder.admin.auth import can_moderate, in_scope
 from finder.core.geo import haversine_km
+from finder.meetings import visibility
 from finder.models import (
     ATTENDANCE, PRECISIONS, Format, Meeting, MeetingTime, Place, ScheduleException, ServiceBody, Submission,
     TreatmentCenter, User, counselor_offices,
@@ -572,7 +573,7 @@ def find_duplicates(session: Session, proposal: Mapping[str, Any], *, exclude_id
         select(Meeting)
         .join(MeetingTime)
         .where(MeetingTime.weekday.in_({w for w, _ in slots}), MeetingTime.start.in_({s for _, s in slots}),
-               Meeting.status != "inactive")
+               visibility.listed())
         .options(selectinload(Meeting.times), selectinload(Meeting.place))
         .distinct()
         .limit(200)
