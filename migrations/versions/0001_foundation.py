@@ -1,7 +1,7 @@
 """Foundation: places, service bodies, meetings, formats, treatment centers, counselors.
 
 Reviewed by hand: boolean defaults use sa.true()/sa.false() so PostgreSQL accepts them, and the fixed
-vocabularies (formats, services, counselor terms) are seeded here from finder.vocab.
+vocabularies (formats, services, counselor terms) are seeded here from finder.core.vocab.
 
 Revision ID: 0001_foundation
 Revises: 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import finder.db
-from finder.vocab import COUNSELOR_TERMS, FORMATS, SERVICES
+from finder.core.vocab import COUNSELOR_TERMS, FORMATS, SERVICES
 
 revision = '0001_foundation'
 down_revision = None

@@ -18,7 +18,7 @@ down_revision = '0003_moderation'
 branch_labels = None
 depends_on = None
 
-# What a search around a point lists (finder.search.visible_meetings_clause, less online-only meetings).
+# What a search around a point lists (finder.meetings.visibility.listed, less online-only meetings; tests/test_meeting_points.py checks it).
 LISTED = "{row}.published AND {row}.status <> 'inactive' AND {row}.attendance <> 'online'"
 UPSERT = (
     "INSERT INTO meeting_points (meeting_id, latitude, longitude, name, listed) "
