@@ -40,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     logging.init_app(app)
     filters.init_app(app)
+    security.init_request_limits(app)
     csrf.init_app(app)
     security.init_converters(app)
     register_blueprints(app)

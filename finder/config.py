@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from finder.core.numbers import parse_int
+
 
 class ConfigError(RuntimeError):
     """A setting is missing or malformed; the message is one line meant for an operator."""
@@ -24,10 +26,9 @@ def _int(env: Mapping[str, str], name: str) -> int:
     value = env.get(name) or ""
     if not value.strip():
         return int(SETTINGS[name][0])
-    try:
-        number = int(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+    number = parse_int(value)
+    if number is None:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}")
     if number < 0:
         raise ConfigError(f"{name} must not be negative, not {number}")
     return number
@@ -40,6 +41,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "FINDER_DEBUG": (False, "debug mode (never in production)"),
     "SITE_NAME": ("NA Meeting Finder", "the name shown in pages and calendar feeds"),
     "PUBLIC_URL": (None, "absolute base URL (https://example.org) used in feeds and calendar links; default: the request's host"),
+    "TRUSTED_HOSTS": ("", "comma-separated host names the site answers to besides PUBLIC_URL's host and localhost (a leading dot allows subdomains); requests for any other Host get 400"),
     "CALENDAR_UID_DOMAIN": (None, "domain part of every calendar event UID; must never change once people subscribe; default: PUBLIC_URL's host"),
     "CALENDAR_CACHE_SECONDS": (300, "longest a built calendar feed is reused before it is rebuilt (0 = no feed cache)"),
     "RATELIMIT_PREFIX": ("finder:rl:", "prefix of the rate-limit keys in Redis"),
@@ -98,6 +100,7 @@ def from_env(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "DEBUG": debug,
         "SITE_NAME": env.get("SITE_NAME") or SETTINGS["SITE_NAME"][0],
         "PUBLIC_URL": (env.get("PUBLIC_URL") or "").rstrip("/") or None,
+        "TRUSTED_HOSTS": [h.strip().lower() for h in (env.get("TRUSTED_HOSTS") or "").split(",") if h.strip()],
         "CALENDAR_UID_DOMAIN": (env.get("CALENDAR_UID_DOMAIN") or "").strip() or None,
         "CALENDAR_CACHE_SECONDS": _int(env, "CALENDAR_CACHE_SECONDS"),
         "IMPORT_MAX_BYTES": _int(env, "IMPORT_MAX_BYTES"),

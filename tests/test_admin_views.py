@@ -265,7 +265,14 @@ def test_direct_meeting_edit_is_audited_and_scoped(client, session, world):
               "country": "US", "latitude": "39.9487", "longitude": "-75.1685", "language": "en",
               "status": "active", "published": "1", "service_body_id": str(world["area"].id)}
     moved_away = post(client, url, {**fields, "service_body_id": str(world["other"].id)})
-    assert moved_away.status_code == 422 and "service body you look after" in moved_away.get_data(as_text=True)
+    assert moved_away.status_code == 422 and "service bodies you look after" in moved_away.get_data(as_text=True)
+    emptied = post(client, url, {**fields, "service_body_id": ""})  # out of every scope: refused the same way
+    assert emptied.status_code == 422 and "service bodies you look after" in emptied.get_data(as_text=True)
+    edited = post(client, f"/admin/submissions/{world['change'].id}/edit", {**fields, "service_body_id": ""})
+    assert edited.status_code == 403 and "service bodies you look after" in edited.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Meeting, world["meeting"].id).service_body_id == world["area"].id
+    assert session.get(Submission, world["change"].id).status == "pending"
     assert post(client, url, fields).status_code == 303
     session.expire_all()
     meeting = session.get(Meeting, world["meeting"].id)

@@ -267,10 +267,19 @@ def test_bad_parameters_are_400_with_a_message(client, world, query: str, field:
     assert answer["error"]["field"] == field and answer["error"]["message"]
 
 
-@pytest.mark.parametrize("callback", ["", "alert(1)", "a b", "<script>", "x" * 101, "1abc"])
+@pytest.mark.parametrize("callback", ["", "alert(1)", "a b", "<script>", "x" * 101, "1abc", "cb\u00e9", "\u0441b",
+                                      "a.b.c.d.e", "a..b", "cb;alert(1)", "cb\u2028", "cb%00"])
 def test_jsonp_callback_is_validated(client, world, callback: str) -> None:
-    response = client.get(f"/bmlt/client_interface/jsonp/?switcher=GetServerInfo&callback={callback}")
+    response = client.get("/bmlt/client_interface/jsonp/", query_string={"switcher": "GetServerInfo",
+                                                                         "callback": callback})
     assert response.status_code == 400 and response.mimetype == "application/json"
+
+
+@pytest.mark.parametrize("callback", ["croutonCb", "jQuery3710123456_1700000000000", "ns.cb", "$", "_cb1", "a.b.c.d"])
+def test_jsonp_callbacks_clients_send_are_accepted(client, world, callback: str) -> None:
+    response = client.get("/bmlt/client_interface/jsonp/", query_string={"switcher": "GetServerInfo",
+                                                                         "callback": callback})
+    assert response.status_code == 200 and response.get_data(as_text=True).startswith(f"{callback}(")
 
 
 def test_etag_answers_304(client, world) -> None:

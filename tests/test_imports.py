@@ -456,3 +456,43 @@ def test_an_import_bumps_the_data_version_only_when_it_changes_something(session
     meeting_guide.import_feed(session, FIXTURES / "meeting_guide.json", now=now, resolver=RESOLVER)
     session.commit()
     assert cache.data_version(session) == bumped
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"[" * 100_000 + b"]" * 100_000, "nested more than"),
+    (b"[" * 70 + b"]" * 70, "nested more than 64 levels"),
+    (b'[{"day": ' + b"1" * 5000 + b"}]", "5000 characters long"),
+    (b'[{"latitude": 1' + b"0" * 400 + b'.5}]', "characters long"),
+    (b'[{"latitude": NaN}]', "NaN is not a JSON number"),
+])
+def test_hostile_json_is_a_clear_fatal_error(data, message) -> None:
+    from finder.imports.report import parse_json
+
+    with pytest.raises(FatalImportError, match=message):
+        parse_json(data, "the feed")
+
+
+def test_hostile_json_upload_is_a_400_with_a_report(client, logged_in) -> None:
+    token = logged_in("admin")
+    for data in (b"[" * 100_000, b"[" * 5000 + b"]" * 5000, b'[{"day": ' + b"9" * 5000 + b"}]"):
+        response = _upload(client, token, "meeting-guide", {"file": data})
+        assert response.status_code == 400 and b"Nothing was imported" in response.data
+
+
+def test_upload_under_the_import_limit_is_read_even_above_the_form_limit(app, client, logged_in) -> None:
+    """The import cap applies before the CSRF check reads the form: 3 MB under a 20 MB cap is not a 413."""
+    token = logged_in("admin")
+    assert app.config["MAX_CONTENT_LENGTH"] < 3_000_000 < app.config["IMPORT_MAX_BYTES"]
+    import io
+
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    def post(size: int, **fields: str):
+        # Encoded in memory: the test client would spool a large body to a temporary file it never closes.
+        boundary, body = encode_multipart({"csrf_token": token, "kind": "meeting-guide", **fields,
+                                           "file": FileStorage(io.BytesIO(b"[" + b" " * size + b"]"), "feed.json")})
+        return client.post("/admin/imports/", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+    assert post(3_000_000, dry_run="1").status_code == 200  # was a 413 from the general 2 MB limit
+    assert post(3 * app.config["IMPORT_MAX_BYTES"] + 70_000).status_code == 413

@@ -43,6 +43,15 @@ def test_request_line_has_no_location(sqlite_app, log_lines, url):
         assert secret not in raw
 
 
+def test_private_tokens_are_logged_as_the_route(sqlite_app, log_lines):
+    token = "eyJzIjoxLCJyIjoiQUJDIn0.secret-part"
+    sqlite_app.test_client().get(f"/submit/status/{token}")
+    sqlite_app.test_client().get(f"/submit/new?token={token}")
+    entries = log_lines()
+    assert [e["path"] for e in entries] == ["/submit/status/<token>", "/submit/new"]
+    assert "secret-part" not in json.dumps(entries)
+
+
 def test_ip_only_when_configured(sqlite_app, log_lines):
     sqlite_app.config["LOG_CLIENT_IP"] = True
     sqlite_app.test_client().get("/", environ_base={"REMOTE_ADDR": "203.0.113.77"})

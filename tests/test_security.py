@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gzip
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 from flask import Response, request
@@ -263,7 +263,10 @@ def test_observers_cannot_change_anything(app, session, walk_world):
 
 @pytest.mark.parametrize("target", [
     "https://evil.example/", "//evil.example/x", "/\\evil.example", "\\/evil.example", "https:evil.example",
-    "javascript:alert(1)", " //evil.example", "/%2F%2Fevil.example",
+    "javascript:alert(1)", " //evil.example", "/%2F%2Fevil.example", "/\t/evil.example", "/\n/evil.example",
+    "\t//evil.example", "/\r\n/evil.example", "/.//evil.example", "/..//evil.example", "///evil.example",
+    "https://localhost@evil.example/", "http:evil.example", "\x00//evil.example", "/\\/evil.example",
+    "https:/\t/evil.example",
 ])
 def test_login_never_redirects_off_site(app, session, now, monkeypatch, target):
     from urllib.parse import quote
@@ -278,6 +281,67 @@ def test_login_never_redirects_off_site(app, session, now, monkeypatch, target):
     response = client.post(f"/login?next={quote(target, safe='')}",
                            data={"csrf_token": TOKEN, "email": "admin@example.org", "password": "correct horse battery"})
     assert response.status_code in (302, 303)
-    location = urlsplit(response.headers["Location"])
-    assert location.scheme == "" and location.netloc == "", response.headers["Location"]
-    assert not location.path.startswith(("//", "/\\")), response.headers["Location"]
+    location = response.headers["Location"]
+    assert location.isascii() and location.isprintable() and "\\" not in location, location
+    # Where a browser goes: WHATWG parsing drops tabs and newlines and reads a backslash as a slash.
+    followed = urlsplit(urljoin("https://site.example/login", location.replace("\t", "").replace("\\", "/")))
+    assert followed.netloc == "site.example" and not location.startswith("//"), location
+
+
+@pytest.mark.parametrize(("target", "expected"), [
+    ("/admin/meetings?q=a b", "/admin/meetings?q=a%20b"), ("/admin/", "/admin/"), ("/a/../b#x", "/b#x"),
+    ("/caf\u00e9", "/caf%C3%A9"), ("", None), (None, None), ("//evil.example", None), ("/\t/evil.example", None),
+    ("https://evil.example/", None), ("/.//evil.example", None),
+])
+def test_same_site_path(target, expected):
+    assert security.same_site_path(target) == expected
+
+
+# --- Host header: only trusted hosts reach a view -------------------------------------------------------------
+
+FORGED_PATHS = ["/", "/api/v1/openapi.json", "/feeds/meeting-guide.json", "/submit/new", "/login",
+                "/bmlt/client_interface/json/?switcher=GetServerInfo", "/submit/status/not-a-token", "/nowhere"]
+
+
+def _host_app(sqlite_template, tmp_path, **config):
+    import shutil
+
+    path = tmp_path / "db.sqlite3"
+    shutil.copy(sqlite_template, path)
+    return create_app({"TESTING": True, "SECRET_KEY": "k", "DATABASE_URL": f"sqlite:///{path}", **config})
+
+
+@pytest.mark.parametrize("path", FORGED_PATHS)
+def test_forged_host_is_refused_everywhere(sqlite_app, path):
+    client = sqlite_app.test_client()
+    for host in ("evil.example", "evil.example:80", "localhost.evil.example", "localhost@evil.example", "a b"):
+        response = client.get(path, headers={"Host": host})
+        assert response.status_code == 400, (path, host, response.status_code)
+        assert b"evil.example" not in response.data
+    assert client.get(path).status_code < 500  # localhost: bin/serve and the test client
+
+
+def test_public_url_and_trusted_hosts_are_the_hosts(sqlite_template, tmp_path):
+    app = _host_app(sqlite_template, tmp_path, PUBLIC_URL="https://meetings.example.org",
+                    TRUSTED_HOSTS=["www.example.org", ".na.example"])
+    client = app.test_client()
+    for host in ("meetings.example.org", "www.example.org", "area5.na.example", "localhost:5000", "127.0.0.1:8000"):
+        assert client.get("/api/v1/openapi.json", headers={"Host": host}).status_code == 200, host
+    for host in ("example.org", "evil.example", "meetings.example.org.evil.example", "na.example.evil"):
+        assert client.get("/api/v1/openapi.json", headers={"Host": host}).status_code == 400, host
+
+
+def test_forwarded_host_from_a_trusted_proxy_is_checked_too(sqlite_template, tmp_path):
+    app = _host_app(sqlite_template, tmp_path, PUBLIC_URL="https://meetings.example.org", TRUSTED_PROXIES=1)
+    client = app.test_client()
+    assert client.get("/", headers={"X-Forwarded-Host": "evil.example"}).status_code == 400
+    assert client.get("/", headers={"X-Forwarded-Host": "meetings.example.org"}).status_code == 200
+
+
+def test_trusted_hosts_setting_is_read_from_the_environment():
+    from finder import config
+
+    read = config.from_env({"TRUSTED_HOSTS": " www.example.org, .NA.example ,,"}, "/tmp")
+    assert read["TRUSTED_HOSTS"] == ["www.example.org", ".na.example"]
+    assert security.trusted_hosts({"PUBLIC_URL": "https://Meetings.example.org:8443"}) == [
+        "meetings.example.org", "localhost", "127.0.0.1"]

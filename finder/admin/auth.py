@@ -183,10 +183,16 @@ def in_scope(user: User | None, body: ServiceBody | None) -> bool:
     return user.service_body_id in set(_ancestors(body))
 
 
+def can_place(user: User | None, body: ServiceBody | None, group: ServiceBody | None) -> bool:
+    """Whether a meeting under body (and group) is the user's to edit; asked of a meeting as it is and as
+    an edit would leave it, so no edit moves a meeting out of its editor's scope (an empty body included)."""
+    return in_scope(user, body) or (group is not None and in_scope(user, group))
+
+
 def can_edit(user: User | None, meeting: Meeting) -> bool:
     """The one rule: admins edit every meeting; a service-body admin edits meetings of their body and the
     bodies below it (by the meeting's service body or its group); observers and strangers edit nothing."""
-    return in_scope(user, meeting.service_body) or (meeting.group is not None and in_scope(user, meeting.group))
+    return can_place(user, meeting.service_body, meeting.group)
 
 
 def can_moderate(user: User | None, submission: Submission) -> bool:

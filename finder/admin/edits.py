@@ -13,6 +13,7 @@ from finder.meetings import bodies
 from finder.admin.auth import can_edit_body
 from finder.models import ACCEPTING, SERVICE_BODY_KINDS, Service, ServiceBody, User
 from finder.submissions.workflow import Validated, clean_text, normalize_phone, validate_url
+from finder.core.numbers import parse_int
 
 _EMAIL_MAX = 254
 
@@ -65,7 +66,7 @@ def validate_body(form: Mapping[str, Any], *, allowed_parents: Collection[int], 
     parent = clean_text(form.get("parent_id"))
     values["parent_id"] = None
     if parent:
-        pid = int(parent) if parent.isdigit() else None
+        pid = parse_int(parent, low=1)
         if pid is None or pid not in allowed_parents:
             errors["parent_id"] = "Please choose a parent from the list."
         elif pid == own_id or pid in descendants:

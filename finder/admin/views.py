@@ -14,7 +14,7 @@ from finder import db
 from finder.admin import audit
 from finder.admin import auth
 from finder.submissions import notify
-from finder.web import ratelimit
+from finder.web import ratelimit, security
 from finder.admin import edits
 from finder.submissions import workflow
 from finder.submissions import tokens
@@ -22,6 +22,7 @@ from finder.models import (
     Counselor, Meeting, OutboxMessage, Service, ServiceBody, Submission, TreatmentCenter, User,
 )
 from finder.submissions.workflow import KIND_LABELS
+from finder.core.numbers import DB_INT_MAX, parse_int
 from finder.submissions import views as public
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -46,10 +47,8 @@ def _private(response: Any) -> Any:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never //host or a scheme, so the login cannot redirect elsewhere."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target:
-        return target
-    return url_for("admin.queue")
+    """Only a path on this site, read as the browser will read it, so the login cannot redirect elsewhere."""
+    return security.same_site_path(target) or url_for("admin.queue")
 
 
 # --- login ----------------------------------------------------------------------------------------------
@@ -257,9 +256,10 @@ def edit_meeting(meeting_id: int) -> Any:
     status = form.get("status", meeting.status)
     if status not in ("active", "temporarily_closed", "inactive"):
         result.errors["status"] = "Please choose a status from the list."
-    new_body = result.values.get("service_body_id")
-    if new_body is not None and not auth.in_scope(user, session.get(ServiceBody, new_body)):
-        result.errors["service_body_id"] = "You may only move a meeting to a service body you look after."
+    try:
+        workflow.check_placement(session, user, result.values.get("service_body_id"), meeting)
+    except PermissionError as exc:
+        result.errors["service_body_id"] = str(exc)
     if result.ok:
         public.locate_proposal(result, previous=original["place"])
     if not result.ok:
@@ -284,8 +284,7 @@ def meeting_audit(meeting_id: int) -> str:
 @auth.require_role()
 def changes() -> str:
     now = public.utcnow()
-    days = request.args.get("days", "7")
-    days_n = int(days) if days.isdigit() and 0 < int(days) <= 366 else 7
+    days_n = parse_int(request.args.get("days"), low=1, high=366) or 7
     entries = audit.changes(db.get_session(), since=now - dt.timedelta(days=days_n), limit=500, newest_first=True)
     return render_template("admin/changes.html", entries=entries, days=days_n, changed_fields=audit.changed_fields)
 
@@ -314,8 +313,8 @@ def users() -> Any:
     status = 200
     if request.method == "POST":
         form = request.form
-        body_id = str(form.get("service_body_id") or "")
-        body = session.get(ServiceBody, int(body_id)) if body_id.isdigit() else None
+        body_id = parse_int(form.get("service_body_id"), low=1, high=DB_INT_MAX)
+        body = session.get(ServiceBody, body_id) if body_id is not None else None
         try:
             user = auth.create_user(
                 session, email=str(form.get("email") or ""), password=str(form.get("password") or ""),

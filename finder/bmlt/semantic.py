@@ -6,7 +6,6 @@ and a bad parameter raises BmltError (the view answers 400), never a 500.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -24,13 +23,14 @@ from finder.models import Format, Meeting, ServiceBody, meeting_formats
 from finder import search
 from finder.meetings import visibility
 from finder.search import loader
+from finder.core.numbers import parse_float, parse_int
 
 SERVER_VERSION = "3.0.3"  # the BMLT API level we answer like; crouton and other clients check it
 MAX_LIST_VALUES = 100
 MAX_PAGE_SIZE = 1000
 MAX_NEAREST = 200
 VENUE_TYPES = {1: "in_person", 2: "online", 3: "hybrid"}
-_INT = re.compile(r"-?\d{1,12}")
+_INT_MAX = 10**12 - 1  # ids and counts BMLT clients send
 # Record fields that sort as numbers, not text.
 _NUMERIC_SORT = {"id_bigint", "service_body_bigint", "weekday_tinyint", "venue_type", "distance_in_km",
                  "distance_in_miles", "latitude", "longitude"}
@@ -63,9 +63,10 @@ def values(args: Any, name: str) -> list[str]:
 def int_values(args: Any, name: str) -> list[int]:
     out = []
     for value in values(args, name):
-        if not _INT.fullmatch(value):
+        number = parse_int(value)
+        if number is None or abs(number) > _INT_MAX:
             raise BmltError(name, f"{name} takes whole numbers, got {value[:20]!r}")
-        out.append(int(value))
+        out.append(number)
     return out
 
 
@@ -80,20 +81,18 @@ def integer(args: Any, name: str, low: int, high: int) -> int | None:
     value = one(args, name)
     if value in (None, ""):
         return None
-    if not _INT.fullmatch(value) or not low <= int(value) <= high:
+    number = parse_int(value, low=low, high=high)
+    if number is None:
         raise BmltError(name, f"{name} must be a whole number from {low} to {high}")
-    return int(value)
+    return number
 
 
 def number(args: Any, name: str) -> float | None:
     value = one(args, name)
     if value in (None, ""):
         return None
-    try:
-        result = float(value)
-    except ValueError:
-        raise BmltError(name, f"{name} must be a number") from None
-    if not math.isfinite(result):
+    result = parse_float(value)
+    if result is None:
         raise BmltError(name, f"{name} must be a finite number")
     return result
 

@@ -20,7 +20,9 @@ from finder import geocode
 
 bp = Blueprint("bmlt", __name__, url_prefix="/bmlt")
 
-CALLBACK = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*){0,5}")
+# What crouton, jQuery ("jQuery3710123_1700000000") and other BMLT clients send: ASCII names, dotted at most
+# three deep. `\w` would admit any Unicode letter; ASCII keeps the answer plain, predictable JavaScript.
+CALLBACK = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]{0,63}(?:\.[A-Za-z_$][A-Za-z0-9_$]{0,63}){0,3}", re.ASCII)
 MAX_AGE_SECONDS = 300
 
 
@@ -100,7 +102,7 @@ def _respond(wrap_callback: bool) -> Response:
     callback = None
     if wrap_callback:
         callback = request.args.get("callback", "")
-        if not CALLBACK.fullmatch(callback) or len(callback) > 100:
+        if not CALLBACK.fullmatch(callback) or len(callback) > 128:
             return _error(400, "bad_callback", "callback must be a JavaScript name such as cb or ns.cb", "callback")
     try:
         answer = _answer(request.args.get("switcher", ""))

@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from finder.calendars.feeds import FeedError
+from finder.core.numbers import DB_INT_MAX, parse_int
 from finder.meetings import visibility
 from finder.models import Meeting
 
@@ -75,8 +76,9 @@ def meeting_ids_from(values: Iterable[str], session: Session) -> set[int]:
         value = (raw or "").strip()[:500]
         if not value:
             continue
-        if value.isdigit() and len(value) <= 10:
-            ids.add(int(value))
+        number = parse_int(value, low=1, high=DB_INT_MAX)
+        if number is not None:
+            ids.add(number)
             continue
         path = urllib.parse.urlsplit(value).path if "/" in value else value
         slug = path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".ics")

@@ -14,6 +14,7 @@ from finder.core import schedule
 from finder.imports import writer as r
 from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, FatalImportError, ImportReport, RowError
 from finder.imports.report import parse_json, read_bytes
+from finder.core.numbers import parse_int
 
 LANGUAGE = re.compile(r"[a-z]{2,3}")
 
@@ -28,9 +29,10 @@ def _list(data: Any, what: str, key: str | None = None) -> list[Any]:
 
 def _int(value: Any, field_name: str) -> int:
     raw = r.text(value, field_name, 20, required=True)
-    if not raw.lstrip("-").isdigit():
+    number = parse_int(raw)
+    if number is None:
         raise RowError(f"{field_name} must be a whole number, got {raw!r}")
-    return int(raw)
+    return number
 
 
 def _duration(value: Any) -> int:
@@ -124,7 +126,7 @@ def record_to_meeting(rec: Any, *, formats: dict[str, str], bodies: dict[str, in
         conference_url=link,
         conference_notes=r.text(rec.get("virtual_meeting_additional_info"), "virtual_meeting_additional_info",
                                 r.LONG_MAX),
-        phone=r.text(rec.get("phone_meeting_number"), "phone_meeting_number"),
+        phone=r.phone(rec.get("phone_meeting_number"), "phone_meeting_number"),
         language=language[:2],
         notes=r.text(rec.get("comments"), "comments", r.TEXT_MAX),
         status=status,
@@ -158,8 +160,8 @@ def import_bodies(writer: r.Writer, items: list[Any], report: ImportReport) -> d
                     r.text(item.get("name"), "name", r.NAME_MAX, required=True),
                     mapping.get(parent),
                     description=r.text(item.get("description"), "description", r.TEXT_MAX),
-                    url=r.text(item.get("url"), "url", r.LONG_MAX),
-                    helpline=r.text(item.get("helpline"), "helpline"),
+                    url=r.link(item.get("url"), "url"),
+                    helpline=r.phone(item.get("helpline"), "helpline"),
                     world_id=r.text(item.get("world_id"), "world_id"),
                 )
                 mapping[ext] = body.id

@@ -13,6 +13,7 @@ from finder.core import schedule
 from finder.imports import writer as r
 from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, FatalImportError, ImportReport, RowError
 from finder.imports.report import parse_json, read_bytes
+from finder.core.numbers import parse_int
 
 SOURCE = "meeting_guide"
 
@@ -21,11 +22,10 @@ def _days(value: Any) -> list[int]:
     raw = value if isinstance(value, list) else [value]
     days = []
     for item in raw:
-        if isinstance(item, str) and item.strip().isdigit():
-            item = int(item)
-        if isinstance(item, bool) or not isinstance(item, int) or not 0 <= item <= 6:
-            raise RowError(f"day must be 0 (Sunday) to 6, got {item!r}")
-        days.append(schedule.from_meeting_guide(item))
+        day = parse_int(item, low=0, high=6)
+        if day is None:
+            raise RowError(f"day must be 0 (Sunday) to 6, got {str(item)[:20]!r}")
+        days.append(schedule.from_meeting_guide(day))
     if not days:
         raise RowError("day is an empty list")
     return sorted(set(days))

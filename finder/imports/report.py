@@ -115,12 +115,53 @@ def _fetch(url: str, *, max_bytes: int, timeout: float) -> bytes:
     return response.body
 
 
-def parse_json(data: bytes, what: str) -> Any:
-    """Decode JSON (UTF-8, BOM tolerated) or raise FatalImportError naming what was expected."""
+MAX_JSON_DEPTH = 64  # BMLT and Meeting Guide answers nest 3-4 levels
+MAX_JSON_NUMBER_CHARS = 40  # a coordinate or an id; int() of thousands of digits is slow, then refused
+
+
+class _Unbounded(ValueError):
+    """A JSON value past the bounds: the message names it."""
+
+
+def _bounded_number(text: str) -> str:
+    if len(text) > MAX_JSON_NUMBER_CHARS:
+        raise _Unbounded(f"a number {len(text)} characters long (at most {MAX_JSON_NUMBER_CHARS})")
+    return text
+
+
+def _no_constant(name: str) -> Any:
+    raise _Unbounded(f"{name} is not a JSON number")
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    """Whether containers nest deeper than limit (walked with a list, not recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def parse_json(data: bytes, what: str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Decode JSON (UTF-8, BOM tolerated) within bounds, or raise FatalImportError naming what was expected:
+    nesting deeper than max_depth, numbers longer than MAX_JSON_NUMBER_CHARS and NaN/Infinity are refused
+    (they used to surface as RecursionError or int-size ValueError, a 500)."""
     try:
-        return json.loads(data.decode("utf-8-sig"))
+        value = json.loads(data.decode("utf-8-sig"), parse_constant=_no_constant,
+                           parse_int=lambda text: int(_bounded_number(text)),
+                           parse_float=lambda text: float(_bounded_number(text)))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FatalImportError(f"{what} is not valid JSON: {exc}") from None
+    except _Unbounded as exc:
+        raise FatalImportError(f"{what} holds {exc}") from None
+    except RecursionError:
+        raise FatalImportError(f"{what} is nested more than {max_depth} levels deep") from None
+    if isinstance(value, (dict, list)) and _too_deep(value, max_depth):
+        raise FatalImportError(f"{what} is nested more than {max_depth} levels deep")
+    return value
 
 
 def decode_text(data: bytes, what: str) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from finder.imports.exports import LIST_SEPARATOR, WEEKDAY_TOKENS, unescape_cell
 from finder.imports import writer as r
 from finder.imports.report import FatalImportError, ImportReport, RowError, decode_text
+from finder.core.numbers import parse_int
 
 csv.field_size_limit(1_000_000)
 
@@ -78,9 +79,10 @@ def parse_times(value: str) -> list[tuple[int, dt.time, int]]:
             raise RowError(f"times: {chunk!r} should look like \"mon 19:00 60\"")
         duration = 60
         if len(parts) == 3:
-            if not parts[2].isdigit() or not 1 <= int(parts[2]) <= 1440:
+            minutes = parse_int(parts[2], low=1, high=1440)
+            if minutes is None:
                 raise RowError(f"times: duration {parts[2]!r} must be 1 to 1440 minutes")
-            duration = int(parts[2])
+            duration = minutes
         times.append((WEEKDAY_TOKENS.index(parts[0].lower()[:3]), r.clock(parts[1], "times"), duration))
     if not times:
         raise RowError("times is missing")

@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from finder import db
 from finder.admin import auth
+from finder.web import security
 from finder.imports import FatalImportError, ImportReport, bmlt, csv_centers, csv_counselors, csv_meetings
 from finder.imports import meeting_guide, samhsa, writer
 from finder import outbound
@@ -95,6 +96,7 @@ def run_upload(kind: str, now: dt.datetime, *, dry_run: bool) -> ImportReport:
 
 
 @bp.route("/", methods=["GET", "POST"])
+@security.large_body("IMPORT_MAX_BYTES", factor=3)  # up to the import cap for each of BMLT's three files
 @auth.require_role("admin")
 def upload() -> Any:
     """The upload form; a POST runs the import and shows its report."""
@@ -103,8 +105,6 @@ def upload() -> Any:
     dry_run = request.method == "GET" or request.form.get("dry_run") == "1"
     status = 200
     if request.method == "POST":
-        # Uploads may be larger than ordinary forms: up to the import cap for each of BMLT's three files.
-        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"] * 3 + 65536
         try:
             report = run_upload(kind, dt.datetime.now(dt.timezone.utc), dry_run=dry_run)
         except (UploadError, FatalImportError) as exc:

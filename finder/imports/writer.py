@@ -6,7 +6,6 @@ Re-importing finds the existing record by (source, source_id), else by slug, and
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 import unicodedata
 import zoneinfo
@@ -26,6 +25,8 @@ from finder.admin import audit
 from finder.core import vocab
 from finder.imports.report import RowError
 from finder import geocode
+from finder.models import boundary
+from finder.core.numbers import parse_float
 
 # Column sizes of the model: longer values are rejected with a reason instead of failing the transaction.
 NAME_MAX, SHORT_MAX, LONG_MAX, SLUG_MAX, POSTAL_MAX, TEXT_MAX = 200, 80, 500, 120, 20, 20_000
@@ -54,9 +55,10 @@ def text(value: Any, field_name: str, max_len: int = SHORT_MAX, *, required: boo
         value = ""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise RowError(f"{field_name} must be text, not {type(value).__name__}")
-    result = str(value).strip()
-    if "\x00" in result:
+    if isinstance(value, str) and "\x00" in value:
         raise RowError(f"{field_name} contains a NUL character")
+    # The model boundary's cleaning, applied here too so a re-import compares clean text with clean text.
+    result = boundary.clean(str(value), multiline=True).strip()
     if required and not result:
         raise RowError(f"{field_name} is missing")
     if len(result) > max_len:
@@ -64,18 +66,25 @@ def text(value: Any, field_name: str, max_len: int = SHORT_MAX, *, required: boo
     return result
 
 
+def link(value: Any, field_name: str) -> str:
+    """An http(s) URL, or "" for anything else (a `javascript:` link in a source is dropped, never served)."""
+    result = text(value, field_name, LONG_MAX)
+    return result if boundary.is_web_link(result) else ""
+
+
+def phone(value: Any, field_name: str) -> str:
+    """A phone number or helpline as written, or "" when it is a link in disguise (javascript:, data:)."""
+    result = text(value, field_name)
+    return result if boundary.is_phone_like(result) else ""
+
+
 def number(value: Any, field_name: str) -> float | None:
     """A finite float from a number or numeric text; "" and None mean absent."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, bool):
-        raise RowError(f"{field_name} must be a number")
-    try:
-        result = float(value)
-    except (TypeError, ValueError):
-        raise RowError(f"{field_name} must be a number, got {str(value)[:40]!r}") from None
-    if not math.isfinite(result):
-        raise RowError(f"{field_name} must be a finite number")
+    result = parse_float(value)
+    if result is None:
+        raise RowError(f"{field_name} must be a number, got {str(value)[:40]!r}")
     return result
 
 

@@ -12,6 +12,7 @@ from finder.models.moderation import (
     AUDIT_ACTIONS, ROLES, SUBMISSION_KINDS, SUBMISSION_STATUSES, AuditEntry, OutboxMessage, Submission, User,
 )
 from finder.models.site import SiteSetting, get_setting, set_setting
+from finder.models import boundary  # noqa: F401  (registers the flush-time cleaning)
 
 __all__ = [
     "ACCEPTING", "ATTENDANCE", "AUDIT_ACTIONS", "COUNSELOR_TERM_KINDS", "EXCEPTION_KINDS", "FORMAT_KINDS", "PRECISIONS",

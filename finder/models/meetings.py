@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from finder.db import Base
 from finder.models._types import (
-    created_at, demo_flag, intpk, long_str, name_str, short_str, slug_str, text, updated_at,
+    created_at, demo_flag, intpk, long_str, name_str, phone_str, short_str, slug_str, text, updated_at, url_str,
 )
 from finder.models.places import Place, ServiceBody
 
@@ -70,9 +70,9 @@ class Meeting(Base):
     )
     place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"), index=True)
     attendance: Mapped[str] = mapped_column(String(10), default="in_person", server_default="in_person")
-    conference_url: Mapped[long_str]
+    conference_url: Mapped[url_str]
     conference_notes: Mapped[long_str]
-    phone: Mapped[short_str]
+    phone: Mapped[phone_str]
     phone_notes: Mapped[long_str]
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en", index=True)
     notes: Mapped[text]

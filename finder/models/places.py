@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from finder.db import Base
-from finder.models._types import demo_flag, intpk, long_str, name_str, short_str, text
+from finder.models._types import demo_flag, intpk, long_str, name_str, phone_str, short_str, text, url_str
 
 if TYPE_CHECKING:
     from finder.models.meetings import Meeting
@@ -74,8 +74,8 @@ class ServiceBody(Base):
     kind: Mapped[str] = mapped_column(String(10))
     name: Mapped[name_str]
     description: Mapped[text]
-    url: Mapped[long_str]
-    helpline: Mapped[short_str]
+    url: Mapped[url_str]
+    helpline: Mapped[phone_str]
     world_id: Mapped[short_str]
     is_demo: Mapped[demo_flag]
 

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from finder.db import Base
 from finder.models._types import (
-    created_at, demo_flag, intpk, long_str, name_str, short_str, slug_str, text, updated_at,
+    created_at, demo_flag, intpk, long_str, name_str, phone_str, short_str, slug_str, text, updated_at, url_str,
 )
 from finder.models.places import Place
 
@@ -61,9 +61,9 @@ class TreatmentCenter(Base):
     name: Mapped[name_str]
     name2: Mapped[long_str]
     place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"), index=True)
-    phone: Mapped[short_str]
-    intake_phone: Mapped[short_str]
-    website: Mapped[long_str]
+    phone: Mapped[phone_str]
+    intake_phone: Mapped[phone_str]
+    website: Mapped[url_str]
     facility_type: Mapped[short_str]
     published: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     source: Mapped[short_str]
@@ -110,9 +110,9 @@ class Counselor(Base):
     credentials: Mapped[long_str]
     license_number: Mapped[short_str]
     license_state: Mapped[short_str]
-    phone: Mapped[short_str]
+    phone: Mapped[phone_str]
     email: Mapped[long_str]
-    website: Mapped[long_str]
+    website: Mapped[url_str]
     contact_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     telehealth: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     in_person: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any
 
 from finder.core import schedule
 from finder.core.geo import miles_to_km
+from finder.core.numbers import DB_INT_MAX, parse_float, parse_int
 from finder.core.vocab import COUNSELOR_TERMS, FORMAT_BY_CODE, SERVICE_BY_CODE
 from finder.search.query import (
     ATTENDANCE_VALUES, DEFAULT_RADIUS_KM, KINDS, MAX_NEAREST, MAX_PAGE, MAX_PER_PAGE, MAX_RADIUS_KM, MAX_SOON_MINUTES,
@@ -67,11 +67,8 @@ def _number(args: Mapping[str, Any], name: str, message: str) -> float | None:
     value = _one(args, name)
     if value is None:
         return None
-    try:
-        number = float(value)
-    except ValueError:
-        raise SearchError(name, message) from None
-    if not math.isfinite(number):
+    number = parse_float(value)
+    if number is None:
         raise SearchError(name, message)
     return number
 
@@ -80,10 +77,8 @@ def _integer(args: Mapping[str, Any], name: str, low: int, high: int, message: s
     value = _one(args, name)
     if value is None:
         return None
-    if not re.fullmatch(r"[+-]?\d{1,9}", value):
-        raise SearchError(name, message)
-    number = int(value)
-    if not low <= number <= high:
+    number = parse_int(value, low=low, high=high)
+    if number is None:
         raise SearchError(name, message)
     return number
 
@@ -121,9 +116,10 @@ def _codes(args: Mapping[str, Any], name: str, known: Iterable[str], what: str, 
 def _ids(args: Mapping[str, Any], name: str) -> frozenset[int]:
     out = set()
     for value in _values(args, name):
-        if not re.fullmatch(r"\d{1,9}", value) or int(value) < 1:
+        number = parse_int(value, low=1, high=DB_INT_MAX)
+        if number is None:
             raise SearchError(name, f"{name} must be a positive whole number.")
-        out.add(int(value))
+        out.add(number)
     return frozenset(out)
 
 

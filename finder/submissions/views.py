@@ -22,6 +22,7 @@ from finder.submissions import tokens
 from finder.models import Format, Meeting, ServiceBody, Submission, User
 from finder.submissions.workflow import KIND_LABELS, Validated
 from finder.core.vocab import VENUE_FORMATS
+from finder.core.numbers import parse_int
 from finder import geocode
 from finder.admin import auth
 from finder.meetings import visibility
@@ -99,7 +100,7 @@ def row_count(form: Any, proposal_times: int = 0) -> int:
     """How many weekly-time rows to show: every filled row plus an empty one, one more after "Add another day"."""
     filled = max((n + 1 for n in range(workflow.MAX_TIME_ROWS)
                   if form.get(f"day_{n}") or form.get(f"start_{n}")), default=0)
-    shown = int(form["rows"]) if str(form.get("rows", "")).isdigit() else 0
+    shown = parse_int(form.get("rows"), low=0, high=workflow.MAX_TIME_ROWS) or 0
     wanted = max(filled + 1, proposal_times + 1, shown + (1 if form.get("action") == "add_row" else 0))
     return min(max(wanted, MIN_TIME_ROWS), workflow.MAX_TIME_ROWS)
 

@@ -11,7 +11,6 @@ timezone, notes}, conference_url, conference_notes, phone, phone_notes, notes.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 import secrets
 import unicodedata
@@ -25,7 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from finder.admin import audit
-from finder.admin.auth import can_moderate, in_scope
+from finder.admin.auth import can_moderate, can_place
 from finder.core.geo import haversine_km
 from finder.meetings import visibility
 from finder.models import (
@@ -33,6 +32,7 @@ from finder.models import (
     TreatmentCenter, User, counselor_offices,
 )
 from finder.core.vocab import VENUE_FORMATS
+from finder.core.numbers import parse_float, parse_int
 
 # Field limits: every text field is bounded (the database columns are the upper bound).
 LIMITS = {
@@ -169,14 +169,6 @@ def _parse_time(text: str) -> dt.time | None:
     return dt.time(hour, minute)
 
 
-def _parse_float(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
 def validate_times(form: Mapping[str, Any], errors: dict[str, str]) -> list[dict[str, Any]]:
     """The weekly-time rows day_N, start_N, duration_N (N = 0, 1, ...); empty rows are skipped."""
     times: list[dict[str, Any]] = []
@@ -184,7 +176,7 @@ def validate_times(form: Mapping[str, Any], errors: dict[str, str]) -> list[dict
         day, start, duration = (_get(form, f"{f}_{n}") for f in ("day", "start", "duration"))
         if not day and not start:
             continue
-        weekday = int(day) if day.isdigit() and int(day) <= 6 else None
+        weekday = parse_int(day, low=0, high=6)
         if weekday is None:
             errors[f"day_{n}"] = "Please choose the day."
         parsed = _parse_time(start) if start else None
@@ -192,8 +184,9 @@ def validate_times(form: Mapping[str, Any], errors: dict[str, str]) -> list[dict
             errors[f"start_{n}"] = "Please give the start time, like 19:30 or 7:30 pm."
         minutes = 60
         if duration:
-            if duration.isdigit() and 1 <= int(duration) <= 1440:
-                minutes = int(duration)
+            parsed_minutes = parse_int(duration, low=1, high=1440)
+            if parsed_minutes is not None:
+                minutes = parsed_minutes
             else:
                 errors[f"duration_{n}"] = "The length is in minutes, from 1 to 1440."
         if weekday is not None and parsed is not None:
@@ -246,8 +239,9 @@ def validate_meeting(
     body = _get(form, "service_body_id")
     values["service_body_id"] = None
     if body:
-        if body.isdigit() and int(body) in known_bodies:
-            values["service_body_id"] = int(body)
+        body_id = parse_int(body, low=1)
+        if body_id is not None and body_id in known_bodies:
+            values["service_body_id"] = body_id
         else:
             errors["service_body_id"] = "Please choose the area from the list."
 
@@ -272,7 +266,7 @@ def validate_meeting(
     lat_text, lon_text = _get(form, "latitude"), _get(form, "longitude")
     place["latitude"] = place["longitude"] = None
     if lat_text or lon_text:
-        lat, lon = _parse_float(lat_text), _parse_float(lon_text)
+        lat, lon = parse_float(lat_text), parse_float(lon_text)
         if lat is None or not -90 <= lat <= 90:
             errors["latitude"] = "Latitude is a number from -90 to 90, like 39.9487."
         if lon is None or not -180 <= lon <= 180:
@@ -667,10 +661,12 @@ def approve(session: Session, submission: Submission, *, actor: User, now: dt.da
         raise PermissionError("you may not moderate this submission")
     if payload is not None and submission.kind not in ("new", "change"):
         raise SubmissionError("only meeting details can be edited before approval")
-    target = (payload or submission.payload).get("service_body_id") if submission.kind in ("new", "change") else None
-    current = submission.meeting.service_body_id if submission.meeting is not None else None
-    if target is not None and target != current and not in_scope(actor, session.get(ServiceBody, target)):
-        raise PermissionError("You may only place meetings in service bodies you look after.")
+    if submission.kind in ("new", "change"):
+        proposal = payload or submission.payload
+        meeting = submission.meeting
+        body_id = proposal.get("service_body_id") if "service_body_id" in proposal else (
+            meeting.service_body_id if meeting is not None else None)
+        check_placement(session, actor, body_id, meeting)
     _claim(session, submission, "approved", actor, now, payload=payload)
     return apply(session, submission, actor=actor, now=now)
 
@@ -785,6 +781,7 @@ def _place_values(place: Mapping[str, Any]) -> dict[str, Any]:
 def create_meeting(session: Session, payload: Mapping[str, Any], *, actor: User | str | None, now: dt.datetime,
                    submission: Submission | None = None) -> Meeting:
     """A new published meeting from a proposal, audited as 'create'."""
+    check_placement(session, actor, payload.get("service_body_id"), None)
     place = Place(**_place_values(payload["place"]))
     meeting = Meeting(
         slug=unique_slug(session, payload["name"], place.city), name=payload["name"], place=place,
@@ -812,15 +809,31 @@ def _with_venue_format(codes: list[str], attendance: str, status: str = "active"
     return sorted({c for c in codes if c not in VENUE_FORMATS} | set(derived))
 
 
+OUT_OF_SCOPE = "You may only place meetings in service bodies you look after."
+
+
+def check_placement(session: Session, actor: User | str | None, body_id: int | None,
+                    meeting: Meeting | None) -> None:
+    """Raise PermissionError unless an account actor may edit the meeting once it sits under body_id (its
+    group unchanged); system actors (imports, the CLI) are not accounts and pass."""
+    if not isinstance(actor, User):
+        return
+    body = session.get(ServiceBody, body_id) if body_id is not None else None
+    if not can_place(actor, body, meeting.group if meeting is not None else None):
+        raise PermissionError(OUT_OF_SCOPE)
+
+
 def update_meeting(session: Session, meeting: Meeting, payload: Mapping[str, Any], *, actor: User | str | None,
                    now: dt.datetime, submission: Submission | None = None, only: set[str] | None = None,
                    status: str | None = None, published: bool | None = None) -> bool:
     """Apply a proposal to a meeting (all of it, or the keys in `only`), bump its sequence when its time, place
     or status changed, and audit it. Returns whether anything changed."""
-    before = audit.meeting_snapshot(meeting)
-
     def wanted(key: str) -> bool:
         return only is None or key in only or (key == "place" and any(k.startswith("place.") for k in only))
+
+    check_placement(session, actor, payload["service_body_id"] if "service_body_id" in payload and wanted(
+        "service_body_id") else meeting.service_body_id, meeting)
+    before = audit.meeting_snapshot(meeting)
 
     for key in ("name", "attendance", "language", "service_body_id", "conference_url", "conference_notes",
                 "phone", "phone_notes", "notes"):

@@ -1,12 +1,16 @@
 """Security headers on every response: a same-origin Content-Security-Policy, HSTS on https, no referrer."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import SecurityError
 from werkzeug.routing import IntegerConverter
+from werkzeug.wsgi import get_host
+
+from finder.core.numbers import DB_INT_MAX
 
 HSTS_MAX_AGE = 63072000  # two years, the value browsers' preload lists expect
 
@@ -71,7 +75,36 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
-DB_INT_MAX = 2**31 - 1  # PostgreSQL `integer`; SQLite's driver overflows past 2**63 - 1
+_BASE = "https://site.invalid/"
+_TAB_OR_NEWLINE = str.maketrans("", "", "\t\n\r")
+_C0_OR_SPACE = "".join(map(chr, range(0x21)))
+
+
+def same_site_path(target: str | None) -> str | None:
+    """The path (with query and fragment) a redirect to target reaches on this site, or None when a browser
+    would leave the site (or target is empty).
+
+    The target is read the way browsers read a Location (WHATWG URL parsing): leading and trailing control
+    characters and spaces dropped, tabs and newlines removed anywhere, a backslash is a slash, then resolved
+    against this site. The answer is rebuilt from the parsed pieces and percent-encoded, so what is sent is
+    what was checked: `/%09/evil.example`, `/\\evil`, `/.//evil` and `https:evil` all stay here or are refused.
+    """
+    if not target:
+        return None
+    cleaned = target.strip(_C0_OR_SPACE).translate(_TAB_OR_NEWLINE).replace("\\", "/")
+    try:
+        parts = urlsplit(urljoin(_BASE, cleaned))
+    except ValueError:
+        return None
+    if f"{parts.scheme}://{parts.netloc}/" != _BASE:
+        return None
+    path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
+    if path.startswith("//"):
+        return None  # dot segments collapsed into "//host": a browser would read a host
+    safe = "/?%:@!$&'()*+,;=-._~"
+    return urlunsplit(("", "", path, quote(parts.query, safe=safe), quote(parts.fragment, safe=safe)))
+
+
 
 
 class BoundedIntegerConverter(IntegerConverter):
@@ -88,8 +121,75 @@ def init_converters(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntegerConverter
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def large_body(config_key: str, factor: int = 1, extra: int = 65536) -> Callable[[F], F]:
+    """Let one view take a body up to app.config[config_key] * factor + extra bytes (uploads), instead of
+    MAX_CONTENT_LENGTH. The limit is raised before any hook reads the form (CSRF does), so a file under the
+    view's own limit is never refused by the general one."""
+
+    def decorate(view: F) -> F:
+        view._large_body = (config_key, factor, extra)  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+def _raise_body_limit() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    spec = getattr(view, "_large_body", None)
+    if spec is not None:
+        key, factor, extra = spec
+        request.max_content_length = int(current_app.config[key]) * factor + extra
+
+
+def init_request_limits(app: Flask) -> None:
+    """Call before anything that reads request bodies registers its hooks (the CSRF check)."""
+    app.before_request(_raise_body_limit)
+
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
+
+
+def trusted_hosts(config: Any) -> list[str]:
+    """The hosts requests may name: TRUSTED_HOSTS, PUBLIC_URL's host, and localhost (bin/serve, tests, probes).
+
+    Absolute links in mail, feeds, the API and its OpenAPI document are built from the request's host when
+    PUBLIC_URL is unset, so a forged Host header must never reach a view: werkzeug answers 400 first.
+    """
+    configured = config.get("TRUSTED_HOSTS") or []
+    hosts = [configured] if isinstance(configured, str) else list(configured)
+    public = urlsplit(config.get("PUBLIC_URL") or "").hostname
+    if public:
+        hosts.append(public)
+    return [*dict.fromkeys(h.lower() for h in [*hosts, *LOOPBACK_HOSTS] if h)]
+
+
+class TrustedHostsMiddleware:
+    """WSGI: a request whose Host (or trusted X-Forwarded-Host) is not trusted gets a plain 400 before Flask
+    sees it: no view, template, cache entry or log line is ever built from a forged host."""
+
+    def __init__(self, app: Any, hosts: list[str]) -> None:
+        self.app = app
+        self.hosts = hosts
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        try:
+            get_host(environ, self.hosts)
+        except SecurityError:
+            response = Response("400 Bad Request: this site does not answer to that host name.\n", status=400,
+                                mimetype="text/plain", headers={"Cache-Control": "no-store",
+                                                                "X-Content-Type-Options": "nosniff"})
+            return response(environ, start_response)
+        return self.app(environ, start_response)
+
+
 def init_app(app: Flask) -> None:
-    """Compute the policy once, harden the session cookie and add the headers to every response."""
+    """Compute the policy once, pin the trusted hosts, harden the session cookie and add the headers."""
+    # Flask checks TRUSTED_HOSTS too (request.host raises); the middleware answers before any of our code runs.
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
+    app.wsgi_app = TrustedHostsMiddleware(app.wsgi_app, app.config["TRUSTED_HOSTS"])  # type: ignore[method-assign]
     app.extensions["finder.csp"] = content_security_policy(app.config.get("MAP_TILE_URL"))
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
