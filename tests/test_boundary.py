@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from finder.imports.records import Resolver
+from finder.imports.writer import Resolver
 from finder.models import Meeting, ServiceBody, boundary
 
 BIDI_AND_CONTROLS = "Ar\u202eea\u2066 \x07One\u200b\x1b[31m"
