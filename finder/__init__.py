@@ -20,7 +20,7 @@ from finder.providers import views as providers_views
 from finder.search import views as search_views
 from finder.submissions import views as submissions_views
 from finder import cache, cli, config as settings, db
-from finder.web import compression, csrf, errors, filters, logging, proxy, security, static_assets
+from finder.web import compression, csrf, errors, filters, i18n, logging, proxy, security, static_assets
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings.check(app.config)
     db.init_app(app)
     logging.init_app(app)
+    i18n.init_app(app)
     filters.init_app(app)
     security.init_request_limits(app)
     csrf.init_app(app)

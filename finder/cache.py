@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from finder.models import SiteSetting
 from finder import db
 from finder.search.loader import MEETING_CACHE_ENTRIES, MeetingCache
-from finder.web import compression
+from finder.web import compression, i18n
 
 logger = logging.getLogger("finder.cache")
 
@@ -316,9 +316,12 @@ def normalized_query(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, list[s
 
 
 def cache_key(version: str, endpoint: str, path: str, pairs: Iterable[tuple[str, str]],
-              minute: int | None = None) -> str:
-    """A fixed-length hash of what determines the response; the raw query (a location) is never a key."""
-    material = json.dumps([version, endpoint, path, normalized_query(pairs), minute], separators=(",", ":"))
+              minute: int | None = None, language: str = "") -> str:
+    """A fixed-length hash of what determines the response; the raw query (a location) is never a key.
+
+    `language` is the interface language of a page that has words in it: one language is never served to
+    another, wherever it came from (the URL or Accept-Language)."""
+    material = json.dumps([version, endpoint, path, normalized_query(pairs), minute, language], separators=(",", ":"))
     return hashlib.sha256(material.encode()).hexdigest()
 
 
@@ -381,13 +384,14 @@ class _SingleFlight:
 
 
 def cached(view: Callable[..., Any], *, private: bool, per_minute: bool, session_getter: Callable[[], Session],
-           clock: Callable[[], float] = time.time) -> Callable[..., Any]:
+           clock: Callable[[], float] = time.time, localized: bool = False) -> Callable[..., Any]:
     """Wrap a GET view so equal queries under the same data version share one rendering.
 
     `per_minute` responses say "starts in 12 minutes": an entry is fresh during the minute it was rendered in.
     After that the first request re-renders it while concurrent requests for the same key get the previous
     minute's copy instead of piling up on the same work (at most a minute behind, and only during that
     re-render). Signed-in visitors (a session cookie) always get a fresh rendering: their pages can differ.
+    `localized` responses are worded in the interface language, which is then part of the key.
     """
     flights = _SingleFlight()
 
@@ -404,7 +408,7 @@ def cached(view: Callable[..., Any], *, private: bool, per_minute: bool, session
         # The host is part of the key: without PUBLIC_URL, feeds and pages build absolute links from it.
         version = app.extensions["finder.data_version_memo"].get(lambda: data_version(session_getter()))
         key = cache_key(version, request.endpoint or "", request.host_url + request.path,
-                        request.args.items(multi=True))
+                        request.args.items(multi=True), language=i18n.current_language() if localized else "")
         minute = _minute_of_key(clock(), key) if per_minute else None
         blob = store.get(key, private=private)
         if blob is not None:
@@ -453,6 +457,7 @@ def _render_and_store(app: Flask, store: ResponseCache, view: Callable[..., Any]
 class CachePolicy:
     private: bool  # the query carries a location: process memory only
     per_minute: bool  # the body mentions relative times ("starts in 5 min")
+    localized: bool = False  # the body is worded in the interface language (a page, not data)
 
 
 def cache_endpoints(app: Flask, policies: dict[str, CachePolicy]) -> list[str]:
@@ -463,7 +468,7 @@ def cache_endpoints(app: Flask, policies: dict[str, CachePolicy]) -> list[str]:
         if view is None or getattr(view, "__finder_cached__", False):
             continue
         new_view = cached(view, private=policy.private, per_minute=policy.per_minute,
-                          session_getter=db.get_session)
+                          session_getter=db.get_session, localized=policy.localized)
         new_view.__finder_cached__ = True  # type: ignore[attr-defined]
         app.view_functions[endpoint] = new_view
         wrapped.append(endpoint)
@@ -505,7 +510,7 @@ def meeting_reader(session: Session, version: str | None = None) -> Callable[...
 # queries may carry coordinates. Calendar feeds keep their own cache (finder.calendars.views). Names that do
 # not exist on this build are skipped.
 POLICIES: dict[str, CachePolicy] = {
-    "search.results": CachePolicy(private=True, per_minute=True),
+    "search.results": CachePolicy(private=True, per_minute=True, localized=True),
     "api.search": CachePolicy(private=True, per_minute=True),
     "feeds.meeting_guide": CachePolicy(private=False, per_minute=False),
     "feeds.meeting_guide_for_body": CachePolicy(private=False, per_minute=False),

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -24,6 +26,7 @@ from finder.models import (
 # In CI every backend must really run: a missing PostgreSQL or Chromium fails instead of skipping.
 REQUIRE_ALL = os.environ.get("CI", "").lower() in {"1", "true"} or os.environ.get("FINDER_REQUIRE_ALL") == "1"
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+TRANSLATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "finder", "translations")
 # Vocabulary tables are seeded by the first migration and kept between tests.
 KEEP_TABLES = {"formats", "services", "counselor_terms", "alembic_version"}
 
@@ -33,6 +36,25 @@ def unavailable(reason: str) -> None:
     if REQUIRE_ALL:
         pytest.fail(f"required in CI: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs() -> None:
+    """The compiled catalogs bin/setup builds (they are not committed), rebuilt when a .po is newer, so a test run
+    reads the catalogs as they are in this checkout. Each worker writes its own file and renames it into place."""
+    for language in os.listdir(TRANSLATIONS):
+        po = os.path.join(TRANSLATIONS, language, "LC_MESSAGES", "messages.po")
+        if not os.path.exists(po):
+            continue
+        mo = po[:-3] + ".mo"
+        if os.path.exists(mo) and os.path.getmtime(mo) >= os.path.getmtime(po):
+            continue
+        with open(po, "rb") as handle:
+            catalog = read_po(handle, locale=language)
+        partial = f"{mo}.{os.getpid()}"
+        with open(partial, "wb") as handle:
+            write_mo(handle, catalog)
+        os.replace(partial, mo)
 
 
 @pytest.fixture(scope="session")

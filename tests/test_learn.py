@@ -56,7 +56,7 @@ class _Collector(HTMLParser):
         for name in ("src", "srcset", "data"):
             if a.get(name):
                 self.parsed.sources.append(a[name])
-        if tag == "link" and a.get("href"):
+        if tag == "link" and a.get("href") and a.get("rel") != "alternate":  # an alternate (hreflang) loads nothing
             self.parsed.sources.append(a["href"])
         if tag == "script" and not a.get("src"):
             self.parsed.scripts += 1  # inline scripts only: the site's own script file is allowed

@@ -3,6 +3,8 @@
 Everything here is pure: the linking functions read only the attributes they name (``formats[].code``,
 ``attendance``, ``services[].code``, ``terms[].kind/code/name``), so they work on ORM objects and on plain
 stand-ins alike. Links are site paths ("/learn/detox#med-methadone"); templates print them as they are.
+Titles, summaries and labels are lazy translations: read during a request they speak its language, elsewhere
+English.
 """
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
+
+from flask_babel import lazy_gettext
 
 from finder.core.vocab import FORMAT_BY_CODE, FORMATS, FormatSpec
 
@@ -144,8 +148,8 @@ class Section:
 PAGES: tuple[Page, ...] = (
     Page(
         "crisis",
-        "Crisis help",
-        "Who to call or text right now: 911, 988 and the SAMHSA National Helpline. What to do in an overdose.",
+        lazy_gettext("Crisis help"),
+        lazy_gettext("Who to call or text right now: 911, 988 and the SAMHSA National Helpline. What to do in an overdose."),
         "learn/crisis.html",
         ("overdose", "withdrawal", "after-detox"),
         ("samhsa-helpline", "988", "samhsa-988-spanish", "samhsa-overdose-toolkit", "nida-naloxone",
@@ -153,8 +157,8 @@ PAGES: tuple[Page, ...] = (
     ),
     Page(
         "overdose",
-        "Overdose: what to do, and how to stay alive",
-        "The signs of an opioid overdose and what to do, step by step. Fentanyl, test strips and not using alone.",
+        lazy_gettext("Overdose: what to do, and how to stay alive"),
+        lazy_gettext("The signs of an opioid overdose and what to do, step by step. Fentanyl, test strips and not using alone."),
         "learn/overdose.html",
         ("after-detox", "crisis", "families"),
         ("samhsa-overdose-toolkit", "nida-naloxone", "fda-naloxone-otc", "nida-fentanyl", "cdc-overdose",
@@ -162,9 +166,10 @@ PAGES: tuple[Page, ...] = (
     ),
     Page(
         "withdrawal",
-        "Withdrawal",
-        "What withdrawal from heroin, fentanyl or pills feels like and how long it lasts. When it is dangerous: "
-        "alcohol, benzos, stimulants, pregnancy.",
+        lazy_gettext("Withdrawal"),
+        lazy_gettext(
+            "What withdrawal from heroin, fentanyl or pills feels like and how long it lasts. When it is dangerous: "
+            "alcohol, benzos, stimulants, pregnancy."),
         "learn/withdrawal.html",
         ("detox", "after-detox", "crisis"),
         ("medlineplus-withdrawal", "samhsa-tip63", "medlineplus-alcohol", "medlineplus-cocaine", "988",
@@ -172,8 +177,8 @@ PAGES: tuple[Page, ...] = (
     ),
     Page(
         "after-detox",
-        "After detox: your tolerance is lower",
-        "After detox, the dose you used to take can kill you. What that means, and where to get naloxone.",
+        lazy_gettext("After detox: your tolerance is lower"),
+        lazy_gettext("After detox, the dose you used to take can kill you. What that means, and where to get naloxone."),
         "learn/after_detox.html",
         ("overdose", "rehab", "na-and-medication"),
         ("samhsa-tip63", "samhsa-overdose-toolkit", "nida-naloxone", "fda-naloxone-otc", "samhsa-naltrexone",
@@ -181,66 +186,68 @@ PAGES: tuple[Page, ...] = (
     ),
     Page(
         "what-is-na",
-        "What is Narcotics Anonymous?",
-        "A free fellowship of people helping one another stay clean. What NA is, and what it is not.",
+        lazy_gettext("What is Narcotics Anonymous?"),
+        lazy_gettext("A free fellowship of people helping one another stay clean. What NA is, and what it is not."),
         "learn/what_is_na.html",
         ("first-meeting", "na-and-medication", "families"),
         ("naws-who-what", "naws-history", "naws-sponsorship", "naws-bulletin-31"),
     ),
     Page(
         "first-meeting",
-        "Your first NA meeting",
-        "What happens at a meeting, in a room, online or by phone. You don't have to speak, and it's free.",
+        lazy_gettext("Your first NA meeting"),
+        lazy_gettext("What happens at a meeting, in a room, online or by phone. You don't have to speak, and it's free."),
         "learn/first_meeting.html",
         ("open-closed", "formats", "families"),
         ("naws-who-what", "naws-bulletin-31"),
     ),
     Page(
         "open-closed",
-        "Open and closed meetings",
-        "Who may come to an open meeting, and who a closed meeting is for.",
+        lazy_gettext("Open and closed meetings"),
+        lazy_gettext("Who may come to an open meeting, and who a closed meeting is for."),
         "learn/open_closed.html",
         ("first-meeting", "formats", "families"),
         ("naws-who-what", "naws-formats"),
     ),
     Page(
         "formats",
-        "Meeting formats",
-        "What the short codes on a meeting listing mean: Beginners, Speaker, Step study and the rest.",
+        lazy_gettext("Meeting formats"),
+        lazy_gettext("What the short codes on a meeting listing mean: Beginners, Speaker, Step study and the rest."),
         "learn/formats.html",
         ("first-meeting", "open-closed"),
         ("naws-formats",),
     ),
     Page(
         "na-and-medication",
-        "NA and medication",
-        "You are welcome at NA meetings if you take methadone, buprenorphine or other medication. What NA's own "
-        "literature says.",
+        lazy_gettext("NA and medication"),
+        lazy_gettext(
+            "You are welcome at NA meetings if you take methadone, buprenorphine or other medication. What NA's own "
+            "literature says."),
         "learn/na_and_medication.html",
         ("what-is-na", "detox", "families"),
         ("naws-bulletin-29", "naws-groups-medication", "naws-mat", "samhsa-tip63", "smart-recovery"),
     ),
     Page(
         "support-groups",
-        "Support groups",
-        "How a group of people in recovery can support you, alongside treatment.",
+        lazy_gettext("Support groups"),
+        lazy_gettext("How a group of people in recovery can support you, alongside treatment."),
         "learn/support_groups.html",
         ("what-is-na", "na-and-medication", "families"),
         ("naws-who-what", "naws-history", "nida-treatment"),
     ),
     Page(
         "families",
-        "For family and friends",
-        "Support for you: Nar-Anon, Families Anonymous and CRAFT counseling. Keep naloxone at home.",
+        lazy_gettext("For family and friends"),
+        lazy_gettext("Support for you: Nar-Anon, Families Anonymous and CRAFT counseling. Keep naloxone at home."),
         "learn/families.html",
         ("overdose", "open-closed", "choosing-treatment"),
         ("nar-anon", "families-anonymous", "samhsa-craft", "fda-naloxone-otc", "samhsa-helpline"),
     ),
     Page(
         "detox",
-        "Detox and its medications",
-        "Withdrawing safely, at home or as an inpatient, and the medications that help: methadone, buprenorphine, "
-        "naltrexone, clonidine and lofexidine.",
+        lazy_gettext("Detox and its medications"),
+        lazy_gettext(
+            "Withdrawing safely, at home or as an inpatient, and the medications that help: methadone, buprenorphine, "
+            "naltrexone, clonidine and lofexidine."),
         "learn/detox.html",
         ("after-detox", "choosing-treatment", "withdrawal"),
         ("samhsa-tip63", "samhsa-methadone", "samhsa-waiver", "dea-buprenorphine", "samhsa-naltrexone",
@@ -248,24 +255,24 @@ PAGES: tuple[Page, ...] = (
     ),
     Page(
         "choosing-treatment",
-        "Choosing a treatment program",
-        "Questions to ask, how to check a license, and the warning signs of a bad program.",
+        lazy_gettext("Choosing a treatment program"),
+        lazy_gettext("Questions to ask, how to check a license, and the warning signs of a bad program."),
         "learn/choosing_treatment.html",
         ("detox", "rehab", "families"),
         ("findtreatment", "samhsa-helpline", "samhsa-tip63"),
     ),
     Page(
         "rehab",
-        "Rehab and ongoing treatment",
-        "Detox alone is not treatment. What a treatment program offers, and what the listings mean.",
+        lazy_gettext("Rehab and ongoing treatment"),
+        lazy_gettext("Detox alone is not treatment. What a treatment program offers, and what the listings mean."),
         "learn/rehab.html",
         ("choosing-treatment", "counseling", "support-groups"),
         ("nida-treatment", "samhsa-tip63", "findtreatment"),
     ),
     Page(
         "counseling",
-        "Counseling and psychotherapy",
-        "Dynamic psychotherapy, CBT, motivational interviewing and other approaches a counselor may list.",
+        lazy_gettext("Counseling and psychotherapy"),
+        lazy_gettext("Dynamic psychotherapy, CBT, motivational interviewing and other approaches a counselor may list."),
         "learn/counseling.html",
         ("rehab", "support-groups", "families"),
         ("nida-treatment", "naadac"),
@@ -273,11 +280,11 @@ PAGES: tuple[Page, ...] = (
 )
 
 SECTIONS: tuple[Section, ...] = (
-    Section("If you need help now", ("crisis", "overdose", "withdrawal", "after-detox")),
-    Section("NA meetings", ("what-is-na", "first-meeting", "open-closed", "formats", "na-and-medication",
+    Section(lazy_gettext("If you need help now"), ("crisis", "overdose", "withdrawal", "after-detox")),
+    Section(lazy_gettext("NA meetings"), ("what-is-na", "first-meeting", "open-closed", "formats", "na-and-medication",
                             "support-groups")),
-    Section("Family and friends", ("families",)),
-    Section("Treatment", ("detox", "choosing-treatment", "rehab", "counseling")),
+    Section(lazy_gettext("Family and friends"), ("families",)),
+    Section(lazy_gettext("Treatment"), ("detox", "choosing-treatment", "rehab", "counseling")),
 )
 
 _PAGE_BY_SLUG: dict[str, Page] = {page.slug: page for page in PAGES}
@@ -315,13 +322,13 @@ def page_sources(page: Page) -> list[Source]:
 
 # Headings of the formats page, in order; the kinds are those of finder.core.vocab.
 FORMAT_KIND_HEADINGS: tuple[tuple[str, str], ...] = (
-    ("open_closed", "Who may come"),
-    ("format", "How the meeting runs"),
-    ("literature", "What the meeting reads"),
-    ("audience", "Who the meeting is for"),
-    ("access", "Access"),
-    ("venue", "Where it meets"),
-    ("language", "Language"),
+    ("open_closed", lazy_gettext("Who may come")),
+    ("format", lazy_gettext("How the meeting runs")),
+    ("literature", lazy_gettext("What the meeting reads")),
+    ("audience", lazy_gettext("Who the meeting is for")),
+    ("access", lazy_gettext("Access")),
+    ("venue", lazy_gettext("Where it meets")),
+    ("language", lazy_gettext("Language")),
 )
 
 
@@ -366,8 +373,8 @@ def format_explanation(code: str) -> tuple[str, str] | None:
 # --- which result links to which page --------------------------------------------------------------------------
 
 ALWAYS_LINKS: tuple[Link, ...] = (
-    Link(page_url("withdrawal"), "Opioid withdrawal: what to expect"),
-    Link(page_url("crisis"), "Crisis help and overdose: who to call, what to do"),
+    Link(page_url("withdrawal"), lazy_gettext("Opioid withdrawal: what to expect")),
+    Link(page_url("crisis"), lazy_gettext("Crisis help and overdose: who to call, what to do")),
 )
 
 # The formats page explains these too, but a meeting's own link for them would say nothing new: open/closed
@@ -383,10 +390,10 @@ def _codes(items: Iterable[Any] | None) -> set[str]:
 def _open_closed_link(codes: set[str]) -> Link:
     is_open, is_closed = "O" in codes, "C" in codes
     if is_open and not is_closed:
-        return Link(page_url("open-closed", "open"), "Open meeting: anyone may come")
+        return Link(page_url("open-closed", "open"), lazy_gettext("Open meeting: anyone may come"))
     if is_closed and not is_open:
-        return Link(page_url("open-closed", "closed"), "Closed meeting: who it is for")
-    return Link(page_url("open-closed"), "Open and closed meetings")
+        return Link(page_url("open-closed", "closed"), lazy_gettext("Closed meeting: who it is for"))
+    return Link(page_url("open-closed"), lazy_gettext("Open and closed meetings"))
 
 
 def links_for_meeting(meeting: Any) -> list[Link]:
@@ -397,29 +404,29 @@ def links_for_meeting(meeting: Any) -> list[Link]:
     medication and the families page. Codes this site does not explain are skipped. ALWAYS_LINKS are not included.
     """
     codes = _codes(getattr(meeting, "formats", None))
-    links = [Link(page_url("what-is-na"), "What is NA?")]
+    links = [Link(page_url("what-is-na"), lazy_gettext("What is NA?"))]
     if getattr(meeting, "attendance", None) in ("online", "hybrid"):
-        links.append(Link(page_url("first-meeting", "online"), "Your first meeting, online"))
+        links.append(Link(page_url("first-meeting", "online"), lazy_gettext("Your first meeting, online")))
     else:
-        links.append(Link(page_url("first-meeting"), "Your first meeting"))
+        links.append(Link(page_url("first-meeting"), lazy_gettext("Your first meeting")))
     links.append(_open_closed_link(codes))
     links.extend(
-        Link(page_url("formats", format_anchor(spec.code)), f"What “{spec.name}” means")
+        Link(page_url("formats", format_anchor(spec.code)), lazy_gettext("What “%(name)s” means", name=lazy_gettext(spec.name)))
         for spec in FORMATS
         if spec.code in codes and spec.kind not in _FORMAT_KINDS_NOT_LINKED
     )
-    links.append(Link(page_url("na-and-medication"), "Taking methadone or buprenorphine? NA and medication"))
-    links.append(Link(page_url("families"), "For family and friends"))
+    links.append(Link(page_url("na-and-medication"), lazy_gettext("Taking methadone or buprenorphine? NA and medication")))
+    links.append(Link(page_url("families"), lazy_gettext("For family and friends")))
     return links
 
 
 # Treatment service codes -> (anchor on the detox page, label); in the order the page explains them.
 MEDICATION_ANCHORS: tuple[tuple[str, str, str], ...] = (
-    ("BU", "med-buprenorphine", "Buprenorphine"),
-    ("METH", "med-methadone", "Methadone"),
-    ("A2", "med-alpha2", "Clonidine and lofexidine"),
-    ("NU", "med-naltrexone", "Naltrexone"),
-    ("OTP", "otp", "Opioid treatment programs"),
+    ("BU", "med-buprenorphine", lazy_gettext("Buprenorphine")),
+    ("METH", "med-methadone", lazy_gettext("Methadone")),
+    ("A2", "med-alpha2", lazy_gettext("Clonidine and lofexidine")),
+    ("NU", "med-naltrexone", lazy_gettext("Naltrexone")),
+    ("OTP", "otp", lazy_gettext("Opioid treatment programs")),
 )
 
 
@@ -431,26 +438,26 @@ def links_for_center(center: Any) -> list[Link]:
     ALWAYS_LINKS are not included.
     """
     codes = _codes(getattr(center, "services", None))
-    links = [Link(page_url("detox"), "Detox: what it is")]
+    links = [Link(page_url("detox"), lazy_gettext("Detox: what it is"))]
     links.extend(
         Link(page_url("detox", anchor), label) for code, anchor, label in MEDICATION_ANCHORS if code in codes
     )
     if "DT" in codes:
-        links.append(Link(page_url("after-detox"), "After detox: your tolerance is lower"))
-        links.append(Link(page_url("overdose"), "Overdose: what to do"))
-    links.append(Link(page_url("choosing-treatment"), "Choosing a treatment program"))
-    links.append(Link(page_url("rehab"), "Rehab and ongoing treatment"))
+        links.append(Link(page_url("after-detox"), lazy_gettext("After detox: your tolerance is lower")))
+        links.append(Link(page_url("overdose"), lazy_gettext("Overdose: what to do")))
+    links.append(Link(page_url("choosing-treatment"), lazy_gettext("Choosing a treatment program")))
+    links.append(Link(page_url("rehab"), lazy_gettext("Rehab and ongoing treatment")))
     return links
 
 
 # Counselor approach codes (finder.core.vocab.COUNSELOR_TERMS, kind 'approach') -> (anchor on the counseling page, label).
 APPROACH_ANCHORS: dict[str, tuple[str, str]] = {
-    "psychodynamic": ("approach-psychodynamic", "Dynamic psychotherapy"),
-    "cbt": ("approach-cbt", "Cognitive behavioral therapy"),
-    "mi": ("approach-mi", "Motivational interviewing"),
-    "drug-counseling": ("approach-drug-counseling", "Drug counseling"),
-    "12-step": ("approach-12-step", "Twelve-step facilitation"),
-    "family": ("approach-family", "Family therapy"),
+    "psychodynamic": ("approach-psychodynamic", lazy_gettext("Dynamic psychotherapy")),
+    "cbt": ("approach-cbt", lazy_gettext("Cognitive behavioral therapy")),
+    "mi": ("approach-mi", lazy_gettext("Motivational interviewing")),
+    "drug-counseling": ("approach-drug-counseling", lazy_gettext("Drug counseling")),
+    "12-step": ("approach-12-step", lazy_gettext("Twelve-step facilitation")),
+    "family": ("approach-family", lazy_gettext("Family therapy")),
 }
 
 
@@ -465,7 +472,7 @@ def links_for_counselor(counselor: Any) -> list[Link]:
         for term in getattr(counselor, "terms", None) or ()
         if getattr(term, "kind", None) == "approach" and isinstance(getattr(term, "code", None), str)
     }
-    links = [Link(page_url("counseling"), "Counseling and psychotherapy")]
+    links = [Link(page_url("counseling"), lazy_gettext("Counseling and psychotherapy"))]
     links.extend(
         Link(page_url("counseling", anchor), label)
         for code, (anchor, label) in APPROACH_ANCHORS.items()

@@ -4,10 +4,13 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext
 from markupsafe import escape
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from finder.core.words import N_
 
 logger = logging.getLogger("finder.web.errors")
 
@@ -23,17 +26,17 @@ CRISIS_FALLBACK_HTML = (
 )
 JSON_PREFIXES = ("/api/", "/bmlt/")
 
-# Words for people; the status code's own phrase is the fallback.
+# Words for people (pages translate them; JSON keeps the English); the status code's own phrase is the fallback.
 MESSAGES = {
-    400: ("That request didn't make sense", "Something in the address or the form could not be read. Try the search again."),
-    401: ("Please sign in", "This page is for signed-in organizers and moderators."),
-    403: ("Not allowed", "Your account cannot open this page."),
-    404: ("Page not found", "We couldn't find that page. The meeting may have moved or closed."),
-    405: ("Not allowed here", "This address doesn't accept that kind of request."),
-    413: ("Too large", "That upload is larger than we accept."),
-    429: ("Too many requests", "Please wait a moment and try again."),
-    500: ("Something went wrong", "An error on our side stopped this page. It has been logged; please try again."),
-    503: ("Temporarily unavailable", "The meeting list can't be reached right now. Please try again in a minute."),
+    400: (N_("That request didn't make sense"), N_("Something in the address or the form could not be read. Try the search again.")),
+    401: (N_("Please sign in"), N_("This page is for signed-in organizers and moderators.")),
+    403: (N_("Not allowed"), N_("Your account cannot open this page.")),
+    404: (N_("Page not found"), N_("We couldn't find that page. The meeting may have moved or closed.")),
+    405: (N_("Not allowed here"), N_("This address doesn't accept that kind of request.")),
+    413: (N_("Too large"), N_("That upload is larger than we accept.")),
+    429: (N_("Too many requests"), N_("Please wait a moment and try again.")),
+    500: (N_("Something went wrong"), N_("An error on our side stopped this page. It has been logged; please try again.")),
+    503: (N_("Temporarily unavailable"), N_("The meeting list can't be reached right now. Please try again in a minute.")),
 }
 
 
@@ -49,10 +52,11 @@ def wants_json() -> bool:
 def error_response(status: int, detail: str | None = None) -> Response:
     """Render `status` as JSON {"error": {"status", "title", "detail"}} or as an HTML page."""
     title, text = MESSAGES.get(status, (InternalServerError.name, MESSAGES[500][1]))
-    detail = detail or text
     if wants_json():
-        response = jsonify(error={"status": status, "title": title, "detail": detail})
+        response = jsonify(error={"status": status, "title": title, "detail": detail or text})
     else:
+        # A detail the request's own code gave (a rate limit's words) is shown as written.
+        title, detail = gettext(title), detail or gettext(text)
         try:
             # A missing page gets the search box too: the person was probably looking for a meeting.
             template = "errors/404.html" if status == 404 else "errors/error.html"

@@ -12,27 +12,30 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from babel.dates import format_date, format_skeleton, format_time, get_day_names
+from babel.numbers import format_decimal
 from flask import Flask, current_app, url_for
+from flask_babel import gettext, lazy_gettext, ngettext
 from markupsafe import Markup, escape
 
 from finder import db
 from finder.learn import content
 from finder.core import schedule
-from finder.web import site
+from finder.web import i18n, site
 from finder.core.geo import km_to_miles
 
 UNITS = ("mi", "km")
 
 ATTENDANCE_LABELS = {
-    "in_person": "In person",
-    "online": "Online",
-    "hybrid": "In person and online",
+    "in_person": lazy_gettext("In person"),
+    "online": lazy_gettext("Online"),
+    "hybrid": lazy_gettext("In person and online"),
 }
 
 ACCEPTING_LABELS = {
-    "yes": "Accepting new clients",
-    "no": "Not accepting new clients",
-    "waitlist": "Waiting list for new clients",
+    "yes": lazy_gettext("Accepting new clients"),
+    "no": lazy_gettext("Not accepting new clients"),
+    "waitlist": lazy_gettext("Waiting list for new clients"),
 }
 
 DETOX_SERVICES = frozenset({"DT"})
@@ -47,19 +50,33 @@ _PATH_SAFE = "!$&'()*+,/:;=@"
 
 
 def long_date(value: dt.date) -> str:
-    """'December 6, 2026': a date as a US English reader writes it (pages' review dates; one place to localize)."""
-    return f"{value.strftime('%B')} {value.day}, {value.year}"
+    """'December 6, 2026' / '6 de diciembre de 2026': a date in words, in the reader's language."""
+    return format_date(value, "long", locale=i18n.format_locale())
 
 
 def weekday_name(weekday: int) -> str:
-    """Monday=0 convention -> 'Monday'."""
-    return schedule.weekday_name(weekday)
+    """Monday=0 convention -> 'Monday' / 'Lunes' (capitalized: it starts a line or a label)."""
+    if not isinstance(weekday, int) or not 0 <= weekday <= 6:
+        raise ValueError(f"not a Python weekday (Monday = 0 .. Sunday = 6): {weekday!r}")
+    return _weekday_names(i18n.format_locale())[weekday]
+
+
+@functools.cache
+def _weekday_names(locale: str) -> tuple[str, ...]:
+    names = get_day_names("wide", locale=locale)
+    return tuple(names[day][:1].upper() + names[day][1:] for day in range(7))
 
 
 def clock(value: dt.time | dt.datetime) -> str:
-    """A wall-clock time as a US phone shows it: 7:30 PM (noon and midnight read 12:00 PM / 12:00 AM)."""
-    hour = value.hour % 12 or 12
-    return f"{hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
+    """A wall-clock time as a US phone shows it: 7:30 PM, 7:30 p.m. (noon and midnight read 12:00 PM / 12:00 AM)."""
+    return _clock(i18n.format_locale(), value.hour, value.minute)
+
+
+@functools.lru_cache(maxsize=4096)
+def _clock(locale: str, hour: int, minute: int) -> str:
+    # A plain time: Babel would move an aware datetime into the server's zone. CLDR's narrow no-break space
+    # before AM/PM becomes a plain one, as phones and the rest of our text write it.
+    return format_time(dt.time(hour, minute), "short", locale=locale).replace("\u202f", " ")
 
 
 def clock_text(value: str) -> str:
@@ -77,10 +94,14 @@ def distance(km: float | None, unit: str = "mi") -> str:
     unit = unit if unit in UNITS else "mi"
     value = km_to_miles(km) if unit == "mi" else km
     if value < 0.1:
-        return f"under 0.1 {unit}"
+        return gettext("under %(amount)s %(unit)s", amount=_number(0.1, "0.0"), unit=unit)
     if value < 10:
-        return f"{value:.1f} {unit}"
-    return f"{round(value):,} {unit}"
+        return gettext("%(amount)s %(unit)s", amount=_number(value, "0.0"), unit=unit)
+    return gettext("%(amount)s %(unit)s", amount=_number(round(value), "#,##0"), unit=unit)
+
+
+def _number(value: float, pattern: str) -> str:
+    return format_decimal(value, format=pattern, locale=i18n.format_locale())
 
 
 def amount(value: float | None) -> str:
@@ -88,8 +109,8 @@ def amount(value: float | None) -> str:
     if value is None:
         return ""
     if value >= 10:
-        return f"{round(value):,}"
-    return f"{value:.1f}".removesuffix(".0")
+        return _number(round(value), "#,##0")
+    return _number(value, "0.#")
 
 
 def duration(minutes: int | None) -> str:
@@ -97,12 +118,11 @@ def duration(minutes: int | None) -> str:
     if not minutes:
         return ""
     hours, rest = divmod(int(minutes), 60)
-    parts = []
+    if hours and rest:
+        return ngettext("%(num)d hour %(minutes)d min", "%(num)d hours %(minutes)d min", hours, minutes=rest)
     if hours:
-        parts.append(f"{hours} hour{'s' if hours > 1 else ''}")
-    if rest:
-        parts.append(f"{rest} min")
-    return " ".join(parts)
+        return ngettext("%(num)d hour", "%(num)d hours", hours)
+    return gettext("%(minutes)d min", minutes=rest)
 
 
 def starts_in(minutes: int | None) -> str:
@@ -110,11 +130,13 @@ def starts_in(minutes: int | None) -> str:
     if minutes is None or minutes < 0 or minutes > STARTS_IN_HORIZON:
         return ""
     if minutes == 0:
-        return "starts now"
+        return gettext("starts now")
     hours, rest = divmod(minutes, 60)
     if not hours:
-        return f"starts in {rest} min"
-    return f"starts in {hours} h {rest} min" if rest else f"starts in {hours} h"
+        return gettext("starts in %(minutes)d min", minutes=rest)
+    if rest:
+        return gettext("starts in %(hours)d h %(minutes)d min", hours=hours, minutes=rest)
+    return gettext("starts in %(hours)d h", hours=hours)
 
 
 def day_label(start: dt.datetime, now: dt.datetime) -> str:
@@ -122,13 +144,14 @@ def day_label(start: dt.datetime, now: dt.datetime) -> str:
     local_now = now.astimezone(start.tzinfo)
     days = (start.date() - local_now.date()).days
     if days == 0:
-        return "Today"
+        return gettext("Today")
     if days == 1:
-        return "Tomorrow"
-    name = schedule.weekday_name(start.weekday())
+        return gettext("Tomorrow")
+    name = weekday_name(start.weekday())
     if 1 < days < 7:
         return name
-    return f"{name}, {start.strftime('%b')} {start.day}"
+    date = format_skeleton("MMMd", start.date(), locale=i18n.format_locale())
+    return gettext("%(weekday)s, %(date)s", weekday=name, date=date)
 
 
 def when(start: dt.datetime | None, now: dt.datetime) -> str:
@@ -160,17 +183,19 @@ def viewer_time(start: dt.datetime | None, viewer_zone: str | None, now: dt.date
     if shown.viewer is None:
         return ""
     theirs = shown.viewer
-    return f"{day_label(theirs, now)} {clock(theirs)} your time ({zone_abbr(theirs)})"
+    return gettext("%(day)s %(time)s your time (%(zone)s)", day=day_label(theirs, now), time=clock(theirs),
+                   zone=zone_abbr(theirs))
 
 
 def attendance_label(attendance: str) -> str:
     """'in_person' -> 'In person'."""
-    return ATTENDANCE_LABELS.get(attendance, attendance.replace("_", " ").capitalize())
+    found = ATTENDANCE_LABELS.get(attendance)
+    return str(found) if found is not None else attendance.replace("_", " ").capitalize()
 
 
 def accepting_label(accepting: str) -> str:
     """'yes' -> 'Accepting new clients'."""
-    return ACCEPTING_LABELS.get(accepting, "")
+    return str(ACCEPTING_LABELS.get(accepting, ""))
 
 
 def tel(phone: str | None) -> str:
@@ -186,7 +211,7 @@ def maps_links(latitude: float, longitude: float, label: str = "") -> list[tuple
     point = f"{latitude:.6f},{longitude:.6f}"
     q = quote(label, safe="") if label else point
     return [
-        ("Open in your maps app", f"geo:{point}?q={point}" + (f"({q})" if label else "")),
+        (gettext("Open in your maps app"), f"geo:{point}?q={point}" + (f"({q})" if label else "")),
         ("Apple Maps", f"https://maps.apple.com/?daddr={point}&q={q}"),
         ("Google Maps", f"https://www.google.com/maps/dir/?api=1&destination={point}"),
         ("OpenStreetMap", f"https://www.openstreetmap.org/directions?to={point}#map=17/{latitude:.5f}/{longitude:.5f}"),
@@ -197,7 +222,9 @@ def end_clock(weekly: Any) -> str:
     """When a weekly slot ends on the clock: '8:00 PM', or '12:30 AM (next day)' past midnight."""
     start = dt.datetime.combine(dt.date(2000, 1, 3), weekly.start)
     end = start + dt.timedelta(minutes=weekly.duration_minutes or 60)
-    return clock(end) + (" (next day)" if end.date() != start.date() else "")
+    if end.date() != start.date():
+        return gettext("%(time)s (next day)", time=clock(end))
+    return clock(end)
 
 
 def http_url(url: str | None) -> str:
@@ -212,18 +239,18 @@ def service_url(code: str) -> str | None:
     """The explanation for a treatment service code: medications and detox on the detox page, care on rehab."""
     for service, anchor, _label in content.MEDICATION_ANCHORS:
         if service == code:
-            return content.page_url("detox", anchor)
+            return i18n.keep_language(content.page_url("detox", anchor))
     if code in DETOX_SERVICES:
-        return content.page_url("detox")
+        return i18n.keep_language(content.page_url("detox"))
     if code in CARE_SERVICES:
-        return content.page_url("rehab")
+        return i18n.keep_language(content.page_url("rehab"))
     return None
 
 
 def approach_url(code: str) -> str | None:
     """The explanation of a counselor's approach on the counseling page, or None."""
     found = content.APPROACH_ANCHORS.get(code)
-    return content.page_url("counseling", found[0]) if found else None
+    return i18n.keep_language(content.page_url("counseling", found[0])) if found else None
 
 
 def nl2br(text: str | None) -> Markup:
@@ -292,16 +319,19 @@ def _meeting_card(hit: Any, now: dt.datetime, unit: str, viewer_zone: str | None
 
 
 def fragment_cache(maxsize: int) -> Callable[[Callable[..., Markup]], Callable[..., Markup]]:
-    """Memoize a function that renders a fragment from its (hashable) arguments alone, in a bounded LRU.
+    """Memoize a function that renders a fragment from its (hashable) arguments and the interface language alone,
+    in a bounded LRU (a fragment's words are in the language of the request that rendered it).
 
     Not while templates reload (development), so an edited template shows at once. The cache is per process,
     shared by every app in it: they all render the same templates."""
     def decorator(render: Callable[..., Markup]) -> Callable[..., Markup]:
-        cached = functools.lru_cache(maxsize=maxsize)(render)
+        cached = functools.lru_cache(maxsize=maxsize)(lambda _language, *args: render(*args))
 
         @functools.wraps(render)
         def fragment(*args: Any) -> Markup:
-            return render(*args) if current_app.jinja_env.auto_reload else cached(*args)
+            if current_app.jinja_env.auto_reload:
+                return render(*args)
+            return cached(i18n.current_language(), *args)
         fragment.cache_info = cached.cache_info  # type: ignore[attr-defined]
         fragment.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
         return fragment
@@ -309,14 +339,22 @@ def fragment_cache(maxsize: int) -> Callable[[Callable[..., Markup]], Callable[.
 
 
 def meeting_tags(meeting: Any) -> Markup:
-    """A result card's badges and format chips (the _macros.html macro of that name)."""
-    return _meeting_tags(meeting.attendance, tuple((f.code, f.name, f.description, f.kind) for f in meeting.formats))
+    """A result card's badges and format chips (the _macros.html macro of that name), in the reader's language."""
+    formats = tuple((f.code, term(f.name), term(f.description), f.kind) for f in meeting.formats)
+    return _meeting_tags(meeting.attendance, formats)
 
 
 # Keyed by the values shown, so nothing can go stale. 100k demo meetings have 14k combinations.
 @fragment_cache(maxsize=4096)
 def _meeting_tags(attendance: str, formats: tuple[tuple[str, str, str, str], ...]) -> Markup:
     return current_app.jinja_env.get_template("_macros.html").module.meeting_tags(attendance, formats)
+
+
+def term(text: str | None) -> str:
+    """A vocabulary word (a format's name or description, a treatment service, a counselor term) in the reader's
+    language. The catalog holds the vocabularies' English (finder.core.vocab); a word it does not know, such as
+    an imported format's own name, is shown as written."""
+    return gettext(text) if text else ""
 
 
 def _template_globals() -> dict[str, Any]:
@@ -332,7 +370,7 @@ def _template_globals() -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     for function in (
         weekday_name, clock, clock_text, distance, amount, duration, starts_in, when, day_label, zone_abbr, viewer_time,
-        attendance_label, accepting_label, tel, nl2br, end_clock, http_url, long_date,
+        attendance_label, accepting_label, tel, nl2br, end_clock, http_url, long_date, term,
     ):
         app.add_template_filter(function)
     for function in (maps_links, service_url, approach_url, meeting_cards):
