@@ -479,3 +479,17 @@ def test_send_outbox_command(app, runner, session, now, monkeypatch):
     session.expire_all()
     failed = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "b@example.org")).one()
     assert failed.sent_at is None and failed.attempts == 1 and "mailbox full" in failed.last_error
+
+
+
+@sqlite_only
+def test_a_moderator_sees_the_language_and_the_organizer_gets_mail_in_it(client, session, world):
+    world["change"].interface_language = "es"
+    session.commit()
+    login(client, "admin@example.org")
+    html = client.get(f"/admin/submissions/{world['change'].id}").get_data(as_text=True)
+    assert "Written in</dt><dd>Español" in html
+    post(client, f"/admin/submissions/{world['change'].id}/approve")
+    mail = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "sam@example.org")).one()
+    assert mail.subject == f"Su envío {world['change'].reference} fue aprobado"
+    assert "fue aprobado y publicado" in mail.body and "locale=es" in mail.body

@@ -59,7 +59,7 @@ def test_valid_meeting_form_gives_a_proposal_with_several_weekly_times():
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("name", "", "meeting name"),
+    ("name", "", "Meeting name"),
     ("name", "x" * 201, "too long"),
     ("start_0", "25:00", "start time"),
     ("day_0", "9", "choose the day"),

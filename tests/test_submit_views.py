@@ -374,3 +374,31 @@ def test_concurrent_submissions_store_exactly_what_was_accepted(app, session, ge
     assert sorted(statuses) == [303] * limit + [429] * (visitors - limit)
     stored = session.scalars(select(Submission)).all()
     assert len(stored) == limit and len({s.reference for s in stored}) == limit
+
+
+def test_an_organizer_writing_in_spanish_gets_spanish_mail_and_moderators_see_it(app, client, session, geo):
+    app.config["MODERATOR_EMAILS"] = "mods@example.org"
+    token = csrf_token(client)
+    checked = client.post("/submit/new?locale=es", data=new_form(token, action="check"))
+    html = checked.get_data(as_text=True)
+    assert checked.status_code == 200 and "Dónde la ubicamos" in html
+    assert 'action="/submit/new?locale=es"' in html  # the next step stays in Spanish
+    sent = client.post("/submit/new?locale=es", data=form_fields(html, action="send"))
+    assert sent.status_code == 303 and "locale=es" in sent.headers["Location"]
+    assert "Esperando que un voluntario lo revise" in client.get(sent.headers["Location"]).get_data(as_text=True)
+    submission = session.scalars(select(Submission)).one()
+    assert submission.interface_language == "es"
+    mail = {m.recipient: m for m in session.scalars(select(OutboxMessage))}
+    assert mail["sam@example.org"].subject == f"Recibimos su envío {submission.reference}"
+    assert "Un voluntario lo revisará pronto" in mail["sam@example.org"].body
+    assert "locale=es" in mail["sam@example.org"].body  # the private link opens in Spanish
+    assert mail["mods@example.org"].subject.startswith("New submission")  # moderators read English
+
+
+def test_form_errors_come_in_the_visitors_language(client, geo):
+    token = csrf_token(client)
+    response = client.post("/submit/new", data=new_form(token, action="check", name=""),
+                           headers={"Accept-Language": "es"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Complete «Nombre de la reunión»." in html and "Revise este campo" in html

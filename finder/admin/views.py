@@ -7,6 +7,7 @@ from typing import Any
 from flask import (
     Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for,
 )
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -14,10 +15,9 @@ from finder import db
 from finder.admin import audit
 from finder.admin import auth
 from finder.submissions import notify
-from finder.web import ratelimit, security
+from finder.web import i18n, ratelimit, security
 from finder.admin import edits
 from finder.submissions import workflow
-from finder.submissions import tokens
 from finder.models import (
     Counselor, Meeting, OutboxMessage, Service, ServiceBody, Submission, TreatmentCenter, User,
 )
@@ -34,7 +34,8 @@ PAGE = 100
 @bp.context_processor
 @account_bp.context_processor
 def _admin_globals() -> dict[str, Any]:
-    return {"user": auth.current_user(), "auth": auth, "role_names": auth.ROLE_NAMES, "kind_labels": KIND_LABELS}
+    return {"user": auth.current_user(), "auth": auth, "role_names": auth.ROLE_NAMES, "kind_labels": KIND_LABELS,
+            "interface_languages": i18n.LANGUAGES}
 
 
 @bp.after_request
@@ -174,13 +175,15 @@ def _decide(submission_id: int, decision: str, payload: dict[str, Any] | None = 
 def _tell_organizer(item: Submission, now: dt.datetime) -> None:
     if not item.contact_email:
         return
-    token = tokens.make_token(current_app.config["SECRET_KEY"], item.id, item.reference)
-    notify.queue(
-        db.get_session(), recipients=[item.contact_email], submission=item, now=now,
-        subject=f"Your submission {item.reference} was {'approved' if item.status == 'approved' else 'not published'}",
-        body=render_template("submit/mail_decision.txt", submission=item, kind_label=KIND_LABELS[item.kind],
-                             status_url=public._absolute(url_for("submit.status", token=token))),
-    )
+    with i18n.in_language(item.interface_language):  # the organizer's language, not the moderator's
+        subject = (gettext("Your submission %(reference)s was approved", reference=item.reference)
+                   if item.status == "approved"
+                   else gettext("Your submission %(reference)s was not published", reference=item.reference))
+        notify.queue(
+            db.get_session(), recipients=[item.contact_email], submission=item, now=now, subject=subject,
+            body=render_template("submit/mail_decision.txt", submission=item, kind_label=public.kind_label(item.kind),
+                                 status_url=public.organizer_status_url(item)),
+        )
 
 
 @bp.route("/submissions/<int:submission_id>/edit", methods=["GET", "POST"])

@@ -78,6 +78,8 @@ class Submission(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decision_reason: Mapped[long_str]
+    # The interface language the organizer wrote in (finder.web.i18n.LANGUAGES): mail about it speaks it.
+    interface_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
     meeting: Mapped[Meeting | None] = relationship()
     service_body: Mapped[ServiceBody | None] = relationship()

@@ -11,12 +11,15 @@ from zoneinfo import ZoneInfo
 from flask import (
     Blueprint, Response, abort, current_app, make_response, redirect, render_template, request, url_for,
 )
+from babel import Locale
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from finder import db
 from finder.submissions import notify
-from finder.web import ratelimit
+from finder.web import i18n, ratelimit
+from finder.web.filters import weekday_name
 from finder.submissions import workflow
 from finder.submissions import tokens
 from finder.models import Format, Meeting, ServiceBody, Submission, User
@@ -72,10 +75,17 @@ def form_choices(session: Session) -> dict[str, Any]:
     bodies = session.scalars(select(ServiceBody).where(ServiceBody.kind != "group")
                              .order_by(ServiceBody.name).limit(1000)).all()
     return {
-        "format_groups": groups, "languages": LANGUAGES, "weekdays": WEEKDAYS,
+        "format_groups": groups, "languages": language_options(), "weekdays": WEEKDAYS,
         "body_options": [(b.id, f"{b.name} ({b.kind})") for b in bodies],
-        "weekday_options": list(enumerate(WEEKDAYS)),
+        "weekday_options": [(day, weekday_name(day)) for day in range(7)],
     }
+
+
+def language_options() -> list[tuple[str, str]]:
+    """The meeting languages the form offers, each named in the reader's language (Babel's CLDR names)."""
+    names = Locale.parse(i18n.format_locale()).languages
+    return [(code, (names.get(code) or english)[:1].upper() + (names.get(code) or english)[1:])
+            for code, english in LANGUAGES]
 
 
 def validate_meeting_form(session: Session, form: Any) -> Validated:
@@ -205,7 +215,7 @@ def _meeting_form(meeting: Meeting | None) -> Any:
     if errors:
         return _render_form(session, kind, meeting, form, errors), 422
     if original is not None and not workflow.diff(original, result.values):
-        errors = {"name": "Nothing has changed yet: edit what is different, then check again."}
+        errors = {"name": gettext("Nothing has changed yet: edit what is different, then check again.")}
         return _render_form(session, kind, meeting, form, errors), 422
     if action != "send":
         return _render_check(session, kind, meeting, result.values, contact.values, original, form)
@@ -218,7 +228,7 @@ def _meeting_form(meeting: Meeting | None) -> Any:
 def _render_form(session: Session, kind: str, meeting: Meeting | None, form: Any, errors: dict[str, str],
                  times: int = 0) -> str:
     return render_template(
-        "submit/meeting_form.html", kind=kind, kind_label=KIND_LABELS[kind], meeting=meeting, form=form,
+        "submit/meeting_form.html", kind=kind, kind_label=kind_label(kind), meeting=meeting, form=form,
         errors=errors, rows=row_count(form, times), token=request.values.get("token", ""), **form_choices(session),
     )
 
@@ -230,7 +240,7 @@ def _render_check(session: Session, kind: str, meeting: Meeting | None, proposal
     hidden.update(contact)
     hidden.pop("latitude"), hidden.pop("longitude")
     return render_template(
-        "submit/check.html", kind=kind, kind_label=KIND_LABELS[kind], meeting=meeting, proposal=proposal,
+        "submit/check.html", kind=kind, kind_label=kind_label(kind), meeting=meeting, proposal=proposal,
         changes=workflow.diff(original, proposal) if original else None, duplicates=duplicates,
         hidden=hidden, place=proposal["place"], token=form.get("token", ""),
         osm_url=_map_link(proposal["place"]["latitude"], proposal["place"]["longitude"]),
@@ -258,20 +268,32 @@ def _store(session: Session, kind: str, meeting: Meeting | None, payload: dict[s
            contact: dict[str, str]) -> Any:
     """Store first (with its notifications, in one commit), then try to deliver mail, then redirect."""
     now = utcnow()
-    submission = workflow.submit(session, kind=kind, payload=payload, meeting=meeting, contact=contact, now=now)
-    token = tokens.make_token(current_app.config["SECRET_KEY"], submission.id, submission.reference)
-    status_url = _absolute(url_for("submit.status", token=token))
+    submission = workflow.submit(session, kind=kind, payload=payload, meeting=meeting, contact=contact, now=now,
+                                 language=i18n.current_language())
     _tell_moderators(session, submission, now)
     if submission.contact_email:
-        notify.queue(
-            session, recipients=[submission.contact_email], submission=submission, now=now,
-            subject=f"We received your submission {submission.reference}",
-            body=render_template("submit/mail_received.txt", submission=submission, status_url=status_url,
-                                 kind_label=KIND_LABELS[kind]),
-        )
+        with i18n.in_language(submission.interface_language):
+            notify.queue(
+                session, recipients=[submission.contact_email], submission=submission, now=now,
+                subject=gettext("We received your submission %(reference)s", reference=submission.reference),
+                body=render_template("submit/mail_received.txt", submission=submission,
+                                     status_url=organizer_status_url(submission), kind_label=kind_label(kind)),
+            )
+    token = tokens.make_token(current_app.config["SECRET_KEY"], submission.id, submission.reference)
     session.commit()
     deliver_in_background()
     return redirect(url_for("submit.status", token=token, sent=1), code=303)
+
+
+def organizer_status_url(submission: Submission) -> str:
+    """The organizer's private status link, absolute, in the language they wrote in (for mail)."""
+    token = tokens.make_token(current_app.config["SECRET_KEY"], submission.id, submission.reference)
+    return _absolute(url_for("submit.status", token=token, locale=submission.interface_language))
+
+
+def kind_label(kind: str) -> str:
+    """What a kind of submission is called, in the current language."""
+    return gettext(KIND_LABELS[kind])
 
 
 def _absolute(path: str) -> str:
@@ -283,13 +305,14 @@ def _tell_moderators(session: Session, submission: Submission, now: dt.datetime)
     configured = [a for a in current_app.config.get("MODERATOR_EMAILS", "").split(",") if a.strip()]
     accounts = session.scalars(select(User).where(User.active.is_(True), User.role.in_(("admin", "body_admin"))))
     recipients = configured + [u.email for u in accounts if auth.can_moderate(u, submission)]
-    notify.queue(
-        session, recipients=recipients, submission=submission, now=now,
-        subject=f"New submission {submission.reference}: {KIND_LABELS[submission.kind]}",
-        body=render_template("submit/mail_moderators.txt", submission=submission,
-                             kind_label=KIND_LABELS[submission.kind],
-                             review_url=_absolute(url_for("admin.submission", submission_id=submission.id))),
-    )
+    with i18n.in_language("en"):  # moderators work in English (issue 20, item 8)
+        notify.queue(
+            session, recipients=recipients, submission=submission, now=now,
+            subject=f"New submission {submission.reference}: {KIND_LABELS[submission.kind]}",
+            body=render_template("submit/mail_moderators.txt", submission=submission,
+                                 kind_label=KIND_LABELS[submission.kind],
+                                 review_url=_absolute(url_for("admin.submission", submission_id=submission.id))),
+        )
 
 
 def deliver_in_background() -> None:
@@ -349,7 +372,7 @@ def meeting_event(slug: str, what: str) -> Any:
                 return refused
             return _store(session, kind, meeting, result.values, contact.values)
     upcoming = _upcoming_dates(meeting, today)
-    page = render_template("submit/meeting_event.html", kind=kind, kind_label=KIND_LABELS[kind], meeting=meeting,
+    page = render_template("submit/meeting_event.html", kind=kind, kind_label=kind_label(kind), meeting=meeting,
                            form=form, errors=errors, upcoming=upcoming, today=today,
                            token=request.values.get("token", ""), weekdays=WEEKDAYS)
     return (page, 422) if errors else page
@@ -377,7 +400,7 @@ def status(token: str) -> Any:
     if submission is None or submission.reference != reference:
         return _no_store(make_response(render_template("submit/bad_token.html", expired=False), 404))
     page = render_template(
-        "submit/status.html", submission=submission, kind_label=KIND_LABELS[submission.kind], token=token,
+        "submit/status.html", submission=submission, kind_label=kind_label(submission.kind), token=token,
         just_sent=request.args.get("sent") == "1",
         meeting=submission.meeting if submission.meeting is not None and visibility.is_public(submission.meeting) else None,
     )

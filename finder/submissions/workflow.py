@@ -1,7 +1,8 @@
 """Organizers' submissions: validate -> pending submission -> approve or reject -> the change and its audit entry.
 
-The validators at the top are pure (form values in, a proposal dict and error messages out); the functions
-below them take the session, the actor and `now`, and never commit.
+The validators at the top are pure (form values in, a proposal dict and error messages out; the messages are in
+the request's language, English outside one); the functions below them take the session, the actor and `now`,
+and never commit.
 
 A proposal ("payload") has the shape of audit.meeting_snapshot for the fields an organizer may set:
 name, times [{weekday (Monday=0), start "HH:MM", duration_minutes}], formats [codes], attendance, language,
@@ -20,12 +21,14 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from finder.admin import audit
 from finder.admin.auth import can_moderate, can_place
 from finder.core.geo import haversine_km
+from finder.core.words import N_
 from finder.meetings import visibility
 from finder.models import (
     ATTENDANCE, PRECISIONS, Format, Meeting, MeetingTime, Place, ScheduleException, ServiceBody, Submission,
@@ -46,9 +49,10 @@ SAME_BUILDING_KM = 0.2  # two meetings this close at the same weekly time are pr
 MAX_TIME_ROWS = 21  # rows read from a form, filled or not
 HONEYPOT_FIELD = "leave_this_empty"
 KINDS_ON_A_MEETING = ("change", "cancel_week", "close", "inactive")
+# What each kind of submission is called (pages and mail translate them with gettext where they show them).
 KIND_LABELS = {
-    "new": "New meeting", "change": "Change to a meeting", "cancel_week": "One week cancelled",
-    "close": "Temporary closure", "inactive": "No longer meets",
+    "new": N_("New meeting"), "change": N_("Change to a meeting"), "cancel_week": N_("One week cancelled"),
+    "close": N_("Temporary closure"), "inactive": N_("No longer meets"),
 }
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
@@ -121,9 +125,10 @@ def _bounded(form: Mapping[str, Any], name: str, errors: dict[str, str], *, labe
     value = _get(form, name, multiline=multiline)
     limit = LIMITS[name]
     if required and not value:
-        errors[name] = f"Please enter the {label}."
+        errors[name] = gettext("Please fill in “%(label)s”.", label=gettext(label))
     elif len(value) > limit:
-        errors[name] = f"The {label} is too long: {len(value)} characters, at most {limit}."
+        errors[name] = gettext("“%(label)s” is too long: %(count)d characters, at most %(limit)d.",
+                               label=gettext(label), count=len(value), limit=limit)
     return value
 
 
@@ -132,11 +137,11 @@ def validate_url(value: str) -> str | None:
     try:
         parts = urlsplit(value)
     except ValueError:
-        return "This is not a web address."
+        return gettext("This is not a web address.")
     if parts.scheme.lower() not in {"https", "http"}:
-        return "The link must start with https:// (or http://)."
+        return gettext("The link must start with https:// (or http://).")
     if not parts.hostname or any(c.isspace() for c in value):
-        return "This is not a complete web address (for example https://zoom.us/j/123456)."
+        return gettext("This is not a complete web address (for example https://zoom.us/j/123456).")
     return None
 
 
@@ -146,11 +151,11 @@ def normalize_phone(value: str) -> tuple[str, str | None]:
     if not compact:
         return "", None
     if not _PHONE.match(compact):
-        return compact, "A phone number may hold only digits and + , * # (spaces and dashes are fine)."
+        return compact, gettext("A phone number may hold only digits and + , * # (spaces and dashes are fine).")
     if sum(c.isdigit() for c in compact) < 5:
-        return compact, "This phone number is too short."
+        return compact, gettext("This phone number is too short.")
     if len(compact) > LIMITS["phone"]:
-        return compact, f"This phone number is too long (at most {LIMITS['phone']} characters)."
+        return compact, gettext("This phone number is too long (at most %(limit)d characters).", limit=LIMITS["phone"])
     return compact, None
 
 
@@ -178,27 +183,27 @@ def validate_times(form: Mapping[str, Any], errors: dict[str, str]) -> list[dict
             continue
         weekday = parse_int(day, low=0, high=6)
         if weekday is None:
-            errors[f"day_{n}"] = "Please choose the day."
+            errors[f"day_{n}"] = gettext("Please choose the day.")
         parsed = _parse_time(start) if start else None
         if parsed is None:
-            errors[f"start_{n}"] = "Please give the start time, like 19:30 or 7:30 pm."
+            errors[f"start_{n}"] = gettext("Please give the start time, like 19:30 or 7:30 pm.")
         minutes = 60
         if duration:
             parsed_minutes = parse_int(duration, low=1, high=1440)
             if parsed_minutes is not None:
                 minutes = parsed_minutes
             else:
-                errors[f"duration_{n}"] = "The length is in minutes, from 1 to 1440."
+                errors[f"duration_{n}"] = gettext("The length is in minutes, from 1 to 1440.")
         if weekday is not None and parsed is not None:
             entry = {"weekday": weekday, "start": parsed.strftime("%H:%M"), "duration_minutes": minutes}
             if any((t["weekday"], t["start"]) == (weekday, entry["start"]) for t in times):
-                errors[f"start_{n}"] = "This day and time is already listed above."
+                errors[f"start_{n}"] = gettext("This day and time is already listed above.")
             else:
                 times.append(entry)
     if not times and not any(k.startswith(("day_", "start_")) for k in errors):
-        errors["day_0"] = "Please give at least one day and start time."
+        errors["day_0"] = gettext("Please give at least one day and start time.")
     if len(times) > MAX_TIMES:
-        errors["day_0"] = f"At most {MAX_TIMES} weekly times."
+        errors["day_0"] = gettext("At most %(count)d weekly times.", count=MAX_TIMES)
     return sorted(times, key=lambda t: (t["weekday"], t["start"]))
 
 
@@ -211,28 +216,28 @@ def validate_meeting(
     """Validate a new-meeting or change form into a proposal; every problem is reported by field name."""
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
-    values["name"] = _bounded(form, "name", errors, label="meeting name", required=True)
+    values["name"] = _bounded(form, "name", errors, label=N_("Meeting name"), required=True)
     values["times"] = validate_times(form, errors)
 
     codes = [c.upper() for c in _getlist(form, "formats")]
     open_closed = _get(form, "open_closed").upper()
     if open_closed and open_closed not in {"O", "C"}:
-        errors["open_closed"] = "Please choose open or closed."
+        errors["open_closed"] = gettext("Please choose open or closed.")
     unknown = [c for c in codes if c not in known_formats or c in VENUE_FORMATS or c in {"O", "C"}]
     if unknown:
-        errors["formats"] = "Please choose formats from the list."
+        errors["formats"] = gettext("Please choose formats from the list.")
     chosen = sorted({c for c in codes if c not in unknown} | ({open_closed} if open_closed in {"O", "C"} else set()))
     values["formats"] = chosen
 
     attendance = _get(form, "attendance") or "in_person"
     if attendance not in ATTENDANCE:
-        errors["attendance"] = "Please choose in person, online or both."
+        errors["attendance"] = gettext("Please choose in person, online or both.")
         attendance = "in_person"
     values["attendance"] = attendance
 
     language = (_get(form, "language") or "en").lower()
     if not _LANGUAGE.match(language):
-        errors["language"] = "Please choose the language from the list."
+        errors["language"] = gettext("Please choose the language from the list.")
         language = "en"
     values["language"] = language
 
@@ -243,34 +248,34 @@ def validate_meeting(
         if body_id is not None and body_id in known_bodies:
             values["service_body_id"] = body_id
         else:
-            errors["service_body_id"] = "Please choose the area from the list."
+            errors["service_body_id"] = gettext("Please choose the area from the list.")
 
     place: dict[str, Any] = {
-        "name": _bounded(form, "location_name", errors, label="venue name"),
-        "street": _bounded(form, "street", errors, label="street address"),
-        "city": _bounded(form, "city", errors, label="city"),
-        "region": _bounded(form, "region", errors, label="state or province"),
-        "postal_code": _bounded(form, "postal_code", errors, label="postal code"),
+        "name": _bounded(form, "location_name", errors, label=N_("Building or venue name")),
+        "street": _bounded(form, "street", errors, label=N_("Street address")),
+        "city": _bounded(form, "city", errors, label=N_("City")),
+        "region": _bounded(form, "region", errors, label=N_("State or province")),
+        "postal_code": _bounded(form, "postal_code", errors, label=N_("Postal code")),
         "country": (_get(form, "country") or "US").upper(),
-        "notes": _bounded(form, "location_notes", errors, label="location notes", multiline=True),
+        "notes": _bounded(form, "location_notes", errors, label=N_("How to find the room"), multiline=True),
     }
     if not _COUNTRY.match(place["country"]):
-        errors["country"] = "Please choose the country from the list."
+        errors["country"] = gettext("Please choose the country from the list.")
         place["country"] = "US"
     in_person = attendance in ("in_person", "hybrid")
     if in_person and not place["street"] and "street" not in errors:
-        errors["street"] = "Please give the street address, so people can find the door."
+        errors["street"] = gettext("Please give the street address, so people can find the door.")
     if not place["city"] and not place["postal_code"] and "city" not in errors:
-        errors["city"] = ("Please give the city (online meetings too: it sets the time zone)."
-                          if not in_person else "Please give the city or the postal code.")
+        errors["city"] = (gettext("Please give the city (online meetings too: it sets the time zone).")
+                          if not in_person else gettext("Please give the city or the postal code."))
     lat_text, lon_text = _get(form, "latitude"), _get(form, "longitude")
     place["latitude"] = place["longitude"] = None
     if lat_text or lon_text:
         lat, lon = parse_float(lat_text), parse_float(lon_text)
         if lat is None or not -90 <= lat <= 90:
-            errors["latitude"] = "Latitude is a number from -90 to 90, like 39.9487."
+            errors["latitude"] = gettext("Latitude is a number from -90 to 90, like 39.9487.")
         if lon is None or not -180 <= lon <= 180:
-            errors["longitude"] = "Longitude is a number from -180 to 180, like -75.1685."
+            errors["longitude"] = gettext("Longitude is a number from -180 to 180, like -75.1685.")
         if "latitude" not in errors and "longitude" not in errors:
             place["latitude"], place["longitude"] = round(lat, 6), round(lon, 6)  # type: ignore[arg-type]
     precision = _get(form, "precision")
@@ -279,24 +284,24 @@ def validate_meeting(
     place["timezone"] = zone if valid_zone(zone) else None
     values["place"] = place
 
-    url = _bounded(form, "conference_url", errors, label="link")
+    url = _bounded(form, "conference_url", errors, label=N_("Meeting link"))
     if url and "conference_url" not in errors:
         problem = validate_url(url)
         if problem:
             errors["conference_url"] = problem
     values["conference_url"] = url
-    values["conference_notes"] = _bounded(form, "conference_notes", errors, label="link notes", multiline=True)
+    values["conference_notes"] = _bounded(form, "conference_notes", errors, label=N_("Link notes"), multiline=True)
     phone, problem = normalize_phone(_get(form, "phone"))
     if problem:
         errors["phone"] = problem
     values["phone"] = phone
-    values["phone_notes"] = _bounded(form, "phone_notes", errors, label="phone notes", multiline=True)
+    values["phone_notes"] = _bounded(form, "phone_notes", errors, label=N_("Phone notes"), multiline=True)
     if attendance != "in_person" and not url and not phone and "conference_url" not in errors:
-        errors["conference_url"] = "An online meeting needs a link or a dial-in phone number."
+        errors["conference_url"] = gettext("An online meeting needs a link or a dial-in phone number.")
     if attendance == "in_person":
         # An in-person meeting has no online details; drop stale ones rather than publish them.
         values["conference_url"] = values["conference_notes"] = values["phone"] = values["phone_notes"] = ""
-    values["notes"] = _bounded(form, "notes", errors, label="notes", multiline=True)
+    values["notes"] = _bounded(form, "notes", errors, label=N_("Notes shown with the meeting"), multiline=True)
     return Validated(values, errors)
 
 
@@ -304,12 +309,12 @@ def validate_contact(form: Mapping[str, Any]) -> Validated:
     """The organizer's name, e-mail (optional; needed to hear of the decision) and message to moderators."""
     errors: dict[str, str] = {}
     values = {
-        "contact_name": _bounded(form, "contact_name", errors, label="name"),
-        "contact_email": _bounded(form, "contact_email", errors, label="e-mail address"),
-        "message": _bounded(form, "message", errors, label="message", multiline=True),
+        "contact_name": _bounded(form, "contact_name", errors, label=N_("Your name")),
+        "contact_email": _bounded(form, "contact_email", errors, label=N_("Your e-mail")),
+        "message": _bounded(form, "message", errors, label=N_("Message to the moderators"), multiline=True),
     }
     if values["contact_email"] and "contact_email" not in errors and not _EMAIL.match(values["contact_email"]):
-        errors["contact_email"] = "This does not look like an e-mail address (name@example.org)."
+        errors["contact_email"] = gettext("This does not look like an e-mail address (name@example.org).")
     return Validated(values, errors)
 
 
@@ -326,14 +331,14 @@ def validate_cancel_week(form: Mapping[str, Any], *, weekdays: Collection[int], 
     text = _get(form, "date")
     day = _parse_date(text)
     if day is None:
-        errors["date"] = "Please give the date, like 2026-12-24."
+        errors["date"] = gettext("Please give the date, like 2026-12-24.")
     elif day < today:
-        errors["date"] = "This date has passed."
+        errors["date"] = gettext("This date has passed.")
     elif day > today + dt.timedelta(days=366):
-        errors["date"] = "Please give a date within the next year."
+        errors["date"] = gettext("Please give a date within the next year.")
     elif weekdays and day.weekday() not in weekdays:
-        errors["date"] = "The meeting does not meet on that day of the week."
-    reason = _bounded(form, "reason", errors, label="reason")
+        errors["date"] = gettext("The meeting does not meet on that day of the week.")
+    reason = _bounded(form, "reason", errors, label=N_("Reason"))
     return Validated({"date": day.isoformat() if day else text, "reason": reason}, errors)
 
 
@@ -344,16 +349,16 @@ def validate_close(form: Mapping[str, Any], *, today: dt.date) -> Validated:
     start = _parse_date(start_text) if start_text else today
     end = _parse_date(end_text) if end_text else None
     if start is None:
-        errors["start_date"] = "Please give the first closed date, like 2026-12-01."
+        errors["start_date"] = gettext("Please give the first closed date, like 2026-12-01.")
     elif start < today - dt.timedelta(days=1):
-        errors["start_date"] = "This date has passed."
+        errors["start_date"] = gettext("This date has passed.")
     if end_text and end is None:
-        errors["end_date"] = "Please give the last closed date, like 2027-01-15, or leave it empty."
+        errors["end_date"] = gettext("Please give the last closed date, like 2027-01-15, or leave it empty.")
     elif start and end and end < start:
-        errors["end_date"] = "The last closed date comes before the first."
+        errors["end_date"] = gettext("The last closed date comes before the first.")
     elif start and end and end > start + dt.timedelta(days=731):
-        errors["end_date"] = "For more than two years, please use “no longer meets”."
-    reason = _bounded(form, "reason", errors, label="reason")
+        errors["end_date"] = gettext("For more than two years, please use “no longer meets”.")
+    reason = _bounded(form, "reason", errors, label=N_("Reason"))
     values = {"start_date": start.isoformat() if start else start_text,
               "end_date": end.isoformat() if end else (end_text or None), "reason": reason}
     return Validated(values, errors)
@@ -361,7 +366,7 @@ def validate_close(form: Mapping[str, Any], *, today: dt.date) -> Validated:
 
 def validate_inactive(form: Mapping[str, Any]) -> Validated:
     errors: dict[str, str] = {}
-    reason = _bounded(form, "reason", errors, label="reason")
+    reason = _bounded(form, "reason", errors, label=N_("Reason"))
     return Validated({"reason": reason}, errors)
 
 
@@ -417,14 +422,14 @@ class Change:
 
 
 _LABELS = {
-    "name": "Name", "times": "Days and times", "formats": "Formats", "attendance": "Attendance",
-    "language": "Language", "service_body_id": "Service body", "conference_url": "Online link",
-    "conference_notes": "Online notes", "phone": "Dial-in phone", "phone_notes": "Phone notes", "notes": "Notes",
-    "place.name": "Venue", "place.street": "Street", "place.city": "City", "place.region": "State/province",
-    "place.postal_code": "Postal code", "place.country": "Country", "place.notes": "Location notes",
-    "place.latitude": "Latitude", "place.longitude": "Longitude", "place.timezone": "Time zone",
-    "status": "Status", "published": "Published", "exceptions": "Cancelled weeks and closures",
-    "sequence": "Calendar sequence",
+    "name": N_("Name"), "times": N_("Days and times"), "formats": N_("Formats"), "attendance": N_("Attendance"),
+    "language": N_("Language"), "service_body_id": N_("Service body"), "conference_url": N_("Online link"),
+    "conference_notes": N_("Online notes"), "phone": N_("Dial-in phone"), "phone_notes": N_("Phone notes"),
+    "notes": N_("Notes"), "place.name": N_("Venue"), "place.street": N_("Street"), "place.city": N_("City"),
+    "place.region": N_("State/province"), "place.postal_code": N_("Postal code"), "place.country": N_("Country"),
+    "place.notes": N_("Location notes"), "place.latitude": N_("Latitude"), "place.longitude": N_("Longitude"),
+    "place.timezone": N_("Time zone"), "status": N_("Status"), "published": N_("Published"),
+    "exceptions": N_("Cancelled weeks and closures"), "sequence": N_("Calendar sequence"),
 }
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -610,8 +615,10 @@ def submit(
     contact: Mapping[str, str],
     now: dt.datetime,
     meeting: Meeting | None = None,
+    language: str = "en",
 ) -> Submission:
-    """Store a pending submission (validated beforehand); nothing is applied until a moderator approves."""
+    """Store a pending submission (validated beforehand); nothing is applied until a moderator approves.
+    `language` is the interface language the organizer used: mail to them is written in it."""
     if kind not in KIND_LABELS:
         raise SubmissionError(f"unknown submission kind {kind!r}")
     if (kind == "new") != (meeting is None):
@@ -622,7 +629,7 @@ def submit(
         service_body_id=body_id if body_id is not None else (meeting.service_body_id if meeting else None),
         payload=payload, before=audit.meeting_snapshot(meeting) if meeting is not None else None,
         contact_name=contact.get("contact_name", ""), contact_email=contact.get("contact_email", ""),
-        message=contact.get("message", ""), created_at=now,
+        message=contact.get("message", ""), created_at=now, interface_language=language,
     )
     session.add(submission)
     session.flush()

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale
+from markupsafe import Markup
 
 PARAM = "locale"
 DEFAULT = "en"
@@ -121,8 +122,15 @@ def _vary(response: Response) -> Response:
     return response
 
 
+def language_field() -> Markup:
+    """A hidden field that carries a URL-chosen language through a GET form (whose query replaces the action's)."""
+    language = chosen_in_url()
+    return Markup('<input type="hidden" name="%s" value="%s">') % (PARAM, language) if language else Markup("")
+
+
 def _template_globals() -> dict[str, Any]:
-    return {"language": current_language(), "language_links": language_links, "language_alternates": alternates}
+    return {"language": current_language(), "language_links": language_links, "language_alternates": alternates,
+            "language_field": language_field}
 
 
 def in_language(language: str | None) -> Any:
