@@ -26,6 +26,7 @@ from sqlalchemy import Integer, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from finder.core import bmlt
 from finder.models import SiteSetting
 from finder import db
 from finder.search.loader import MEETING_CACHE_ENTRIES, MeetingCache
@@ -384,7 +385,8 @@ class _SingleFlight:
 
 
 def cached(view: Callable[..., Any], *, private: bool, per_minute: bool, session_getter: Callable[[], Session],
-           clock: Callable[[], float] = time.time, localized: bool = False) -> Callable[..., Any]:
+           clock: Callable[[], float] = time.time, localized: bool = False,
+           parameters: frozenset[str] | None = None) -> Callable[..., Any]:
     """Wrap a GET view so equal queries under the same data version share one rendering.
 
     `per_minute` responses say "starts in 12 minutes": an entry is fresh during the minute it was rendered in.
@@ -392,6 +394,7 @@ def cached(view: Callable[..., Any], *, private: bool, per_minute: bool, session
     minute's copy instead of piling up on the same work (at most a minute behind, and only during that
     re-render). Signed-in visitors (a session cookie) always get a fresh rendering: their pages can differ.
     `localized` responses are worded in the interface language, which is then part of the key.
+    `parameters`, when given, are the query names the answer depends on: only they make the key.
     """
     flights = _SingleFlight()
 
@@ -408,7 +411,8 @@ def cached(view: Callable[..., Any], *, private: bool, per_minute: bool, session
         # The host is part of the key: without PUBLIC_URL, feeds and pages build absolute links from it.
         version = app.extensions["finder.data_version_memo"].get(lambda: data_version(session_getter()))
         key = cache_key(version, request.endpoint or "", request.host_url + request.path,
-                        request.args.items(multi=True), language=i18n.current_language() if localized else "")
+                        key_pairs(request.args.items(multi=True), parameters),
+                        language=i18n.current_language() if localized else "")
         minute = _minute_of_key(clock(), key) if per_minute else None
         blob = store.get(key, private=private)
         if blob is not None:
@@ -453,11 +457,20 @@ def _render_and_store(app: Flask, store: ResponseCache, view: Callable[..., Any]
     return response
 
 
+def key_pairs(pairs: Iterable[tuple[str, str]], parameters: frozenset[str] | None) -> list[tuple[str, str]]:
+    """The query pairs a cache key is made of: all, or those named in `parameters`, `x[]` counted as `x` (one
+    list, two spellings). A parameter the answer ignores then neither splits the cache nor defeats it."""
+    if parameters is None:
+        return list(pairs)
+    return [(name.removesuffix("[]"), value) for name, value in pairs if name.removesuffix("[]") in parameters]
+
+
 @dataclass(frozen=True)
 class CachePolicy:
     private: bool  # the query carries a location: process memory only
     per_minute: bool  # the body mentions relative times ("starts in 5 min")
     localized: bool = False  # the body is worded in the interface language (a page, not data)
+    parameters: frozenset[str] | None = None  # the query names the answer depends on (None: every one)
 
 
 def cache_endpoints(app: Flask, policies: dict[str, CachePolicy]) -> list[str]:
@@ -468,7 +481,8 @@ def cache_endpoints(app: Flask, policies: dict[str, CachePolicy]) -> list[str]:
         if view is None or getattr(view, "__finder_cached__", False):
             continue
         new_view = cached(view, private=policy.private, per_minute=policy.per_minute,
-                          session_getter=db.get_session, localized=policy.localized)
+                          session_getter=db.get_session, localized=policy.localized,
+                          parameters=policy.parameters)
         new_view.__finder_cached__ = True  # type: ignore[attr-defined]
         app.view_functions[endpoint] = new_view
         wrapped.append(endpoint)
@@ -514,8 +528,8 @@ POLICIES: dict[str, CachePolicy] = {
     "api.search": CachePolicy(private=True, per_minute=True),
     "feeds.meeting_guide": CachePolicy(private=False, per_minute=False),
     "feeds.meeting_guide_for_body": CachePolicy(private=False, per_minute=False),
-    "bmlt.json_interface": CachePolicy(private=True, per_minute=False),
-    "bmlt.jsonp_interface": CachePolicy(private=True, per_minute=False),
+    "bmlt.json_interface": CachePolicy(private=True, per_minute=False, parameters=bmlt.QUERY_PARAMETERS),
+    "bmlt.jsonp_interface": CachePolicy(private=True, per_minute=False, parameters=bmlt.QUERY_PARAMETERS),
 }
 
 

@@ -258,7 +258,7 @@ def test_server_info_field_keys_and_values(client, world) -> None:
     ("switcher=GetSearchResults&lat_val=40&long_val=-75&geo_width=0", "geo_width"),
     ("switcher=GetSearchResults&StartsAfterH=25", "StartsAfterH"),
     ("switcher=GetSearchResults&page_size=0", "page_size"), ("switcher=GetSearchResults&page_num=x", "page_num"),
-    ("switcher=GetSearchResults&sort_keys=password", "sort_keys"),
+    ("switcher=GetSearchResults&meeting_key=password&meeting_key_value=x", "meeting_key"),
     ("switcher=GetSearchResults&services=abc", "services"),
     ("switcher=GetChanges&start_date=yesterday", "start_date"),
 ])
@@ -346,3 +346,56 @@ def test_get_changes_lists_imported_meetings(client, session, now) -> None:
     one = get(client, f"switcher=GetChanges&meeting_id={records[0]['id_bigint']}")
     assert [c["meeting_name"] for c in one] == ["Monday Night Miracles"]
     assert one[0]["meeting_id"] == records[0]["id_bigint"]
+
+
+# --- what meeting-list generators and other clients send -----------------------------------------------------
+
+def test_parameters_we_do_not_know_change_nothing(client, world) -> None:
+    plain = get(client, "switcher=GetSearchResults")
+    assert get(client, "switcher=GetSearchResults&advanced_published=0&_=1733481234567&utm_source=x") == plain
+    assert get(client, "switcher=GetSearchResults&sort_keys=password,meeting_name") == \
+        get(client, "switcher=GetSearchResults&sort_keys=meeting_name")  # a key we lack sorts nothing
+
+
+def test_the_cache_key_is_made_of_the_parameters_we_use(client, world) -> None:
+    query = f"switcher=GetSearchResults&services[]={world.area1.id}&callback=cb"
+    first = client.get(f"/bmlt/client_interface/jsonp/?{query}&_=1")
+    again = client.get(f"/bmlt/client_interface/jsonp/?{query}&_=2&advanced_published=0")
+    assert first.headers["X-Cache"] == "miss" and again.headers["X-Cache"] == "hit"
+    assert first.data == again.data
+    other = client.get(f"/bmlt/client_interface/jsonp/?{query.replace('cb', 'other')}&_=3")
+    assert other.headers["X-Cache"] == "miss" and other.data.startswith(b"other(")
+    spelled = client.get(f"/bmlt/client_interface/jsonp/?switcher=GetSearchResults&services={world.area1.id}"
+                         "&callback=cb")
+    assert spelled.headers["X-Cache"] == "hit"  # services=1 and services[]=1 are one list
+
+
+def test_data_field_key_and_sort_key_as_bread_sends_them(client, world) -> None:
+    towns = get(client, "switcher=GetSearchResults&sort_key=town&data_field_key=location_municipality")
+    assert all(set(r) == {"location_municipality"} for r in towns)
+    assert [r["location_municipality"] for r in towns] == sorted(r["location_municipality"] for r in towns)
+    records = get(client, "switcher=GetSearchResults&data_field_key=meeting_name,start_time,weekday_tinyint"
+                          "&sort_keys=weekday_tinyint,start_time")
+    assert all(list(r) == ["meeting_name", "start_time", "weekday_tinyint"] for r in records)
+    keys = [(int(r["weekday_tinyint"]), r["start_time"]) for r in records]
+    assert keys == sorted(keys)
+
+
+def test_get_formats_only_as_bread_sends_it(client, world) -> None:
+    only = get(client, f"switcher=GetSearchResults&recursive=1&services[]={world.area2.id}&get_formats_only")
+    assert set(only) == {"formats"}
+    assert sorted(f["key_string"] for f in only["formats"]) == ["C", "ES", "JFT", "O", "SPK", "TC", "VM"]
+    used = get(client, f"switcher=GetSearchResults&services[]={world.area2.id}&sort_keys=meeting_name"
+                       "&get_used_formats&lang_enum=en")
+    assert set(used) == {"meetings", "formats"} and names(used["meetings"]) == ["Charlie", "Delta"]
+    assert_all_strings(used)
+
+
+def test_duration_end_and_field_filters(client, world) -> None:
+    assert names(get(client, "switcher=GetSearchResults&MinDurationH=1&MinDurationM=30")) == ["Delta"]
+    assert "Delta" not in names(get(client, "switcher=GetSearchResults&MaxDurationH=1"))
+    ends = names(get(client, "switcher=GetSearchResults&EndsBeforeH=13"))
+    assert "Echo" in ends and "Bravo" in ends and "Alpha" not in ends
+    assert names(get(client, "switcher=GetSearchResults&meeting_key=location_municipality"
+                             "&meeting_key_value=Lansdale")) == ["Delta"]
+    assert names(get(client, "switcher=GetSearchResults&meeting_key=start_time&meeting_key_value=12:00")) == ["Bravo"]

@@ -35,6 +35,19 @@ _INT_MAX = 10**12 - 1  # ids and counts BMLT clients send
 _NUMERIC_SORT = {"id_bigint", "service_body_bigint", "weekday_tinyint", "venue_type", "distance_in_km",
                  "distance_in_miles", "latitude", "longitude"}
 DEFAULT_SORT = ("weekday_tinyint", "start_time", "meeting_name", "id_bigint")
+# The root server's `sort_key` shortcuts (what meeting-list generators such as bread send).
+SORT_KEY_ALIASES = {
+    "weekday": ("weekday_tinyint", "location_municipality", "location_city_subsection", "start_time",
+                "location_neighborhood"),
+    "time": ("weekday_tinyint", "start_time", "location_municipality", "location_city_subsection",
+             "location_neighborhood"),
+    "town": ("location_municipality", "location_city_subsection", "location_neighborhood", "weekday_tinyint",
+             "start_time"),
+    "state": ("location_province", "location_municipality", "location_city_subsection", "weekday_tinyint",
+              "start_time"),
+    "weekday_state": ("weekday_tinyint", "location_province", "location_municipality", "start_time",
+                      "location_city_subsection"),
+}
 
 
 class BmltError(ValueError):
@@ -132,6 +145,10 @@ class SearchParams:
     record_ids: frozenset[int] = frozenset()
     starts_after: dt.time | None = None
     starts_before: dt.time | None = None
+    ends_before: dt.time | None = None
+    min_duration: int | None = None  # minutes
+    max_duration: int | None = None
+    field_match: tuple[str, str] | None = None  # meeting_key, meeting_key_value: records whose field equals it
     text: str | None = None
     languages: frozenset[str] = frozenset()
     sort_by_distance: bool = False
@@ -193,6 +210,18 @@ def parse_search(args: Any, formats_by_id: Mapping[int, str],
 
     params["starts_after"] = _clock(args, "StartsAfterH", "StartsAfterM")
     params["starts_before"] = _clock(args, "StartsBeforeH", "StartsBeforeM")
+    params["ends_before"] = _clock(args, "EndsBeforeH", "EndsBeforeM")
+    for name, prefix in (("min_duration", "MinDuration"), ("max_duration", "MaxDuration")):
+        length = _clock(args, f"{prefix}H", f"{prefix}M")
+        params[name] = None if length is None else length.hour * 60 + length.minute + (1 if length.second else 0)
+    meeting_key = one(args, "meeting_key")
+    if meeting_key:
+        if meeting_key not in bmlt.BMLT_FIELD_NAMES:
+            raise BmltError("meeting_key", f"unknown meeting_key {meeting_key[:40]!r}")
+        wanted = one(args, "meeting_key_value") or ""
+        if meeting_key in ("start_time", "duration_time") and wanted.count(":") == 1:
+            wanted += ":00"  # clients send HH:MM; records say HH:MM:SS
+        params["field_match"] = (meeting_key, wanted)
 
     languages = [v.lower() for v in values(args, "lang_enum")]
     if any(not re.fullmatch(r"[a-z]{2,3}", v) for v in languages):
@@ -230,11 +259,9 @@ def parse_search(args: Any, formats_by_id: Mapping[int, str],
         raise BmltError("lat_val", "geo_width needs lat_val and long_val")
 
     params["sort_by_distance"] = flag(args, "sort_results_by_distance")
-    sort_keys = values(args, "sort_keys") or values(args, "sort_key")
-    unknown_keys = [k for k in sort_keys if k not in bmlt.BMLT_FIELD_NAMES]
-    if unknown_keys:
-        raise BmltError("sort_keys", f"unknown sort keys {unknown_keys[:5]}")
-    params["sort_keys"] = tuple(sort_keys)
+    sort_keys = values(args, "sort_keys") or list(SORT_KEY_ALIASES.get(one(args, "sort_key") or "", ()))
+    # A key this server does not have sorts nothing, as on a BMLT root server: never a failed answer.
+    params["sort_keys"] = tuple(k for k in sort_keys if k in bmlt.BMLT_FIELD_NAMES)
     params["page_size"] = integer(args, "page_size", 1, MAX_PAGE_SIZE)
     params["page_num"] = integer(args, "page_num", 1, 1_000_000) or 1
     params["fields"] = tuple(k for k in values(args, "data_field_key") if k in bmlt.BMLT_FIELD_NAMES)
@@ -283,7 +310,22 @@ def search_query(params: SearchParams) -> Any:
     )
 
 
+def _minutes(hhmmss: str) -> int:
+    hours, minutes, *_ = hhmmss.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
 def _record_passes(record: dict[str, str], params: SearchParams) -> bool:
+    if params.field_match is not None and record.get(params.field_match[0], "") != params.field_match[1]:
+        return False
+    duration = _minutes(record["duration_time"])
+    if params.min_duration is not None and duration < params.min_duration:
+        return False
+    if params.max_duration is not None and duration > params.max_duration:
+        return False
+    if params.ends_before is not None and _minutes(record["start_time"]) + duration > \
+            params.ends_before.hour * 60 + params.ends_before.minute:
+        return False
     weekday = schedule.from_bmlt(int(record["weekday_tinyint"]))
     if params.weekdays and weekday not in params.weekdays:
         return False

@@ -70,6 +70,18 @@ BMLT_MEETING_KEYS: tuple[tuple[str, str], ...] = (
     ("contact_email_2", "Contact 2 Email"),
 )
 BMLT_FIELD_NAMES = tuple(key for key, _ in BMLT_MEETING_KEYS)
+# Every query parameter our semantic API reads (a list parameter may also come as name[]). Anything else a client
+# adds (jQuery's "_" cache buster, advanced_published, a tracking tag) changes nothing in the answer, so it is
+# left out of the response cache's key.
+QUERY_PARAMETERS = frozenset({
+    "switcher", "callback", "weekdays", "venue_types", "formats", "formats_comparison_operator", "services",
+    "recursive", "meeting_ids", "StartsAfterH", "StartsAfterM", "StartsBeforeH", "StartsBeforeM", "EndsBeforeH",
+    "EndsBeforeM", "MinDurationH", "MinDurationM", "MaxDurationH", "MaxDurationM", "lang_enum", "SearchString",
+    "StringSearchIsAnAddress", "SearchStringRadius", "lat_val", "long_val", "geo_width", "geo_width_km",
+    "sort_results_by_distance", "sort_keys", "sort_key", "page_size", "page_num", "data_field_key",
+    "get_used_formats", "get_formats_only", "meeting_key", "meeting_key_value", "key_strings", "show_all", "parents",
+    "start_date", "end_date", "meeting_id", "service_body_id",
+})
 # Contact fields stay blank for the public: anonymity of trusted servants.
 _PRIVATE_KEYS = ("email_contact", "contact_name_1", "contact_phone_1", "contact_email_1", "contact_name_2",
                  "contact_phone_2", "contact_email_2")
