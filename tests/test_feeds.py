@@ -5,12 +5,17 @@ import datetime as dt
 import json
 
 import pytest
+from types import SimpleNamespace
+
+from sqlalchemy import select
 
 from finder.meetings import bodies
 from finder.core import bmlt
+from finder.core import feed_check
 from finder.core import meeting_guide
 from finder.core import schedule
 from finder.core import vocab
+from finder.models import Meeting
 
 
 # --- pure mappings ------------------------------------------------------------------------------------------
@@ -74,9 +79,15 @@ def test_meeting_guide_entry_is_valid_for_strict_readers(make_meeting, make_body
         service_body_id=area.id, group_id=group.id, attendance="hybrid", conference_url="https://zoom.us/j/99",
         conference_notes="Passcode 1953", phone="+16465588656,,99#", updated_at=now,
     )
-    (entry,) = meeting_guide.meeting_to_meeting_guide(meeting, meeting_url="https://x.test/meetings/clean-living")
-    assert entry["slug"] == "clean-living"
-    assert entry["day"] == [1, 3] and entry["time"] == "19:00" and entry["end_time"] == "20:00"
+    entry, wednesday = meeting_guide.meeting_to_meeting_guide(
+        meeting, meeting_url="https://x.test/meetings/clean-living",
+        feedback_url="https://x.test/submit/meetings/clean-living/change")
+    assert entry["slug"] == "clean-living" and wednesday["slug"] == "clean-living-wed-1900"
+    assert (entry["day"], wednesday["day"]) == (1, 3)  # one record per weekly time, day an integer
+    assert entry["time"] == "19:00" and entry["end_time"] == "20:00"
+    assert entry["feedback_url"] == "https://x.test/submit/meetings/clean-living/change"
+    assert {k: v for k, v in wednesday.items() if k not in ("slug", "day")} == \
+        {k: v for k, v in entry.items() if k not in ("slug", "day")}
     assert entry["timezone"] == "America/New_York"
     assert sorted(entry["types"]) == ["BT", "LIT", "O", "S", "X"]
     assert len(entry["formatted_address"].split(",")) >= 4 and entry["formatted_address"].endswith("US")
@@ -96,11 +107,11 @@ def test_meeting_guide_splits_distinct_times_and_hides_unknown_hosts(make_meetin
         conference_url="https://meet.example.org/na", place_fields={"street": "", "precision": "city"},
     )
     entries = meeting_guide.meeting_to_meeting_guide(meeting, meeting_url="u")
-    assert {e["slug"] for e in entries} == {"night-owls-2330", "night-owls-1000"}
+    assert [e["slug"] for e in entries] == ["night-owls", "night-owls-sat-1000"]  # Friday first in the week
     late = next(e for e in entries if e["time"] == "23:30")
     assert late["end_time"] == "01:00" and late["day"] == 5
-    assert "conference_url" not in late
-    assert "https://meet.example.org/na" in late["conference_url_notes"]
+    assert "conference_url" not in late and "conference_url_notes" not in late  # readers would ignore both
+    assert "Online: https://meet.example.org/na" in late["notes"]
     assert late["approximate"] == "yes"
     assert "address" not in late
 
@@ -202,3 +213,69 @@ def test_plain_rows_give_the_same_feed_as_the_model(app, session, make_meeting, 
         assert meeting_guide.meeting_to_meeting_guide(plain, meeting_url="u") == \
             meeting_guide.meeting_to_meeting_guide(model, meeting_url="u")
     assert [m.slug for m in feed_views.feed_meetings(session, {region.id, area.id})] == ["one"]
+
+
+# --- the feed as the strictest readers read it --------------------------------------------------------------
+
+def read_strictly(data: object) -> feed_check.FeedCheck:
+    return feed_check.check_feed(data, conference_hosts=meeting_guide.KNOWN_CONFERENCE_HOSTS,
+                                 known_types=meeting_guide.MG_SPEC_TYPES)
+
+
+def serious(result: feed_check.FeedCheck) -> list[str]:
+    return [p.line() for p in result.problems if p.severity in ("dropped", "hidden", "ignored")]
+
+
+@pytest.fixture
+def busy_area(session, make_meeting, make_body):
+    region = make_body(kind="region", name="Region")
+    area = make_body(kind="area", name="Area", parent_id=region.id)
+    other = make_body(kind="area", name="Other", parent_id=region.id)
+    make_meeting(slug="clean-living", service_body_id=area.id, formats=["O", "BT", "JFT"],
+                 times=[(0, "19:00", 60), (2, "19:00", 60), (2, "07:00", 45), (6, "10:00", 90)])
+    # a meeting whose own slug is what a time of clean-living would be called
+    make_meeting(slug="clean-living-wed-1900", service_body_id=area.id, times=[(3, "12:00", 60)])
+    make_meeting(slug="hybrid", service_body_id=other.id, attendance="hybrid", conference_url="https://zoom.us/j/1",
+                 times=[(1, "18:00", 60), (4, "18:00", 60)])
+    make_meeting(slug="online", service_body_id=other.id, attendance="online", conference_url="https://zoom.us/j/2",
+                 phone="+16465588656,,2#", place_fields={"street": "", "precision": "city"})
+    make_meeting(slug="closed", service_body_id=area.id, status="temporarily_closed")
+    session.commit()
+    return SimpleNamespace(region=region, area=area, other=other)
+
+
+def test_every_feed_loads_in_the_strictest_readers(client, busy_area) -> None:
+    full = client.get("/feeds/meeting-guide.json").get_json()
+    assert len(full) == 9 and all(type(e["day"]) is int for e in full)
+    result = read_strictly(full)
+    assert serious(result) == [] and result.ok
+    assert len({e["slug"] for e in full}) == len(full)
+    for body in (busy_area.region, busy_area.area, busy_area.other):
+        part = client.get(f"/feeds/meeting-guide/{body.id}.json").get_json()
+        assert part and serious(read_strictly(part)) == [] and len({e["slug"] for e in part}) == len(part)
+    slugs = {e["slug"] for e in full}
+    assert {"clean-living", "clean-living-mon-1900", "clean-living-wed-0700", "clean-living-wed-1900"} <= slugs
+    assert "clean-living-wed-1900-clean-living" in slugs  # the time yields to the other meeting's own slug
+
+
+def test_feed_links_lead_to_the_meeting_page_and_our_change_form(client, busy_area) -> None:
+    entry = next(e for e in client.get("/feeds/meeting-guide.json").get_json() if e["slug"] == "clean-living-mon-1900")
+    for url in (entry["url"], entry["feedback_url"]):
+        assert url.startswith("http://localhost/")
+        page = client.get(url.removeprefix("http://localhost"))
+        assert page.status_code == 200 and b"clean" in page.data.lower()
+    assert entry["feedback_url"].endswith("/submit/meetings/clean-living/change")
+
+
+def test_slugs_stay_when_other_meetings_change(client, session, busy_area, make_meeting) -> None:
+    def slugs_of(name_prefix: str) -> list[str]:
+        return sorted(e["slug"] for e in client.get("/feeds/meeting-guide.json").get_json()
+                      if e["url"].endswith(f"/meetings/{name_prefix}"))
+
+    before = slugs_of("clean-living")
+    make_meeting(slug="another", service_body_id=busy_area.area.id, times=[(2, "19:00", 60)])
+    hybrid = session.scalars(select(Meeting).where(Meeting.slug == "hybrid")).one()
+    hybrid.name = "Renamed"
+    session.delete(session.scalars(select(Meeting).where(Meeting.slug == "online")).one())
+    session.commit()
+    assert slugs_of("clean-living") == before

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import http.server
 import json
 import threading
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+from finder.cli.common import TerminalProgress
 from finder.imports import FatalImportError, meeting_guide
 from finder.imports import writer as r
 from finder.imports.report import read_bytes
@@ -496,3 +498,24 @@ def test_upload_under_the_import_limit_is_read_even_above_the_form_limit(app, cl
 
     assert post(3_000_000, dry_run="1").status_code == 200  # was a 413 from the general 2 MB limit
     assert post(3 * app.config["IMPORT_MAX_BYTES"] + 70_000).status_code == 413
+
+
+# --- progress on a terminal -------------------------------------------------------------------------------------
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal_and_nothing_otherwise(session, now) -> None:
+    screen = _Terminal()
+    progress = TerminalProgress("rows", file=screen)
+    report = meeting_guide.import_feed(session, FIXTURES / "meeting_guide.json", now=now, resolver=RESOLVER,
+                                       progress=progress)
+    progress.close()
+    assert "rows" in screen.getvalue() and "4/4" in screen.getvalue() and len(report.rows) == 4
+    quiet = io.StringIO()
+    silent = TerminalProgress("rows", file=quiet)
+    meeting_guide.import_feed(session, FIXTURES / "meeting_guide.json", now=now, resolver=RESOLVER, progress=silent)
+    silent.close()
+    assert quiet.getvalue() == ""

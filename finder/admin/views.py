@@ -17,9 +17,10 @@ from finder.admin import auth
 from finder.submissions import notify
 from finder.web import i18n, ratelimit, security
 from finder.admin import edits
+from finder.imports import sync
 from finder.submissions import workflow
 from finder.models import (
-    Counselor, Meeting, OutboxMessage, Service, ServiceBody, Submission, TreatmentCenter, User,
+    Counselor, Meeting, MeetingSync, OutboxMessage, Service, ServiceBody, Submission, TreatmentCenter, User,
 )
 from finder.submissions.workflow import KIND_LABELS
 from finder.core.numbers import DB_INT_MAX, parse_int
@@ -212,8 +213,12 @@ def edit_submission(submission_id: int) -> Any:
 
 def _render_meeting_editor(form: Any, errors: dict[str, str], *, item: Submission | None = None,
                            meeting: Meeting | None = None, times: int = 0) -> str:
+    target = meeting if meeting is not None else (item.meeting if item is not None else None)
+    synced = target is not None and target.sync is not None
     return render_template("admin/meeting_edit.html", form=form, errors=errors, item=item, meeting=meeting,
-                           rows=public.row_count(form, times), **public.form_choices(db.get_session()))
+                           rows=public.row_count(form, times), synced=target.sync if synced else None,
+                           edited_since_sync=synced and sync.locally_edited(target),
+                           **public.form_choices(db.get_session()))
 
 
 # --- meetings: list, direct edit, audit -----------------------------------------------------------------
@@ -225,7 +230,9 @@ def meetings() -> str:
     session = db.get_session()
     query = workflow.clean_text(request.args.get("q"))[:100]
     statement = select(Meeting).options(selectinload(Meeting.place), selectinload(Meeting.service_body),
-                                        selectinload(Meeting.group)).order_by(Meeting.name).limit(PAGE)
+                                        selectinload(Meeting.group),
+                                        selectinload(Meeting.sync).selectinload(MeetingSync.source),
+                                        ).order_by(Meeting.name).limit(PAGE)
     if query:
         pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         statement = statement.where(Meeting.name.ilike(pattern, escape="\\"))

@@ -1,9 +1,9 @@
-"""The command line: `flask --app wsgi <command>` (database, demo data, imports and exports, accounts, outbox)."""
+"""The command line: `flask --app wsgi <command>` (database, demo data, data in and out, syncs, accounts, outbox)."""
 from __future__ import annotations
 
 from flask import Flask
 
-from finder.cli import data, database, moderation
+from finder.cli import data, database, feeds, moderation
 
 
 def init_app(app: Flask) -> None:
@@ -12,3 +12,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(moderation.create_admin_command)
     app.cli.add_command(moderation.send_outbox_command)
     data.init_app(app)
+    feeds.init_app(app)

@@ -1,6 +1,9 @@
 """What every command shares: one-line failures, the schema check before touching data, statistics after a load."""
 from __future__ import annotations
 
+import sys
+from typing import IO, Any
+
 import click
 from flask import current_app
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -37,3 +40,30 @@ def refresh_statistics(*, vacuum: bool = False) -> None:
 def first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", exc) or exc)
     return text.strip().splitlines()[0] if text.strip() else exc.__class__.__name__
+
+
+class TerminalProgress:
+    """A progress bar with counts and time left (click's) while a long command runs on a terminal; nothing
+    otherwise, so cron mail and logs get the command's one-line summary alone. Pass it as an import's or
+    sync's `progress`; close() when the work is done."""
+
+    def __init__(self, label: str, file: IO[str] | None = None) -> None:
+        self.label = label
+        self.file = file if file is not None else sys.stderr
+        self._bar: Any = None
+
+    def start(self, total: int | None) -> None:
+        self.close()
+        if total and self.file.isatty():
+            self._bar = click.progressbar(length=total, label=self.label, show_eta=True, show_pos=True,
+                                          file=self.file)
+            self._bar.__enter__()
+
+    def advance(self, n: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.update(n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None

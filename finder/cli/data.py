@@ -14,22 +14,26 @@ from sqlalchemy.orm import Session
 
 from finder import db
 from finder.imports import exports
-from finder.cli.common import refresh_statistics, require_current_schema
+from finder.cli.common import TerminalProgress, refresh_statistics, require_current_schema
 from finder.imports import FatalImportError, ImportReport, bmlt, csv_centers, csv_counselors, csv_meetings
 from finder.imports import meeting_guide, samhsa, writer
+from finder.imports.report import Progress
 
 dry_run_option = click.option("--dry-run", is_flag=True, help="Check and report, then roll back: nothing is saved.")
 SHOW_REJECTED = 50
 
 
-def run_import(work: Callable[[Session, dt.datetime, int, writer.Resolver], ImportReport], *,
+def run_import(work: Callable[[Session, dt.datetime, int, writer.Resolver, Progress], ImportReport], *,
                dry_run: bool) -> ImportReport:
-    """Run one import in one transaction: commit when it finishes, roll back on a fatal error or a dry run."""
+    """Run one import in one transaction: commit when it finishes, roll back on a fatal error or a dry run.
+    On a terminal a progress bar shows rows done and time left; the summary line is printed either way."""
     require_current_schema()
     session = db.session_factory(current_app)()
+    progress = TerminalProgress("rows")
     try:
         report = work(session, dt.datetime.now(dt.timezone.utc), current_app.config["IMPORT_MAX_BYTES"],
-                      writer.resolver_for_app(current_app))
+                      writer.resolver_for_app(current_app), progress)
+        progress.close()
         if dry_run:
             session.rollback()
         else:
@@ -42,6 +46,7 @@ def run_import(work: Callable[[Session, dt.datetime, int, writer.Resolver], Impo
         raise click.ClickException(f"nothing was imported, the database refused a row: {exc.__class__.__name__}") \
             from None
     finally:
+        progress.close()
         session.close()
     if not dry_run:
         refresh_statistics()
@@ -65,8 +70,8 @@ def _print(report: ImportReport, dry_run: bool) -> None:
 @with_appcontext
 def import_meeting_guide_command(source: str, dry_run: bool) -> None:
     """Import a Meeting Guide JSON feed from a FILE or an http(s) URL."""
-    run_import(lambda s, now, cap, res: meeting_guide.import_feed(s, source, now=now, max_bytes=cap, resolver=res),
-               dry_run=dry_run)
+    run_import(lambda s, now, cap, res, bar: meeting_guide.import_feed(s, source, now=now, max_bytes=cap,
+                                                                       resolver=res, progress=bar), dry_run=dry_run)
 
 
 @click.command("import-bmlt")
@@ -77,9 +82,9 @@ def import_meeting_guide_command(source: str, dry_run: bool) -> None:
 @with_appcontext
 def import_bmlt_command(results: str, formats_file: str, service_bodies: str, dry_run: bool) -> None:
     """Import a BMLT server's meetings, formats and service bodies."""
-    run_import(lambda s, now, cap, res: bmlt.import_server(
+    run_import(lambda s, now, cap, res, bar: bmlt.import_server(
         s, results=results, formats=formats_file, service_bodies=service_bodies, now=now, max_bytes=cap,
-        resolver=res,
+        resolver=res, progress=bar,
     ), dry_run=dry_run)
 
 
@@ -89,8 +94,8 @@ def import_bmlt_command(results: str, formats_file: str, service_bodies: str, dr
 @with_appcontext
 def import_samhsa_command(source: str, dry_run: bool) -> None:
     """Import treatment centers from a SAMHSA locator export (JSON)."""
-    run_import(lambda s, now, cap, res: samhsa.import_export(s, source, now=now, max_bytes=cap, resolver=res),
-               dry_run=dry_run)
+    run_import(lambda s, now, cap, res, bar: samhsa.import_export(s, source, now=now, max_bytes=cap, resolver=res,
+                                                                  progress=bar), dry_run=dry_run)
 
 
 def _csv_command(name: str, module: Any, what: str) -> click.Command:
@@ -99,8 +104,8 @@ def _csv_command(name: str, module: Any, what: str) -> click.Command:
     @dry_run_option
     @with_appcontext
     def command(source: str, dry_run: bool) -> None:
-        run_import(lambda s, now, cap, res: module.import_csv(s, source, now=now, max_bytes=cap, resolver=res),
-                   dry_run=dry_run)
+        run_import(lambda s, now, cap, res, bar: module.import_csv(s, source, now=now, max_bytes=cap, resolver=res,
+                                                                   progress=bar), dry_run=dry_run)
 
     return command
 

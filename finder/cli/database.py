@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from finder import db, migrate
-from finder.cli.common import fail, first_line, refresh_statistics, require_current_schema
+from finder.cli.common import TerminalProgress, fail, first_line, refresh_statistics, require_current_schema
 from finder.imports import demo
 from finder.web import site
 
@@ -48,8 +48,11 @@ def seed_demo_command(size: int, rng_seed: int, if_missing: bool) -> None:
         click.echo("demo data already loaded")
         return
     session = db.session_factory(current_app)()
+    progress = TerminalProgress("demo meetings")
     try:
-        report = demo.seed_demo(session, size=size, rng_seed=rng_seed, now=dt.datetime.now(dt.timezone.utc))
+        report = demo.seed_demo(session, size=size, rng_seed=rng_seed, now=dt.datetime.now(dt.timezone.utc),
+                                progress=progress)
+        progress.close()
         session.commit()
     except demo.AlreadySeeded as exc:
         session.rollback()
@@ -58,6 +61,7 @@ def seed_demo_command(size: int, rng_seed: int, if_missing: bool) -> None:
         session.rollback()
         fail(f"seeding failed, nothing was saved: {first_line(exc)}")
     finally:
+        progress.close()
         session.close()
     site.forget_demo_state()
     refresh_statistics(vacuum=True)

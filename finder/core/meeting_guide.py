@@ -141,14 +141,27 @@ def end_time(start: dt.time, duration_minutes: int) -> dt.time:
     return dt.time(minutes // 60, minutes % 60)
 
 
-def _slot_groups(times: Sequence[MeetingTime]) -> list[tuple[dt.time, int, list[int]]]:
-    """Group weekly times that share start and duration: Meeting Guide sends one entry per group."""
-    groups: dict[tuple[dt.time, int], list[int]] = {}
-    for t in sorted(times, key=lambda t: (t.weekday, t.start)):
-        groups.setdefault((t.start, t.duration_minutes), [])
-        if t.weekday not in groups[(t.start, t.duration_minutes)]:
-            groups[(t.start, t.duration_minutes)].append(t.weekday)
-    return [(start, duration, days) for (start, duration), days in groups.items()]
+DAY_SLUGS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # by Python weekday
+
+
+def time_slugs(slug: str, times: Sequence[MeetingTime]) -> list[tuple[MeetingTime, str]]:
+    """One Meeting Guide slug per weekly time, in the week's order (Sunday first, as Meeting Guide counts).
+
+    The first time of the week keeps the meeting's own slug, so a bookmark to it still opens the meeting when
+    times are added; the others are `<slug>-<day>-<HHMM>` ("clean-living-wed-1900"). Nothing here depends on
+    other meetings, so adding, renaming or removing one never changes another's slugs.
+    """
+    ordered = sorted(times, key=lambda t: (schedule.to_meeting_guide(t.weekday), t.start, t.duration_minutes))
+    out: list[tuple[MeetingTime, str]] = []
+    used: set[str] = set()
+    for index, time in enumerate(ordered):
+        candidate = slug if index == 0 else f"{slug}-{DAY_SLUGS[time.weekday]}-{time.start:%H%M}"
+        unique, n = candidate, 2
+        while unique in used:  # the same day and start twice (two lengths): never two equal slugs
+            unique, n = f"{candidate}-{n}", n + 1
+        used.add(unique)
+        out.append((time, unique))
+    return out
 
 
 def body_chain(body: ServiceBody | None) -> list[ServiceBody]:
@@ -163,21 +176,23 @@ def body_chain(body: ServiceBody | None) -> list[ServiceBody]:
 
 
 def meeting_to_meeting_guide(
-    meeting: Meeting, *, meeting_url: str, entity: str = "", entity_url: str = ""
+    meeting: Meeting, *, meeting_url: str, feedback_url: str = "", entity: str = "", entity_url: str = ""
 ) -> list[dict[str, Any]]:
-    """One meeting -> Meeting Guide entries (usually one; one per distinct start/duration otherwise).
+    """One meeting -> one Meeting Guide entry per weekly time, each with an integer `day` and its own slug.
 
-    Every entry carries a stable unique slug, the IANA zone, an address with country and `approximate`,
-    types from the code table, and a conference URL only when its host is one strict readers know.
+    The specification allows `day` as an array, but the most used reader (TSML UI) fails to load a feed that
+    has one; one record per time, with slugs from time_slugs(), loads in every reader. Every entry carries the
+    IANA zone, an address with country and `approximate`, types from the code table, a conference URL only
+    when its host is one strict readers know, and `feedback_url`, the page that sends a correction to us.
     """
     place = meeting.place
     types = meeting_guide_types(effective_format_codes(meeting))
+    notes = meeting.notes
     base: dict[str, Any] = {
         "name": meeting.name,
         "slug": meeting.slug,
         "timezone": place.timezone,
         "types": types,
-        "notes": meeting.notes,
         "location": place.name,
         "location_notes": place.notes,
         "formatted_address": place.full_address,
@@ -190,21 +205,22 @@ def meeting_to_meeting_guide(
         "longitude": round(place.longitude, 6),
         "approximate": "yes" if place.is_approximate or meeting.attendance == "online" else "no",
         "url": meeting_url,
+        "feedback_url": feedback_url,
         "updated": meeting.updated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
     }
-    conference_notes = meeting.conference_notes
     if meeting.is_online and meeting.conference_url:
         if known_conference_url(meeting.conference_url):
             base["conference_url"] = meeting.conference_url
+            base["conference_url_notes"] = meeting.conference_notes
         else:
-            # An unknown host would make strict readers drop the whole meeting; the link still reaches people.
-            conference_notes = " ".join(p for p in (meeting.conference_url, conference_notes) if p)
-    if meeting.is_online and conference_notes:
-        base["conference_url_notes"] = conference_notes
+            # Readers ignore a link on a host they do not know, and its notes with it; in the notes, which
+            # every reader shows, the link still reaches people.
+            link = " ".join(p for p in (meeting.conference_url, meeting.conference_notes) if p)
+            notes = "\n".join(p for p in (notes, f"Online: {link}") if p)
     if meeting.is_online and meeting.phone:
         base["conference_phone"] = meeting.phone
-        if meeting.phone_notes:
-            base["conference_phone_notes"] = meeting.phone_notes
+        base["conference_phone_notes"] = meeting.phone_notes
+    base["notes"] = notes
     if meeting.group is not None:
         base["group"] = meeting.group.name
     regions = [b.name for b in body_chain(meeting.service_body) if b.kind != "group"]
@@ -219,17 +235,42 @@ def meeting_to_meeting_guide(
         base["entity_url"] = entity_url
     base = {k: v for k, v in base.items() if v not in ("", None, [])}
 
-    groups = _slot_groups(meeting.times)
-    if not groups:
-        return [base]
     entries = []
-    for start, duration, days in groups:
+    for time, slug in time_slugs(meeting.slug, meeting.times):
         entry = dict(base)
-        if len(groups) > 1:
-            entry["slug"] = f"{meeting.slug}-{start.hour:02d}{start.minute:02d}"
-        mg_days = [schedule.to_meeting_guide(d) for d in days]
-        entry["day"] = mg_days[0] if len(mg_days) == 1 else mg_days
-        entry["time"] = _hhmm(start)
-        entry["end_time"] = _hhmm(end_time(start, duration))
+        entry["slug"] = slug
+        entry["day"] = schedule.to_meeting_guide(time.weekday)
+        entry["time"] = _hhmm(time.start)
+        entry["end_time"] = _hhmm(end_time(time.start, time.duration_minutes))
         entries.append(entry)
     return entries
+
+
+def feed_entries(entries_by_meeting: Iterable[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The whole feed from each meeting's entries, every slug unique.
+
+    Meetings' own slugs are unique, and a time's slug differs from its meeting's; only a meeting whose own slug
+    happens to equal another meeting's time slug ("x-wed-1900") could repeat one. Then the time's entry (never
+    a meeting's own slug, which is its bookmark) takes its meeting's page address as a tie-breaker.
+    """
+    per_meeting = [list(entries) for entries in entries_by_meeting]
+    own = {entries[0]["slug"] for entries in per_meeting if entries}
+    out: list[dict[str, Any]] = []
+    used: set[str] = set()
+    for entries in per_meeting:
+        for position, entry in enumerate(entries):
+            slug = entry["slug"]
+            if slug in used or (position > 0 and slug in own):
+                base, n = f"{slug}-{_page_key(entry)}", 2
+                slug = base
+                while slug in used or slug in own:
+                    slug, n = f"{base}-{n}", n + 1
+                entry = {**entry, "slug": slug}
+            used.add(slug)
+            out.append(entry)
+    return out
+
+
+def _page_key(entry: dict[str, Any]) -> str:
+    """The last path segment of the meeting page (its own slug), with a fallback: stable for that meeting."""
+    return str(entry.get("url", "")).rstrip("/").rsplit("/", 1)[-1] or "meeting"

@@ -13,7 +13,7 @@ from finder.core import bmlt
 from finder.core import schedule
 from finder.imports import writer as r
 from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, FatalImportError, ImportReport, RowError
-from finder.imports.report import parse_json, read_bytes
+from finder.imports.report import Progress, parse_json, read_bytes
 from finder.core.numbers import parse_int
 
 LANGUAGE = re.compile(r"[a-z]{2,3}")
@@ -184,6 +184,7 @@ def import_server(
     resolver: r.Resolver | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_rows: int = DEFAULT_MAX_ROWS,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import BMLT JSON (each argument a path, a URL or bytes); the caller commits or rolls back.
 
@@ -200,7 +201,8 @@ def import_server(
     host = urlsplit(root).netloc if "://" in root else ""
     source = f"bmlt:{host}" if host else "bmlt"
     resolver = resolver or r.default_resolver()
-    report = ImportReport("bmlt", host or "files")
+    report = ImportReport("bmlt", host or "files", progress=progress)
+    report.expect(len(rows))
     writer = r.Writer(session, source=source, now=now, actor="import:bmlt")
     known = set(writer.format_codes())
     bodies = import_bodies(writer, body_items, report)

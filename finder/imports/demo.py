@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from finder.cache import bump_data_version
 from finder.db import Base
+from finder.imports.report import Progress
 from finder.models import Meeting, Place, get_setting, set_setting
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -79,7 +80,7 @@ class SeedStats:
 
 
 def seed_demo(session: Session, *, size: int = DEFAULT_SIZE, rng_seed: int = DEFAULT_SEED,
-              now: dt.datetime) -> str:
+              now: dt.datetime, progress: Progress | None = None) -> str:
     """Load the demo dataset into the session's transaction and return a one-line report.
 
     `size` is the number of meetings; the same `rng_seed` gives the same slugs, names and coordinates.
@@ -88,7 +89,7 @@ def seed_demo(session: Session, *, size: int = DEFAULT_SIZE, rng_seed: int = DEF
     """
     if demo_present(session):
         raise AlreadySeeded("demo data is already loaded; nothing was changed")
-    stats = build_large(session.connection(), size, rng_seed, now)
+    stats = build_large(session.connection(), size, rng_seed, now, progress=progress)
     set_setting(session, "demo_loaded", "1")
     # The rows went in by COPY or executemany, past the session's change tracking: say that the data changed,
     # so a running site's caches and calendar feeds (and their Last-Modified) move when this commits.
@@ -108,7 +109,7 @@ def demo_present(session: Session) -> bool:
 
 
 def build_large(connection_or_engine: Connection | Engine, n_meetings: int, rng_seed: int,
-                now: dt.datetime) -> SeedStats:
+                now: dt.datetime, *, progress: Progress | None = None) -> SeedStats:
     """Write `n_meetings` demo meetings plus service bodies, centers and counselors; return the counts.
 
     With a Connection the rows join its transaction (the caller commits); with an Engine the build runs in
@@ -126,8 +127,8 @@ def build_large(connection_or_engine: Connection | Engine, n_meetings: int, rng_
         raise ValueError("now must be timezone-aware")
     if isinstance(connection_or_engine, Engine):
         with connection_or_engine.begin() as connection:
-            return _build(connection, n_meetings, rng_seed, now)
-    return _build(connection_or_engine, n_meetings, rng_seed, now)
+            return _build(connection, n_meetings, rng_seed, now, progress)
+    return _build(connection_or_engine, n_meetings, rng_seed, now, progress)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -593,7 +594,9 @@ def _pick_some(rng: random.Random, weighted: tuple[tuple[str, int], ...], k: int
 
 
 class _Generator:
-    def __init__(self, connection: Connection, n_meetings: int, rng_seed: int, now: dt.datetime) -> None:
+    def __init__(self, connection: Connection, n_meetings: int, rng_seed: int, now: dt.datetime,
+                 progress: Progress | None = None) -> None:
+        self.progress = progress
         self.rng = random.Random(rng_seed)
         self.now = now.astimezone(dt.timezone.utc)
         self.n = n_meetings
@@ -737,10 +740,14 @@ class _Generator:
                 roles[index] = role
             position += count
         cancelled = set(rng.sample(range(n), min(n, max(6, n // 25))))
+        if self.progress is not None:
+            self.progress.start(n)
         for index in range(n):
             spot = self.curated_spot() if index < CURATED_LIMIT else self.world_spot()
             self.meeting(spot, roles.get(index, ""), index in cancelled)
             self.out.record_done()
+            if self.progress is not None:
+                self.progress.advance()
 
     def meeting(self, spot: _Spot, role: str, cancelled: bool) -> None:
         """One meeting with its group, place, weekly times, formats and exceptions."""
@@ -1032,9 +1039,10 @@ class _Generator:
                 out.add("counselor_offices", (counselor_id, place_id))
 
 
-def _build(connection: Connection, n_meetings: int, rng_seed: int, now: dt.datetime) -> SeedStats:
+def _build(connection: Connection, n_meetings: int, rng_seed: int, now: dt.datetime,
+           progress: Progress | None = None) -> SeedStats:
     started = time.perf_counter()
-    generator = _Generator(connection, n_meetings, rng_seed, now)
+    generator = _Generator(connection, n_meetings, rng_seed, now, progress)
     with generator.out:
         generator.meetings()
         generator.centers(max(120, n_meetings // 16))

@@ -12,7 +12,7 @@ from finder.core import meeting_guide
 from finder.core import schedule
 from finder.imports import writer as r
 from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, FatalImportError, ImportReport, RowError
-from finder.imports.report import parse_json, read_bytes
+from finder.imports.report import Progress, parse_json, read_bytes
 from finder.core.numbers import parse_int
 
 SOURCE = "meeting_guide"
@@ -55,6 +55,8 @@ def _types(value: Any) -> tuple[list[str], bool]:
         code = meeting_guide.MG_TO_NA.get(mg) or (mg if mg in known and mg not in ("VM", "HYBR") else None)
         if code and code not in codes:
             codes.append(code)
+    if "O" in codes and "C" in codes:  # a feed that says both is wrong about one: say neither
+        codes = [c for c in codes if c not in ("O", "C")]
     return codes, closed
 
 
@@ -133,6 +135,7 @@ def import_feed(
     label: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_rows: int = DEFAULT_MAX_ROWS,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import a Meeting Guide feed from a path, an http(s) URL or bytes; the caller commits.
 
@@ -148,7 +151,8 @@ def import_feed(
     if len(data) > max_rows:
         raise FatalImportError(f"the feed has {len(data)} meetings, more than the {max_rows} limit")
     resolver = resolver or r.default_resolver()
-    report = ImportReport("meeting-guide", name)
+    report = ImportReport("meeting-guide", name, progress=progress)
+    report.expect(len(data))
     writer = r.Writer(session, source=SOURCE, now=now, actor="import:meeting-guide")
     for number, entry in enumerate(data, start=1):
         key = str(entry.get("slug") or entry.get("name") or "")[:120] if isinstance(entry, dict) else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from finder import outbound
 
@@ -32,18 +32,37 @@ class RowResult:
     reasons: list[str] = field(default_factory=list)
 
 
+class Progress(Protocol):
+    """Told how many rows a long run has (start, None when unknown) and each one done: a terminal progress bar."""
+
+    def start(self, total: int | None) -> None: ...
+
+    def advance(self, n: int = 1) -> None: ...
+
+
 @dataclass
 class ImportReport:
-    """The outcome of one import run, row by row."""
+    """The outcome of one import run, row by row; `progress`, when given, is told of every source row done."""
 
     kind: str
     source: str
     rows: list[RowResult] = field(default_factory=list)
+    progress: Progress | None = field(default=None, repr=False, compare=False)
+
+    def expect(self, total: int | None) -> None:
+        """Say how many source rows this run will report (before the first)."""
+        if self.progress is not None:
+            self.progress.start(total)
 
     def add(self, row: int, key: str, outcome: str, reasons: list[str] | None = None) -> None:
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}")
-        self.rows.append(RowResult(row, key, outcome, list(reasons or [])))
+        self._append(RowResult(row, key, outcome, list(reasons or [])))
+
+    def _append(self, result: RowResult) -> None:
+        self.rows.append(result)
+        if self.progress is not None and result.row > 0:  # row 0: not a source row (a service body, a summary)
+            self.progress.advance()
 
     def of(self, outcome: str) -> list[RowResult]:
         return [r for r in self.rows if r.outcome == outcome]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from finder.imports import writer as r
 from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, FatalImportError, ImportReport, RowError
-from finder.imports.report import parse_json, read_bytes
+from finder.imports.report import Progress, parse_json, read_bytes
 
 SOURCE = "samhsa"
 
@@ -109,6 +109,7 @@ def import_export(
     resolver: r.Resolver | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_rows: int = DEFAULT_MAX_ROWS,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import one locator export page (or a list of pages); `frid` is the source id. The caller commits."""
     data = parse_json(read_bytes(source, max_bytes=max_bytes), "the SAMHSA export")
@@ -122,7 +123,8 @@ def import_export(
         raise FatalImportError(f"{len(rows)} facilities is more than the {max_rows} limit")
     resolver = resolver or r.default_resolver()
     label = "upload" if isinstance(source, bytes) else Path(str(source)).name
-    report = ImportReport("samhsa", label)
+    report = ImportReport("samhsa", label, progress=progress)
+    report.expect(len(rows))
     writer = r.Writer(session, source=SOURCE, now=now, actor="import:samhsa")
     known = set(writer.service_codes())
     for number, row in enumerate(rows, start=1):

@@ -12,7 +12,7 @@ from finder import db
 from finder.admin import auth
 from finder.web import security
 from finder.imports import FatalImportError, ImportReport, bmlt, csv_centers, csv_counselors, csv_meetings
-from finder.imports import meeting_guide, samhsa, writer
+from finder.imports import meeting_guide, samhsa, sync, writer
 from finder import outbound
 
 bp = Blueprint("imports", __name__, url_prefix="/admin/imports")
@@ -112,4 +112,4 @@ def upload() -> Any:
         except SQLAlchemyError as exc:
             error, status = f"Nothing was imported: the database refused a row ({exc.__class__.__name__}).", 400
     return render_template("imports/upload.html", kinds=KINDS, kind=kind, report=report, error=error,
-                           dry_run=dry_run), status
+                           dry_run=dry_run, sync_sources=sync.sources(db.get_session())), status

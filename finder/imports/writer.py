@@ -6,6 +6,8 @@ Re-importing finds the existing record by (source, source_id), else by slug, and
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 import unicodedata
 import zoneinfo
@@ -18,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from finder.models import (
-    ATTENDANCE, SERVICE_BODY_KINDS, STATUSES, Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place,
+    ATTENDANCE, SERVICE_BODY_KINDS, STATUSES, Counselor, CounselorTerm, Format, Meeting, MeetingSync, MeetingTime, Place,
     Service, ServiceBody, TreatmentCenter,
 )
 from finder.admin import audit
@@ -102,12 +104,45 @@ def _zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+def _alias_table(groups: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    return {alias: zone_name for zone_name, aliases in groups.items() for alias in aliases}
+
+
+# What feeds write for a North American zone instead of its IANA name: abbreviations (which mean the zone with
+# its daylight saving time, not tzdata's fixed-offset "EST"), Windows names and the old US/ and Canada/ links.
+ZONE_ALIASES = _alias_table({
+    "America/New_York": ("est", "edt", "eastern", "eastern time", "eastern standard time", "us/eastern", "est5edt"),
+    "America/Chicago": ("cst", "cdt", "central", "central time", "central standard time", "us/central", "cst6cdt"),
+    "America/Denver": ("mst", "mdt", "mountain", "mountain time", "mountain standard time", "us/mountain",
+                       "mst7mdt"),
+    "America/Phoenix": ("us/arizona", "arizona", "us mountain standard time"),
+    "America/Los_Angeles": ("pst", "pdt", "pacific", "pacific time", "pacific standard time", "us/pacific",
+                            "pst8pdt"),
+    "America/Anchorage": ("akst", "akdt", "alaska", "alaskan standard time", "us/alaska"),
+    "Pacific/Honolulu": ("hst", "hawaii", "hawaiian standard time", "us/hawaii"),
+    "America/Halifax": ("ast", "adt", "atlantic", "atlantic standard time", "canada/atlantic"),
+    "America/St_Johns": ("nst", "ndt", "newfoundland standard time", "canada/newfoundland"),
+    "America/Toronto": ("canada/eastern",), "America/Winnipeg": ("canada/central",),
+    "America/Edmonton": ("canada/mountain",), "America/Vancouver": ("canada/pacific",),
+})
+
+
+@lru_cache(maxsize=1)
+def _zones_by_folded_name() -> dict[str, str]:
+    return {name.lower(): name for name in _zones()}
+
+
 def zone(value: Any, field_name: str = "timezone") -> str:
-    """An IANA zone name ("" when absent); anything else is a row error."""
+    """An IANA zone name ("" when absent), from the name or a common alias ("EST", "US/Eastern", "Eastern
+    Standard Time", "america/new york"); anything else is a row error."""
     name = text(value, field_name, 64)
-    if name and name not in _zones():
+    if not name:
+        return ""
+    folded = " ".join(name.lower().split())
+    found = ZONE_ALIASES.get(folded) or _zones_by_folded_name().get(folded.replace(" ", "_"))
+    if found is None:
         raise RowError(f"{field_name} {name!r} is not an IANA time zone name")
-    return name
+    return found
 
 
 def country(value: Any, field_name: str = "country") -> str:
@@ -310,12 +345,17 @@ def body_kinds(path: list[str]) -> list[tuple[str, str]]:
 
 # --- writing --------------------------------------------------------------------------------------------------
 
+LOOK_UP = object()  # Writer.meeting: find the existing meeting by source id, else slug
+
+
 class Writer:
     """Upserts validated records into one session for one import run (it never commits)."""
 
-    def __init__(self, session: Session, *, source: str, now: dt.datetime, actor: str) -> None:
+    def __init__(self, session: Session, *, source: str, now: dt.datetime, actor: str,
+                 sync_source_id: int | None = None) -> None:
         self.session = session
         self.source = source[:SHORT_MAX]
+        self.sync_source_id = sync_source_id  # set by a sync: the meetings it writes are its own
         self.now = now
         self.actor = actor
         self._formats = {f.code: f for f in session.scalars(select(Format))}
@@ -408,24 +448,32 @@ class Writer:
 
     # meetings
 
-    def meeting(self, rec: MeetingRecord) -> str:
-        """Add or update one meeting; returns "added", "updated" or "unchanged"."""
+    def meeting(self, rec: MeetingRecord, existing: Meeting | None | object = LOOK_UP) -> str:
+        """Add or update one meeting; returns "added", "updated" or "unchanged".
+
+        `existing` is the meeting the record is for, when the caller found it already (a sync matches whole
+        sources at once, with times, formats and place loaded); None means a new meeting.
+        """
         unknown = [c for c in rec.formats if c not in self._formats]
         if unknown:
             raise RowError(f"unknown format codes {unknown}")
         if rec.attendance not in ATTENDANCE or rec.status not in STATUSES:
             raise RowError("attendance or status has an unknown value")
         self.claim(rec.slug, rec.source_id)
-        existing: Meeting | None = self._existing(
-            Meeting, rec.slug, rec.source_id,
-            (selectinload(Meeting.times), selectinload(Meeting.formats), selectinload(Meeting.place)),
-        )
+        if existing is LOOK_UP:
+            existing = self._existing(
+                Meeting, rec.slug, rec.source_id,
+                (selectinload(Meeting.times), selectinload(Meeting.formats), selectinload(Meeting.place)),
+            )
+        assert existing is None or isinstance(existing, Meeting)
         if existing is not None and rec.slug_derived and existing.source == self.source:
             rec.slug = existing.slug  # a made-up slug is a bookmark once published: a new name keeps it
-        slug_value = self._free_slug(Meeting, rec.slug, existing.id if existing is not None else None)
+        slug_value = rec.slug if existing is not None and existing.slug == rec.slug else \
+            self._free_slug(Meeting, rec.slug, existing.id if existing is not None else None)
         body_id, group_id = self._meeting_bodies(rec)
         wanted = meeting_state(rec, body_id, group_id)
         if existing is not None and meeting_state_of(existing) == wanted:
+            self._own(existing, rec.source_id, wanted)
             return "unchanged"
         before = self._snapshot(existing) if existing is not None else None
         meeting = existing or Meeting(created_at=self.now, sequence=0)
@@ -447,10 +495,38 @@ class Writer:
         meeting.updated_at = self.now
         if schedule_changed:
             meeting.sequence = (meeting.sequence or 0) + 1
+        self._own(meeting, rec.source_id, wanted)
         if existing is None:
             self.session.add(meeting)
         self._audit(meeting, before)
         return "added" if existing is None else "updated"
+
+    def _own(self, meeting: Meeting, source_id: str, state: dict[str, Any]) -> None:
+        """A sync's mark on a meeting it wrote: its source, the sync, and the hash of what it wrote. Assigned
+        only when different, so a meeting the sync leaves as it was is not written at all."""
+        if self.sync_source_id is None:
+            return
+        for column, value in (("source", self.source), ("source_id", source_id)):
+            if getattr(meeting, column) != value:
+                setattr(meeting, column, value)
+        synced_hash = state_hash(state)
+        if meeting.sync is None:
+            meeting.sync = MeetingSync(sync_source_id=self.sync_source_id, synced_hash=synced_hash)
+        elif (meeting.sync.sync_source_id, meeting.sync.synced_hash) != (self.sync_source_id, synced_hash):
+            meeting.sync.sync_source_id, meeting.sync.synced_hash = self.sync_source_id, synced_hash
+
+    def unpublish(self, meeting: Meeting) -> bool:
+        """Take a meeting its source no longer lists off the site (it is kept, never deleted); False when it
+        was not published. Not a local edit: the hash moves with it."""
+        if not meeting.published:
+            return False
+        before = self._snapshot(meeting)
+        meeting.published = False
+        meeting.updated_at = self.now
+        if meeting.sync is not None:
+            meeting.sync.synced_hash = state_hash(meeting_state_of(meeting))
+        self._audit(meeting, before)
+        return True
 
     # treatment centers
 
@@ -557,6 +633,11 @@ def meeting_state_of(meeting: Meeting) -> dict[str, Any]:
         times=sorted((t.weekday, t.start.strftime("%H:%M"), t.duration_minutes) for t in meeting.times),
     )
     return state
+
+
+def state_hash(state: dict[str, Any]) -> str:
+    """A fingerprint of a meeting_state(): what a sync wrote, to see later whether it was edited here."""
+    return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _center_state(center: TreatmentCenter, wanted: dict[str, Any]) -> dict[str, Any]:

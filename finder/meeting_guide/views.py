@@ -16,14 +16,16 @@ from finder.web.urls import public_base
 bp = Blueprint("feeds", __name__)
 
 def _meeting_guide(meetings: list[Any]) -> list[dict]:
+    """The feed: one entry per weekly time; corrections sent from another finder land in our moderation queue."""
     base = public_base()
     entity = current_app.config.get("SITE_NAME", "")
-    entries: list[dict] = []
-    for meeting in meetings:
-        entries.extend(mapping.meeting_to_meeting_guide(
-            meeting, meeting_url=f"{base}/meetings/{meeting.slug}", entity=entity, entity_url=base,
-        ))
-    return entries
+    return mapping.feed_entries(
+        mapping.meeting_to_meeting_guide(
+            meeting, meeting_url=f"{base}/meetings/{meeting.slug}",
+            feedback_url=f"{base}/submit/meetings/{meeting.slug}/change", entity=entity, entity_url=base,
+        )
+        for meeting in meetings
+    )
 
 
 @bp.get("/feeds/meeting-guide.json")

@@ -12,12 +12,13 @@ from finder.models.moderation import (
     AUDIT_ACTIONS, ROLES, SUBMISSION_KINDS, SUBMISSION_STATUSES, AuditEntry, OutboxMessage, Submission, User,
 )
 from finder.models.site import SiteSetting, get_setting, set_setting
+from finder.models.sync import SYNC_KINDS, MeetingSync, SyncSource
 from finder.models import boundary  # noqa: F401  (registers the flush-time cleaning)
 
 __all__ = [
     "ACCEPTING", "ATTENDANCE", "AUDIT_ACTIONS", "COUNSELOR_TERM_KINDS", "EXCEPTION_KINDS", "FORMAT_KINDS", "PRECISIONS",
-    "ROLES", "SERVICE_BODY_KINDS", "SERVICE_CATEGORIES", "STATUSES", "SUBMISSION_KINDS", "SUBMISSION_STATUSES",
-    "AuditEntry", "Counselor", "CounselorTerm", "Format", "Meeting", "MeetingPoint", "MeetingTime", "OutboxMessage", "Place", "ScheduleException", "Service",
-    "ServiceBody", "SiteSetting", "Submission", "TreatmentCenter", "User",
+    "ROLES", "SERVICE_BODY_KINDS", "SERVICE_CATEGORIES", "STATUSES", "SUBMISSION_KINDS", "SUBMISSION_STATUSES", "SYNC_KINDS",
+    "AuditEntry", "Counselor", "CounselorTerm", "Format", "Meeting", "MeetingPoint", "MeetingSync", "MeetingTime", "OutboxMessage", "Place", "ScheduleException", "Service",
+    "ServiceBody", "SiteSetting", "Submission", "SyncSource", "TreatmentCenter", "User",
     "center_services", "counselor_offices", "counselor_terms", "get_setting", "meeting_formats", "set_setting",
 ]

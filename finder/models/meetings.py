@@ -14,6 +14,7 @@ from finder.models._types import (
     created_at, demo_flag, intpk, long_str, name_str, phone_str, short_str, slug_str, text, updated_at, url_str,
 )
 from finder.models.places import Place, ServiceBody
+from finder.models.sync import MeetingSync
 
 ATTENDANCE = ("in_person", "online", "hybrid")
 STATUSES = ("active", "temporarily_closed", "inactive")
@@ -86,6 +87,8 @@ class Meeting(Base):
     is_demo: Mapped[demo_flag]
 
     place: Mapped[Place] = relationship()
+    # Kept in step with a BMLT server or Meeting Guide feed (finder.imports.sync) when set.
+    sync: Mapped[MeetingSync | None] = relationship(back_populates="meeting", cascade="all, delete-orphan")
     group: Mapped[ServiceBody | None] = relationship(foreign_keys=[group_id])
     service_body: Mapped[ServiceBody | None] = relationship(
         foreign_keys=[service_body_id], back_populates="meetings"
