@@ -443,3 +443,26 @@ def test_cached_feeds_share_one_data_version_read_per_check_interval(client, ses
     clock["now"] += feed_cache.CHECK_SECONDS + 1
     assert b"Renamed Meeting" in client.get(urls[0]).get_data()
     assert client.get(urls[1]).get_data() == bodies[1]
+
+
+def test_a_feed_asked_for_in_spanish_has_spanish_words_and_the_same_events(client, session, make_meeting):
+    meeting = make_meeting(times=[(0, "19:30", 60)])
+    session.commit()
+    english = parse(client.get(f"/meetings/{meeting.slug}.ics"))
+    spanish = parse(client.get(f"/meetings/{meeting.slug}.ics?locale=es"))
+    by_header = parse(client.get(f"/meetings/{meeting.slug}.ics", headers={"Accept-Language": "es"}))
+    assert [str(e["UID"]) for e in spanish.walk("VEVENT")] == [str(e["UID"]) for e in english.walk("VEVENT")]
+    assert [str(e["SUMMARY"]) for e in spanish.walk("VEVENT")] == [meeting.name]
+    description = str(spanish.walk("VEVENT")[0]["DESCRIPTION"])
+    assert "Reunión en persona." in description and "- Abierta:" in description
+    assert "http://localhost/learn/formats?locale=es" in description  # its links open in Spanish too
+    assert "In-person meeting." in str(english.walk("VEVENT")[0]["DESCRIPTION"])  # each language cached apart
+    assert str(by_header.walk("VEVENT")[0]["DESCRIPTION"]) == description
+
+
+def test_a_search_feed_is_named_in_the_language_it_was_asked_in(client, session, make_meeting):
+    make_meeting(times=[(0, "19:00", 60)], place_fields=PHILLY)
+    session.commit()
+    feed = parse(client.get("/calendars/search.ics?lat=39.9487&lon=-75.1685&radius=10&day=mon&locale=es"))
+    assert str(feed["X-WR-CALNAME"]).startswith("Reuniones de NA los Lunes")
+    assert "locale=es" in str(feed["SOURCE"])  # a subscriber's app keeps asking in Spanish

@@ -22,6 +22,7 @@ from finder import cache as response_cache
 from finder import db
 from finder.calendars.urls import links, public_base
 from finder.core import ical
+from finder.web import i18n
 
 CACHE_SECONDS = 300  # a built feed is reused at most this long (catches edits that do not touch meetings)
 CHECK_SECONDS = 10  # within this, cached feeds are served without asking the database whether data changed
@@ -102,7 +103,7 @@ def feed_cache() -> FeedCache:
 
 def _cache_key(kind: str, parts: Iterable[str], year: int) -> str:
     # Hashed: a search feed's key holds the searched place, which must not sit in memory in readable form.
-    raw = "\x1f".join([kind, public_base(), str(year), *parts])
+    raw = "\x1f".join([kind, public_base(), str(year), i18n.current_language(), *parts])
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.datastructures import MultiDict
@@ -106,23 +107,26 @@ def feed_loader(query: search.SearchQuery, version: str, session: Session) -> se
     return functools.partial(loader.meetings_by_id, with_bodies=False, with_exceptions=True)
 
 
-def search_feed_name(args: Mapping[str, Any], site_name: str) -> str:
-    """A calendar name for a search: what and where, never raw coordinates."""
+def search_feed_name(args: Mapping[str, Any], site_name: str,
+                     day_name: Callable[[int], str] = schedule.weekday_name) -> str:
+    """A calendar name for a search: what and where, never raw coordinates; in the request's language, with
+    `day_name` naming a weekday (Monday = 0) in it."""
     place = (args.get("q") or "").strip()[:60]
-    days = ", ".join(_day_names(args.getlist("day") if hasattr(args, "getlist") else []))
-    name = "NA meetings"
+    days = ", ".join(_day_names(args.getlist("day") if hasattr(args, "getlist") else [], day_name))
+    if days and place:
+        return gettext("NA meetings on %(days)s near %(place)s (%(site)s)", days=days, place=place, site=site_name)
     if days:
-        name += f" on {days}"
+        return gettext("NA meetings on %(days)s (%(site)s)", days=days, site=site_name)
     if place:
-        name += f" near {place}"
-    return f"{name} ({site_name})"
+        return gettext("NA meetings near %(place)s (%(site)s)", place=place, site=site_name)
+    return gettext("NA meetings (%(site)s)", site=site_name)
 
 
-def _day_names(tokens: list[str]) -> list[str]:
+def _day_names(tokens: list[str], day_name: Callable[[int], str]) -> list[str]:
     names = []
     for token in tokens:
         try:
-            names.append(schedule.weekday_name(schedule.from_url(token)))
+            names.append(day_name(schedule.from_url(token)))
         except ValueError:
             continue
     return names

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, request, url_for
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
@@ -14,6 +15,7 @@ from finder.calendars.feeds import feed_args
 from finder.core import ical
 from finder.learn import content
 from finder.models import Meeting
+from finder.web import i18n
 
 
 def public_base() -> str:
@@ -24,28 +26,40 @@ def public_base() -> str:
 def links() -> ical.Links:
     """The URLs events point at, from url_for once (not per meeting: feeds hold thousands)."""
     base = public_base()
-    template = base + url_for("main.meeting", slug="SLUG")
+    template = base + url_for("main.meeting", slug="SLUG", locale=_named(i18n.current_language()))
     prefix, suffix = template.split("SLUG", 1)
     uid_domain = current_app.config.get("CALENDAR_UID_DOMAIN") or urllib.parse.urlsplit(base).hostname or "finder"
+    language = i18n.current_language()
     return ical.Links(
         meeting_url=lambda slug: prefix + urllib.parse.quote(slug, safe="") + suffix,
-        explanation_url=base + content.page_url("formats"),
+        explanation_url=base + i18n.with_language(content.page_url("formats"), _named(language)),
         uid_domain=uid_domain,
-        first_meeting_url=base + content.page_url("first-meeting"),
+        first_meeting_url=base + i18n.with_language(content.page_url("first-meeting"), _named(language)),
+        translate=gettext,
+        language=language,
     )
+
+
+def _named(language: str) -> str | None:
+    """The ?locale= a link written into a feed carries: a calendar app sends no Accept-Language to follow."""
+    return language if language != i18n.DEFAULT else None
 
 
 
 def feed_url(endpoint: str, **values: Any) -> str:
-    """The absolute https (or configured) URL of a feed."""
+    """The absolute https (or configured) URL of a feed, in the page's language (a calendar app fetching it sends
+    no Accept-Language, so the language the page spoke goes into the URL)."""
+    values.setdefault(i18n.PARAM, _named(i18n.current_language()))
     return public_base() + url_for(endpoint, **values)
 
 
 
 def search_feed_url(args: MultiDict[str, str]) -> str:
     """The absolute URL of the search feed for `args` (already filtered by feed_args)."""
-    query = urllib.parse.urlencode(list(args.items(multi=True)))
-    return feed_url("calendars.search_ics") + (f"?{query}" if query else "")
+    language = _named(i18n.current_language())
+    pairs = [(k, v) for k, v in args.items(multi=True) if k != i18n.PARAM] + ([(i18n.PARAM, language)] if language else [])
+    query = urllib.parse.urlencode(pairs)
+    return public_base() + url_for("calendars.search_ics", **{i18n.PARAM: None}) + (f"?{query}" if query else "")
 
 
 
@@ -70,11 +84,11 @@ def related_feeds(meeting: Meeting) -> tuple[tuple[str, str, str], ...]:
     group = getattr(meeting, "group", None)
     if group is not None and group.kind == "group":
         https = feed_url("calendars.group_ics", group_id=group.id)
-        found.append((f"All meetings of {group.name}", ical.webcal_url(https), https))
+        found.append((gettext("All meetings of %(name)s", name=group.name), ical.webcal_url(https), https))
     body = getattr(meeting, "service_body", None)
     if body is not None:
         https = feed_url("calendars.body_ics", body_id=body.id)
-        found.append((f"All meetings of {body.name}", ical.webcal_url(https), https))
+        found.append((gettext("All meetings of %(name)s", name=body.name), ical.webcal_url(https), https))
     return tuple(found)
 
 
@@ -95,8 +109,8 @@ def calendar_actions(meeting: Meeting | None = None) -> CalendarActions | None:
                 google_links=ical.google_calendar_url(meeting, links(), dt.datetime.now(dt.timezone.utc)),
                 download_name=f"{meeting.slug}.ics",
                 list_url=url_for("calendars.list_edit", add=meeting.id),
-                label="this meeting",
-                note="your calendar follows changes to this meeting",
+                label=gettext("this meeting"),
+                note=gettext("your calendar follows changes to this meeting"),
                 related=related_feeds(meeting),
             )
         args = feed_args(request.args)
@@ -110,8 +124,8 @@ def calendar_actions(meeting: Meeting | None = None) -> CalendarActions | None:
             google_links=[],
             download_name="meetings.ics",
             list_url=None,
-            label="these results",
-            note="your calendar follows these results as meetings are added or change",
+            label=gettext("these results"),
+            note=gettext("your calendar follows these results as meetings are added or change"),
         )
     except (HTTPException, RuntimeError):
         return None  # a page rendered outside a request has no URLs to offer

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import and_
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,7 @@ from finder.calendars.urls import calendar_actions, calendar_list_url, feed_url,
 from finder.core import ical
 from finder.meetings import bodies, visibility
 from finder.models import Meeting, ServiceBody
+from finder.web.filters import weekday_name
 
 bp = Blueprint("calendars", __name__)
 
@@ -74,9 +76,9 @@ def body_ics(body_id: int) -> Response:
             abort(404)
         meetings = body_meetings(session, bodies.subtree_ids(session, [body_id]), now)
         info = ical.FeedInfo(
-            name=f"{body.name}: meetings",
+            name=gettext("%(name)s: meetings", name=body.name),
             url=feed_url("calendars.body_ics", body_id=body_id),
-            description=f"All meetings of {body.name} and the groups and bodies it serves.",
+            description=gettext("All meetings of %(name)s and the groups and bodies it serves.", name=body.name),
         )
         return meetings, info
 
@@ -92,7 +94,7 @@ def group_ics(group_id: int) -> Response:
         if group is None or group.kind != "group":
             abort(404)
         info = ical.FeedInfo(
-            name=f"{group.name}: meetings", url=feed_url("calendars.group_ics", group_id=group_id)
+            name=gettext("%(name)s: meetings", name=group.name), url=feed_url("calendars.group_ics", group_id=group_id)
         )
         return body_meetings(session, {group_id}, now), info
 
@@ -110,7 +112,7 @@ def list_ics(code: str) -> Response:
 
     def build(session: Session, now: dt.datetime, version: DataVersion) -> tuple[list[Any], ical.FeedInfo]:
         info = ical.FeedInfo(
-            name=f"My meetings ({current_app.config['SITE_NAME']})",
+            name=gettext("My meetings (%(site)s)", site=current_app.config["SITE_NAME"]),
             url=feed_url("calendars.list_ics", code=canonical),
         )
         return feed_meetings(session, and_(feed_condition(now), Meeting.id.in_(ids))), info
@@ -139,9 +141,9 @@ def search_ics() -> Response:
             raise FeedError(error.field, error.message) from None
         meetings = [hit.meeting for hit in results.meetings][:MAX_FEED_MEETINGS]  # the nearest, when too many
         info = ical.FeedInfo(
-            name=search_feed_name(args, current_app.config["SITE_NAME"]),
+            name=search_feed_name(args, current_app.config["SITE_NAME"], weekday_name),
             url=search_feed_url(args),
-            description="Meetings found by a search; the calendar follows them as they change.",
+            description=gettext("Meetings found by a search; the calendar follows them as they change."),
         )
         return meetings, info
 

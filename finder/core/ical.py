@@ -28,6 +28,7 @@ from icalendar import Timezone
 
 from finder.core import schedule
 from finder.core.schedule import WeeklyTime
+from finder.core.words import N_
 
 UTC = dt.timezone.utc
 PRODID = "-//NA Meeting Finder//Meeting calendars//EN"
@@ -39,9 +40,9 @@ CONTENT_TYPE = "text/calendar; charset=utf-8"
 HORIZON_YEARS = 3
 
 ATTENDANCE_WORDS = {
-    "in_person": "In person",
-    "online": "Online",
-    "hybrid": "In person and online (hybrid)",
+    "in_person": N_("In-person meeting."),
+    "online": N_("Online meeting."),
+    "hybrid": N_("In-person and online (hybrid) meeting."),
 }
 # Order formats are listed in: what a newcomer needs first (open or closed), then the rest.
 FORMAT_KIND_ORDER = ("open_closed", "format", "audience", "access", "language", "literature", "venue")
@@ -55,17 +56,22 @@ class Links:
     explanation_url: the page explaining formats (or None).
     uid_domain: the right-hand side of every UID; must never change, or every subscriber gets duplicates.
     first_meeting_url: the page on what to expect at a first meeting (or None).
+    translate: the calendar's words in its language (gettext for `language`; English when not given). Only the
+    words change with the language: UIDs, the meeting's name and its own text stay as they are.
     """
 
     meeting_url: Callable[[str], str]
     explanation_url: str | None
     uid_domain: str
     first_meeting_url: str | None = None
+    translate: Callable[[str], str] = str
+    language: str = "en"
 
     @functools.cached_property
     def written(self) -> tuple[str | None, ...]:
         """What the links write into events, comparable across requests (meeting_url is a new function each)."""
-        return self.meeting_url("{slug}"), self.explanation_url, self.uid_domain, self.first_meeting_url
+        return (self.meeting_url("{slug}"), self.explanation_url, self.uid_domain, self.first_meeting_url,
+                self.language)
 
 
 @dataclass(frozen=True)
@@ -215,9 +221,12 @@ def _full_address(place: Any) -> str:
 
 
 @functools.lru_cache(maxsize=1024)
-def _format_line(name: str, code: str, meaning: str) -> str:
-    name = clean_text(name) or clean_text(code)
-    meaning = clean_text(meaning)
+def _format_words(name: str, code: str, meaning: str) -> tuple[str, str]:
+    return clean_text(name) or clean_text(code), clean_text(meaning)
+
+
+def _format_line(words: tuple[str, str], translate: Callable[[str], str]) -> str:
+    name, meaning = translate(words[0]), translate(words[1]) if words[1] else ""
     return f"- {name}: {meaning}" if meaning else f"- {name}"
 
 
@@ -251,7 +260,7 @@ class MeetingFacts:
     address: str
     place_notes: str
     geo: tuple[float, float] | None
-    format_lines: tuple[str, ...]
+    format_words: tuple[tuple[str, str], ...]  # (name, meaning) of each format, as stored (English vocabulary)
     times: tuple[Any, ...]
     exceptions: tuple[Any, ...]
 
@@ -310,9 +319,9 @@ def facts_of(meeting: Any) -> MeetingFacts:
         address=_full_address(place) if place is not None else "",
         place_notes=clean_text(getattr(place, "notes", None)) if place is not None else "",
         geo=geo,
-        format_lines=tuple(
-            _format_line(str(getattr(f, "name", "") or ""), str(getattr(f, "code", "") or ""),
-                         str(getattr(f, "description", "") or ""))
+        format_words=tuple(
+            _format_words(str(getattr(f, "name", "") or ""), str(getattr(f, "code", "") or ""),
+                          str(getattr(f, "description", "") or ""))
             for f in formats
         ),
         times=tuple(getattr(meeting, "times", None) or ()),
@@ -351,58 +360,64 @@ def _phone_uri(phone: str) -> str | None:
     return f"tel:{digits}" if any(ch.isdigit() for ch in digits) else None
 
 
-def location_text(facts: MeetingFacts) -> str:
+def location_text(facts: MeetingFacts, translate: Callable[[str], str] = str) -> str:
     """LOCATION: the full address where people go; for online-only meetings the join link (clickable in apps)."""
     if facts.in_person and facts.address:
         return facts.address
     if facts.online_url:
         return facts.online_url
-    return "Online" if facts.attendance == "online" else facts.address
+    return translate(N_("Online")) if facts.attendance == "online" else facts.address
 
 
 def description_text(facts: MeetingFacts, links: Links) -> str:
-    """DESCRIPTION: how to attend, formats in words, the explanation links, join details, notes, the page."""
+    """DESCRIPTION: how to attend, formats in words, the explanation links, join details, notes, the page.
+
+    The words are in the links' language; what organizers wrote (notes, passcodes) is kept as written."""
+    say = links.translate
     lines: list[str] = []
     if facts.status == "inactive":
-        lines.append("This meeting no longer meets.")
+        lines.append(say(N_("This meeting no longer meets.")))
     elif facts.status == "temporarily_closed":
         if facts.attendance == "in_person":
-            lines.append("The venue is temporarily closed: this meeting is not meeting in person for now.")
+            lines.append(say(N_("The venue is temporarily closed: this meeting is not meeting in person for now.")))
         else:
-            lines.append("The venue is temporarily closed: meeting online only for now.")
-    lines.append(ATTENDANCE_WORDS.get(facts.attendance, "In person") + " meeting.")
-    if facts.format_lines:
-        lines += ["", "Format:", *facts.format_lines]
+            lines.append(say(N_("The venue is temporarily closed: meeting online only for now.")))
+    lines.append(say(ATTENDANCE_WORDS.get(facts.attendance, ATTENDANCE_WORDS["in_person"])))
+    if facts.format_words:
+        lines += ["", say(N_("Format:")), *(_format_line(words, say) for words in facts.format_words)]
     if links.explanation_url:
-        lines.append(f"What these formats mean: {links.explanation_url}")
+        lines.append(say(N_("What these formats mean: %(url)s")) % {"url": links.explanation_url})
     if links.first_meeting_url:
-        lines.append(f"Going for the first time? What to expect: {links.first_meeting_url}")
+        lines.append(say(N_("Going for the first time? What to expect: %(url)s")) % {"url": links.first_meeting_url})
     if facts.online_url:
-        lines += ["", f"Join online: {facts.online_url}"]
+        lines += ["", say(N_("Join online: %(url)s")) % {"url": facts.online_url}]
         if facts.conference_notes:
             lines.append(facts.conference_notes)
     if facts.phone and facts.attendance in ("online", "hybrid"):
-        lines += ["", f"Join by phone: {facts.phone}"]
+        lines += ["", say(N_("Join by phone: %(phone)s")) % {"phone": facts.phone}]
         if facts.phone_notes:
             lines.append(facts.phone_notes)
     if facts.in_person and facts.address:
-        lines += ["", f"Where: {facts.address}"]
+        lines += ["", say(N_("Where: %(address)s")) % {"address": facts.address}]
         if facts.place_notes:
             lines.append(facts.place_notes)
     if facts.notes:
         lines += ["", facts.notes]
-    lines += ["", f"Meeting page (check here for last-minute changes): {links.meeting_url(facts.slug)}"]
+    page = links.meeting_url(facts.slug)
+    lines += ["", say(N_("Meeting page (check here for last-minute changes): %(url)s")) % {"url": page}]
     return "\n".join(lines)
 
 
-def _conference_lines(facts: MeetingFacts) -> list[str]:
+def _conference_lines(facts: MeetingFacts, translate: Callable[[str], str]) -> list[str]:
     lines = []
     if facts.online_url:
-        lines.append(prop("CONFERENCE", facts.online_url, VALUE="URI", FEATURE="AUDIO,VIDEO", LABEL="Join online"))
+        label = translate(N_("Join online"))
+        lines.append(prop("CONFERENCE", facts.online_url, VALUE="URI", FEATURE="AUDIO,VIDEO", LABEL=label))
     if facts.phone and facts.attendance in ("online", "hybrid"):
         tel = _phone_uri(facts.phone)
         if tel:
-            lines.append(prop("CONFERENCE", tel, VALUE="URI", FEATURE="PHONE", LABEL="Join by phone"))
+            label = translate(N_("Join by phone"))
+            lines.append(prop("CONFERENCE", tel, VALUE="URI", FEATURE="PHONE", LABEL=label))
     return lines
 
 
@@ -457,13 +472,13 @@ def meeting_events(meeting: Any, links: Links, horizon: dt.date) -> list[Vevent]
         prop("SUMMARY", text(facts.name)),
         prop("DESCRIPTION", text(description_text(facts, links))),
     ]
-    location = location_text(facts)
+    location = location_text(facts, links.translate)
     if location:
         shared.append(prop("LOCATION", text(location)))
     if facts.geo is not None:
         shared.append(prop("GEO", f"{facts.geo[0]:.6f};{facts.geo[1]:.6f}"))
     shared.append(prop("URL", uri(links.meeting_url(facts.slug)), VALUE="URI"))
-    shared += _conference_lines(facts)
+    shared += _conference_lines(facts, links.translate)
     shared.append("STATUS:CANCELLED" if facts.cancelled else "STATUS:CONFIRMED")
     shared.append(f"SEQUENCE:{facts.sequence}")
     if facts.created is not None:
@@ -636,7 +651,7 @@ def google_calendar_url(meeting: Any, links: Links, now: dt.datetime) -> list[tu
             "dates": f"{begin:%Y%m%dT%H%M%S}/{end:%Y%m%dT%H%M%S}",
             "ctz": zone,
             "details": details,
-            "location": location_text(facts),
+            "location": location_text(facts, links.translate),
             "recur": "RRULE:FREQ=WEEKLY;BYDAY=" + ",".join(schedule.to_byday(w) for w in weekdays),
         }
         label = ", ".join(schedule.weekday_name(w) for w in weekdays) + f" {start:%H:%M}"

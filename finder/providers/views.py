@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, url_for
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -13,10 +14,10 @@ bp = Blueprint("providers", __name__)
 
 # The order services are listed in on a center's page, with the heading for each category.
 SERVICE_HEADINGS = (
-    ("care", "Care offered"),
-    ("medication", "Medications"),
-    ("payment", "Payment accepted"),
-    ("language", "Languages"),
+    ("care", lazy_gettext("Care offered")),
+    ("medication", lazy_gettext("Medications")),
+    ("payment", lazy_gettext("Payment accepted")),
+    ("language", lazy_gettext("Languages")),
 )
 
 
