@@ -229,3 +229,19 @@ def test_get_forms_carry_a_url_chosen_language(sqlite_app) -> None:
     client = sqlite_app.test_client()
     assert '<input type="hidden" name="locale" value="es">' in client.get("/submit/?locale=es").get_data(as_text=True)
     assert 'name="locale"' not in client.get("/submit/", headers={"Accept-Language": "es"}).get_data(as_text=True)
+
+
+def test_spanish_visitors_get_a_one_tap_filter_for_spanish_meetings(sqlite_app) -> None:
+    template = sqlite_app.jinja_env.get_template("search/_meeting_language.html")
+    with sqlite_app.test_request_context("/search?q=Austin&day=mon&day=tue&page=2&locale=es"):
+        sqlite_app.preprocess_request()
+        html = template.render(language=i18n.current_language(), kind="meetings")
+    assert "Solo reuniones en español" in html
+    assert 'href="/search?q=Austin&amp;day=mon&amp;day=tue&amp;locale=es&amp;lang=es"' in html  # page dropped
+    with sqlite_app.test_request_context("/search?q=Austin&lang=es&locale=es"):
+        sqlite_app.preprocess_request()
+        html = template.render(language=i18n.current_language(), kind="meetings")
+    assert 'href="/search?q=Austin&amp;locale=es"' in html and "Mostrar reuniones en todos los idiomas" in html
+    with sqlite_app.test_request_context("/search?q=Austin", headers={"Accept-Language": "en"}):
+        sqlite_app.preprocess_request()
+        assert template.render(language=i18n.current_language(), kind="meetings").strip() == ""

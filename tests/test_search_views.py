@@ -81,3 +81,12 @@ def test_map_points_only_with_a_map(pages: Any, make_meeting: Any, app: Any) -> 
     assert found is not None
     points = json.loads(found.group(1).replace("&#34;", '"').replace("&quot;", '"').replace("&amp;", "&"))
     assert [(p["label"], p["url"]) for p in points] == [("On the Map", "/meetings/on-the-map")]
+
+
+def test_the_spanish_meetings_filter_shows_on_spanish_results(client, session, make_meeting):
+    make_meeting(place_fields={"latitude": 39.95, "longitude": -75.16})
+    session.commit()
+    spanish = client.get("/search?lat=39.9487&lon=-75.1685&locale=es").get_data(as_text=True)
+    assert "Solo reuniones en español" in spanish and "lang=es" in spanish
+    english = client.get("/search?lat=39.9487&lon=-75.1685").get_data(as_text=True)
+    assert "Only meetings in Spanish" not in english
