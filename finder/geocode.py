@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
 import logging
@@ -15,6 +16,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
@@ -66,6 +68,10 @@ class Geocoder(Protocol):
 
     def suggest(self, text: str, limit: int = 5) -> list[str]:
         """Place names close to text, for "did you mean"; may be empty."""
+        ...
+
+    def alternatives(self, text: str, limit: int = 3) -> list[str]:
+        """Other places bearing the name typed (for "Portland, ME?"); empty when the text was specific."""
         ...
 
 
@@ -154,6 +160,27 @@ def timezone_at(lat: float, lon: float) -> str | None:
                 # In memory: faster lookups, and no file handles left open for the life of the process.
                 _tz_finder = TimezoneFinder(in_memory=True)
     return _tz_finder.timezone_at(lat=lat, lng=lon)
+
+
+@functools.cache
+def _zone_countries() -> dict[str, str]:
+    """IANA zone -> ISO country, from zone.tab (the tzdata package's, else the system's)."""
+    try:
+        text = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        system = Path("/usr/share/zoneinfo/zone.tab")
+        text = system.read_text(encoding="utf-8") if system.exists() else ""
+    found = {}
+    for row in text.splitlines():
+        parts = row.split("\t")
+        if not row.startswith("#") and len(parts) >= 3:
+            found[parts[2]] = parts[0]
+    return found
+
+
+def country_of_zone(zone: str | None) -> str | None:
+    """The country an IANA zone belongs to ('Europe/London' -> 'GB'); None for 'UTC' or an unknown zone."""
+    return _zone_countries().get(zone or "")
 
 
 # --- The offline gazetteer ---------------------------------------------------------------------------------
@@ -258,6 +285,29 @@ class OfflineGazetteer:
             for entry in self._candidates(name)[:2]:
                 labels.setdefault(self._label(entry), entry.weight)
         return sorted(labels, key=lambda label: -labels[label])[:limit]
+
+    def alternatives(self, text: str, limit: int = 3) -> list[str]:
+        """Labels of other places that bear the name typed, biggest first, when it named no region or country
+        ("Portland" -> ["Portland, ME", ...] besides the Portland geocode() chose); [] otherwise."""
+        text = (text or "").strip()[:200]
+        if not text or _ZIP.match(text) or parse_lat_lon(text) is not None:
+            return []
+        norm = normalize(_ALIASES.get(normalize(text), text))
+        place, qualifier = self._split(norm)
+        if qualifier or not place:
+            return []
+        chosen = self.geocode(text)
+        self._load()
+        labels: list[str] = []
+        for entry in self._candidates(place):
+            if normalize(entry.name) != place:  # found by an old or foreign name (Amman was Philadelphia)
+                continue
+            label = self._label(entry)
+            if label not in labels and (chosen is None or label != chosen.label):
+                labels.append(label)
+            if len(labels) == limit:
+                break
+        return labels
 
     def warm(self) -> None:
         """Build every index now (for a worker's start-up hook), so no user pays for it."""
@@ -675,6 +725,10 @@ class NominatimGeocoder:
     def suggest(self, text: str, limit: int = 5) -> list[str]:
         """Suggestions come from the offline gazetteer: no network for "did you mean"."""
         return self.offline.suggest(text, limit)
+
+    def alternatives(self, text: str, limit: int = 3) -> list[str]:
+        """Other places of that name, from the offline gazetteer (no network)."""
+        return self.offline.alternatives(text, limit)
 
     def _ask(self, text: str) -> GeocodeResult | None:
         self._limiter.wait()

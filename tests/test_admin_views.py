@@ -205,7 +205,7 @@ def test_out_of_scope_body_admin_does_not_see_the_submission_in_the_queue(client
 def test_approve_applies_bumps_sequence_audits_and_tells_the_organizer(client, session, world):
     login(client, "region@example.org")
     page = client.get(f"/admin/submissions/{world['change'].id}").get_data(as_text=True)
-    assert "Days and times" in page and "Wednesday 19:30 (60 min)" in page
+    assert "Days and times" in page and "Wednesday 7:30 PM (60 min)" in page
     response = post(client, f"/admin/submissions/{world['change'].id}/approve")
     assert response.status_code == 303
     session.expire_all()
@@ -218,7 +218,7 @@ def test_approve_applies_bumps_sequence_audits_and_tells_the_organizer(client, s
     again = post(client, f"/admin/submissions/{world['change'].id}/approve")
     assert again.status_code == 409 and "already decided" in again.get_data(as_text=True)
     history = client.get(f"/admin/meetings/{meeting.id}/audit").get_data(as_text=True)
-    assert world["change"].reference in history and "19:30" in history
+    assert world["change"].reference in history and "7:30 PM" in history
     assert "meeting " + str(meeting.id) in client.get("/admin/changes").get_data(as_text=True)
 
 

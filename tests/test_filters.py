@@ -64,15 +64,48 @@ def test_when_says_today_tomorrow_weekday_or_date_in_the_meetings_zone():
     assert filters.when(late, dt.datetime(2026, 11, 26, 3, 30, tzinfo=dt.timezone.utc)) == "Today 11:00 PM"
 
 
-def test_viewer_time_only_when_the_viewers_clock_differs():
+def test_viewer_when_only_when_the_viewers_clock_differs():
     start = dt.datetime(2026, 11, 25, 19, 0, tzinfo=ZoneInfo("America/Denver"))
-    assert filters.viewer_time(start, "America/New_York", NOW) == "Today 9:00 PM your time (EST)"
-    assert filters.viewer_time(start, "America/Denver", NOW) == ""
-    assert filters.viewer_time(start, "America/Phoenix", NOW) == ""  # no DST in Arizona: same wall clock in November
-    assert filters.viewer_time(start, "Not/AZone", NOW) == ""
-    assert filters.viewer_time(start, None, NOW) == ""
+    assert filters.viewer_when(start, "America/New_York", NOW) == "9:00 PM"  # same day: the time is enough
+    assert filters.viewer_when(start, "America/Denver", NOW) == ""
+    assert filters.viewer_when(start, "America/Phoenix", NOW) == ""  # no DST in Arizona: same wall clock in November
+    assert filters.viewer_when(start, "Not/AZone", NOW) == ""
+    assert filters.viewer_when(start, None, NOW) == ""
     late = dt.datetime(2026, 11, 25, 23, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
-    assert filters.viewer_time(late, "Europe/Berlin", NOW) == "Tomorrow 8:00 AM your time (CET)"
+    assert filters.viewer_when(late, "Europe/Berlin", NOW) == "Tomorrow 8:00 AM"
+
+
+@pytest.mark.parametrize(("zone", "name"), [
+    ("America/Chicago", "Chicago"), ("America/Argentina/Buenos_Aires", "Buenos Aires"), ("Europe/London", "London"),
+    ("UTC", "UTC"), ("Etc/UTC", "UTC"), (None, ""), ("", ""),
+])
+def test_zone_names_are_the_zones_city(zone, name):
+    assert filters.zone_name(zone) == name
+
+
+def test_weekly_times_group_days_that_share_a_time():
+    def slot(weekday, hour, minute=0, length=60):
+        return SimpleNamespace(weekday=weekday, start=dt.time(hour, minute), duration_minutes=length)
+
+    weekdays = [slot(d, 19, 0, 90) for d in range(5)]
+    assert filters.grouped_times(weekdays) == ["Mon\u2013Fri 7:00\u20138:30 PM"]
+    assert filters.grouped_times([slot(0, 12), slot(3, 12)]) == ["Mon, Thu 12:00\u20131:00 PM"]
+    assert filters.grouped_times([slot(5, 10, 0, 90)]) == ["Saturdays 10:00\u201311:30 AM"]
+    assert filters.grouped_times([slot(4, 23, 30, 90), slot(0, 11, 30)]) == [
+        "Mondays 11:30 AM\u201312:30 PM", "Fridays 11:30 PM\u20131:00 AM (next day)"]
+    assert filters.grouped_times([slot(d, 7) for d in range(7)]) == ["Every day 7:00\u20138:00 AM"]
+    assert filters.grouped_times([slot(0, 7), slot(1, 7), slot(3, 7), slot(4, 7), slot(5, 7)]) == [
+        "Mon, Tue, Thu\u2013Sat 7:00\u20138:00 AM"]
+
+
+@pytest.mark.parametrize(("phone", "parts"), [
+    ("+1 646 555 0100,,1953#", ("+1 646 555 0100", "1953#")),
+    ("+1 646 555 0100", ("+1 646 555 0100", "")),
+    ("646-555-0100;123456", ("646-555-0100", "123456")),
+    (None, ("", "")),
+])
+def test_dial_in_strings_split_into_number_and_code(phone, parts):
+    assert filters.dial_parts(phone) == parts
 
 
 def test_zone_abbr_spells_numeric_offsets():
@@ -124,8 +157,11 @@ def test_http_url_lets_only_web_links_through(url, expected):
     assert filters.http_url(url) == expected
 
 
-def test_maps_links_are_plain_links_with_the_point():
-    links = dict(filters.maps_links(39.9487, -75.1685, "St. Mark's Church, 1625 Locust St"))
+def test_maps_links_are_plain_links_with_the_point_https_first():
+    found = filters.maps_links(39.9487, -75.1685, "St. Mark's Church, 1625 Locust St")
+    links = dict(found)
+    # https links open on every phone and computer; geo: (Android only) comes last, never first.
+    assert [url.split(":", 1)[0] for _, url in found] == ["https", "https", "https", "geo"]
     assert links["Open in your maps app"].startswith("geo:39.948700,-75.168500?q=39.948700,-75.168500(")
     assert links["Apple Maps"].startswith("https://maps.apple.com/?daddr=39.948700,-75.168500")
     assert "destination=39.948700,-75.168500" in links["Google Maps"]

@@ -17,6 +17,7 @@ from finder.geocode import (
     Geocoder,
     NominatimGeocoder,
     OfflineGazetteer,
+    country_of_zone,
     get_geocoder,
     make_geocoder,
     normalize,
@@ -385,3 +386,23 @@ def test_settings_from_the_environment(tmp_path):
         from_env({"GEOCODER_MIN_DELAY": "-1"}, str(tmp_path))
     with pytest.raises(ConfigError, match="GEOCODER must be"):
         check({**from_env({"GEOCODER": "google"}, str(tmp_path)), "TESTING": True})
+
+
+@pytest.mark.parametrize(("zone", "country"), [
+    ("America/Chicago", "US"), ("Europe/London", "GB"), ("Europe/Dublin", "IE"), ("America/Toronto", "CA"),
+    ("Australia/Sydney", "AU"), ("Asia/Kolkata", "IN"), ("UTC", None), ("Not/AZone", None), (None, None),
+])
+def test_country_of_a_zone(zone, country):
+    assert country_of_zone(zone) == country
+
+
+def test_alternatives_name_other_places_of_that_name_only_when_the_text_was_not_specific(gazetteer):
+    chosen = gazetteer.geocode("Portland")
+    others = gazetteer.alternatives("Portland")
+    assert chosen is not None and chosen.label == "Portland, OR"
+    assert others[0] == "Portland, ME" and chosen.label not in others and len(others) == 3
+    for specific in ("Portland, ME", "Portland, OR", "19103", "39.95,-75.16", ""):
+        assert gazetteer.alternatives(specific) == []
+    # Only places that bear the name itself: Amman was once called Philadelphia, but is not one.
+    assert all(label.startswith("Philadelphia") for label in gazetteer.alternatives("Philadelphia"))
+

@@ -122,7 +122,8 @@ def test_home_has_one_search_box_location_quick_links_and_the_feed(sqlite_app: A
     assert '<link rel="alternate" type="application/json" title="Meetings Feed" href="/feeds/meeting-guide.json">' in html
     quick = {link.get("href"): " ".join(link) for link in page.links}
     assert any(h.startswith("/search?soon=") for h in quick)
-    assert "/search?online=1&attendance=online&soon=60" in [h.replace("&amp;", "&") for h in quick]
+    # Online includes hybrid meetings (they can be joined online too), soonest first.
+    assert "/search?online=1&attendance=online,hybrid&soon=60&sort=next" in [h.replace("&amp;", "&") for h in quick]
     assert any("kind=centers" in h and "service=DT" in h for h in quick)
     assert "/learn/what-is-na" in page.hrefs() and "/learn/first-meeting" in page.hrefs()
 
@@ -152,7 +153,7 @@ def test_results_show_distance_time_starts_in_badges_chips_and_details(pages: An
     page = get(pages, "/search?q=19103")
     assert_every_page_basics(page)
     text = page.text
-    assert "Noon Thirty" in text and "Today 12:25 PM EST" in text and "Starts in 25 min" in text
+    assert "Noon Thirty" in text and "Today 12:25 PM New York time" in text and "Starts in 25 min" in text
     assert "Friday 7:00 PM" in text
     assert re.search(r"0\.\d mi", text)
     assert "In person and online" in text and "In person" in text
@@ -186,11 +187,12 @@ def test_in_progress_and_viewer_time(pages: Any, make_meeting: Any, make_place: 
                  conference_url="https://meet.example.org/1")
     page = get(pages, "/search?q=19103&online=1&tz=America/New_York")
     assert "In progress" in page.text
-    assert "Mile High" in page.text and "Today 9:00 PM your time (EST)" in page.text
+    # Online only: on the viewer's clock first, the meeting's after, both zones named.
+    assert "Mile High" in page.text and "9:00 PM your time (New York)" in page.text and "7:00 PM Denver time" in page.text
     assert "https://meet.example.org/1" not in page.hrefs()  # joins are offered only close to the start
     assert "Online" in page.text
-    # Without the browser's zone (no script), the zone of the nearest real place stands in for it.
-    assert "Today 9:00 PM your time (EST)" in get(pages, "/search?q=19103&online=1").text
+    # Without the browser's zone (no script), the zone of the searched place stands in for it.
+    assert "9:00 PM your time (New York)" in get(pages, "/search?q=19103&online=1").text
 
 
 def test_join_now_on_online_meetings_in_progress_or_about_to_start(pages: Any, make_meeting: Any) -> None:
@@ -307,8 +309,10 @@ def test_meeting_page_has_times_next_directions_join_formats_and_more(pages: Any
     page = get(pages, "/meetings/serene")
     assert_every_page_basics(page)
     text, hrefs = page.text, page.hrefs()
-    assert "Wednesdays, 7:00 PM to 8:00 PM" in text and "Saturdays, 11:30 PM to 1:00 AM (next day)" in text
-    assert "Next: Today 7:00 PM" in text and "EST" in text
+    assert "Wednesdays 7:00\u20138:00 PM" in text and "Saturdays 11:30 PM\u20131:00 AM (next day)" in text
+    assert "Next: Today 7:00 PM New York time" in text
+    # The dial-in string reads as a number to call and the code it dials for you.
+    assert "Call +1 646 555 0100" in text and "1953#" in text
     assert any(h.startswith("geo:39.948700,-75.168500") for h in hrefs)
     assert any(h.startswith("https://maps.apple.com/") for h in hrefs)
     assert any(h.startswith("https://www.google.com/maps/dir/") for h in hrefs)

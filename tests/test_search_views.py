@@ -32,11 +32,11 @@ def test_filter_fields_show_each_search_its_own_choices(pages: Any, make_meeting
     make_meeting(formats=["O", "BEG"])
     first = get(pages, "/search?q=19103&format=BEG&day=wed")
     assert _checked(first, "format") == {"BEG"} and _checked(first, "day") == {"wed"}
-    second = get(pages, "/search?q=19103&format=STEP&sort=next&unit=km")
+    second = get(pages, "/search?q=19103&format=STEP&attendance=online,hybrid&unit=km")
     assert _checked(second, "format") == {"STEP"} and _checked(second, "day") == set()
-    assert _checked(second, "sort") == {"next"} and _checked(second, "unit") == {"km"}
+    assert _checked(second, "attendance") == {"online,hybrid"} and _checked(second, "unit") == {"km"}
     again = get(pages, "/search?q=19103&format=BEG&day=wed")
-    assert _checked(again, "format") == {"BEG"} and _checked(again, "sort") == {""}
+    assert _checked(again, "format") == {"BEG"} and _checked(again, "attendance") == {""}
 
 
 def test_filter_fields_are_never_keyed_by_the_place() -> None:

@@ -181,7 +181,7 @@ def test_diff_lists_changed_fields():
     after = {"name": "B", "times": [{"weekday": 1, "start": "19:00", "duration_minutes": 60}],
              "place": {"street": "1 Main St", "city": "Y"}}
     changes = {c.field: (c.before, c.after) for c in workflow.diff(before, after)}
-    assert changes == {"name": ("A", "B"), "times": ("Monday 19:00 (60 min)", "Tuesday 19:00 (60 min)"),
+    assert changes == {"name": ("A", "B"), "times": ("Monday 7:00 PM (60 min)", "Tuesday 7:00 PM (60 min)"),
                        "place.city": ("X", "Y")}
 
 

@@ -185,7 +185,7 @@ def test_change_is_prefilled_and_shown_as_a_diff(client, session, geo, make_meet
     checked = client.post(f"/submit/meetings/{meeting.slug}/change", data={**form, "action": "check"})
     html = checked.get_data(as_text=True)
     assert checked.status_code == 200
-    assert "Days and times" in html and "Wednesday 19:00 (60 min)" in html and "Wednesday 19:30 (60 min)" in html
+    assert "Days and times" in html and "Wednesday 7:00 PM (60 min)" in html and "Wednesday 7:30 PM (60 min)" in html
     sent = client.post(f"/submit/meetings/{meeting.slug}/change", data={**form, "action": "send"})
     assert sent.status_code == 303
     submission = session.scalars(select(Submission)).one()

@@ -1057,3 +1057,15 @@ def _build(connection: Connection, n_meetings: int, rng_seed: int, now: dt.datet
     stats.rows = dict(generator.out.written)
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def demo_places() -> list[tuple[str, str]]:
+    """(city, what to search for it) for every metro the curated demo data surrounds, biggest first: the demo
+    notice names them, so a visitor whose own town has nothing knows where to look."""
+    metros = json.loads((DATA_DIR / "metros.json").read_text(encoding="utf-8"))
+    metros.sort(key=lambda metro: -metro["weight"])
+    places = []
+    for metro in metros:
+        region = metro["states"][0] if metro["country"] == "US" else metro["country"]
+        places.append((metro["city"], f"{metro['city']}, {region}"))
+    return places

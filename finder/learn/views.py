@@ -1,10 +1,10 @@
 """The explanation pages under /learn/: an index and one page per topic from finder.learn.content."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 from flask.blueprints import BlueprintSetupState
 
-from finder.learn import content
+from finder.learn import content, crisis_lines
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
 
@@ -42,4 +42,12 @@ def page(slug: str) -> str:
         sources=content.page_sources(found),
         format_groups=content.FORMAT_GROUPS,
         format_anchor=content.format_anchor,
+        # The crisis bar's "More help" says which country's numbers to put first.
+        crisis_country=_country(request.args.get("country")),
     )
+
+
+def _country(value: str | None) -> str | None:
+    """A country code of the crisis table, or None (anything else is ignored, never echoed)."""
+    code = (value or "").strip().upper()[:2]
+    return code if code in crisis_lines.countries() or code in crisis_lines.EU_MEMBERS else None

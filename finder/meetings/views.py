@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, current_app, jsonify, render_template
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from sqlalchemy import or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
@@ -13,9 +13,11 @@ from finder import db
 from finder.learn import content
 from finder.core import schedule
 from finder.db import utcnow
+from finder.geocode import country_of_zone
 from finder.migrate import schema_status
 from finder.models import Meeting, ScheduleException
 from finder.meetings import visibility
+from finder.search import page as results_page
 
 bp = Blueprint("main", __name__)
 
@@ -93,6 +95,9 @@ def meeting(slug: str) -> str:
         notices=upcoming_notices(list(found.exceptions), today),
         others=others,
         links=[*content.links_for_meeting(found), *content.ALWAYS_LINKS],
+        # The browser's zone comes with links from the results (the page script adds it): times on its clock too.
+        viewer_tz=results_page.viewer_zone(request.args.get("tz", "")[:64], results_page.NOWHERE),
+        crisis_country=found.place.country or country_of_zone(zone),
     )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from finder.search.meetings import search_meetings
-from finder.search.params import query_from_args
+from finder.search.params import query_and_place, query_from_args
 from finder.search.providers import search_centers, search_counselors
 from finder.search.query import (
     ATTENDANCE_VALUES, DEFAULT_RADIUS_KM, KINDS, MAX_NEAREST, MAX_PAGE, MAX_PER_PAGE, MAX_RADIUS_KM, MAX_SOON_MINUTES,
@@ -29,7 +29,7 @@ from finder.search.query import (
 __all__ = [
     "ATTENDANCE_VALUES", "DEFAULT_RADIUS_KM", "KINDS", "MAX_NEAREST", "MAX_PAGE", "MAX_PER_PAGE", "MAX_RADIUS_KM",
     "MAX_SOON_MINUTES", "CenterHit", "CounselorHit", "MeetingHit", "MeetingLoader", "SearchError", "SearchQuery",
-    "SearchResults", "find_nearby", "query_from_args", "replace",
+    "SearchResults", "find_nearby", "query_and_place", "query_from_args", "replace",
 ]
 
 

@@ -270,7 +270,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("accepting", "filter", FLAG, "1: counselors accepting new clients.",
               "accepting", lambda args, name: _flag(args, name), kinds=COUNSELORS, in_form=True),
     Parameter("sort", "order", {"type": "string", "enum": ["distance", "next"]},
-              "Order: nearest first or soonest first.", "sort", _sort, kinds=MEETINGS, in_form=True),
+              "Order: nearest first or soonest first.", "sort", _sort, kinds=MEETINGS),
     Parameter("page", "paging", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page number, from 1.",
               "page", _with_default(functools.partial(
                   _integer, low=1, high=MAX_PAGE, message="The page must be a whole number from 1."), 1)),
@@ -300,7 +300,15 @@ def query_from_args(
     `radius` in `unit` (mi default, or km) and/or `nearest`; with a point and neither, a 25-mile radius. Every
     other parameter fills its SearchQuery field through its table entry's parser.
     """
-    point = _point(args, geocoder)
+    return query_and_place(args, geocoder, default_kinds=default_kinds)[0]
+
+
+def query_and_place(
+    args: Mapping[str, Any], geocoder: Any, *, default_kinds: frozenset[str] = frozenset({"meetings"}),
+) -> tuple[SearchQuery, Any]:
+    """query_from_args, and the geocoder's answer for `q` (None when the place came as coordinates, or there is
+    none), so a page can name the place it searched and use its country and zone."""
+    point, found = _place(args, geocoder)
     radius_km, nearest = _distance(args, point)
     kinds: set[str] = set()
     for kind in _values(args, "kind"):
@@ -312,11 +320,13 @@ def query_from_args(
         else:
             raise SearchError("kind", "Choose meetings, centers, counselors or all.")
     fields = {p.field: p.parse(args, p.name) for p in PARAMETERS if p.field is not None and p.parse is not None}
-    return SearchQuery(point=point, radius_km=radius_km, nearest=nearest,
-                       kinds=frozenset(kinds) or frozenset(default_kinds), **fields)
+    query = SearchQuery(point=point, radius_km=radius_km, nearest=nearest,
+                        kinds=frozenset(kinds) or frozenset(default_kinds), **fields)
+    return query, found
 
 
-def _point(args: Mapping[str, Any], geocoder: Any) -> tuple[float, float] | None:
+def _place(args: Mapping[str, Any], geocoder: Any) -> tuple[tuple[float, float] | None, Any]:
+    """The point to search around, and the geocoder's answer when it came from `q`."""
     lat = _number(args, "lat", "Latitude must be a number between -90 and 90.")
     lon = _number(args, "lon", "Longitude must be a number between -180 and 180.")
     if (lat is None) != (lon is None):
@@ -326,18 +336,43 @@ def _point(args: Mapping[str, Any], geocoder: Any) -> tuple[float, float] | None
             raise SearchError("lat", "Latitude must be a number between -90 and 90.")
         if not -180 <= lon <= 180:
             raise SearchError("lon", "Longitude must be a number between -180 and 180.")
-        return (lat, lon)
+        return (lat, lon), None
     place_text = _one(args, "q")
     if not place_text:
-        return None
+        return None, None
     try:
         found = geocoder.geocode(place_text)
     except ValueError as exc:
         raise SearchError("q", str(exc)) from None
     if found is None:
-        raise SearchError("q", "We couldn't find that place. Try a ZIP code, or a town and state.",
-                          suggestions=geocoder.suggest(place_text))
-    return (found.lat, found.lon)
+        raise _unplaced(place_text, geocoder)
+    return (found.lat, found.lon), found
+
+
+# A house number, then a word: "1625 Locust St", "12b Main Road". ZIP codes and coordinates never match.
+_STREET = re.compile(r"^\s*\d+[a-z]?\s+[^\d\s,]", re.IGNORECASE)
+_ZIP_AT_END = re.compile(r"\b(\d{5})(?:-\d{4})?\s*$")
+
+
+def _unplaced(text: str, geocoder: Any) -> SearchError:
+    """Why a place was not found, and what to try: for a street address the offline gazetteer cannot place (a
+    configured geocoder would have), its ZIP code and its town when those can be placed."""
+    if not _STREET.match(text):
+        return SearchError("q", "We couldn't find that place. Try a ZIP code, or a town and state.",
+                           suggestions=geocoder.suggest(text))
+    tries = []
+    zip_code = _ZIP_AT_END.search(text)
+    if zip_code:
+        tries.append(zip_code.group(1))
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    for start in range(1, len(parts)):
+        town = _ZIP_AT_END.sub("", ", ".join(parts[start:])).strip(" ,")
+        if town and geocoder.geocode(town) is not None:
+            tries.append(town)
+            break
+    return SearchError(
+        "q", "We couldn't place that street address (this site finds places by ZIP code and town). "
+             "Search by its ZIP code or town instead" + (":" if tries else "."), suggestions=tries)
 
 
 def _distance(args: Mapping[str, Any], point: tuple[float, float] | None) -> tuple[float | None, int | None]:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,12 +12,13 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from finder import cache, db, search
+from finder.search import page as results_page
 from finder.search import params
 from finder.core import schedule
 from finder.db import utcnow
 from finder.web.filters import UNITS, fragment_cache, slug_urls
 from finder.core.geo import km_to_miles
-from finder.geocode import get_geocoder
+from finder.geocode import get_geocoder, timezone_at
 from finder.core.vocab import COUNSELOR_TERMS, FORMATS, SERVICES
 
 bp = Blueprint("search", __name__)
@@ -27,10 +30,10 @@ PLACE_PARAMS = params.names("place")
 KNOWN_PARAMS = params.names()
 # The parameters the filter fields show as chosen: never the place (the fields are cached by these).
 FILTER_FIELD_PARAMS = tuple(p.name for p in params.PARAMETERS if p.in_form and p.name != "unit")
-# Kept as hidden fields of the filter form, and not counted as filters chosen: the place, the kind, the view, and
-# the form's own fields that are not filters (distance, order).
-FILTER_KEEP_PARAMS = (*params.names("place", "kind", "view"),
-                      *(p.name for p in params.PARAMETERS if p.in_form and p.role in ("distance", "order")))
+# Kept as hidden fields of the filter form (or shown there, for the distance), and not counted as filters chosen:
+# the place, the kind, the view, the order (switched above the results) and the distance.
+FILTER_KEEP_PARAMS = (*params.names("place", "kind", "view", "order"),
+                      *(p.name for p in params.PARAMETERS if p.in_form and p.role == "distance"))
 # Switching tabs drops the other tabs' filters (a meeting format means nothing to a counselor).
 TAB_FILTER_PARAMS = tuple(p.name for p in params.PARAMETERS
                           if p.role in ("filter", "clock") and p.kinds != params.ALL_KINDS)
@@ -52,26 +55,13 @@ def _clean_args(args: MultiDict[str, str]) -> MultiDict[str, str]:
     return kept
 
 
-def _viewer_zone(value: str | None, found: search.SearchResults | None = None) -> str | None:
-    """The zone to show 'your time' in: the browser's (sent by the page script), else that of the nearest meeting
-    with a real place (the searcher is most likely there); None when neither is known."""
-    if value:
-        try:
-            schedule.zone_of(value)
-            return value
-        except ValueError:
-            pass
-    for hit in found.meetings if found else ():
-        if not hit.is_online_only and hit.distance_km is not None:
-            return hit.meeting.place.timezone
-    return None
-
-
 def _url_with(args: MultiDict[str, str], **changes: Any) -> str:
     """This search's URL with some parameters replaced (None removes one)."""
-    merged = [(name, value) for name, value in args.items(multi=True) if name not in changes]
-    merged += [(name, str(value)) for name, value in changes.items() if value is not None]
-    return url_for("search.results") + ("?" + urlencode(merged) if merged else "")
+    return _search_url(results_page.with_params(args, **changes))
+
+
+def _search_url(pairs: Sequence[tuple[str, str]]) -> str:
+    return url_for("search.results") + ("?" + urlencode(list(pairs)) if pairs else "")
 
 
 def _kept_fields(args: MultiDict[str, str], drop: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -83,7 +73,7 @@ def _online_soon(query: search.SearchQuery, now: Any) -> search.SearchResults:
     # No point: online meetings have no real distance, and find_nearby puts no limit on a search without one.
     online = dataclasses.replace(
         query, point=None, radius_km=None, nearest=None, kinds=frozenset({"meetings"}),
-        attendance=frozenset({"online"}), include_online=False, starts_within=ONLINE_SOON_MINUTES,
+        attendance=frozenset({"online", "hybrid"}), include_online=False, starts_within=ONLINE_SOON_MINUTES,
         in_progress=False, sort="next_start", page=1, per_page=10,
     )
     session = db.get_session()
@@ -94,11 +84,12 @@ def _online_soon(query: search.SearchQuery, now: Any) -> search.SearchResults:
 def results() -> tuple[str, int]:
     args = _clean_args(request.args)
     kind = args.get("kind") if args.get("kind") in KINDS else "meetings"
-    unit = args.get("unit") if args.get("unit") in UNITS else "mi"
     typed = args.get("q", "")
+    now = utcnow()
     page: dict[str, Any] = dict(
-        args=args, kind=kind, unit=unit, typed=typed, now=utcnow(), search_error=None, found=None, query=None,
-        browser_tz=_viewer_zone(args.get("tz")),
+        args=args, kind=kind, unit=args.get("unit") if args.get("unit") in UNITS else "mi", typed=typed, now=now,
+        search_error=None, found=None, query=None, place_label=None, alternatives=[],
+        browser_tz=results_page.viewer_zone(args.get("tz"), results_page.NOWHERE),
         keep=_kept_fields(args, (*PLACE_PARAMS, "page", "tz")),
         filter_keep=[(n, v) for n, v in args.items(multi=True) if n in FILTER_KEEP_PARAMS],
         tab_url=lambda k: _url_with(args, kind=k, page=None, **_drop_kind_filters()),
@@ -109,26 +100,51 @@ def results() -> tuple[str, int]:
     has_place = bool(typed or (args.get("lat") and args.get("lon")) or args.get("online"))
     if not has_place:
         return render_template("search/results.html", **page), 200
+    geocoder = get_geocoder(current_app)
     try:
-        query = search.query_from_args(args, get_geocoder(current_app), default_kinds=frozenset({kind}))
+        query, located = search.query_and_place(args, geocoder, default_kinds=frozenset({kind}))
     except search.SearchError as error:
         page["search_error"] = error
         return render_template("search/results.html", **page), 400
-    query = dataclasses.replace(query, kinds=frozenset({kind}))
+    place = results_page.place_of(located, query.point, timezone_at)
+    # Without a place ("online meetings starting now") there is no distance to order by: soonest first.
+    sort = "next_start" if query.point is None and not args.get("sort") else query.sort
+    query = dataclasses.replace(query, kinds=frozenset({kind}), sort=sort)
     session = db.get_session()
-    found = search.find_nearby(session, query, page["now"], cached_meetings=cache.meeting_reader(session))
+    found = search.find_nearby(session, query, now, cached_meetings=cache.meeting_reader(session))
     total = {"meetings": found.total_meetings, "centers": found.total_centers, "counselors": found.total_counselors}[kind]
+    past_end = None
+    if total and query.per_page and query.page > found.pages:
+        # A page past the end (an old link, an edited URL) shows the last page, and says so.
+        past_end = query.page
+        query = dataclasses.replace(query, page=found.pages)
+        found = search.find_nearby(session, query, now, cached_meetings=cache.meeting_reader(session))
+        args.setlist("page", [str(found.pages)])
+    unit = results_page.unit_for(args, place.country)
+    viewer = results_page.viewer_zone(args.get("tz"), place)
     page.update(
         query=query,
         found=found,
         total=total,
-        viewer_tz=_viewer_zone(args.get("tz"), found),
+        unit=unit,
+        past_end=past_end,
+        place_label=place.label,
+        crisis_country=place.country,
+        alternatives=[(label, _url_with(args, q=label, lat=None, lon=None, page=None))
+                      for label in results_page.other_places(geocoder, typed)] if located else [],
+        viewer_tz=viewer,
+        chips=results_page.chips(args, _search_url),
+        sort_now="next" if query.sort == "next_start" else "distance",
+        sort_urls=results_page.sort_links(args, _search_url) if kind == "meetings" and query.point else None,
+        day_links=results_page.day_links(args, now, viewer, _search_url) if kind == "meetings" else [],
+        unit_url=_url_with(args, unit="km" if unit == "mi" else "mi", page=None),
         radius=_in_unit(found.radius_km, unit),
         wider=_wider_links(args, found.radius_km, unit) if total == 0 and query.point else [],
-        online_soon=_online_soon(query, page["now"]) if total == 0 and kind == "meetings" else None,
+        online_soon=_online_soon(query, now) if total == 0 and kind == "meetings" else None,
         # Only a page with a map shows them (and they cost a URL per result).
         map_points=_map_points(found, kind) if current_app.config.get("MAP_TILE_URL") else [],
         filter_fields=_filter_fields(kind, unit, args),
+        vocab_names=_vocabulary_names(),
     )
     return render_template("search/results.html", **page), 200
 
@@ -188,6 +204,17 @@ def _filter_fields(kind: str, unit: str, args: MultiDict[str, str]) -> Markup:
 def _rendered_filter_fields(kind: str, unit: str, chosen: tuple[tuple[str, str], ...]) -> Markup:
     template = current_app.jinja_env.get_template("search/_filter_fields.html")
     return Markup(template.render(kind=kind, unit=unit, args=MultiDict(chosen), vocab=_vocabulary()))
+
+
+@functools.cache
+def _vocabulary_names() -> dict[str, dict[str, str]]:
+    """What each chosen filter value is called, for its chip ('BEG' -> 'Beginners', 'mon' -> 'Monday')."""
+    return {
+        "day": {schedule.to_url(w): schedule.weekday_name(w) for w in range(7)},
+        "format": {f.code: f.name for f in FORMATS},
+        "service": {s.code: s.name for s in SERVICES},
+        "approach": {t.code: t.name for t in COUNSELOR_TERMS if t.kind == "approach"},
+    }
 
 
 def _vocabulary() -> dict[str, Any]:

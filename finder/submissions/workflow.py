@@ -34,7 +34,7 @@ from finder.models import (
     ATTENDANCE, PRECISIONS, Format, Meeting, MeetingTime, Place, ScheduleException, ServiceBody, Submission,
     TreatmentCenter, User, counselor_offices,
 )
-from finder.core.vocab import VENUE_FORMATS
+from finder.core.vocab import FORMAT_BY_CODE, VENUE_FORMATS
 from finder.core.numbers import parse_float, parse_int
 
 # Field limits: every text field is bounded (the database columns are the upper bound).
@@ -434,11 +434,28 @@ _LABELS = {
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
+_ATTENDANCE_WORDS = {"in_person": "In person", "online": "Online only", "hybrid": "In person and online"}
+
+
+def _clock_words(start: str) -> str:
+    """'19:00' -> '7:00 PM' (how a US phone says it)."""
+    hour, minute = (int(part) for part in str(start).split(":")[:2])
+    return f"{hour % 12 or 12}:{minute:02d} {'AM' if hour < 12 else 'PM'}"
+
+
 def _show(key: str, value: Any) -> str:
+    """A stored value in the words an organizer or moderator reads: names, not codes."""
     if value is None:
         return ""
     if key == "times":
-        return "; ".join(f"{_WEEKDAYS[t['weekday']]} {t['start']} ({t['duration_minutes']} min)" for t in value)
+        return "; ".join(f"{_WEEKDAYS[t['weekday']]} {_clock_words(t['start'])} ({t['duration_minutes']} min)"
+                         for t in value)
+    if key == "formats":
+        return ", ".join(FORMAT_BY_CODE[c].name if c in FORMAT_BY_CODE else str(c) for c in value)
+    if key == "attendance":
+        return _ATTENDANCE_WORDS.get(value, str(value))
+    if key == "language" and str(value).upper() in FORMAT_BY_CODE:
+        return FORMAT_BY_CODE[str(value).upper()].name
     if key == "exceptions":
         return "; ".join(f"{e['kind']} {e['start_date']}" + (f" to {e['end_date']}" if e["end_date"] != e["start_date"]
                          else "") for e in value)

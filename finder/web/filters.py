@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from babel.dates import format_date, format_skeleton, format_time, get_day_names
 from babel.numbers import format_decimal
@@ -19,10 +19,12 @@ from flask_babel import gettext, lazy_gettext, ngettext
 from markupsafe import Markup, escape
 
 from finder import db
-from finder.learn import content
 from finder.core import schedule
 from finder.web import i18n, site
 from finder.core.geo import km_to_miles
+from finder.core.vocab import FORMAT_BY_CODE
+from finder.imports import demo
+from finder.learn import content, crisis_lines
 
 UNITS = ("mi", "km")
 
@@ -173,18 +175,18 @@ def zone_abbr(start: dt.datetime) -> str:
     return name
 
 
-def viewer_time(start: dt.datetime | None, viewer_zone: str | None, now: dt.datetime) -> str:
-    """'4:30 PM your time (Today)' when the viewer's zone reads a different wall time; '' otherwise."""
+def viewer_when(start: dt.datetime | None, viewer_zone: str | None, now: dt.datetime) -> str:
+    """'8:00 PM' (or 'Tomorrow 1:00 AM' when the day differs) on the viewer's clock when it reads otherwise than
+    the meeting's; '' when it reads the same or the viewer's zone is unknown."""
     if start is None or not viewer_zone:
         return ""
     if getattr(start.tzinfo, "key", None) == viewer_zone:
         return ""  # the same zone reads the same clock (most results: a shortcut worth 3 µs a card)
-    shown = schedule.for_viewer(start, viewer_zone)
-    if shown.viewer is None:
+    theirs = schedule.for_viewer(start, viewer_zone).viewer
+    if theirs is None:
         return ""
-    theirs = shown.viewer
-    return gettext("%(day)s %(time)s your time (%(zone)s)", day=day_label(theirs, now), time=clock(theirs),
-                   zone=zone_abbr(theirs))
+    day = day_label(theirs, now)
+    return clock(theirs) if day == day_label(start, now) else f"{day} {clock(theirs)}"
 
 
 def attendance_label(attendance: str) -> str:
@@ -207,14 +209,16 @@ def tel(phone: str | None) -> str:
 
 
 def maps_links(latitude: float, longitude: float, label: str = "") -> list[tuple[str, str]]:
-    """Plain directions links (nothing is loaded until the person taps one): geo:, Apple, Google, OSM."""
+    """Plain directions links (nothing is loaded until the person taps one): Apple Maps, Google Maps and
+    OpenStreetMap over https, which open on every phone and computer, then a geo: link for other map apps
+    (Android opens it; iPhones and desktop browsers cannot, so it never comes first)."""
     point = f"{latitude:.6f},{longitude:.6f}"
     q = quote(label, safe="") if label else point
     return [
-        (gettext("Open in your maps app"), f"geo:{point}?q={point}" + (f"({q})" if label else "")),
         ("Apple Maps", f"https://maps.apple.com/?daddr={point}&q={q}"),
         ("Google Maps", f"https://www.google.com/maps/dir/?api=1&destination={point}"),
         ("OpenStreetMap", f"https://www.openstreetmap.org/directions?to={point}#map=17/{latitude:.5f}/{longitude:.5f}"),
+        (gettext("Open in your maps app"), f"geo:{point}?q={point}" + (f"({q})" if label else "")),
     ]
 
 
@@ -225,6 +229,72 @@ def end_clock(weekly: Any) -> str:
     if end.date() != start.date():
         return gettext("%(time)s (next day)", time=clock(end))
     return clock(end)
+
+
+def zone_name(zone: str | None) -> str:
+    """A zone as people name it: 'America/Chicago' -> 'Chicago', 'America/Argentina/Buenos_Aires' -> 'Buenos
+    Aires'; '' for none. (The zone's main city: what phones show under a world clock.)"""
+    if not zone:
+        return ""
+    if "/" not in zone or zone.startswith("Etc/"):
+        return zone.removeprefix("Etc/")
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def _clock_range(start: dt.time, minutes: int) -> str:
+    """'7:00-8:30 PM', '11:00 AM-12:30 PM', '11:00 PM-12:30 AM (next day)'."""
+    begin = dt.datetime.combine(dt.date(2000, 1, 3), start)
+    end = begin + dt.timedelta(minutes=minutes or 60)
+    first, last = clock(begin), clock(end)
+    if end.date() != begin.date():
+        return f"{first}\u2013" + gettext("%(time)s (next day)", time=last)
+    if first[-3:] in (" AM", " PM") and first[-3:] == last[-3:]:
+        first = first[:-3]  # "7:00-8:30 PM": one AM/PM for both
+    return f"{first}\u2013{last}"
+
+
+def _day_runs(weekdays: list[int]) -> str:
+    """[0, 1, 2, 3, 4] -> 'Mon-Fri'; [0, 2, 4] -> 'Mon, Wed, Fri'; [5] -> 'Saturdays' (in the reader's language)."""
+    days = sorted(set(weekdays))
+    locale = i18n.format_locale()
+    if len(days) == 1:
+        # English says a weekly day in the plural ("Saturdays"); the other languages here use the name as is.
+        return weekday_name(days[0]) + ("s" if locale.startswith("en") else "")
+    if len(days) == 7:
+        return gettext("Every day")
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    short = get_day_names("abbreviated", locale=locale)
+    return ", ".join(f"{short[r[0]]}\u2013{short[r[-1]]}" if len(r) > 2 else ", ".join(short[d] for d in r)
+                     for r in runs)
+
+
+def grouped_times(times: Iterable[Any]) -> list[str]:
+    """Weekly times said the short way: days that share a start and a length go together ('Mon-Fri 7:00-8:30
+    PM'), in weekday order of their first day."""
+    groups: dict[tuple[dt.time, int], list[int]] = {}
+    for t in times:
+        groups.setdefault((t.start, t.duration_minutes or 60), []).append(t.weekday)
+    ordered = sorted(groups.items(), key=lambda item: (min(item[1]), item[0][0]))
+    return [f"{_day_runs(days)} {_clock_range(start, minutes)}" for (start, minutes), days in ordered]
+
+
+def dial_parts(phone: str | None) -> tuple[str, str]:
+    """A dial-in string split for reading: ('+1 646 555 0100', '1953#') from '+1 646 555 0100,,1953#'.
+
+    The part after the first pause (',' or ';') is what the phone dials once the call connects (a meeting ID or a
+    passcode); ('', '') for nothing."""
+    if not phone:
+        return "", ""
+    text = phone.strip()
+    for i, char in enumerate(text):
+        if char in ",;":
+            return text[:i].strip(), text[i:].strip(" ,;")
+    return text, ""
 
 
 def http_url(url: str | None) -> str:
@@ -270,11 +340,13 @@ class MeetingCard:
     meeting: Any
     url: str
     start_iso: str  # '' when there is no upcoming date
-    when: str  # 'Today 7:30 PM'
-    zone: str  # 'EST'
+    when: str  # 'Today 7:30 PM' on the meeting's clock
+    zone: str  # the meeting's zone as people name it: 'Chicago'
     in_progress: bool
     starts: str  # 'Starts in 25 min'; '' when in progress, unknown or more than 3 hours away
-    viewer: str  # '4:30 PM your time (Today)' when the viewer's clock reads differently, else ''
+    viewer_when: str  # '8:30 PM' on the viewer's clock when it reads differently, else ''
+    viewer_zone: str  # the viewer's zone as people name it ('' when unknown)
+    viewer_first: bool  # an online-only meeting shown on the viewer's clock first
     online_only: bool
     distance: str  # '' for online-only meetings
     locality: str
@@ -301,15 +373,18 @@ def _meeting_card(hit: Any, now: dt.datetime, unit: str, viewer_zone: str | None
     m = hit.meeting
     start, minutes = hit.next_start, hit.starts_in_minutes
     about_to_start = hit.in_progress or (minutes is not None and minutes <= JOIN_NOW_MINUTES)
+    theirs = viewer_when(start, viewer_zone, now)
     return MeetingCard(
         meeting=m,
         url=meeting_url(m.slug),
         start_iso=start.isoformat() if start else "",
         when=when(start, now),
-        zone=zone_abbr(start) if start else "",
+        zone=zone_name(m.place.timezone),
         in_progress=hit.in_progress,
         starts=starts_in(minutes).capitalize(),
-        viewer=viewer_time(start, viewer_zone, now),
+        viewer_when=theirs,
+        viewer_zone=zone_name(viewer_zone),
+        viewer_first=bool(theirs) and hit.is_online_only,
         online_only=hit.is_online_only,
         distance=distance(hit.distance_km, unit),
         locality=m.place.locality,
@@ -341,13 +416,24 @@ def fragment_cache(maxsize: int) -> Callable[[Callable[..., Markup]], Callable[.
 def meeting_tags(meeting: Any) -> Markup:
     """A result card's badges and format chips (the _macros.html macro of that name), in the reader's language."""
     formats = tuple((f.code, term(f.name), term(f.description), f.kind) for f in meeting.formats)
-    return _meeting_tags(meeting.attendance, formats)
+    return _meeting_tags(meeting.attendance, formats, meeting.status == "temporarily_closed")
 
 
 # Keyed by the values shown, so nothing can go stale. 100k demo meetings have 14k combinations.
 @fragment_cache(maxsize=4096)
-def _meeting_tags(attendance: str, formats: tuple[tuple[str, str, str, str], ...]) -> Markup:
-    return current_app.jinja_env.get_template("_macros.html").module.meeting_tags(attendance, formats)
+def _meeting_tags(attendance: str, formats: tuple[tuple[str, str, str, str], ...], venue_closed: bool) -> Markup:
+    return current_app.jinja_env.get_template("_macros.html").module.meeting_tags(attendance, formats, venue_closed)
+
+
+def format_name(code: str) -> str:
+    """A format code in words ('BEG' -> 'Beginners'); an unknown code comes back as it was."""
+    spec = FORMAT_BY_CODE.get(str(code).upper())
+    return term(spec.name) if spec else str(code)
+
+
+def host(url: str | None) -> str:
+    """The host a link goes to, for naming a source: 'www.samaritans.org'."""
+    return urlsplit(url or "").hostname or ""
 
 
 def term(text: str | None) -> str:
@@ -369,11 +455,27 @@ def _template_globals() -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     for function in (
-        weekday_name, clock, clock_text, distance, amount, duration, starts_in, when, day_label, zone_abbr, viewer_time,
-        attendance_label, accepting_label, tel, nl2br, end_clock, http_url, long_date, term,
+        weekday_name, clock, clock_text, distance, amount, duration, starts_in, when, day_label, zone_abbr,
+        viewer_when, zone_name, grouped_times, dial_parts, host, format_name, attendance_label, accepting_label, tel,
+        nl2br, end_clock, http_url, long_date, term,
     ):
         app.add_template_filter(function)
-    for function in (maps_links, service_url, approach_url, meeting_cards):
+    for function in (maps_links, service_url, approach_url, meeting_cards, demo_places):
         app.add_template_global(function)
     app.add_template_global(schedule.minutes_until, "schedule_minutes")
+    app.add_template_global(crisis_lines.bar_lines, "crisis_bar")
+    app.add_template_global(crisis_lines.lines_for, "crisis_lines_for")
+    app.add_template_global(crisis_lines.countries, "crisis_countries")
+    app.add_template_global(crisis_lines.COUNTRY_NAMES, "country_names")
     app.context_processor(_template_globals)
+
+
+@functools.cache
+def _demo_places() -> tuple[tuple[str, str], ...]:
+    return tuple(demo.demo_places())
+
+
+def demo_places() -> list[tuple[str, str]]:
+    """(city, URL of a search there) for every city the demo data surrounds."""
+    search_url = url_for("search.results")
+    return [(label, f"{search_url}?{urlencode({'q': query})}") for label, query in _demo_places()]

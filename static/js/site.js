@@ -11,11 +11,22 @@
     if (zone) { input.value = zone; }
     input.disabled = !input.value;
   });
+  // Every search and meeting link of this site carries the zone too (quick links, tabs, chips, pages), so every
+  // page it opens can show times on the viewer's clock.
+  if (zone) {
+    document.querySelectorAll("a[href^='/search'], a[href^='/meetings/']").forEach(function (link) {
+      var url = new URL(link.getAttribute("href"), location.href);
+      if (url.origin !== location.origin || url.searchParams.get("tz")) { return; }
+      url.searchParams.set("tz", zone);
+      link.setAttribute("href", url.pathname + url.search + url.hash);
+    });
+  }
 
   var canLocate = "geolocation" in navigator;
   var form = document.querySelector("form[data-search]");
-  var box = form && form.querySelector("[data-locate-box]");
-  if (box && canLocate) { box.hidden = false; }
+  if (form && canLocate) {
+    form.querySelectorAll("[data-locate-box]").forEach(function (box) { box.hidden = false; });
+  }
 
   function say(text) {
     var status = document.querySelector("[data-locate-status]");
@@ -76,6 +87,21 @@
     if (!el || !canLocate || (el.tagName === "A" && !form)) { return; }
     event.preventDefault();
     locate(el);
+  });
+
+  // "Copy" beside a read-only field (the organizer's private link): shown only where the clipboard works.
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field || !navigator.clipboard) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var status = document.querySelector("[data-copy-status]");
+      navigator.clipboard.writeText(field.value).then(function () {
+        if (status) { status.textContent = button.getAttribute("data-copied") || ""; }
+      }, function () {
+        field.select();  // the clipboard refused: the address is selected, ready to copy by hand
+      });
+    });
   });
 
   var map = document.getElementById("map");

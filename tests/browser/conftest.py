@@ -120,8 +120,9 @@ def live(sqlite_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     site.forget_demo_state()
     app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "browser-tests"})
     slugs = _seed(app)
-    # Build the gazetteer's name indexes now (a production worker warms at start), so no page load pays for it.
-    get_geocoder(app).geocode("Philadelphia, PA")
+    # Build the gazetteer's indexes now, world cities too (a production worker warms at start), so no page load
+    # pays for it: on a busy machine the first world lookup took longer than a page's 10 s timeout.
+    get_geocoder(app).warm()
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
