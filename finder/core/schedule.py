@@ -18,6 +18,7 @@ be in progress now.
 
 from __future__ import annotations
 
+
 import datetime as dt
 import math
 from collections.abc import Iterable
@@ -25,12 +26,15 @@ from dataclasses import dataclass
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from finder.core.words import N_
+
 UTC = dt.timezone.utc
 
 # Python's convention (Monday=0) is the one used inside the code; everything below converts at the edges.
 _BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _URL = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# English names (pages show Babel's names in the reader's language; the catalog holds these for |term).
+_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
 
 # How far ahead to look for the next occurrence. A long closure can hide many weeks; beyond two years a meeting
 # is, for a person looking for one tonight, not happening.
