@@ -344,7 +344,7 @@ def apply(session: Session, snapshot: Snapshot, source: SyncSource, *, now: dt.d
     """
     report = SyncReport(f"sync-{snapshot.kind}", source.label, progress=progress)
     writer = r.Writer(session, source=snapshot.source, now=now, actor=actor or f"sync:{snapshot.kind}",
-                      sync_source_id=source.id)
+                      sync_source_id=source.id, defer_audit=True)
     plan = _parse_bmlt(snapshot, writer, report) if snapshot.kind == "bmlt" else _parse_meeting_guide(snapshot,
                                                                                                         report)
     report.expect(len(plan.records))
@@ -382,6 +382,7 @@ def apply(session: Session, snapshot: Snapshot, source: SyncSource, *, now: dt.d
         claimed.add(meeting.id)
         if writer.unpublish(meeting):
             report.add(0, meeting.slug, "unpublished", ["no longer listed by the source"])
+    writer.finish()
     record_run(source, now, report=report)
     return report
 

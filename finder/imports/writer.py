@@ -352,8 +352,11 @@ class Writer:
     """Upserts validated records into one session for one import run (it never commits)."""
 
     def __init__(self, session: Session, *, source: str, now: dt.datetime, actor: str,
-                 sync_source_id: int | None = None) -> None:
+                 sync_source_id: int | None = None, defer_audit: bool = False) -> None:
         self.session = session
+        # Deferred: records are flushed together and audited in finish(), instead of a flush per record (a
+        # whole source synced at once: one INSERT round trip per table, not per meeting).
+        self._deferred: list[tuple[Any, dict[str, Any] | None]] | None = [] if defer_audit else None
         self.source = source[:SHORT_MAX]
         self.sync_source_id = sync_source_id  # set by a sync: the meetings it writes are its own
         self.now = now
@@ -423,7 +426,9 @@ class Writer:
         return self.session.scalars(select(model).where(model.slug == slug).options(*options)).first()
 
     def _free_slug(self, model: Any, wanted: str, owner_id: int | None) -> str:
-        taken = self.session.scalars(select(model.id).where(model.slug == wanted)).first()
+        # Records of this run not yet flushed are covered by claim(); the database answers for the rest.
+        with self.session.no_autoflush:
+            taken = self.session.scalars(select(model.id).where(model.slug == wanted)).first()
         if taken is None or taken == owner_id:
             return wanted
         raise RowError(f"slug {wanted!r} already belongs to another record")
@@ -439,9 +444,23 @@ class Writer:
 
     def _audit(self, entity: Any, before: dict[str, Any] | None) -> None:
         """Log the change like any other edit, so BMLT GetChanges and the admin history show imports too."""
+        if self._deferred is not None:
+            self._deferred.append((entity, before))
+            return
         self.session.flush()
         audit.record(self.session, actor=self.actor, action="import", entity=entity, before=before,
                      after=audit.snapshot(entity), now=self.now)
+
+    def finish(self) -> None:
+        """Flush what a deferred writer holds and write its audit entries (each record is written once a run,
+        so its state now is the state it was written with)."""
+        if not self._deferred:
+            return
+        self.session.flush()
+        for entity, before in self._deferred:
+            audit.record(self.session, actor=self.actor, action="import", entity=entity, before=before,
+                         after=audit.snapshot(entity), now=self.now)
+        self._deferred.clear()
 
     def _snapshot(self, entity: Any) -> dict[str, Any]:
         return audit.snapshot(entity)
