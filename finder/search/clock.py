@@ -121,7 +121,9 @@ def clock_prefilter(query: SearchQuery, now: dt.datetime) -> ColumnElement[bool]
             windows.append(_local_window_clause(
                 t, local_now - dt.timedelta(minutes=schedule.MAX_DURATION_MINUTES) - DST_SLACK,
                 local_now + DST_SLACK))
-        groups.append(and_(Place.timezone.in_(zones), or_(*windows)))
+        # The window first: a few comparisons that reject most weekly times before the zone list is looked up
+        # (BENCHMARKS.md, quick links: "online meetings starting now" 548 -> 320 ms at 100k on SQLite).
+        groups.append(and_(or_(*windows), Place.timezone.in_(zones)))
     return exists(select(1).where(t.meeting_id == Meeting.id, or_(*groups)))
 
 
