@@ -16,6 +16,7 @@ from finder.imports import views as imports_views
 from finder.learn import views as learn_views
 from finder.meeting_guide import views as meeting_guide_views
 from finder.meetings import views as meetings_views
+from finder.printing import views as printing_views
 from finder.providers import views as providers_views
 from finder.search import views as search_views
 from finder.submissions import views as submissions_views
@@ -70,3 +71,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(bmlt_views.bp)
     app.register_blueprint(imports_views.bp)
     app.register_blueprint(api_views.bp)
+    app.register_blueprint(printing_views.bp)

@@ -10,7 +10,7 @@ from flask_babel import gettext
 from sqlalchemy import and_
 from sqlalchemy.orm import Session
 
-from finder import db, geocode, search
+from finder import db, geocode, printing, search
 from finder.calendars.feed_cache import CachedFeed, DataVersion, cached_feed
 from finder.calendars.feeds import (
     MAX_FEED_MEETINGS, FeedError, body_meetings, feed_args, feed_condition, feed_loader, feed_meetings, listed_meetings,
@@ -82,7 +82,9 @@ def body_ics(body_id: int) -> Response:
         )
         return meetings, info
 
-    return ics_response(cached_feed(("body", str(body_id)), build))
+    response = ics_response(cached_feed(("body", str(body_id)), build))
+    response.headers["Link"] = printing.link_header(body_id)
+    return response
 
 
 @bp.get("/calendars/group/<int:group_id>.ics")

@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
 
-from finder import db
+from finder import db, printing
 from finder.meetings import bodies
 from finder.core import meeting_guide as mapping
 from finder.search.loader import feed_meetings
@@ -41,7 +41,9 @@ def meeting_guide_for_body(body_id: int) -> Response:
     if session.get(ServiceBody, body_id) is None:
         abort(404)
     meetings = feed_meetings(session, bodies.subtree_ids(session, [body_id]))
-    return json_response(dumps(_meeting_guide(meetings)))
+    response = json_response(dumps(_meeting_guide(meetings)))
+    response.headers["Link"] = printing.link_header(body_id)
+    return response
 
 
 @bp.get("/feeds/codes.json")

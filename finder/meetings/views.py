@@ -1,23 +1,27 @@
-"""The home page, the meeting page, the about page, error pages and the health check."""
+"""The home page, the meeting page, a service body's page, the about page, error pages and the health check."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from sqlalchemy import or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
-from finder import db
+from finder import cache, db
+from finder.core.print_options import PrintOptions
+from finder.geocode import get_geocoder
 from finder.learn import content
 from finder.core import schedule
 from finder.db import utcnow
 from finder.geocode import country_of_zone
 from finder.migrate import schema_status
-from finder.models import Meeting, ScheduleException
+from finder.models import Meeting, ScheduleException, ServiceBody
 from finder.meetings import visibility
+from finder.printing import service as printing
 from finder.search import page as results_page
+from finder.web.urls import public_base
 
 bp = Blueprint("main", __name__)
 
@@ -98,6 +102,34 @@ def meeting(slug: str) -> str:
         # The browser's zone comes with links from the results (the page script adds it): times on its clock too.
         viewer_tz=results_page.viewer_zone(request.args.get("tz", "")[:64], results_page.NOWHERE),
         crisis_country=found.place.country or country_of_zone(zone),
+    )
+
+
+@bp.get("/bodies/<int:body_id>")
+def body(body_id: int) -> str:
+    """A service body: who it is, its helpline, the bodies below it, its meetings by day (the printed list's
+    entries, which its QR code leads to), and its printed list, calendar and feed."""
+    session = db.get_session()
+    found = session.get(ServiceBody, body_id)
+    if found is None:
+        abort(404)
+    children = session.scalars(select(ServiceBody).where(ServiceBody.parent_id == body_id)
+                               .order_by(ServiceBody.name)).all()
+    version = current_app.extensions["finder.data_version_memo"].get(lambda: cache.data_version(session))
+    prepared, too_long = None, None
+    try:
+        prepared = printing.prepare(
+            session, [("body", str(body_id))], PrintOptions(), utcnow(), geocoder=get_geocoder(current_app),
+            base_url=public_base(), version=version,
+            limit=current_app.config.get("PRINT_MAX_MEETINGS") or printing.MAX_MEETINGS,
+        )
+    except printing.ListTooLong as error:
+        too_long = error.message
+    return render_template(
+        "meetings/body.html", body=found, children=children, prepared=prepared, too_long=too_long,
+        print_url=url_for("printing.options_page", body=body_id),
+        feed_url=url_for("feeds.meeting_guide_for_body", body_id=body_id),
+        calendar_url=url_for("calendars.body_ics", body_id=body_id),
     )
 
 

@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from finder import cache, db, search
+from finder import cache, db, printing, search
 from finder.search import page as results_page
 from finder.search import params
 from finder.core import schedule
@@ -145,6 +145,7 @@ def results() -> tuple[str, int]:
         map_points=_map_points(found, kind) if current_app.config.get("MAP_TILE_URL") else [],
         filter_fields=_filter_fields(kind, unit, args),
         vocab_names=_vocabulary_names(),
+        print_url=printing.print_url(args) if kind == "meetings" and total else None,
     )
     return render_template("search/results.html", **page), 200
 

@@ -1,0 +1,229 @@
+"""Printing a list: the one search (finder.search.find_nearby) and the service-body tree choose the meetings;
+the PDF is cached by data version, options and date.
+
+Domain functions: they take the session and `now`, never commit, and raise errors that say what to change.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
+
+from finder import search
+from finder.core import schedule
+from finder.core.print_listing import Listing, build_listing, list_zone
+from finder.core.print_options import PrintOptions, params
+from finder.core.vocab import FORMAT_BY_CODE
+from finder.models import ServiceBody
+from finder.printing import pdf
+from finder.search import loader
+from finder.search.params import PARAMETERS
+
+# The search parameters a printed list keeps. The clock ("starting within", "in progress", "next start"), paging
+# and tabs mean nothing on paper: a list prints every weekly time.
+LIST_PARAMS = tuple(p.name for p in PARAMETERS if p.role in ("place", "distance", "filter") and "meetings" in p.kinds)
+# Meetings a printed list may hold unless PRINT_MAX_MEETINGS says otherwise: rendering time and memory grow
+# with the list (BENCHMARKS.md, "Printed lists").
+MAX_MEETINGS = 1500
+# Renders one process runs at once: each holds a whole layout in memory. Others wait this long, then are told
+# to come back.
+RENDER_SLOTS = threading.BoundedSemaphore(1)
+RENDER_WAIT_SECONDS = 20.0
+MAX_TYPED = 200
+
+
+class UnknownBody(LookupError):
+    def __init__(self, body_id: int) -> None:
+        super().__init__(f"no service body {body_id}")
+        self.body_id = body_id
+
+
+class ListTooLong(Exception):
+    """More meetings than a printed list may hold; `message` says how to narrow it."""
+
+    def __init__(self, count: int, limit: int, by_body: bool) -> None:
+        self.count = count
+        self.limit = limit
+        how = ("choose one of the service bodies below this one" if by_body
+               else "search a smaller distance or a service body")
+        self.message = (f"This list has {count:,} meetings; a printed list holds at most {limit:,}. "
+                        f"Narrow it: {how}, or choose days, formats or in-person or online meetings.")
+        super().__init__(self.message)
+
+
+class Busy(Exception):
+    """Every render slot of this process stayed taken for RENDER_WAIT_SECONDS."""
+
+
+class Store(Protocol):
+    def get(self, key: str, *, private: bool) -> bytes | None: ...
+    def set(self, key: str, value: bytes, *, private: bool) -> None: ...
+
+
+def list_args(args: Any) -> list[tuple[str, str]]:
+    """The search parameters of a printed list from a request's (a results page's) parameters, trimmed, empty
+    values and everything else dropped, in a fixed order."""
+    kept = []
+    for name in LIST_PARAMS:
+        values = args.getlist(name) if hasattr(args, "getlist") else [args.get(name)]
+        for value in values:
+            value = (value or "").strip()[:MAX_TYPED]
+            if value:
+                kept.append((name, value))
+    return kept
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A list ready to render: its entries, its front matter, and the key of its PDF."""
+
+    listing: Listing
+    front: pdf.FrontMatter
+    options: PrintOptions
+    key: str
+    private: bool  # the list is around someone's location: never written to a shared cache
+
+    @property
+    def etag(self) -> str:
+        return self.key[:32]
+
+
+def prepare(session: Session, pairs: Sequence[tuple[str, str]], options: PrintOptions, now: dt.datetime, *,
+            geocoder: Any, base_url: str, version: str, limit: int = MAX_MEETINGS) -> Prepared:
+    """Choose the meetings of a list (the search parameters `pairs`, as list_args gives them) and describe it.
+
+    Raises finder.search.SearchError for a search that cannot run or names no place, body, group or online
+    meetings; UnknownBody; ListTooLong. `version` is the data version the caller read (it keys the PDF).
+    """
+    args = MultiDict(pairs)
+    query = search.query_from_args(args, geocoder)
+    # Without a place, a body or a group, only a list of online meetings has an edge (not every meeting there is).
+    online_only = bool(query.attendance) and query.attendance <= {"online", "hybrid"}
+    if not (query.point or query.service_body_ids or query.group_ids or online_only):
+        raise search.SearchError("q", "Choose where the list is for: a town or ZIP code, a service body, or "
+                                      "online meetings.")
+    bodies = _bodies(session, query.service_body_ids | query.group_ids)
+    query = search.replace(query, kinds=frozenset({"meetings"}), starts_within=None, in_progress=False,
+                           sort="distance", page=1, per_page=limit, schedule=False)
+    found = search.find_nearby(session, query, now, load_meetings=_load)
+    if found.total_meetings > limit:
+        raise ListTooLong(found.total_meetings, limit, by_body=bool(query.service_body_ids) and query.point is None)
+    meetings = [hit.meeting for hit in found.meetings]
+    zone = options.zone or list_zone(meetings)
+    today = now.astimezone(schedule.zone_of(zone)).date()
+    listing = build_listing(meetings, options, zone, today)
+    body = bodies[next(iter(query.service_body_ids))] if len(query.service_body_ids) == 1 else None
+    front = pdf.FrontMatter(
+        title=_title(query, args, body), subtitle=_subtitle(query, args, found.radius_km, body),
+        helpline=body.helpline if body is not None else "", live_url=_live_url(base_url, pairs, query, body),
+        printed_on=f"{today:%B} {today.day}, {today.year}", site_name="", zone=zone,
+    )
+    material = json.dumps([version, base_url, sorted(pairs), params(options), today.isoformat(), zone],
+                          separators=(",", ":"))
+    return Prepared(listing=listing, front=front, options=options,
+                    key=hashlib.sha256(material.encode()).hexdigest(), private=query.point is not None)
+
+
+def _load(session: Session, ids: Sequence[int]) -> dict[int, Any]:
+    # The exceptions too: a printed list marks the weeks a meeting skips.
+    return loader.meetings_by_id(session, ids, with_bodies=False, with_exceptions=True)
+
+
+def _bodies(session: Session, ids: Iterable[int]) -> dict[int, ServiceBody]:
+    ids = sorted(set(ids))
+    found = {b.id: b for b in session.scalars(select(ServiceBody).where(ServiceBody.id.in_(ids)))} if ids else {}
+    for body_id in ids:
+        if body_id not in found:
+            raise UnknownBody(body_id)
+    return found
+
+
+def render(prepared: Prepared, store: Store | None, render_html: pdf.Render) -> bytes:
+    """The PDF of a prepared list: from `store` when an earlier request made it, else rendered (one render at a
+    time per process) and kept there. Raises pdf.CannotFit, Busy."""
+    if store is not None:
+        found = store.get(prepared.key, private=prepared.private)
+        if found is not None:
+            return found
+    if not RENDER_SLOTS.acquire(timeout=RENDER_WAIT_SECONDS):
+        raise Busy()
+    try:
+        if store is not None:  # a request for the same list may have rendered it while this one waited
+            found = store.get(prepared.key, private=prepared.private)
+            if found is not None:
+                return found
+        body = pdf.render_pdf(prepared.listing, prepared.front, prepared.options, render_html)
+    finally:
+        RENDER_SLOTS.release()
+    if store is not None:
+        store.set(prepared.key, body, private=prepared.private)
+    return body
+
+
+# --- words about the list -----------------------------------------------------------------------------------------
+
+
+def _title(query: search.SearchQuery, args: Mapping[str, Any], body: ServiceBody | None) -> str:
+    if body is not None and query.point is None:
+        return body.name
+    place = (args.get("q") or "").strip()[:80]
+    if query.point is not None:
+        where = place or f"{query.point[0]:.3f}, {query.point[1]:.3f}"
+        return f"NA meetings near {where}"
+    if "online" in query.attendance or query.include_online:
+        return "Online NA meetings"
+    return "NA meetings"
+
+
+def _subtitle(query: search.SearchQuery, args: Mapping[str, Any], radius_km: float | None,
+              body: ServiceBody | None) -> str:
+    parts = []
+    if body is not None and query.point is None:
+        parts.append(f"Narcotics Anonymous meetings of this {body.kind} and the service bodies below it")
+    elif query.nearest:
+        parts.append(f"the {query.nearest} nearest")
+    elif query.point is not None and radius_km:
+        unit = (args.get("unit") or "mi").lower()
+        amount = radius_km / 1.609344 if unit == "mi" else radius_km
+        parts.append(f"within {amount:.0f} {'miles' if unit == 'mi' else 'km'}")
+    if query.weekdays:
+        parts.append(", ".join(schedule.weekday_name(d) + "s" for d in sorted(query.weekdays)))
+    if query.time_from or query.time_to:
+        parts.append(f"starting {_window(query.time_from, query.time_to)}")
+    if query.open_closed:
+        parts.append(f"{query.open_closed} meetings")
+    named = sorted(query.formats_all | query.formats_any | ({"WCHR"} if query.wheelchair else set()))
+    if named:
+        parts.append(", ".join(FORMAT_BY_CODE[code].name for code in named if code in FORMAT_BY_CODE))
+    if query.attendance:
+        parts.append(" or ".join(sorted(a.replace("_", " ") for a in query.attendance)))
+    if query.language:
+        parts.append(f"language: {query.language}")
+    if query.text:
+        parts.append(f"matching “{query.text}”")
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
+def _window(start: dt.time | None, end: dt.time | None) -> str:
+    if start and end:
+        return f"between {start:%H:%M} and {end:%H:%M}"
+    return f"from {start:%H:%M}" if start else f"until {end:%H:%M}"  # type: ignore[union-attr]
+
+
+def _live_url(base_url: str, pairs: Sequence[tuple[str, str]], query: search.SearchQuery,
+              body: ServiceBody | None) -> str:
+    """Where the list lives online: the service body's page, or this search's results."""
+    if body is not None and query.point is None and len(pairs) == 1:
+        return f"{base_url}/bodies/{body.id}"
+    return f"{base_url}/search?{urlencode(list(pairs))}"
+

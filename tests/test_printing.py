@@ -1,0 +1,289 @@
+"""Printed meeting lists, read back from the PDF: every weekly time once and in order, the legend, the QR codes,
+page sizes, the options, the bad input, and the ETag. Runs on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from typing import Any
+
+import pypdf
+import pytest
+import weasyprint
+import zxingcpp
+from weasyprint.urls import FatalURLFetchingError
+
+from finder.core.print_options import PrintOptions
+from finder.core.schedule import first_on_or_after, zone_of
+from finder.db import utcnow
+from finder.printing import pdf
+
+NY = "America/New_York"
+
+
+def read(data: bytes) -> pypdf.PdfReader:
+    assert data.startswith(b"%PDF-")
+    return pypdf.PdfReader(io.BytesIO(data))
+
+
+def texts(reader: pypdf.PdfReader) -> list[str]:
+    return [page.extract_text() for page in reader.pages]
+
+
+def qr_codes(reader: pypdf.PdfReader) -> set[str]:
+    """Every QR code among the document's images, decoded (WeasyPrint shares one set of image resources across
+    its pages, so the images are read for the document, not per page)."""
+    found = set()
+    for page in reader.pages:
+        for image in page.images:
+            found |= {code.text for code in zxingcpp.read_barcodes(image.image)}
+    return found
+
+
+def sizes(reader: pypdf.PdfReader) -> set[tuple[float, float]]:
+    return {(round(float(p.mediabox.width), 1), round(float(p.mediabox.height), 1)) for p in reader.pages}
+
+
+@pytest.fixture
+def area(session, make_body, make_meeting) -> dict[str, Any]:
+    """A region with an area below it, and meetings of every kind a printed list must not lose."""
+    region = make_body(kind="region", name="Delaware Valley Region", helpline="(215) 555-0142")
+    child = make_body(kind="area", name="Center City Area", parent_id=region.id)
+    other = make_body(kind="area", name="Elsewhere Area")
+    today = utcnow().astimezone(zone_of(NY)).date()
+    holiday = first_on_or_after(today + dt.timedelta(days=3), 3)  # a Thursday ahead
+    make_meeting(name="Alpha Step", times=[(6, "19:00", 60)], formats=["O", "STEP", "WCHR"], service_body_id=region.id)
+    make_meeting(name="Beta Speaker", times=[(0, "07:00", 60), (2, "19:30", 60)], formats=["C", "SPK"],
+                 service_body_id=child.id)
+    make_meeting(name="Night Owls", times=[(4, "23:30", 90)], formats=[], service_body_id=child.id)
+    make_meeting(name="Closed Doors", times=[(1, "18:00", 60)], status="temporarily_closed", service_body_id=child.id)
+    make_meeting(name="Holiday Group", times=[(3, "19:00", 60)], service_body_id=child.id,
+                 exceptions=[{"kind": "cancelled", "start_date": holiday, "end_date": holiday, "reason": "Feast"}])
+    make_meeting(name="Screen Time", times=[(5, "20:00", 60)], attendance="online", service_body_id=child.id,
+                 conference_url="https://example.org/j/123", phone="+1 555 0100",
+                 place_fields={"name": "", "street": ""})
+    make_meeting(name="Both Ways", times=[(6, "10:00", 60)], attendance="hybrid", service_body_id=region.id,
+                 conference_url="https://example.org/j/456")
+    make_meeting(name="Not Ours", times=[(6, "12:00", 60)], service_body_id=other.id)
+    make_meeting(name="Long Gone", times=[(6, "13:00", 60)], status="inactive", service_body_id=region.id)
+    session.commit()
+    return {"region": region, "child": child, "other": other, "holiday": holiday}
+
+
+# In list order: Sunday first; hybrid meetings stay with their place; online-only ones in their own section.
+EXPECTED = [
+    "10:00 AM – 11:00 AM Both Ways",
+    "7:00 PM – 8:00 PM Alpha Step",
+    "7:00 AM – 8:00 AM Beta Speaker",
+    "6:00 PM – 7:00 PM Closed Doors",
+    "7:30 PM – 8:30 PM Beta Speaker",
+    "7:00 PM – 8:00 PM Holiday Group",
+    "11:30 PM – 1:00 AM (next day) Night Owls",
+    "8:00 PM – 9:00 PM Screen Time",
+]
+
+
+def test_a_body_list_read_back_holds_every_weekly_time_once_in_order(client, area):
+    response = client.get(f"/print/meetings.pdf?body={area['region'].id}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = read(response.data)
+    pages = texts(reader)
+    whole = "\n".join(pages)
+    positions = []
+    for line in EXPECTED:
+        assert whole.count(line) == 1, line
+        positions.append(whole.index(line))
+    assert positions == sorted(positions)
+    assert "Not Ours" not in whole and "Long Gone" not in whole
+    assert sizes(reader) == {(612.0, 792.0)}
+    for page in pages:  # the zone the times are printed in, and the date, on every page
+        assert "Times are in America/New_York" in page
+        assert "check online for changes" in page
+    front = pages[0]
+    assert "Delaware Valley Region" in front and "(215) 555-0142" in front
+    assert "988" in front and "1-800-662-4357" in front
+    holiday = area["holiday"]
+    assert f"Not meeting {holiday:%a, %b} {holiday.day} (Feast)" in whole
+    assert "Building temporarily closed" in whole
+    assert whole.count("No formats listed") == 1  # Night Owls: listed all the same
+    assert "Online: https://example.org/j/123" in whole and "Dial in: +1 555 0100" in whole
+    assert "Online meetings" in whole
+    assert "Your first meeting" in pages[-1]
+
+
+def test_the_legend_covers_every_code_printed(client, area):
+    reader = read(client.get(f"/print/meetings.pdf?body={area['region'].id}").data)
+    front = texts(reader)[0]
+    legend = front[front.index("What the codes mean") + len("What the codes mean"):]
+    codes_used = {"O", "C", "STEP", "SPK", "WCHR", "DISC", "TC", "VM", "HYBR"}
+    names = {"O": "Open", "C": "Closed", "STEP": "Step study", "SPK": "Speaker", "WCHR": "Wheelchair accessible",
+             "DISC": "Discussion", "TC": "Temporarily closed facility", "VM": "Virtual", "HYBR": "Hybrid"}
+    for code in codes_used:
+        assert f"{code} {names[code]}" in " ".join(legend.split()), code
+    listed = set(re.findall(r"(?:^|· )([A-Z][A-Z-]*) [A-Z]", " ".join(legend.split()).strip()))
+    assert listed == codes_used  # nothing in the legend that no meeting uses
+
+
+def test_the_qr_codes_decode_to_the_live_list_and_the_join_links(client, area):
+    reader = read(client.get(f"/print/meetings.pdf?body={area['region'].id}").data)
+    assert qr_codes(reader) == {f"http://localhost/bodies/{area['region'].id}", "https://example.org/j/123",
+                                "https://example.org/j/456"}
+
+
+def test_paper_booklet_and_pocket_give_the_sheets_asked_for(client, area):
+    body = area["region"].id
+    a4 = read(client.get(f"/print/meetings.pdf?body={body}&paper=a4").data)
+    assert sizes(a4) == {(595.3, 841.9)}
+    booklet = read(client.get(f"/print/meetings.pdf?body={body}&booklet=1").data)
+    assert sizes(booklet) == {(792.0, 612.0)} and len(booklet.pages) % 2 == 0  # both sides of folded sheets
+    assert "\n".join(texts(booklet)).count("7:00 PM – 8:00 PM Alpha Step") == 1
+    pocket = read(client.get(f"/print/meetings.pdf?body={body}&pocket=1&columns=1").data)
+    assert sizes(pocket) == {(612.0, 792.0)}
+    plain = read(client.get(f"/print/meetings.pdf?body={body}&columns=1").data)
+    assert len(pocket.pages) < len(plain.pages)  # four small pages to a sheet
+
+
+def test_the_options_change_the_output(client, area, make_meeting, session):
+    for n in range(24):
+        make_meeting(name=f"Filler {n:02d}", times=[(n % 7, "12:00", 60)], service_body_id=area["child"].id,
+                     place_fields={"city": "Allentown" if n % 2 else "Philadelphia"})
+    session.commit()
+    body = area["region"].id
+    regular = read(client.get(f"/print/meetings.pdf?body={body}").data)
+    large = read(client.get(f"/print/meetings.pdf?body={body}&large=1&columns=1").data)
+    assert len(large.pages) > len(regular.pages)
+    by_city = "\n".join(texts(read(client.get(f"/print/meetings.pdf?body={body}&order=city").data)))
+    assert by_city.index("Allentown") < by_city.index("Philadelphia")
+    assert "Monday 12:00 PM – 1:00 PM Filler 00" in by_city  # by city, each entry names its day
+    inline = "\n".join(texts(read(client.get(f"/print/meetings.pdf?body={body}&virtual=inline").data)))
+    assert "Online meetings" not in inline and inline.count("Screen Time") == 1
+    chicago = texts(read(client.get(f"/print/meetings.pdf?body={body}&zone=America/Chicago").data))
+    assert all("Times are in America/Chicago" in page for page in chicago)
+    assert "6:00 PM – 7:00 PM Alpha Step" in "\n".join(chicago)
+
+
+def test_a_page_budget_shrinks_the_type_or_says_it_cannot(client, area, make_meeting, session):
+    for n in range(40):
+        make_meeting(name=f"Filler {n:02d}", times=[(n % 7, "12:00", 60)], service_body_id=area["child"].id)
+    session.commit()
+    body = area["region"].id
+    asked = len(read(client.get(f"/print/meetings.pdf?body={body}").data).pages)
+    budget = asked - 1
+    fitted = client.get(f"/print/meetings.pdf?body={body}&max_pages={budget}")
+    assert fitted.status_code == 200
+    reader = read(fitted.data)
+    assert len(reader.pages) <= budget
+    assert "\n".join(texts(reader)).count("7:00 PM – 8:00 PM Alpha Step") == 1
+    refused = client.get(f"/print/meetings.pdf?body={body}&max_pages=1")
+    assert refused.status_code == 400 and refused.mimetype == "text/html"
+    assert "does not fit in 1 page" in refused.get_data(as_text=True)
+
+
+def test_an_empty_list_is_one_page_that_says_so_with_the_crisis_numbers(client, session, make_body):
+    empty = make_body(kind="area", name="Quiet Area")
+    session.commit()
+    response = client.get(f"/print/meetings.pdf?body={empty.id}&booklet=1")
+    reader = read(response.data)
+    assert len(reader.pages) == 1
+    text = texts(reader)[0]
+    assert "No meetings match this list." in text and "988" in text and "1-800-662-4357" in text
+
+
+def test_a_search_prints_and_stays_private(client, area):
+    response = client.get("/print/meetings.pdf?lat=39.9487&lon=-75.1685&radius=5")
+    assert response.status_code == 200
+    assert response.cache_control.private and not response.cache_control.public
+    reader = read(response.data)
+    assert "NA meetings near 39.949, -75.16" in texts(reader)[0]
+    assert "http://localhost/search?lat=39.9487&lon=-75.1685&radius=5" in qr_codes(reader)
+    body = client.get(f"/print/meetings.pdf?body={area['region'].id}")
+    assert body.cache_control.public
+
+
+def test_etag_answers_304_until_the_data_changes(client, area, make_meeting, session):
+    url = f"/print/meetings.pdf?body={area['region'].id}"
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert client.get(url + "&columns=1", headers={"If-None-Match": etag}).status_code == 200  # other options
+    make_meeting(name="Newcomer Night", times=[(2, "20:00", 60)], service_body_id=area["child"].id)
+    session.commit()
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert "Newcomer Night" in "\n".join(texts(read(changed.data)))
+
+
+@pytest.mark.parametrize(("query", "status", "says"), [
+    ("body=999999", 404, "There is no service body 999999"),
+    ("body={body}&columns=9", 400, "Columns: choose 1 to 3."),
+    ("body={body}&max_pages=abc", 400, "At most N pages"),
+    ("body={body}&zone=Mars/Base", 400, "That time zone is unknown"),
+    ("body={body}&paper=legal", 400, "Paper is Letter or A4."),
+    ("", 400, "Choose a list to print"),
+    ("day=mon", 400, "Choose where the list is for"),
+    ("q=Nowhereville%20XY", 400, "couldn"),
+])
+def test_bad_input_gets_the_options_page_saying_what_to_change(client, area, query, status, says):
+    response = client.get("/print/meetings.pdf?" + query.format(body=area["region"].id))
+    assert response.status_code == status and response.mimetype == "text/html"
+    assert says in response.get_data(as_text=True)
+
+
+def test_what_was_typed_is_kept(client, area):
+    page = client.get(f"/print/meetings.pdf?body={area['region'].id}&max_pages=abc&paper=a4").get_data(as_text=True)
+    assert 'name="max_pages" value="abc"' in page
+    assert 'value="a4" checked' in page
+    assert f'name="body" value="{area["region"].id}"' in page
+
+
+def test_a_list_too_long_says_how_to_narrow_it(app, client, area):
+    app.config["PRINT_MAX_MEETINGS"] = 3
+    response = client.get(f"/print/meetings.pdf?body={area['region'].id}")
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "a printed list holds at most 3" in text and "Narrow it" in text
+
+
+def test_the_options_page_describes_the_list(client, area):
+    page = client.get(f"/print/?body={area['region'].id}").get_data(as_text=True)
+    assert "Delaware Valley Region" in page and "7 meetings" in page
+    assert 'action="/print/meetings.pdf"' in page
+
+
+def test_links_from_results_body_pages_and_feeds(client, area):
+    region = area["region"].id
+    results = client.get("/search?lat=39.9487&lon=-75.1685&radius=5").get_data(as_text=True)
+    assert 'href="/print/?lat=39.9487&amp;lon=-75.1685&amp;radius=5">Print this list' in results
+    page = client.get(f"/bodies/{region}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Center City Area" in text and "Alpha Step" in text and f"/print/?body={region}" in text
+    assert client.get("/bodies/999999").status_code == 404
+    link = f'</print/meetings.pdf?body={region}>; rel="alternate"; type="application/pdf"'
+    assert client.get(f"/feeds/meeting-guide/{region}.json").headers["Link"].startswith(link)
+    assert client.get(f"/calendars/body/{region}.ics").headers["Link"].startswith(link)
+
+
+def test_nothing_is_fetched_while_rendering():
+    with pytest.raises(FatalURLFetchingError):
+        weasyprint.HTML(string='<img src="http://127.0.0.1:9/x.png">', url_fetcher=pdf._fetcher()).write_pdf()
+
+
+def test_booklet_order_folds_and_keeps_the_back_cover_last():
+    assert pdf.booklet_order(4) == [(3, 0), (1, 2)]
+    # Five pages pad to eight: blanks go before the back page, which stays the back cover.
+    assert pdf.booklet_order(5) == [(4, 0), (1, None), (None, 2), (3, None)]
+    assert pdf.sheet_sides(5, PrintOptions(booklet=True)) == 4
+    assert pdf.sheet_sides(5, PrintOptions(pocket=True, columns=1)) == 2
+
+
+def test_candidate_layouts_shrink_within_readable_limits():
+    layouts = pdf.candidate_layouts(PrintOptions(), pdf.geometry(PrintOptions()))
+    assert layouts[0] == pdf.Layout(9.0, 2)
+    assert min(layout.type_size for layout in layouts) == 7.0
+    assert max(layout.columns for layout in layouts) == 3
+    large = pdf.candidate_layouts(PrintOptions(large=True, columns=1), pdf.geometry(PrintOptions(large=True)))
+    assert min(layout.type_size for layout in large) == 14.0
+
+
