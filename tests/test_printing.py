@@ -287,3 +287,9 @@ def test_candidate_layouts_shrink_within_readable_limits():
     assert min(layout.type_size for layout in large) == 14.0
 
 
+
+
+def test_the_list_prints_in_its_own_language_whatever_the_page_language(client, area):
+    spanish_page = client.get(f"/print/meetings.pdf?body={area['region'].id}&locale=es")
+    assert "7:00 PM – 8:00 PM Alpha Step" in "\n".join(texts(read(spanish_page.data)))
+    assert "Imprimir esta lista" in client.get(f"/print/?body={area['region'].id}&locale=es").get_data(as_text=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
+from flask_babel import force_locale
 
 from finder import cache, db, search
 from finder.core import print_options
@@ -81,7 +82,9 @@ def list_pdf() -> Any:
         return _pdf_response(b"", prepared, status=304)
     store = cache.get_cache(current_app)
     try:
-        body = service.render(prepared, store if store.ttl > 0 else None, render_template)
+        # The list's own language, whatever the page's: the PDF is cached by its options, not by who asked.
+        with force_locale(prepared.options.language):
+            body = service.render(prepared, store if store.ttl > 0 else None, render_template)
     except pdf.CannotFit as error:
         message = (f"This list does not fit in {error.budget} page{'s' if error.budget > 1 else ''}: even in the "
                    f"smallest readable type it needs {error.needed}. Allow {error.needed} pages, or narrow the list.")
