@@ -205,12 +205,26 @@ def _compose(source_bytes: bytes, front: FrontMatter, options: PrintOptions, geo
                 page = source.pages[index]
                 width, height = _size(page)
                 x = geo.margin + k * (geo.column_width(layout.columns) + COLUMN_GAP)
-                target.add_overlay(page, pikepdf.Rectangle(x, bottom, x + width, bottom + height))
+                target.add_overlay(_form(page), pikepdf.Rectangle(x, bottom, x + width, bottom + height))
         sheets = _impose(pages, options, geo) if (options.booklet or options.pocket) and len(slots) > 1 else pages
         out = io.BytesIO()
         sheets.save(out, compress_streams=True)
         frames.close()
         return out.getvalue()
+
+
+def _form(page: pikepdf.Page) -> pikepdf.Object:
+    """A page as a form XObject that shares the page's resources instead of copying them.
+
+    WeasyPrint gives every page one resource dictionary naming all the document's fonts and images; a form made
+    by pikepdf holds its own copy of it, so a list's PDF grew with pages times images (45 MB for 5,000 meetings,
+    BENCHMARKS.md). Kept indirect, it is copied into the result once.
+    """
+    form = page.as_form_xobject()
+    resources = page.obj.get("/Resources")
+    if resources is not None and resources.is_indirect:
+        form.Resources = resources
+    return form
 
 
 def _size(page: pikepdf.Page) -> tuple[float, float]:
