@@ -68,7 +68,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "LOG_CLIENT_IP": (False, "include the client IP in request logs (off: the log never holds IP addresses)"),
     "CACHE_TTL": (300, "seconds a cached search result or feed lives (entries are also dropped when the data version changes)"),
     "MEETING_CACHE_ENTRIES": (10_000, "meetings each process keeps ready for result pages and search feeds, up to about 9 KB each (0 = none)"),
-    "PRINT_MAX_MEETINGS": (1500, "most meetings one printed list (PDF) may hold; a longer list is refused with how to narrow it"),
+    "PRINT_MAX_MEETINGS": (1000, "most meetings one printed list (PDF) may hold; a longer list is refused with how to narrow it"),
     "GEOCODER": ("offline", "'offline' (built-in gazetteer, no network) or 'nominatim' (falls back to offline)"),
     "GEOCODER_URL": ("https://nominatim.openstreetmap.org", "Nominatim endpoint when GEOCODER=nominatim"),
     "GEOCODER_USER_AGENT": ("na-finder", "User-Agent sent to Nominatim (its policy asks for one naming the site)"),

@@ -33,7 +33,7 @@ from finder.search.params import PARAMETERS
 LIST_PARAMS = tuple(p.name for p in PARAMETERS if p.role in ("place", "distance", "filter") and "meetings" in p.kinds)
 # Meetings a printed list may hold unless PRINT_MAX_MEETINGS says otherwise: rendering time and memory grow
 # with the list (BENCHMARKS.md, "Printed lists").
-MAX_MEETINGS = 1500
+MAX_MEETINGS = 1000
 # Renders one process runs at once: each holds a whole layout in memory. Others wait this long, then are told
 # to come back.
 RENDER_SLOTS = threading.BoundedSemaphore(1)
