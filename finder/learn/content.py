@@ -484,24 +484,6 @@ def links_for_counselor(counselor: Any) -> list[Link]:
 # --- words for paper (printed meeting lists) --------------------------------------------------------------------
 
 
-class CrisisLine(NamedTuple):
-    """A number to call or text in a crisis, as a printed list shows it (US; checked against its source)."""
-
-    name: str
-    number: str
-    detail: str
-    source: str | None  # a key of SOURCES
-
-
-# Checked on 2026-12-06 against their sources: 988 (call or text, 24/7; Spanish), SAMHSA's National Helpline
-# (free, confidential, 24/7, English and Spanish; referrals, not counseling).
-CRISIS_LINES: tuple[CrisisLine, ...] = (
-    CrisisLine("Emergency", "911", "if someone may be overdosing or is in danger", None),
-    CrisisLine("988 Suicide and Crisis Lifeline", "988", "call or text, any time; Spanish available", "988"),
-    CrisisLine("SAMHSA National Helpline", "1-800-662-4357",
-               "free, confidential, 24/7, in English and Spanish: treatment and support near you", "samhsa-helpline"),
-)
-
 # The back page of a printed list: the first-meeting page (templates/learn/first_meeting.html) said short.
 FIRST_MEETING_SHORT: tuple[str, ...] = (
     "You are welcome. Meetings are free, and no one has to speak: you can just listen.",

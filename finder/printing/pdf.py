@@ -15,6 +15,7 @@ import io
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pikepdf
 import segno
@@ -23,7 +24,7 @@ from weasyprint.urls import URLFetcher
 
 from finder.core.print_listing import TEXT, Listing
 from finder.core.print_options import COLUMN_GAP, Geometry, PrintOptions, geometry
-from finder.learn.content import CRISIS_LINES, FIRST_MEETING_SHORT
+from finder.learn.content import FIRST_MEETING_SHORT
 
 Render = Callable[..., str]  # render(template_name, **context) -> HTML
 
@@ -53,6 +54,7 @@ class FrontMatter:
     printed_on: str  # a date in words
     site_name: str
     zone: str  # the zone every time is printed in
+    crisis_lines: tuple[Any, ...]  # finder.learn.crisis_lines rows for the list's country
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ def _layout_pdf(listing: Listing, front: FrontMatter, options: PrintOptions, geo
     html = render(
         "printing/list.html", listing=listing, front=front, options=options, text=TEXT[options.language],
         texts=[TEXT[language] for language in options.languages], layout=layout, geo=geo,
-        column_width=column_width, qr=qr_data_uri, crisis_lines=CRISIS_LINES, first_meeting=FIRST_MEETING_SHORT,
+        column_width=column_width, qr=qr_data_uri, crisis_lines=front.crisis_lines, first_meeting=FIRST_MEETING_SHORT,
     )
     return HTML(string=html, url_fetcher=_fetcher()).write_pdf()
 

@@ -23,6 +23,8 @@ from finder.core import schedule
 from finder.core.print_listing import Listing, build_listing, list_zone
 from finder.core.print_options import PrintOptions, params
 from finder.core.vocab import FORMAT_BY_CODE
+from finder.geocode import country_of_zone
+from finder.learn import crisis_lines
 from finder.models import ServiceBody
 from finder.printing import pdf
 from finder.search import loader
@@ -126,6 +128,7 @@ def prepare(session: Session, pairs: Sequence[tuple[str, str]], options: PrintOp
         title=_title(query, args, body), subtitle=_subtitle(query, args, found.radius_km, body),
         helpline=body.helpline if body is not None else "", live_url=_live_url(base_url, pairs, query, body),
         printed_on=f"{today:%B} {today.day}, {today.year}", site_name="", zone=zone,
+        crisis_lines=crisis_lines.lines_for(country_of_zone(zone)),
     )
     material = json.dumps([version, base_url, sorted(pairs), params(options), today.isoformat(), zone],
                           separators=(",", ":"))
