@@ -12,6 +12,7 @@ from finder.admin import views as admin_views
 from finder.api import views as api_views
 from finder.bmlt import views as bmlt_views
 from finder.calendars import views as calendars_views
+from finder.freshness import views as freshness_views
 from finder.imports import views as imports_views
 from finder.learn import views as learn_views
 from finder.meeting_guide import views as meeting_guide_views
@@ -72,3 +73,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(imports_views.bp)
     app.register_blueprint(api_views.bp)
     app.register_blueprint(printing_views.bp)
+    app.register_blueprint(freshness_views.bp)

@@ -55,6 +55,14 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "SMTP_STARTTLS": (True, "upgrade the SMTP connection with STARTTLS (ignored on port 465)"),
     "MODERATOR_EMAILS": ("", "comma-separated addresses told of every new submission (besides admin accounts)"),
     "ORGANIZER_TOKEN_DAYS": (90, "days an organizer's private status link stays valid"),
+    "CONFIRM_PROMPT_MONTHS": (6, "months between the messages asking a meeting's contact to confirm its details (0 = never ask)"),
+    "CONFIRM_LINK_DAYS": (30, "days the links in a confirm message stay valid"),
+    "STALE_AFTER_DAYS": (365, "days after its last confirmation a meeting is shown as not confirmed lately"),
+    "REPORT_RATE_LIMIT": ("5/hour", "problem reports accepted per visitor, as count/period"),
+    "REPORT_THRESHOLD": (3, "distinct visitors reporting 'nobody was there' within a window before a meeting is marked (at least 2)"),
+    "REPORT_WINDOW_DAYS": (30, "days in which reports are counted together; the keyed hashes that tell reporters apart are dropped after it"),
+    "REPORT_ESCALATE_DAYS": (14, "days a marked meeting may wait for its moderators before the admins above them are told"),
+    "REPORT_DEACTIVATE_DAYS": (90, "days after which a marked meeting nobody resolved becomes inactive (audited)"),
     "IMPORT_MAX_BYTES": (20 * 1024 * 1024, "largest import file or URL body accepted (bytes), CLI and admin upload"),
     "MAP_TILE_URL": (None, "map tile URL template ({z}/{x}/{y}); when unset (the default) no map is shown and no request leaves the site; its origin is the only outside origin the CSP allows, for images"),
     "MAP_ATTRIBUTION": ("", "attribution HTML shown on the map, required by most tile servers (e.g. OpenStreetMap contributors)"),
@@ -137,6 +145,14 @@ def from_env(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS"), default=True),
         "MODERATOR_EMAILS": env.get("MODERATOR_EMAILS") or "",
         "ORGANIZER_TOKEN_DAYS": _int(env, "ORGANIZER_TOKEN_DAYS"),
+        "CONFIRM_PROMPT_MONTHS": _int(env, "CONFIRM_PROMPT_MONTHS"),
+        "CONFIRM_LINK_DAYS": _int(env, "CONFIRM_LINK_DAYS"),
+        "STALE_AFTER_DAYS": _int(env, "STALE_AFTER_DAYS"),
+        "REPORT_RATE_LIMIT": env.get("REPORT_RATE_LIMIT") or SETTINGS["REPORT_RATE_LIMIT"][0],
+        "REPORT_THRESHOLD": _int(env, "REPORT_THRESHOLD"),
+        "REPORT_WINDOW_DAYS": _int(env, "REPORT_WINDOW_DAYS"),
+        "REPORT_ESCALATE_DAYS": _int(env, "REPORT_ESCALATE_DAYS"),
+        "REPORT_DEACTIVATE_DAYS": _int(env, "REPORT_DEACTIVATE_DAYS"),
         # Session cookies: never readable by scripts, not sent on cross-site posts, https-only behind https.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -161,6 +177,11 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {config['LOG_LEVEL']!r}")
     if config.get("GEOCODER", "offline") not in {"offline", "nominatim"}:
         raise ConfigError(f"GEOCODER must be 'offline' or 'nominatim', not {config.get('GEOCODER')!r}")
+    if int(config.get("REPORT_THRESHOLD", 3)) < 2:
+        raise ConfigError("REPORT_THRESHOLD must be at least 2: one visitor alone never marks a meeting")
+    for name in ("REPORT_WINDOW_DAYS", "REPORT_DEACTIVATE_DAYS", "CONFIRM_LINK_DAYS", "STALE_AFTER_DAYS"):
+        if int(config.get(name, 1)) < 1:
+            raise ConfigError(f"{name} must be at least 1")
     if not config.get("SECRET_KEY"):
         if config.get("DEBUG") or config.get("TESTING"):
             return

@@ -302,3 +302,16 @@ def test_admins_see_synced_meetings_and_that_an_edit_would_be_overwritten(client
     assert "edited here since the last sync" in page
     imports = client.get("/admin/imports/").get_data(as_text=True)
     assert "Kept in step" in imports and "0 changed, 0 unpublished" in imports
+
+
+def test_a_sync_that_changes_a_meeting_confirms_it_and_an_unchanged_one_keeps_its_date(session, root, now) -> None:
+    run_bmlt(session, root, now)
+    first = published(session)
+    lunch_id, late_id = first["1010"].id, first["1030"].id
+    assert first["1030"].confirmed_at == now  # added by the source: confirmed as it was written
+    next(m for m in root.meetings if m["id_bigint"] == "1010")["meeting_name"] = "Lunch Bunch (new name)"
+    run_bmlt(session, root, now + LATER)
+    session.expire_all()
+    lunch, late = session.get(Meeting, lunch_id), session.get(Meeting, late_id)
+    assert (lunch.confirmed_at, lunch.confirmed_by) == (now + LATER, "sync:bmlt")
+    assert late.confirmed_at == now  # unchanged at the source: nothing written (the data version stays)

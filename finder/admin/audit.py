@@ -105,12 +105,14 @@ def record(
     after: dict[str, Any] | None,
     submission: Submission | None = None,
     now: dt.datetime,
+    reason: str = "",
 ) -> AuditEntry:
     """Add one audit entry to the session (the caller commits with the change itself).
 
     actor: the admin who did it, or a label such as "import:bmlt" or "organizer", or None for the system.
     entity: the changed model instance (flushed here if it has no id yet), or an (entity_type, entity_id) pair
     for a record already gone. before/after: plain JSON (use snapshot()); None for a creation or deletion.
+    reason: why, when no person asked for the change (a deactivation after unresolved reports).
     """
     if action not in AUDIT_ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
@@ -133,6 +135,7 @@ def record(
         before=before,
         after=after,
         submission=submission,
+        reason=reason[:500],
     )
     session.add(entry)
     return entry

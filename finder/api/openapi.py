@@ -98,7 +98,7 @@ MEETING = {
     "type": "object",
     "required": ["slug", "name", "url", "attendance", "status", "language", "timezone", "times", "formats", "place",
                  "conference_url", "conference_notes", "phone", "phone_notes", "notes", "service_body_id",
-                 "group_id", "updated_at"],
+                 "group_id", "updated_at", "confirmed_at", "reported_not_meeting"],
     "properties": {
         "slug": STRING, "name": STRING, "url": STRING,
         "attendance": {"type": "string", "enum": ["in_person", "online", "hybrid"]},
@@ -117,6 +117,12 @@ MEETING = {
         "conference_url": STRING, "conference_notes": STRING, "phone": STRING, "phone_notes": STRING,
         "notes": STRING, "service_body_id": _nullable(INTEGER), "group_id": _nullable(INTEGER),
         "updated_at": _nullable({"type": "string", "format": "date-time"}),
+        "confirmed_at": _nullable({"type": "string", "format": "date-time",
+                                   "description": "when the details were last confirmed as right (by the meeting's "
+                                                  "contact, a moderator, an approved change or a sync from its source)"}),
+        "reported_not_meeting": {"type": "boolean",
+                                 "description": "several visitors recently reported that nobody was there; check "
+                                                "before you go (cleared when a moderator resolves the reports)"},
         "upcoming": _array({"type": "object", "required": ["start", "end", "in_progress"],
                             "properties": {"start": {"type": "string", "format": "date-time"},
                                            "end": {"type": "string", "format": "date-time"},

@@ -158,6 +158,9 @@ def _meeting_json(meeting: Meeting, base: str) -> dict[str, Any]:
         "service_body_id": meeting.service_body_id,
         "group_id": meeting.group_id,
         "updated_at": _iso(meeting.updated_at),
+        "confirmed_at": _iso(meeting.confirmed_at),
+        # A mark set by several visitors' "nobody was there" reports, until a moderator resolves them.
+        "reported_not_meeting": meeting.reported_at is not None and meeting.status != "inactive",
     }
     return data
 

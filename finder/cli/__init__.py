@@ -1,9 +1,9 @@
-"""The command line: `flask --app wsgi <command>` (database, demo data, data in and out, syncs, accounts, outbox)."""
+"""The command line: `flask --app wsgi <command>` (database, demo data, data in and out, syncs, accounts, outbox, freshness)."""
 from __future__ import annotations
 
 from flask import Flask
 
-from finder.cli import data, database, feeds, moderation
+from finder.cli import data, database, feeds, freshness, moderation
 
 
 def init_app(app: Flask) -> None:
@@ -11,5 +11,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(database.seed_demo_command)
     app.cli.add_command(moderation.create_admin_command)
     app.cli.add_command(moderation.send_outbox_command)
+    app.cli.add_command(freshness.freshness_cli)
     data.init_app(app)
     feeds.init_app(app)

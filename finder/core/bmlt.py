@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from finder.core import schedule
+from finder.core.freshness import public_notes
 from finder.core.geo import km_to_miles
 from finder.core.vocab import effective_format_codes
 from finder.models import Format, Meeting, MeetingTime, ServiceBody
@@ -68,6 +69,8 @@ BMLT_MEETING_KEYS: tuple[tuple[str, str], ...] = (
     ("contact_name_2", "Contact 2 Name"),
     ("contact_phone_2", "Contact 2 Phone"),
     ("contact_email_2", "Contact 2 Email"),
+    # Our own key (BMLT servers may add keys; readers ignore those they don't know): YYYY-MM-DD, UTC.
+    ("last_confirmed", "Last Confirmed"),
 )
 BMLT_FIELD_NAMES = tuple(key for key, _ in BMLT_MEETING_KEYS)
 # Every query parameter our semantic API reads (a list parameter may also come as name[]). Anything else a client
@@ -188,7 +191,9 @@ def _bmlt_meeting_fields(meeting: Meeting, *, root_server_uri: str, distance_km:
         "location_province": place.region,
         "location_postal_code_1": place.postal_code,
         "location_nation": place.country,
-        "comments": meeting.notes,
+        "comments": public_notes(meeting),
+        "last_confirmed": meeting.confirmed_at.astimezone(dt.timezone.utc).date().isoformat()
+        if meeting.confirmed_at else "",
         "phone_meeting_number": meeting.phone if online else "",
         "virtual_meeting_link": meeting.conference_url if online else "",
         "virtual_meeting_additional_info": meeting.conference_notes if online else "",

@@ -27,6 +27,7 @@ from typing import Any
 from icalendar import Timezone
 
 from finder.core import schedule
+from finder.core.freshness import public_notes
 from finder.core.schedule import WeeklyTime
 from finder.core.words import N_
 
@@ -312,7 +313,7 @@ def facts_of(meeting: Any) -> MeetingFacts:
         conference_notes=clean_text(getattr(meeting, "conference_notes", None)),
         phone=clean_text(getattr(meeting, "phone", None)),
         phone_notes=clean_text(getattr(meeting, "phone_notes", None)),
-        notes=clean_text(getattr(meeting, "notes", None)),
+        notes=clean_text(public_notes(meeting)),
         sequence=max(0, int(getattr(meeting, "sequence", 0) or 0)),
         created=created,
         changed=changed,

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from finder.core import schedule, vocab
+from finder.core.freshness import last_checked, public_notes
 from finder.core.vocab import effective_format_codes
 from finder.models import Meeting, MeetingTime, ServiceBody
 
@@ -187,7 +188,7 @@ def meeting_to_meeting_guide(
     """
     place = meeting.place
     types = meeting_guide_types(effective_format_codes(meeting))
-    notes = meeting.notes
+    notes = public_notes(meeting)
     base: dict[str, Any] = {
         "name": meeting.name,
         "slug": meeting.slug,
@@ -206,7 +207,7 @@ def meeting_to_meeting_guide(
         "approximate": "yes" if place.is_approximate or meeting.attendance == "online" else "no",
         "url": meeting_url,
         "feedback_url": feedback_url,
-        "updated": meeting.updated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        "updated": last_checked(meeting).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
     }
     if meeting.is_online and meeting.conference_url:
         if known_conference_url(meeting.conference_url):

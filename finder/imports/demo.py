@@ -415,7 +415,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "service_bodies": ("id", "parent_id", "kind", "name", "description", "url", "helpline", "world_id", "is_demo"),
     "meetings": ("id", "slug", "name", "group_id", "service_body_id", "place_id", "attendance", "conference_url",
                  "conference_notes", "phone", "phone_notes", "language", "notes", "status", "published",
-                 "sequence", "created_at", "updated_at", "source", "source_id", "is_demo"),
+                 "sequence", "created_at", "updated_at", "source", "source_id", "is_demo", "confirmed_at",
+                 "confirmed_by"),
     "meeting_times": ("id", "meeting_id", "weekday", "start", "duration_minutes"),
     "meeting_formats": ("meeting_id", "format_id"),
     "schedule_exceptions": ("id", "meeting_id", "kind", "start_date", "end_date", "reason", "created_at"),
@@ -792,6 +793,7 @@ class _Generator:
             meeting_id, self.meeting_slugs.make(name, spot.city), name, group_id, area_id, place_id, attendance,
             conference_url, conference_notes, phone, phone_notes, language, notes, status, True,
             rng.randint(0, 3) if status == "active" else 1, created, updated, "demo", "", True,
+            updated, "demo data",  # confirmed when last changed, as the migration backfilled real meetings
         ))
 
     def meeting_name(self, spot: _Spot, language: str, role: str) -> tuple[str, dict[str, Any]]:

@@ -22,10 +22,18 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from finder import outbound
-from finder.imports import bmlt as bmlt_import, meeting_guide
+from finder.freshness.confirmation import confirm
+from finder.imports import bmlt as bmlt_import
+from finder.imports import meeting_guide
 from finder.imports import writer as r
 from finder.imports.report import (
-    DEFAULT_MAX_ROWS, URL_TIMEOUT_SECONDS, FatalImportError, ImportReport, RowError, RowResult, parse_json,
+    DEFAULT_MAX_ROWS,
+    URL_TIMEOUT_SECONDS,
+    FatalImportError,
+    ImportReport,
+    RowError,
+    RowResult,
+    parse_json,
 )
 from finder.models import Meeting, MeetingSync
 from finder.models.sync import SyncSource
@@ -82,8 +90,7 @@ def bmlt_root(url: str) -> str:
         raise FatalImportError("the root server URL must start with http:// or https://")
     path = parts.path.rstrip("/")
     for tail in ("/client_interface/json", "/client_interface/jsonp", "/client_interface"):
-        if path.endswith(tail):
-            path = path[: -len(tail)]
+        path = path.removesuffix(tail)
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
@@ -375,6 +382,10 @@ def apply(session: Session, snapshot: Snapshot, source: SyncSource, *, now: dt.d
             continue
         if match is not None:
             claimed.add(match.id)
+            if outcome == "updated":
+                # The source stated the meeting's details: they count as confirmed (added ones start confirmed).
+                # An unchanged meeting is left alone, so an unchanged source still writes nothing.
+                confirm(session, match, by=writer.actor, now=now)
         report.add(number, rec.slug if match is None else match.slug, outcome, notes)
     for meeting in [m for m in existing if m.id not in claimed and _owner(m) == source.id] + merged_away:
         if meeting.id in claimed:

@@ -15,6 +15,7 @@ from finder.geocode import get_geocoder
 from finder.learn import content
 from finder.core import schedule
 from finder.db import utcnow
+from finder.core.freshness import freshness_note
 from finder.geocode import country_of_zone
 from finder.migrate import schema_status
 from finder.models import Meeting, ScheduleException, ServiceBody
@@ -102,6 +103,7 @@ def meeting(slug: str) -> str:
         # The browser's zone comes with links from the results (the page script adds it): times on its clock too.
         viewer_tz=results_page.viewer_zone(request.args.get("tz", "")[:64], results_page.NOWHERE),
         crisis_country=found.place.country or country_of_zone(zone),
+        freshness=freshness_note(found, now, current_app.config["STALE_AFTER_DAYS"]),
     )
 
 

@@ -11,14 +11,15 @@ from finder.models.providers import (
 from finder.models.moderation import (
     AUDIT_ACTIONS, ROLES, SUBMISSION_KINDS, SUBMISSION_STATUSES, AuditEntry, OutboxMessage, Submission, User,
 )
+from finder.models.reports import REPORT_KINDS, REPORT_STATUSES, RESOLUTIONS, MeetingReport
 from finder.models.site import SiteSetting, get_setting, set_setting
 from finder.models.sync import SYNC_KINDS, MeetingSync, SyncSource
 from finder.models import boundary  # noqa: F401  (registers the flush-time cleaning)
 
 __all__ = [
     "ACCEPTING", "ATTENDANCE", "AUDIT_ACTIONS", "COUNSELOR_TERM_KINDS", "EXCEPTION_KINDS", "FORMAT_KINDS", "PRECISIONS",
-    "ROLES", "SERVICE_BODY_KINDS", "SERVICE_CATEGORIES", "STATUSES", "SUBMISSION_KINDS", "SUBMISSION_STATUSES", "SYNC_KINDS",
-    "AuditEntry", "Counselor", "CounselorTerm", "Format", "Meeting", "MeetingPoint", "MeetingSync", "MeetingTime", "OutboxMessage", "Place", "ScheduleException", "Service",
+    "REPORT_KINDS", "REPORT_STATUSES", "RESOLUTIONS", "ROLES", "SERVICE_BODY_KINDS", "SERVICE_CATEGORIES", "STATUSES", "SUBMISSION_KINDS", "SUBMISSION_STATUSES", "SYNC_KINDS",
+    "AuditEntry", "Counselor", "CounselorTerm", "Format", "Meeting", "MeetingPoint", "MeetingReport", "MeetingSync", "MeetingTime", "OutboxMessage", "Place", "ScheduleException", "Service",
     "ServiceBody", "SiteSetting", "Submission", "SyncSource", "TreatmentCenter", "User",
     "center_services", "counselor_offices", "counselor_terms", "get_setting", "meeting_formats", "set_setting",
 ]

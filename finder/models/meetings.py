@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     Boolean, CheckConstraint, Column, Date, Float, ForeignKey, Index, Integer, String, Table, Time, true,
@@ -9,7 +10,7 @@ from sqlalchemy import (
 from sqlalchemy import text as text_clause
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from finder.db import Base
+from finder.db import Base, UTCDateTime, utcnow
 from finder.models._types import (
     created_at, demo_flag, intpk, long_str, name_str, phone_str, short_str, slug_str, text, updated_at, url_str,
 )
@@ -50,6 +51,11 @@ class Format(Base):
     world_id: Mapped[short_str]
 
 
+def _created_as_listed(context: Any) -> dt.datetime:
+    """A new meeting's details count as confirmed when it was written (its updated_at, which may be given)."""
+    return context.get_current_parameters().get("updated_at") or utcnow()
+
+
 class Meeting(Base):
     """A weekly NA meeting: one row per meeting, with one or more weekly times."""
 
@@ -85,6 +91,14 @@ class Meeting(Base):
     source: Mapped[short_str]
     source_id: Mapped[short_str]
     is_demo: Mapped[demo_flag]
+    # Freshness (finder.freshness): when and by whom the details were last confirmed as right; when distinct
+    # visitors' "nobody was there" reports marked it (None: not marked); the last re-confirm prompt to its
+    # contact; when an unresolved mark went up to the admins above its service body.
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=_created_as_listed, index=True)
+    confirmed_by: Mapped[short_str]
+    reported_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    prompted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     place: Mapped[Place] = relationship()
     # Kept in step with a BMLT server or Meeting Guide feed (finder.imports.sync) when set.

@@ -109,6 +109,7 @@ class AuditEntry(Base):
     submission_id: Mapped[int | None] = mapped_column(
         ForeignKey("submissions.id", ondelete="SET NULL"), index=True
     )
+    reason: Mapped[long_str]  # why, when the change was not asked for by a person (a deactivation after reports)
 
     actor: Mapped[User | None] = relationship()
     submission: Mapped[Submission | None] = relationship()

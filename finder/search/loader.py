@@ -106,6 +106,8 @@ class PlainMeeting:
     service_body_id: int | None
     language: str
     published: bool
+    confirmed_at: dt.datetime | None
+    reported_at: dt.datetime | None
     place: PlainPlace
     group: PlainBody | None = None
     service_body: PlainBody | None = None
@@ -126,6 +128,7 @@ _MEETING_COLUMNS = (
     Meeting.id, Meeting.slug, Meeting.name, Meeting.attendance, Meeting.conference_url, Meeting.conference_notes,
     Meeting.phone, Meeting.phone_notes, Meeting.notes, Meeting.status, Meeting.created_at, Meeting.updated_at,
     Meeting.sequence, Meeting.group_id, Meeting.service_body_id, Meeting.language, Meeting.published,
+    Meeting.confirmed_at, Meeting.reported_at,
 )
 _PLACE_COLUMNS = (
     Place.name, Place.street, Place.city, Place.region, Place.postal_code, Place.country, Place.latitude,

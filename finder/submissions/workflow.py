@@ -29,6 +29,7 @@ from finder.admin import audit
 from finder.admin.auth import can_moderate, can_place
 from finder.core.geo import haversine_km
 from finder.core.words import N_
+from finder.freshness.confirmation import confirm
 from finder.meetings import visibility
 from finder.models import (
     ATTENDANCE, PRECISIONS, Format, Meeting, MeetingTime, Place, ScheduleException, ServiceBody, Submission,
@@ -692,7 +693,11 @@ def approve(session: Session, submission: Submission, *, actor: User, now: dt.da
             meeting.service_body_id if meeting is not None else None)
         check_placement(session, actor, body_id, meeting)
     _claim(session, submission, "approved", actor, now, payload=payload)
-    return apply(session, submission, actor=actor, now=now)
+    meeting = apply(session, submission, actor=actor, now=now)
+    if submission.kind != "inactive":
+        # A moderator read the organizer's word and published it: the details are confirmed as of now.
+        confirm(session, meeting, by=f"approved {submission.reference}", now=now)
+    return meeting
 
 
 def reject(session: Session, submission: Submission, *, actor: User, reason: str, now: dt.datetime) -> None:
@@ -813,7 +818,7 @@ def create_meeting(session: Session, payload: Mapping[str, Any], *, actor: User 
         service_body_id=payload.get("service_body_id"), conference_url=payload.get("conference_url", ""),
         conference_notes=payload.get("conference_notes", ""), phone=payload.get("phone", ""),
         phone_notes=payload.get("phone_notes", ""), notes=payload.get("notes", ""), status="active",
-        published=True, sequence=0, created_at=now, updated_at=now, source="submission",
+        published=True, sequence=0, created_at=now, updated_at=now, confirmed_at=now, source="submission",
     )
     meeting.times = [MeetingTime(weekday=t["weekday"], start=dt.time.fromisoformat(t["start"]),
                                  duration_minutes=t["duration_minutes"]) for t in payload["times"]]
@@ -849,9 +854,9 @@ def check_placement(session: Session, actor: User | str | None, body_id: int | N
 
 def update_meeting(session: Session, meeting: Meeting, payload: Mapping[str, Any], *, actor: User | str | None,
                    now: dt.datetime, submission: Submission | None = None, only: set[str] | None = None,
-                   status: str | None = None, published: bool | None = None) -> bool:
+                   status: str | None = None, published: bool | None = None, reason: str = "") -> bool:
     """Apply a proposal to a meeting (all of it, or the keys in `only`), bump its sequence when its time, place
-    or status changed, and audit it. Returns whether anything changed."""
+    or status changed, and audit it (with `reason`, when given). Returns whether anything changed."""
     def wanted(key: str) -> bool:
         return only is None or key in only or (key == "place" and any(k.startswith("place.") for k in only))
 
@@ -895,7 +900,7 @@ def update_meeting(session: Session, meeting: Meeting, payload: Mapping[str, Any
     _touch(meeting, now, bump=where_changed)
     session.flush()
     audit.record(session, actor=actor, action="update", entity=meeting, before=before,
-                 after=audit.meeting_snapshot(meeting), submission=submission, now=now)
+                 after=audit.meeting_snapshot(meeting), submission=submission, now=now, reason=reason)
     return True
 
 

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from finder import db
 from finder.core import schedule
+from finder.core.freshness import freshness_note
 from finder.web import i18n, site
 from finder.core.geo import km_to_miles
 from finder.core.vocab import FORMAT_BY_CODE
@@ -352,12 +353,14 @@ class MeetingCard:
     locality: str
     join_url: str  # the meeting's http(s) link while it runs or is about to start, else ''
     tags: Markup  # the open/closed badge, attendance and format chips
+    freshness: str  # 'Recently reported as not meeting: ...' or 'Not confirmed in over a year: ...', else ''
 
 
 def meeting_cards(hits: list[Any], now: dt.datetime, unit: str, viewer_zone: str | None) -> list[MeetingCard]:
     """The result cards of some search.MeetingHit, in their order (unit: 'mi' or 'km')."""
     meeting_url = slug_urls("main.meeting")
-    return [_meeting_card(hit, now, unit, viewer_zone, meeting_url) for hit in hits]
+    stale_days = current_app.config["STALE_AFTER_DAYS"]
+    return [_meeting_card(hit, now, unit, viewer_zone, meeting_url, stale_days) for hit in hits]
 
 
 def slug_urls(endpoint: str) -> Callable[[str], str]:
@@ -369,7 +372,7 @@ def slug_urls(endpoint: str) -> Callable[[str], str]:
 
 
 def _meeting_card(hit: Any, now: dt.datetime, unit: str, viewer_zone: str | None,
-                  meeting_url: Callable[[str], str]) -> MeetingCard:
+                  meeting_url: Callable[[str], str], stale_days: int) -> MeetingCard:
     m = hit.meeting
     start, minutes = hit.next_start, hit.starts_in_minutes
     about_to_start = hit.in_progress or (minutes is not None and minutes <= JOIN_NOW_MINUTES)
@@ -390,6 +393,7 @@ def _meeting_card(hit: Any, now: dt.datetime, unit: str, viewer_zone: str | None
         locality=m.place.locality,
         join_url=http_url(m.conference_url) if m.is_online and about_to_start else "",
         tags=meeting_tags(m),
+        freshness=freshness_note(m, now, stale_days),
     )
 
 
