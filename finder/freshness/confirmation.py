@@ -16,7 +16,7 @@ def confirm(session: Session, meeting: Meeting, *, by: User | str, now: dt.datet
 
     A confirmation is not a change: `updated_at` (the calendars' LAST-MODIFIED) keeps its value. It does not
     clear a "not meeting" mark either; only a moderator's resolution does (finder.freshness.services.resolve).
-    Does not commit.
+    Neither flushes nor commits (a sync writes a whole source in one flush).
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -25,7 +25,6 @@ def confirm(session: Session, meeting: Meeting, *, by: User | str, now: dt.datet
     meeting.confirmed_at = now
     meeting.confirmed_by = (by.label if isinstance(by, User) else by)[:80]
     not_a_change(meeting)
-    session.flush()
     return True
 
 
