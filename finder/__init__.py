@@ -22,7 +22,8 @@ from finder.providers import views as providers_views
 from finder.search import views as search_views
 from finder.submissions import views as submissions_views
 from finder import cache, cli, config as settings, db
-from finder.web import compression, csrf, errors, filters, i18n, logging, proxy, security, static_assets
+from finder.web import compression, csrf, errors, filters, i18n, logging, proxy, ratelimit, security
+from finder.web import static_assets
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Response hooks run in reverse order of registration: gzip, then ETag/304, then headers, then the log.
     security.init_app(app)
     cache.init_app(app)
+    ratelimit.init_app(app)  # the limits the views declared, outside the cache: a cached answer counts too
     compression.init_app(app)
     static_assets.init_app(app)
     errors.init_app(app)

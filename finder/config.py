@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from finder.core.numbers import parse_int
+from finder.web.ratelimit import parse_rates
 
 
 class ConfigError(RuntimeError):
@@ -46,7 +47,9 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "CALENDAR_CACHE_SECONDS": (300, "longest a built calendar feed is reused before it is rebuilt (0 = no feed cache)"),
     "RATELIMIT_PREFIX": ("finder:rl:", "prefix of the rate-limit keys in Redis"),
     "SUBMISSION_RATE_LIMIT": ("5/hour", "submissions accepted per visitor, as count/period (period: s, min, hour, day, e.g. 5/hour or 20/15min)"),
-    "LOGIN_RATE_LIMIT": ("5/15min", "failed admin logins allowed per account and per address before a pause"),
+    "LOGIN_RATE_LIMIT": ("5/min;10/hour;20/day", "failed admin logins allowed per address and account, as steps of a longer pause each (a stranger elsewhere cannot lock the owner out)"),
+    "LOGIN_ADDRESS_RATE_LIMIT": ("50/hour", "failed admin logins allowed per address, whatever the account (password spraying)"),
+    "PUBLIC_RATE_LIMIT": ("300/min", "requests per client for whole feeds and the BMLT interface (empty: no limit)"),
     "SMTP_HOST": (None, "mail server for notifications; without it messages stay in the outbox table admins read"),
     "SMTP_PORT": (587, "mail server port (465 means implicit TLS)"),
     "SMTP_USER": (None, "mail server login, if it needs one"),
@@ -137,6 +140,8 @@ def from_env(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "RATELIMIT_PREFIX": env.get("RATELIMIT_PREFIX") or SETTINGS["RATELIMIT_PREFIX"][0],
         "SUBMISSION_RATE_LIMIT": env.get("SUBMISSION_RATE_LIMIT") or SETTINGS["SUBMISSION_RATE_LIMIT"][0],
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or SETTINGS["LOGIN_RATE_LIMIT"][0],
+        "LOGIN_ADDRESS_RATE_LIMIT": env.get("LOGIN_ADDRESS_RATE_LIMIT") or SETTINGS["LOGIN_ADDRESS_RATE_LIMIT"][0],
+        "PUBLIC_RATE_LIMIT": env.get("PUBLIC_RATE_LIMIT", SETTINGS["PUBLIC_RATE_LIMIT"][0]),
         "SMTP_HOST": env.get("SMTP_HOST") or None,
         "SMTP_PORT": _int(env, "SMTP_PORT"),
         "SMTP_USER": env.get("SMTP_USER") or None,
@@ -182,6 +187,11 @@ def check(config: Mapping[str, Any]) -> None:
     for name in ("REPORT_WINDOW_DAYS", "REPORT_DEACTIVATE_DAYS", "CONFIRM_LINK_DAYS", "STALE_AFTER_DAYS"):
         if int(config.get(name, 1)) < 1:
             raise ConfigError(f"{name} must be at least 1")
+    for name in ("SUBMISSION_RATE_LIMIT", "LOGIN_RATE_LIMIT", "LOGIN_ADDRESS_RATE_LIMIT", "PUBLIC_RATE_LIMIT"):
+        try:
+            parse_rates(str(config.get(name) or ""))
+        except ValueError as exc:
+            raise ConfigError(f"{name}: {exc}") from None
     if not config.get("SECRET_KEY"):
         if config.get("DEBUG") or config.get("TESTING"):
             return

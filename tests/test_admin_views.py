@@ -9,7 +9,7 @@ from sqlalchemy import select
 from finder.admin import audit
 from finder.submissions import workflow
 from finder.admin.auth import create_user
-from finder.models import Meeting, OutboxMessage, ServiceBody, Submission
+from finder.models import Meeting, OutboxMessage, ServiceBody, Submission, User
 from finder.core.vocab import FORMAT_BY_CODE
 
 PASSWORD = "correct horse battery staple"
@@ -31,11 +31,13 @@ def login(client, email: str, password: str = PASSWORD, next_url: str | None = N
 
 def post(client, url: str, data: dict | None = None):
     """A form post carrying the session's CSRF token (taken from the queue page the user can see)."""
+    return client.post(url, data={"csrf_token": csrf_token(client, "/admin/") if _signed_in(client)
+                                  else csrf_token(client), **(data or {})})
+
+
+def _signed_in(client) -> bool:
     with client.session_transaction() as state:
-        token = state.get("_csrf")
-    if token is None:
-        token = csrf_token(client)
-    return client.post(url, data={"csrf_token": token, **(data or {})})
+        return "user_id" in state
 
 
 @pytest.fixture(autouse=True)
@@ -85,6 +87,47 @@ def world(session, now, make_body, make_meeting):
 # --- login -------------------------------------------------------------------------------------------------
 
 
+def _cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def _with_cookie(app, value: str):
+    copy = app.test_client()
+    copy.set_cookie("session", value)
+    return copy
+
+
+@sqlite_only
+def test_logout_password_change_and_switch_off_end_copied_sessions(app, client, session, world, now):
+    """A cookie copied before logout (or a password change, or the account switched off) opens nothing."""
+    from finder.admin import auth
+
+    login(client, "admin@example.org")
+    stolen = _cookie(client)
+    assert _with_cookie(app, stolen).get("/admin/").status_code == 200
+    assert post(client, "/logout").status_code == 303
+    assert _with_cookie(app, stolen).get("/admin/").status_code == 302  # to the login page
+    assert client.get("/admin/").status_code == 302
+
+    login(client, "region@example.org")
+    stolen = _cookie(client)
+    auth.set_password(session, session.get(User, world["region_admin"].id), "another long password",
+                      actor="cli", now=now)
+    session.commit()
+    assert _with_cookie(app, stolen).get("/admin/").status_code == 302
+    assert login(client, "region@example.org", "another long password").status_code == 303
+
+    other = app.test_client()
+    login(other, "admin@example.org")
+    stolen = _cookie(client)
+    assert post(other, f"/admin/users/{world['region_admin'].id}/active", {"active": "0"}).status_code == 303
+    session.expire_all()
+    session.get(User, world["region_admin"].id).active = True  # switched on again: the old cookie stays dead
+    session.commit()
+    assert _with_cookie(app, stolen).get("/admin/").status_code == 302
+    assert "epoch" in app.session_interface.get_signing_serializer(app).loads(stolen)  # no IP, no list kept
+
+
 @sqlite_only
 def test_login_rotates_the_session_and_sets_safe_cookies(client, world):
     with client.session_transaction() as state:
@@ -123,6 +166,27 @@ def test_login_is_throttled_even_for_the_right_password(app, client, world):
         assert login(client, "admin@example.org", "guess").status_code == 401
     blocked = login(client, "admin@example.org")
     assert blocked.status_code == 429 and "Too many attempts" in blocked.get_data(as_text=True)
+
+
+@sqlite_only
+def test_a_stranger_cannot_lock_the_owner_out(app, world):
+    """Failures count per address and account: 14 wrong passwords from elsewhere leave the owner's own login."""
+    stranger, owner = app.test_client(), app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    owner.environ_base["REMOTE_ADDR"] = "203.0.113.20"
+    statuses = [login(stranger, "admin@example.org", "guess").status_code for _ in range(14)]
+    assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}
+    assert login(owner, "admin@example.org").status_code == 303
+
+
+@sqlite_only
+def test_login_pauses_grow_and_spraying_many_accounts_is_limited(app, world):
+    app.config.update(LOGIN_RATE_LIMIT="2/min;3/hour", LOGIN_ADDRESS_RATE_LIMIT="5/hour")
+    client = app.test_client()
+    assert [login(client, "admin@example.org", "guess").status_code for _ in range(3)] == [401, 401, 429]
+    # Other accounts from the same address: the address-wide allowance (5 attempts an hour) ends the spraying.
+    sprayed = [login(client, f"nobody{n}@example.org", "guess").status_code for n in range(5)]
+    assert sprayed[0] == 401 and sprayed[-1] == 429
 
 
 @sqlite_only
@@ -422,6 +486,12 @@ def test_create_admin_command(app, runner, session):
     body_admin = runner.invoke(args=["create-admin", "--email", "b@example.org", "--password", PASSWORD,
                                      "--role", "body_admin", "--body", "999"])
     assert body_admin.exit_code != 0 and "no service body" in body_admin.output
+    missing = runner.invoke(args=["set-password", "--email", "nobody@example.org", "--password", PASSWORD])
+    assert missing.exit_code != 0 and "no account" in missing.output
+    changed = runner.invoke(args=["set-password", "--email", "first@example.org", "--password", PASSWORD + "!"])
+    assert changed.exit_code == 0 and "sessions have ended" in changed.output
+    session.expire_all()
+    assert session.scalars(select(User).where(User.email == "first@example.org")).one().session_epoch == 1
 
 
 @sqlite_only

@@ -9,6 +9,7 @@ import pytest
 from flask import abort
 from sqlalchemy import text
 
+from conftest import csrf_pair
 from finder import create_app, db
 
 UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:1/none"
@@ -115,9 +116,10 @@ def test_http_errors_page_and_json(sqlite_app, status):
 
 def test_405_keeps_allow_header(sqlite_app):
     client = sqlite_app.test_client()
+    raw, signed = csrf_pair(sqlite_app)
     with client.session_transaction() as state:  # a valid CSRF token, so routing is what answers
-        state["_csrf"] = "t"
-    response = client.post("/healthz", headers={"X-CSRF-Token": "t"})
+        state["csrf_token"] = raw
+    response = client.post("/healthz", headers={"X-CSRF-Token": signed})
     assert response.status_code == 405
     assert "GET" in response.headers["Allow"]
 

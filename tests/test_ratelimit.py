@@ -1,23 +1,14 @@
-"""Rate limits in memory and in Redis (127.0.0.1:6379, a unique key prefix per test), and the fallback."""
+"""Rate limits on Flask-Limiter: memory, Redis shared between processes (127.0.0.1:6379, a unique key prefix
+per test), the fallback when Redis is down, and the declarations views make (scope, counts, applies, refused)."""
 from __future__ import annotations
 
 import uuid
 
 import pytest
+from flask import Flask, request
 
 from finder.web import ratelimit
-from finder.web.ratelimit import MemoryLimiter, Rate, RedisLimiter
-
-# Backend-agnostic tests run on SQLite only; what stores data through SQL that differs runs on both.
-sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-class Clock:
-    def __init__(self, start: float = 1_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
+from finder.web.ratelimit import Rate
 
 
 @pytest.mark.parametrize("text, rate", [
@@ -28,27 +19,62 @@ def test_parse_rate(text, rate):
     assert ratelimit.parse_rate(text) == rate
 
 
-@pytest.mark.parametrize("text", ["", "five/hour", "5/fortnight", "0/hour", "5/0min", "5"])
+@pytest.mark.parametrize("text", ["", "five/hour", "5/fortnight", "0/hour", "5/0min", "-1/hour", "5", "²/hour"])
 def test_parse_rate_refuses_nonsense(text):
     with pytest.raises(ValueError):
         ratelimit.parse_rate(text)
 
 
-def exercise(limiter, clock: Clock) -> None:
-    rate = Rate(3, 60)
-    assert [limiter.hit("a", rate) for _ in range(4)] == [True, True, True, False]
-    assert limiter.count("a", rate) == 4
-    assert limiter.hit("b", rate)  # keys are independent
-    clock.now += 60  # the next window starts fresh
-    assert limiter.count("a", rate) == 0 and limiter.hit("a", rate)
-    limiter.hit("a", rate)
-    limiter.reset("a", rate)
-    assert limiter.count("a", rate) == 0
+def test_parse_rates_and_flask_limiter_notation():
+    rates = ratelimit.parse_rates("5/min; 10/hour;20/day")
+    assert rates == [Rate(5, 60), Rate(10, 3600), Rate(20, 86400)]
+    assert ratelimit.limits_string(rates) == "5 per 60 second;10 per 3600 second;20 per 86400 second"
 
 
-def test_memory_limiter():
-    clock = Clock()
-    exercise(MemoryLimiter(clock), clock)
+def make_app(**config) -> Flask:
+    """A small app with limited views, the way create_app wires them."""
+    app = Flask(__name__)
+    app.config.update({"SECRET_KEY": "k", "RATELIMIT_PREFIX": f"finder-test:{uuid.uuid4().hex}:",
+                       "TRY_LIMIT": "2/hour", **config})
+
+    @app.route("/try", methods=["GET", "POST"])
+    @ratelimit.limited("TRY_LIMIT", scope="try", applies=lambda: request.method == "POST",
+                       counts=lambda response: response.status_code == 201, refused=lambda: "slow down")
+    def try_view():
+        return ("made", 201) if request.form.get("ok") else ("not made", 422)
+
+    @app.get("/other")
+    @ratelimit.limited("TRY_LIMIT", scope="try")
+    def other():
+        return "other"
+
+    ratelimit.init_app(app)
+    return app
+
+
+def test_counts_applies_and_refused():
+    client = make_app().test_client()
+    assert [client.post("/try", data={"ok": "1"}).status_code for _ in range(2)] == [201, 201]
+    refused = client.post("/try", data={"ok": "1"})
+    assert refused.status_code == 429 and refused.get_data(as_text=True) == "slow down"
+    assert client.get("/try").status_code == 422  # a GET is not checked (and makes nothing)
+    assert client.get("/other").status_code == 429  # one scope: one allowance for both views
+
+
+def test_only_counted_answers_use_the_allowance():
+    client = make_app().test_client()
+    assert [client.post("/try").status_code for _ in range(5)] == [422] * 5  # failures are not counted here
+    assert client.post("/try", data={"ok": "1"}).status_code == 201
+
+
+def test_addresses_are_counted_apart_and_an_empty_setting_turns_the_limit_off():
+    client = make_app().test_client()
+    for _ in range(2):
+        client.post("/try", data={"ok": "1"}, environ_base={"REMOTE_ADDR": "203.0.113.1"})
+    assert client.post("/try", data={"ok": "1"}, environ_base={"REMOTE_ADDR": "203.0.113.1"}).status_code == 429
+    assert client.post("/try", data={"ok": "1"}, environ_base={"REMOTE_ADDR": "203.0.113.2"}).status_code == 201
+    off = make_app(TRY_LIMIT="").test_client()
+    assert [off.post("/try", data={"ok": "1"}).status_code for _ in range(4)] == [201] * 4
 
 
 @pytest.fixture
@@ -62,60 +88,45 @@ def redis_client():
         from conftest import unavailable
 
         unavailable(f"Redis not reachable at 127.0.0.1:6379: {exc}")
-    prefix = f"finder-test:{uuid.uuid4().hex}:"
-    yield client, prefix
-    for key in client.scan_iter(f"{prefix}*"):
-        client.delete(key)
+    yield client
     client.close()
 
 
-def test_redis_limiter(redis_client):
-    client, prefix = redis_client
-    clock = Clock()
-    limiter = RedisLimiter(client, prefix=prefix, clock=clock)
-    exercise(limiter, clock)
-    assert all(key.decode().startswith(prefix) for key in client.scan_iter(f"{prefix}*"))
-    assert all(0 < client.ttl(key) <= 61 for key in client.scan_iter(f"{prefix}*"))
+def test_redis_counts_are_shared_between_processes_and_hold_no_address(redis_client):
+    prefix = f"finder-test:{uuid.uuid4().hex}:"
+    one = make_app(REDIS_URL="redis://127.0.0.1:6379/0", RATELIMIT_PREFIX=prefix).test_client()
+    two = make_app(REDIS_URL="redis://127.0.0.1:6379/0", RATELIMIT_PREFIX=prefix).test_client()
+    address = {"REMOTE_ADDR": "203.0.113.77"}
+    assert one.post("/try", data={"ok": "1"}, environ_base=address).status_code == 201
+    assert two.post("/try", data={"ok": "1"}, environ_base=address).status_code == 201
+    assert one.post("/try", data={"ok": "1"}, environ_base=address).status_code == 429
+    keys = [key.decode() for key in redis_client.scan_iter(f"*{prefix}*")]
+    assert keys and not any("203.0.113.77" in key for key in keys)
+    for key in keys:
+        redis_client.delete(key)
 
 
-def test_redis_counts_are_shared_between_processes(redis_client):
-    client, prefix = redis_client
-    clock = Clock()
-    one, two = RedisLimiter(client, prefix=prefix, clock=clock), RedisLimiter(client, prefix=prefix, clock=clock)
-    rate = Rate(2, 60)
-    assert one.hit("k", rate) and two.hit("k", rate)
-    assert not one.hit("k", rate)
+def test_redis_down_falls_back_to_memory():
+    """A dead Redis never turns into a failed request: the limiter counts in memory meanwhile."""
+    client = make_app(REDIS_URL="redis://127.0.0.1:1/0").test_client()
+    statuses = [client.post("/try", data={"ok": "1"}).status_code for _ in range(3)]
+    assert statuses == [201, 201, 429]
 
 
-def test_redis_down_falls_back_to_memory_then_recovers(redis_client):
-    import redis
-
-    client, prefix = redis_client
-    clock = Clock()
-    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
-    limiter = RedisLimiter(dead, prefix=prefix, clock=clock, retry_seconds=30)
-    rate = Rate(2, 3600)
-    assert [limiter.hit("k", rate) for _ in range(3)] == [True, True, False]  # still limited, in memory
-    assert limiter.count("k", rate) == 3
-    limiter._client = client  # Redis is back
-    assert not limiter.hit("k", rate)  # still inside the retry pause: memory keeps refusing
-    clock.now += 31
-    assert limiter.hit("k", rate) and client.exists(*list(client.scan_iter(f"{prefix}*")))
+def test_whole_feeds_and_the_bmlt_interface_are_limited_per_client(sqlite_app):
+    sqlite_app.config["PUBLIC_RATE_LIMIT"] = "2/min"
+    client = sqlite_app.test_client()
+    assert [client.get("/feeds/meeting-guide.json").status_code for _ in range(2)] == [200, 200]
+    refused = client.get("/bmlt/client_interface/json/?switcher=GetServerInfo")  # one allowance for both
+    assert refused.status_code == 429 and refused.get_json()["error"]["status"] == 429
+    elsewhere = sqlite_app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    assert elsewhere.get("/feeds/meeting-guide.json").status_code == 200
+    assert client.get("/").status_code == 200  # pages are not limited
 
 
-def test_make_limiter_picks_the_backend():
-    assert isinstance(ratelimit.make_limiter({}), MemoryLimiter)
-    limiter = ratelimit.make_limiter({"REDIS_URL": "redis://127.0.0.1:6379/0", "RATELIMIT_PREFIX": "x:"})
-    assert isinstance(limiter, RedisLimiter)
+def test_malformed_rate_settings_stop_the_app_with_one_line():
+    from finder.config import ConfigError, check
 
-
-@sqlite_only
-def test_submission_limit_through_redis(app, redis_client):
-    """The app's limiter uses Redis when REDIS_URL is set (no network until the first hit)."""
-    client, prefix = redis_client
-    app.config.update(REDIS_URL="redis://127.0.0.1:6379/0", RATELIMIT_PREFIX=prefix)
-    limiter = ratelimit.get_limiter(app)
-    assert isinstance(limiter, RedisLimiter)
-    rate = Rate(1, 3600)
-    assert limiter.hit("submit:abc", rate) and not limiter.hit("submit:abc", rate)
-    assert list(client.scan_iter(f"{prefix}*"))
+    with pytest.raises(ConfigError, match="LOGIN_RATE_LIMIT"):
+        check({"DATABASE_URL": "sqlite://", "TESTING": True, "LOGIN_RATE_LIMIT": "lots"})

@@ -9,6 +9,7 @@ import pytest
 from flask import Response, request
 from werkzeug.routing.converters import NumberConverter
 
+from conftest import csrf_pair
 from finder import create_app
 from finder.web import security
 
@@ -153,7 +154,6 @@ def test_session_cookie_is_hardened(sqlite_app):
 PRIVILEGED_PREFIXES = ("/admin", "/moderat")
 PUBLIC_ENDPOINTS = {"account.login", "account.logout"}  # the way in, and a way out that needs no account
 OBJECT_ARGUMENTS = ("submission_id", "meeting_id", "body_id", "center_id", "counselor_id")
-TOKEN = "walk-csrf-token"
 
 
 def _fill(rule, values: dict[str, object]) -> str:
@@ -179,9 +179,10 @@ def _requests(app, values):
 
 def _as(client, user_id: int | None) -> None:
     """Sign the test client in as user_id (None: anonymous), with a known CSRF token in the session."""
+    raw, _signed = csrf_pair(client.application)
     with client.session_transaction() as state:
         state.clear()
-        state["_csrf"] = TOKEN
+        state["csrf_token"] = raw
         if user_id is not None:
             state["user_id"] = user_id
 
@@ -189,7 +190,8 @@ def _as(client, user_id: int | None) -> None:
 def _send(client, method: str, url: str):
     if method == "GET":
         return client.get(url)
-    return client.open(url, method=method, data={"csrf_token": TOKEN}, headers={"X-CSRF-Token": TOKEN})
+    token = csrf_pair(client.application)[1]
+    return client.open(url, method=method, data={"csrf_token": token}, headers={"X-CSRF-Token": token})
 
 
 @pytest.fixture
@@ -279,7 +281,8 @@ def test_login_never_redirects_off_site(app, session, now, monkeypatch, target):
     client = app.test_client()
     _as(client, None)
     response = client.post(f"/login?next={quote(target, safe='')}",
-                           data={"csrf_token": TOKEN, "email": "admin@example.org", "password": "correct horse battery"})
+                           data={"csrf_token": csrf_pair(app)[1], "email": "admin@example.org",
+                                 "password": "correct horse battery"})
     assert response.status_code in (302, 303)
     location = response.headers["Location"]
     assert location.isascii() and location.isprintable() and "\\" not in location, location

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -13,7 +12,6 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from finder.models import ROLES, Meeting, ServiceBody, Submission, User
-from finder.web.ratelimit import Limiter, Rate
 from finder.admin import audit
 from finder import db
 
@@ -23,6 +21,7 @@ ROLE_NAMES = {"admin": "Administrator", "body_admin": "Service body administrato
 PASSWORD_METHOD = "scrypt"
 _dummy_hashes: dict[str, str] = {}
 _SESSION_USER = "user_id"
+_SESSION_EPOCH = "epoch"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -83,8 +82,26 @@ def set_active(session: Session, user: User, active: bool, *, actor: User, now: 
         return
     before = audit.snapshot(user)
     user.active = active
+    if not active:
+        end_sessions(user)
     audit.record(session, actor=actor, action="update", entity=user, before=before, after=audit.snapshot(user),
                  now=now)
+
+
+def set_password(session: Session, user: User, password: str, *, actor: User | str, now: dt.datetime) -> None:
+    """Give user a new password (audited without the hash) and end every session the account has open."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    before = audit.snapshot(user)
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+    audit.record(session, actor=actor, action="update", entity=user, before=before,
+                 after={**audit.snapshot(user), "password": "changed"}, now=now)
+
+
+def end_sessions(user: User) -> None:
+    """Make every session cookie issued to user so far useless (logout, new password, account off)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -96,38 +113,22 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user if check_password_hash(user.password_hash, password) else None
 
 
-class TooManyAttempts(Exception):
-    """Logins for this account or from this client failed too often lately; wait for the window to pass."""
-
-
-def authenticate_throttled(session: Session, email: str, password: str, *, limiter: Limiter, rate: Rate,
-                           client_key: str) -> User | None:
-    """authenticate(), counting failures per account and per client; raises TooManyAttempts once either has
-    failed rate.count times in the window (even for the right password). A success clears the account's count.
-    """
-    account_key = "login-account:" + hashlib.sha256(normalize_email(email).encode()).hexdigest()[:32]
-    keys = (account_key, "login-client:" + client_key)
-    if any(limiter.count(key, rate) >= rate.count for key in keys):
-        raise TooManyAttempts()
-    user = authenticate(session, email, password)
-    if user is None:
-        for key in keys:
-            limiter.hit(key, rate)
-        return None
-    limiter.reset(account_key, rate)
-    return user
-
-
 def login(user: User, now: dt.datetime) -> None:
     """Start a fresh session for user: whatever the session held before is dropped (no fixation)."""
     session.clear()
     session[_SESSION_USER] = user.id
+    session[_SESSION_EPOCH] = user.session_epoch or 0
     session.permanent = True
     user.last_login_at = now
     g.pop("current_user", None)
 
 
 def logout() -> None:
+    """End this account's sessions everywhere (a copied cookie stops working too) and clear this one; the
+    caller commits."""
+    user = current_user()
+    if user is not None:
+        end_sessions(user)
     session.clear()
     g.pop("current_user", None)
 
@@ -137,7 +138,9 @@ def current_user() -> User | None:
     if "current_user" not in g:
         user_id = session.get(_SESSION_USER)
         user = db.get_session().get(User, user_id) if isinstance(user_id, int) else None
-        g.current_user = user if user is not None and user.active else None
+        # A cookie from before the account's last logout, password change or switch-off is not a login.
+        current = user is not None and user.active and session.get(_SESSION_EPOCH, 0) == (user.session_epoch or 0)
+        g.current_user = user if current else None
     return g.current_user
 
 

@@ -56,33 +56,49 @@ def _safe_next(target: str | None) -> str:
 # --- login ----------------------------------------------------------------------------------------------
 
 
+def _login_email() -> str:
+    return workflow.clean_text(request.form.get("email"))[:254]
+
+
+def _address_and_account() -> str:
+    """Failed logins count per address *and* account: a stranger elsewhere cannot lock the owner out."""
+    return ratelimit.keyed(request.remote_addr or "unknown", auth.normalize_email(_login_email()))
+
+
+def _too_many_attempts() -> Any:
+    return render_template("admin/login.html", email=_login_email(),
+                           error="Too many attempts. Please wait a few minutes, then try again.")
+
+
+def _is_post() -> bool:
+    return request.method == "POST"
+
+
 @account_bp.route("/login", methods=["GET", "POST"])
+# Every attempt counts as it arrives (atomically, in Redis when configured): parallel guesses cannot all pass
+# the check before any is counted. The owner logs in once; a stranger elsewhere has their own counts.
+@ratelimit.limited("LOGIN_RATE_LIMIT", scope="login", key=_address_and_account, applies=_is_post,
+                   refused=_too_many_attempts)
+@ratelimit.limited("LOGIN_ADDRESS_RATE_LIMIT", scope="login-address", applies=_is_post, refused=_too_many_attempts)
 def login() -> Any:
     error, status, email = None, 200, ""
     if request.method == "POST":
         session = db.get_session()
-        email = workflow.clean_text(request.form.get("email"))[:254]
-        try:
-            user = auth.authenticate_throttled(
-                session, email, str(request.form.get("password") or "")[:1024],
-                limiter=ratelimit.get_limiter(current_app),
-                rate=ratelimit.parse_rate(current_app.config["LOGIN_RATE_LIMIT"]),
-                client_key=public.client_key("login"))
-        except auth.TooManyAttempts:
-            error, status = "Too many attempts. Please wait a few minutes, then try again.", 429
+        email = _login_email()
+        user = auth.authenticate(session, email, str(request.form.get("password") or "")[:1024])
+        if user is None:
+            error, status = "That e-mail and password do not match an account.", 401
         else:
-            if user is None:
-                error, status = "That e-mail and password do not match an account.", 401
-            else:
-                auth.login(user, public.utcnow())
-                session.commit()
-                return redirect(_safe_next(request.args.get("next")), code=303)
+            auth.login(user, public.utcnow())
+            session.commit()
+            return redirect(_safe_next(request.args.get("next")), code=303)
     return make_response(render_template("admin/login.html", error=error, email=email), status)
 
 
 @account_bp.post("/logout")
 def logout() -> Any:
     auth.logout()
+    db.get_session().commit()
     return redirect(url_for("account.login"), code=303)
 
 

@@ -14,6 +14,7 @@ from finder.admin import audit
 from finder.bmlt import semantic
 from finder.core import bmlt
 from finder.models import ServiceBody
+from finder.web import ratelimit
 from finder.web.responses import dumps
 from finder.web.urls import public_base
 from finder import geocode
@@ -125,11 +126,13 @@ def _respond(wrap_callback: bool) -> Response:
 
 @bp.get("/client_interface/json/")
 @bp.get("/client_interface/json")
+@ratelimit.bulk
 def json_interface() -> Response:
     return _respond(False)
 
 
 @bp.get("/client_interface/jsonp/")
 @bp.get("/client_interface/jsonp")
+@ratelimit.bulk
 def jsonp_interface() -> Response:
     return _respond(True)

@@ -12,5 +12,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(moderation.create_admin_command)
     app.cli.add_command(moderation.send_outbox_command)
     app.cli.add_command(freshness.freshness_cli)
+    app.cli.add_command(moderation.set_password_command)
     data.init_app(app)
     feeds.init_app(app)

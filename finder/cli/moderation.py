@@ -6,13 +6,14 @@ import datetime as dt
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from finder import db
 from finder.admin import auth
 from finder.submissions import notify
 from finder.cli.common import first_line, require_current_schema
-from finder.models import ROLES, ServiceBody
+from finder.models import ROLES, ServiceBody, User
 
 
 @click.command("create-admin")
@@ -42,6 +43,28 @@ def create_admin_command(email: str, name: str, role: str, body_id: int | None, 
     finally:
         session.close()
     click.echo(f"created {role} {user.email}")
+
+
+@click.command("set-password")
+@click.option("--email", prompt=True, help="Login e-mail of the account.")
+@click.password_option(help="At least 12 characters; asked twice when not given.")
+@with_appcontext
+def set_password_command(email: str, password: str) -> None:
+    """Give an account a new password; every session it has open ends."""
+    require_current_schema()
+    session = db.session_factory(current_app)()
+    try:
+        user = session.scalars(select(User).where(User.email == auth.normalize_email(email))).one_or_none()
+        if user is None:
+            raise click.ClickException(f"no account for {email}")
+        auth.set_password(session, user, password, actor="cli", now=dt.datetime.now(dt.timezone.utc))
+        session.commit()
+    except auth.AccountError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from None
+    finally:
+        session.close()
+    click.echo(f"new password set for {user.email}; its sessions have ended")
 
 
 @click.command("send-outbox")

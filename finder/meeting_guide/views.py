@@ -10,6 +10,7 @@ from finder.meetings import bodies
 from finder.core import meeting_guide as mapping
 from finder.search.loader import feed_meetings
 from finder.models import ServiceBody
+from finder.web import ratelimit
 from finder.web.responses import dumps, json_response
 from finder.web.urls import public_base
 
@@ -29,12 +30,14 @@ def _meeting_guide(meetings: list[Any]) -> list[dict]:
 
 
 @bp.get("/feeds/meeting-guide.json")
+@ratelimit.bulk
 def meeting_guide() -> Response:
     """Every published meeting as a Meeting Guide JSON array."""
     return json_response(dumps(_meeting_guide(feed_meetings(db.get_session()))))
 
 
 @bp.get("/feeds/meeting-guide/<int:body_id>.json")
+@ratelimit.bulk
 def meeting_guide_for_body(body_id: int) -> Response:
     """The published meetings of one service body and the bodies below it."""
     session = db.get_session()

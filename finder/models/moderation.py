@@ -34,6 +34,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     service_body_id: Mapped[int | None] = mapped_column(ForeignKey("service_bodies.id", ondelete="RESTRICT"))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Copied into the session cookie at login; logout, a new password and switching off add one, which ends
+    # every session of the account (finder.admin.auth.current_user compares them).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[created_at]
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 

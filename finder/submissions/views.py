@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -115,13 +113,6 @@ def row_count(form: Any, proposal_times: int = 0) -> int:
     return min(max(wanted, MIN_TIME_ROWS), workflow.MAX_TIME_ROWS)
 
 
-def client_key(kind: str) -> str:
-    """A rate-limit key for this visitor: a keyed hash of the address, never the address itself."""
-    secret = (current_app.config.get("SECRET_KEY") or "").encode()
-    digest = hmac.new(secret, (request.remote_addr or "unknown").encode(), hashlib.sha256).hexdigest()[:32]
-    return f"{kind}:{digest}"
-
-
 def _organizer_from_token(session: Session) -> Submission | None:
     token = request.values.get("token")
     if not token:
@@ -171,7 +162,23 @@ def index() -> str:
     return render_template("submit/index.html", query=query, found=found)
 
 
+def _sending() -> bool:
+    """A submission is being sent: the form's last step, or any post of a one-off change."""
+    return request.method == "POST" and request.form.get("action", "send") == "send"
+
+
+def _over_the_limit() -> Any:
+    return render_template("submit/refused.html", reason="rate")
+
+
+# Submissions sent per visitor, one allowance for every kind. Counted as they arrive, not once stored: Redis's
+# count is atomic, so visitors sending at once cannot all slip under the limit.
+limit_submissions = ratelimit.limited("SUBMISSION_RATE_LIMIT", scope="submit", applies=_sending,
+                                      refused=_over_the_limit)
+
+
 @bp.route("/new", methods=["GET", "POST"])
+@limit_submissions
 def new_meeting() -> Any:
     return _meeting_form(None)
 
@@ -183,6 +190,7 @@ def change_shortcut(slug: str) -> Any:
 
 
 @bp.route("/meetings/<slug>/change", methods=["GET", "POST"])
+@limit_submissions
 def change_meeting(slug: str) -> Any:
     return _meeting_form(_visible_meeting(db.get_session(), slug))
 
@@ -219,7 +227,7 @@ def _meeting_form(meeting: Meeting | None) -> Any:
         return _render_form(session, kind, meeting, form, errors), 422
     if action != "send":
         return _render_check(session, kind, meeting, result.values, contact.values, original, form)
-    refused = _refuse_if_limited(form)
+    refused = _refuse_if_spam(form)
     if refused is not None:
         return refused
     return _store(session, kind, meeting, result.values, contact.values)
@@ -254,13 +262,10 @@ def _map_link(lat: float, lon: float) -> str:
     return f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=18/{lat:.6f}/{lon:.6f}"
 
 
-def _refuse_if_limited(form: Any) -> Any:
+def _refuse_if_spam(form: Any) -> Any:
     if workflow.is_spam(form):
         # Bots get a plain refusal; nothing is stored and nothing tells them which field gave them away.
         return render_template("submit/refused.html", reason="spam"), 400
-    rate = ratelimit.parse_rate(current_app.config["SUBMISSION_RATE_LIMIT"])
-    if not ratelimit.get_limiter(current_app).hit(client_key("submit"), rate):
-        return render_template("submit/refused.html", reason="rate"), 429
     return None
 
 
@@ -347,6 +352,7 @@ def _meeting_today(meeting: Meeting, now: dt.datetime) -> dt.date:
 
 
 @bp.route("/meetings/<slug>/<any(cancel, close, inactive):what>", methods=["GET", "POST"])
+@limit_submissions
 def meeting_event(slug: str, what: str) -> Any:
     session = db.get_session()
     meeting = _visible_meeting(session, slug)
@@ -367,7 +373,7 @@ def meeting_event(slug: str, what: str) -> Any:
         contact = workflow.validate_contact(form)
         errors = {**result.errors, **contact.errors}
         if not errors:
-            refused = _refuse_if_limited(form)
+            refused = _refuse_if_spam(form)
             if refused is not None:
                 return refused
             return _store(session, kind, meeting, result.values, contact.values)

@@ -1,31 +1,37 @@
-"""CSRF protection for every form: a random token kept in the session, checked on every unsafe request."""
+"""CSRF protection for every form, on Flask-WTF's CSRFProtect: a token in the session, checked on unsafe requests.
+
+What Flask-WTF does: a random token kept in the session, sent in forms as a signed value (`csrf_token`) or in
+the `X-CSRF-Token` header, compared in constant time. What this module adds: views marked `exempt` (the JSON
+API, called from other sites without a session) and account-only views called by strangers (the view sends
+them to the login page before doing anything) are not checked, a request no view will answer keeps its
+404/405, and a refusal is our own 400 page with the crisis numbers. Settings made here, and why:
+WTF_CSRF_TIME_LIMIT None (a token lives as long as the session: organizers take their time over the form),
+WTF_CSRF_SSL_STRICT off (our Referrer-Policy is no-referrer, so browsers send no Referer for it to check;
+SameSite=Lax session cookies already keep cross-site posts out).
+"""
 from __future__ import annotations
 
-import hmac
-import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, render_template, request, session
+from flask import Flask, current_app, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf, validate_csrf
 from markupsafe import Markup, escape
+from wtforms import ValidationError
 
 from finder.admin import auth
 
 FIELD_NAME = "csrf_token"
 HEADER_NAME = "X-CSRF-Token"
-_SESSION_KEY = "_csrf"
-_SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+_protect = CSRFProtect()
+
 
 def token() -> str:
-    """This session's token, created on first use."""
-    value = session.get(_SESSION_KEY)
-    if not isinstance(value, str) or len(value) < 32:
-        value = secrets.token_urlsafe(32)
-        session[_SESSION_KEY] = value
-    return value
+    """This session's token as forms send it (signed), created on first use."""
+    return generate_csrf()
 
 
 def csrf_field() -> Markup:
@@ -40,37 +46,38 @@ def exempt(view: F) -> F:
 
 
 def is_valid(sent: str | None) -> bool:
-    expected = session.get(_SESSION_KEY)
-    if not isinstance(sent, str) or not isinstance(expected, str) or not sent:
+    """Whether sent is this session's token (Flask-WTF's check)."""
+    try:
+        validate_csrf(sent)
+    except ValidationError:
         return False
-    return hmac.compare_digest(sent.encode(), expected.encode())
+    return True
 
 
-def _protect() -> Any:
-    if request.method in _SAFE_METHODS:
-        return None
+def _check() -> None:
+    if request.method not in current_app.config["WTF_CSRF_METHODS"]:
+        return
     if request.routing_exception is not None:
-        return None  # no view will run: let the 404/405 answer stand
-    view = _view_function()
+        return  # no view will run: let the 404/405 answer stand
+    view = current_app.view_functions.get(request.endpoint or "")
     if view is not None and getattr(view, "_csrf_exempt", False):
-        return None
-    if view is not None and getattr(view, "_requires_account", False):
-        if auth.current_user() is None:
-            return None  # the view itself refuses strangers (to the login page) before doing anything
-    sent = request.form.get(FIELD_NAME) or request.headers.get(HEADER_NAME)
-    if is_valid(sent):
-        return None
+        return
+    if view is not None and getattr(view, "_requires_account", False) and auth.current_user() is None:
+        return  # the view itself refuses strangers (to the login page) before doing anything
+    _protect.protect()  # raises CSRFError
+
+
+def _refuse(_error: CSRFError) -> Any:
     return render_template("csrf_error.html"), 400
 
 
-def _view_function() -> Callable[..., Any] | None:
-    from flask import current_app
-
-    if request.endpoint is None:
-        return None
-    return current_app.view_functions.get(request.endpoint)
-
-
 def init_app(app: Flask) -> None:
-    app.before_request(_protect)
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked by _check, with the exceptions above
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    app.config.setdefault("WTF_CSRF_SSL_STRICT", False)
+    app.config.setdefault("WTF_CSRF_FIELD_NAME", FIELD_NAME)
+    app.config.setdefault("WTF_CSRF_HEADERS", [HEADER_NAME])
+    _protect.init_app(app)
+    app.before_request(_check)
+    app.register_error_handler(CSRFError, _refuse)
     app.add_template_global(csrf_field)

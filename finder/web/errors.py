@@ -75,6 +75,8 @@ def handle_http_error(exc: HTTPException) -> Response:
     """404, 400, 405, 413, 429 ...: our page or JSON, keeping the headers the exception carries (Allow)."""
     if exc.code is None:
         return exc  # type: ignore[return-value]
+    if exc.response is not None:
+        return exc.response  # a page the raiser built (a rate limit's own 429 page)
     detail = exc.description if exc.code in (400, 422, 429) and exc.description != type(exc).description else None
     response = error_response(exc.code, detail)
     for name, value in exc.get_headers():

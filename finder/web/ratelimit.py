@@ -1,18 +1,30 @@
-"""Rate limits: fixed-window counters in Redis when configured (shared by every process), in memory otherwise."""
+"""Rate limits on Flask-Limiter: Redis shared by every process when REDIS_URL is set, memory otherwise and
+while Redis is down; keys are keyed hashes of the client's address (and account), never the address itself.
+
+Views declare their limits with `limited(setting, ...)`: the setting names the rate ("5/hour", "20/15min",
+several joined by ";" for a progressive pause), `scope` shares one counter between views, `counts` says which
+answers use up the allowance (only stored submissions, only failed logins), `applies` which requests are
+checked at all, and `refused` builds the 429 page. An empty setting turns the limit off. `init_app` runs
+after the blueprints are registered and applies the declared limits through one Flask-Limiter per app.
+"""
 from __future__ import annotations
 
-import logging
+import functools
+import hashlib
+import hmac
 import re
-import threading
-import time
 from collections.abc import Callable
-from typing import Any, NamedTuple, Protocol
+from dataclasses import dataclass
+from typing import Any, NamedTuple, TypeVar
 
-log = logging.getLogger(__name__)
+from flask import Flask, Response, current_app, request
+from flask_limiter import Limiter
 
 _UNITS = {"s": 1, "sec": 1, "second": 1, "min": 60, "minute": 60, "h": 3600, "hour": 3600, "d": 86400,
           "day": 86400}
-_RATE = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(\d*)\s*([a-z]+?)s?\s*$")
+_RATE = re.compile(r"^\s*([0-9]+)\s*(?:/|per)\s*([0-9]*)\s*([a-z]+?)s?\s*$")
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Rate(NamedTuple):
@@ -33,135 +45,96 @@ def parse_rate(text: str) -> Rate:
     return Rate(count, multiple * _UNITS[unit])
 
 
-class Limiter(Protocol):
-    def hit(self, key: str, rate: Rate) -> bool:
-        """Count one hit for key; True while the count in the current window is within the rate."""
-        ...
-
-    def count(self, key: str, rate: Rate) -> int:
-        """Hits counted for key in the current window (without counting one)."""
-        ...
-
-    def reset(self, key: str, rate: Rate) -> None:
-        """Forget key's hits in the current window (after a successful login, say)."""
-        ...
+def parse_rates(text: str) -> list[Rate]:
+    """One rate or several joined by ';' ("5/min;10/hour;20/day": a longer pause after each step)."""
+    return [parse_rate(part) for part in text.split(";") if part.strip()]
 
 
-class MemoryLimiter:
-    """Counters in this process's memory; right for one process, and the fallback when Redis is down."""
-
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
-        self._clock = clock
-        self._counts: dict[tuple[str, int, int], int] = {}
-        self._lock = threading.Lock()
-
-    def _slot(self, key: str, rate: Rate) -> tuple[str, int, int]:
-        return key, rate.seconds, int(self._clock() // rate.seconds)
-
-    def _prune(self) -> None:
-        now = self._clock()
-        stale = [slot for slot in self._counts if slot[2] < int(now // slot[1])]
-        for slot in stale:
-            del self._counts[slot]
-
-    def hit(self, key: str, rate: Rate) -> bool:
-        with self._lock:
-            if len(self._counts) > 10_000:
-                self._prune()
-            slot = self._slot(key, rate)
-            self._counts[slot] = self._counts.get(slot, 0) + 1
-            return self._counts[slot] <= rate.count
-
-    def count(self, key: str, rate: Rate) -> int:
-        with self._lock:
-            return self._counts.get(self._slot(key, rate), 0)
-
-    def reset(self, key: str, rate: Rate) -> None:
-        with self._lock:
-            self._counts.pop(self._slot(key, rate), None)
+def limits_string(rates: list[Rate]) -> str:
+    """The rates in Flask-Limiter's notation."""
+    return ";".join(f"{rate.count} per {rate.seconds} second" for rate in rates)
 
 
-class RedisLimiter:
-    """Counters in Redis (INCR + EXPIRE per window), shared by every process; memory while Redis is down.
-
-    A Redis error never turns into a refused or failed request: the limiter counts in memory and tries Redis
-    again after `retry_seconds`.
-    """
-
-    def __init__(self, client: Any, *, prefix: str = "finder:rl:", clock: Callable[[], float] = time.time,
-                 retry_seconds: float = 30.0) -> None:
-        self._client = client
-        self._prefix = prefix
-        self._clock = clock
-        self._retry_seconds = retry_seconds
-        self._down_until = 0.0
-        self.fallback = MemoryLimiter(clock)
-
-    @classmethod
-    def from_url(cls, url: str, **options: Any) -> RedisLimiter:
-        import redis
-
-        client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
-        return cls(client, **options)
-
-    def _key(self, key: str, rate: Rate) -> str:
-        return f"{self._prefix}{rate.seconds}:{int(self._clock() // rate.seconds)}:{key}"
-
-    def _available(self) -> bool:
-        return self._clock() >= self._down_until
-
-    def _failed(self, exc: Exception) -> None:
-        log.warning("rate limiter: Redis unavailable (%s); counting in memory for %ss", exc, self._retry_seconds)
-        self._down_until = self._clock() + self._retry_seconds
-
-    def hit(self, key: str, rate: Rate) -> bool:
-        import redis
-
-        if self._available():
-            try:
-                pipe = self._client.pipeline()
-                redis_key = self._key(key, rate)
-                pipe.incr(redis_key)
-                pipe.expire(redis_key, rate.seconds + 1)
-                count, _ = pipe.execute()
-                return int(count) <= rate.count
-            except (redis.RedisError, OSError) as exc:
-                self._failed(exc)
-        return self.fallback.hit(key, rate)
-
-    def count(self, key: str, rate: Rate) -> int:
-        import redis
-
-        if self._available():
-            try:
-                return int(self._client.get(self._key(key, rate)) or 0)
-            except (redis.RedisError, OSError) as exc:
-                self._failed(exc)
-        return self.fallback.count(key, rate)
-
-    def reset(self, key: str, rate: Rate) -> None:
-        import redis
-
-        self.fallback.reset(key, rate)
-        if self._available():
-            try:
-                self._client.delete(self._key(key, rate))
-            except (redis.RedisError, OSError) as exc:
-                self._failed(exc)
+def keyed(*parts: str) -> str:
+    secret = (current_app.config.get("SECRET_KEY") or "").encode()
+    return hmac.new(secret, "\0".join(parts).encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def make_limiter(config: Any) -> Limiter:
-    """Redis when REDIS_URL is set, memory otherwise."""
-    url = config.get("REDIS_URL")
-    if url:
-        return RedisLimiter.from_url(url, prefix=config.get("RATELIMIT_PREFIX") or "finder:rl:")
-    return MemoryLimiter()
+def client_key() -> str:
+    """This visitor, as a keyed hash of the address: Redis and memory never hold an IP."""
+    return keyed(request.remote_addr or "unknown")
 
 
-def get_limiter(app: Any) -> Limiter:
-    """The app's limiter, made on first use (creating the app opens no connection)."""
-    limiter = app.extensions.get("finder.limiter")
-    if limiter is None:
-        limiter = make_limiter(app.config)
-        app.extensions["finder.limiter"] = limiter
-    return limiter
+@dataclass(frozen=True)
+class LimitSpec:
+    setting: str
+    scope: str
+    key: Callable[[], str]
+    counts: Callable[[Response], bool] | None
+    applies: Callable[[], bool] | None
+    refused: Callable[[], Any] | None
+
+
+def limited(setting: str, *, scope: str, key: Callable[[], str] = client_key,
+            counts: Callable[[Response], bool] | None = None, applies: Callable[[], bool] | None = None,
+            refused: Callable[[], Any] | None = None) -> Callable[[F], F]:
+    """Declare a limit on a view (applied by init_app); see the module docstring."""
+
+    def decorate(view: F) -> F:
+        specs = [*getattr(view, "_rate_limits", ()), LimitSpec(setting, scope, key, counts, applies, refused)]
+        view._rate_limits = specs  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+# Whole feeds and the BMLT interface are the expensive public answers: a generous per-client limit keeps one
+# client from monopolizing them (a 429; other visitors are not affected).
+bulk = limited("PUBLIC_RATE_LIMIT", scope="bulk")
+
+
+def _breach_response(refused: Callable[[], Any] | None) -> Callable[[Any], Response | None]:
+    def on_breach(_limit: Any) -> Response | None:
+        if refused is None:
+            return None
+        response = current_app.make_response(refused())
+        response.status_code = 429
+        return response
+
+    return on_breach
+
+
+def make_limiter(app: Flask) -> Limiter:
+    """A Flask-Limiter for app: Redis storage when REDIS_URL is set (short timeouts, so a dead Redis costs
+    half a second at most before the fallback), falling back to memory and trying Redis again later."""
+    url = app.config.get("REDIS_URL")
+    options = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5} if url else {}
+    return Limiter(key_func=client_key, storage_uri=url or "memory://", storage_options=options,
+                   key_prefix=app.config.get("RATELIMIT_PREFIX") or "finder:rl:", strategy="fixed-window",
+                   in_memory_fallback_enabled=True, headers_enabled=False)
+
+
+def init_app(app: Flask) -> None:
+    """Apply every declared limit; call after the blueprints are registered."""
+    limiter = make_limiter(app)
+    limiter.init_app(app)
+    app.extensions["finder.limiter"] = limiter
+    for endpoint, view in list(app.view_functions.items()):
+        wrapped = view
+        for spec in getattr(view, "_rate_limits", ()):
+            wrapped = limiter.shared_limit(
+                functools.partial(_rates_of, spec.setting), scope=spec.scope, key_func=spec.key,
+                deduct_when=spec.counts, exempt_when=functools.partial(_exempt, spec),
+                on_breach=_breach_response(spec.refused))(wrapped)
+        app.view_functions[endpoint] = wrapped
+
+
+def _rates_of(setting: str) -> str:
+    # Read per request, so a changed setting applies at once (tests and `flask shell` change them).
+    return limits_string(parse_rates(current_app.config.get(setting) or "1/s"))
+
+
+def _exempt(spec: LimitSpec) -> bool:
+    if not str(current_app.config.get(spec.setting) or "").strip():
+        return True  # an empty setting turns the limit off
+    return spec.applies is not None and not spec.applies()
