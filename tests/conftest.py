@@ -269,9 +269,3 @@ def make_counselor(session: Session, make_place: Callable[..., Place]) -> Callab
 
     return build
 
-
-def csrf_pair(app: Any, raw: str = "a-known-csrf-token") -> tuple[str, str]:
-    """(what Flask-WTF keeps in the session, the signed token a form sends) for a test that sets the session."""
-    from itsdangerous import URLSafeTimedSerializer
-
-    return raw, URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
