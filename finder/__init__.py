@@ -67,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(providers_views.bp)
     app.register_blueprint(learn_views.bp)
     app.register_blueprint(calendars_views.bp)
+    app.register_blueprint(calendars_views.my_bp)
     app.register_blueprint(submissions_views.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(admin_views.account_bp)

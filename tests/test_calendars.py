@@ -1,6 +1,7 @@
 """Tests for finder.calendars (views, feeds, lists, feed cache): the .ics endpoints, conditional requests, personal lists, the partial."""
 
 import datetime as dt
+import re
 import urllib.parse
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,8 @@ from werkzeug.http import http_date
 
 from finder import cache as response_cache
 from finder.models import SiteSetting
-from finder.calendars import feed_cache
+from finder.submissions import workflow
+from finder.calendars import feed_cache, feeds
 from finder.calendars.feeds import FeedError
 from finder.calendars.lists import decode_list, encode_list
 
@@ -34,6 +36,11 @@ def parse(response) -> icalendar.Calendar:
     return calendar
 
 
+def calname(calendar) -> str:
+    """The calendar's name read as TEXT (RFC 5545 3.3.11), as calendar apps read it; icalendar keeps it raw."""
+    return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), str(calendar["X-WR-CALNAME"]))
+
+
 def uids(calendar) -> set[str]:
     return {str(e["UID"]).split("-t")[0] for e in calendar.walk("VEVENT")}
 
@@ -52,15 +59,15 @@ def test_meeting_ics(client, session, make_meeting):
     assert response.headers["Content-Disposition"] == f'attachment; filename="{meeting.slug}.ics"'
     assert str(calendar["X-WR-CALNAME"]) == meeting.name
     events = calendar.walk("VEVENT")
-    assert len(events) == 2
+    assert len(events) == 3  # two weekly series and the cancelled week, an override of the Monday series
     assert all(str(e["URL"]) == f"http://localhost/meetings/{meeting.slug}" for e in events)
     description = str(events[0]["DESCRIPTION"])
     assert "http://localhost/learn/formats" in description and "http://localhost/learn/first-meeting" in description
     assert "- Open:" in description
     occurrences = recurring_ical_events.of(calendar).between((2026, 11, 1), (2027, 1, 1))
-    mondays = [o.start for o in occurrences if o.start.weekday() == 0]
-    assert dt.datetime(2026, 12, 7, 19, 30, tzinfo=NY) not in mondays
-    assert dt.datetime(2026, 12, 14, 19, 30, tzinfo=NY) in mondays
+    mondays = {o.start: str(o["STATUS"]) for o in occurrences if o.start.weekday() == 0}
+    assert mondays[dt.datetime(2026, 12, 7, 19, 30, tzinfo=NY)] == "CANCELLED"  # shown cancelled, not gone
+    assert mondays[dt.datetime(2026, 12, 14, 19, 30, tzinfo=NY)] == "CONFIRMED"
     saturday = next(o for o in occurrences if o.start.weekday() == 5)
     assert (saturday.end - saturday.start, saturday.end.weekday()) == (dt.timedelta(hours=2), 6)
 
@@ -218,28 +225,18 @@ def test_bad_list_code_is_400_with_a_message(client):
     assert client.get("/calendars/list/AA.ics").status_code == 400
 
 
-def test_list_page_add_and_remove(client, session, make_meeting):
+def test_old_list_links_lead_to_the_lasting_list(client, session, make_meeting):
     first, second = make_meeting(), make_meeting()
     session.commit()
-    added = client.get(f"/calendars/list?add={first.id}")
-    assert added.status_code == 303
-    page_url = added.headers["Location"]
-    code = page_url.rsplit("/", 1)[1]
-    assert decode_list(code) == [first.id]
-    # paste the second meeting's page link
-    link = f"https://finder.example/meetings/{second.slug}"
-    both = client.get("/calendars/list?" + urllib.parse.urlencode({"code": code, "add": link}))
-    both_code = both.headers["Location"].rsplit("/", 1)[1]
-    assert decode_list(both_code) == sorted([first.id, second.id])
-    page = client.get(f"/calendars/list/{both_code}")
+    added = client.get(f"/calendars/list?add={first.id}")  # the old "add to a personal calendar" link
+    assert added.status_code == 303 and added.headers["Location"] == f"/calendars/add/{first.id}"
+    code = encode_list([first.id, second.id])
+    assert client.get(f"/calendars/list?code={code}").headers["Location"] == f"/calendars/list/{code}"
+    page = client.get(f"/calendars/list/{code}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and first.name in html and second.name in html
-    assert f"webcal://localhost/calendars/list/{both_code}.ics" in html
-    removed = client.get(f"/calendars/list?code={both_code}&remove={first.id}")
-    assert decode_list(removed.headers["Location"].rsplit("/", 1)[1]) == [second.id]
-    assert client.get("/calendars/list").status_code == 200  # empty: explains how
-    unknown = client.get("/calendars/list?add=99999999999999999999&add=424242&add=no-such-slug")
-    assert unknown.status_code == 200 and "Your list is empty" in unknown.get_data(as_text=True)
+    assert f"webcal://localhost/calendars/list/{code}.ics" in html and "Make it a lasting list" in html
+    assert client.get("/calendars/list").status_code == 303
     assert client.get("/calendars/list?code=%21%21").status_code == 400
     assert client.get("/calendars/list/%21%21").status_code == 400
 
@@ -247,28 +244,46 @@ def test_list_page_add_and_remove(client, session, make_meeting):
 # --- the partial --------------------------------------------------------------------------------------------------
 
 
-def test_calendar_actions_partial_for_a_meeting(app, session, make_meeting, make_body):
+def test_a_meeting_page_offers_two_choices_with_the_apps_behind_subscribe(app, session, make_meeting, make_body):
     area = make_body(kind="area", name="Center City Area")
     group = make_body(kind="group", name="Serenity Group", parent_id=area.id)
     meeting = make_meeting(times=[(0, "19:30", 60), (3, "19:30", 60)], group_id=group.id, service_body_id=area.id)
     session.commit()
     with app.test_request_context("/meetings/x"):
         html = render_template_string('{% include "calendars/_calendar_actions.html" %}', meeting=meeting)
-    assert f'href="webcal://localhost/meetings/{meeting.slug}.ics"' in html
-    assert f'value="http://localhost/meetings/{meeting.slug}.ics"' in html
-    assert "calendar.google.com/calendar/render?action=TEMPLATE" in html
-    assert "BYDAY%3DMO%2CTH" in html and "ctz=America%2FNew_York" in html
-    assert "calendar.google.com/calendar/r?cid=webcal" in html
-    assert f"/calendars/list?add={meeting.id}" in html
-    assert f'href="webcal://localhost/calendars/group/{group.id}.ics"' in html and "All meetings of Serenity Group" in html
-    assert f'href="webcal://localhost/calendars/body/{area.id}.ics"' in html
+    assert "Subscribe (stays up to date)" in html and "Download once (.ics)" in html
+    subscribe = html.split("<details", 1)[1].split("</details>", 1)[0]
+    assert f'href="webcal://localhost/meetings/{meeting.slug}.ics"' in subscribe
+    assert f'value="http://localhost/meetings/{meeting.slug}.ics"' in subscribe
+    assert "calendar.google.com/calendar/r?cid=webcal" in subscribe
+    assert "outlook.live.com/calendar/0/addfromweb?url=http" in subscribe
+    assert "outlook.office.com/calendar/0/addfromweb?url=http" in subscribe
+    assert "action=TEMPLATE" not in html  # one-off copies are not a subscription: only "Download once" is
+    assert f'href="/calendars/add/{meeting.id}"' in html
+    assert f'href="/calendars/group/{group.id}"' in html and "All meetings of Serenity Group" in html
+    assert f'href="/calendars/body/{area.id}"' in html
+
+
+def test_the_reminder_option_rewrites_every_link(app, session, make_meeting):
+    meeting = make_meeting()
+    session.commit()
+    with app.test_request_context(f"/meetings/{meeting.slug}?alarm=30"):
+        html = render_template_string('{% include "calendars/_calendar_actions.html" %}', meeting=meeting)
+    assert "<details class=\"calendar-subscribe\" open>" in html
+    assert f"webcal://localhost/meetings/{meeting.slug}.ics?alarm=30" in html
+    assert f"cid=webcal%3A%2F%2Flocalhost%2Fmeetings%2F{meeting.slug}.ics%3Falarm%3D30" in html
+    assert f'href="http://localhost/meetings/{meeting.slug}.ics?alarm=30" download' in html
+    assert '<option value="30" selected>30 minutes before</option>' in html and "Remove: Alerts" in html
+    with app.test_request_context(f"/meetings/{meeting.slug}?alarm=99999"):  # out of range: no reminder offered
+        html = render_template_string('{% include "calendars/_calendar_actions.html" %}', meeting=meeting)
+    assert "alarm=" not in html.split("<form", 1)[0]
 
 
 def test_calendar_actions_partial_for_results(app):
-    with app.test_request_context("/search?q=19103&radius=5&day=mon&day=tue&page=2"):
+    with app.test_request_context("/search?q=19103&radius=5&day=tue&day=mon&page=2"):
         html = render_template_string('{% include "calendars/_calendar_actions.html" %}')
-    assert "webcal://localhost/calendars/search.ics?q=19103&amp;radius=5&amp;day=mon&amp;day=tue" in html
-    assert "page=2" not in html
+    assert "webcal://localhost/calendars/search.ics?day=mon&amp;day=tue&amp;q=19103&amp;radius=5" in html
+    assert "page=2" not in html.split("<form", 1)[0]
     with app.test_request_context("/search"):
         assert "webcal" not in render_template_string('{% include "calendars/_calendar_actions.html" %}')
 
@@ -288,12 +303,12 @@ def test_search_feed_uses_the_search(client, session, make_meeting, make_place):
     everything = parse(client.get("/calendars/search.ics?lat=39.9487&lon=-75.1685&radius=10&page=3&per_page=1"))
     assert uids(everything) == {f"meeting-{near_monday.id}", f"meeting-{near_tuesday.id}"}
     assert f"meeting-{far.id}" not in uids(everything) and f"meeting-{hidden.id}" not in uids(everything)
-    assert str(everything["X-WR-CALNAME"]).startswith("NA meetings")
+    assert calname(everything) == "NA meetings within 10 mi of the chosen place"
     assert "39.9487" not in str(everything["X-WR-CALNAME"])  # no coordinates in a calendar's name
 
     mondays = parse(client.get("/calendars/search.ics?lat=39.9487&lon=-75.1685&radius=10&day=mon&soon=30&now=1"))
     assert uids(mondays) == {f"meeting-{near_monday.id}"}
-    assert str(mondays["X-WR-CALNAME"]).startswith("NA meetings on Monday")
+    assert calname(mondays) == "NA meetings within 10 mi of the chosen place, Mondays"
 
 
 def test_junk_parameters_are_ignored(client, session, make_meeting):
@@ -310,7 +325,9 @@ def test_search_feed_by_zip_is_named_after_the_place(client, session, make_meeti
     session.commit()
     calendar = parse(client.get("/calendars/search.ics?q=19103&radius=5"))
     assert uids(calendar) == {f"meeting-{meeting.id}"}
-    assert "near 19103" in str(calendar["X-WR-CALNAME"])
+    assert calname(calendar) == "NA meetings within 5 mi of 19103"
+    evenings = parse(client.get("/calendars/search.ics?q=19103&radius=10&from=18:00&open=open"))
+    assert calname(evenings) == "NA open meetings within 10 mi of 19103, evenings from 18:00"
 
 
 def test_search_feed_same_bytes_and_304(client, session, make_meeting):
@@ -417,11 +434,13 @@ def test_meeting_and_results_pages_offer_the_calendar_links(client, session, mak
     meeting = make_meeting(place_fields=PHILLY)
     session.commit()
     page = client.get(f"/meetings/{meeting.slug}").get_data(as_text=True)
-    assert f"webcal://localhost/meetings/{meeting.slug}.ics" in page
-    assert "calendar.google.com/calendar/render?action=TEMPLATE" in page
-    results = client.get("/search?lat=39.9487&lon=-75.1685&radius=10&tz=America/Chicago").get_data(as_text=True)
-    assert "webcal://localhost/calendars/search.ics?lat=39.9487&amp;lon=-75.1685&amp;radius=10" in results
-    assert "tz=America" not in results.split("calendar-actions", 1)[1].split("</section>", 1)[0]
+    assert f"webcal://localhost/meetings/{meeting.slug}.ics" in page and "Download once (.ics)" in page
+    assert f'href="/calendars/add/{meeting.id}"' in page
+    results = client.get("/search?lat=39.94871&lon=-75.16849&radius=10&tz=America/Chicago").get_data(as_text=True)
+    feed = "webcal://localhost/calendars/search.ics?lat=39.949&amp;lon=-75.168&amp;radius=10"
+    assert f'href="{feed}"' in results  # rounded as the page rounds a location, in canonical order
+    assert "name=NA+meetings+within+10+mi+of+the+chosen+place" in results  # Outlook names the calendar so
+    assert f'href="/calendars/add/{meeting.id}"' in results
 
 
 def test_cached_feeds_share_one_data_version_read_per_check_interval(client, session, make_meeting, monkeypatch):
@@ -466,3 +485,107 @@ def test_a_search_feed_is_named_in_the_language_it_was_asked_in(client, session,
     feed = parse(client.get("/calendars/search.ics?lat=39.9487&lon=-75.1685&radius=10&day=mon&locale=es"))
     assert str(feed["X-WR-CALNAME"]).startswith("Reuniones de NA los Lunes")
     assert "locale=es" in str(feed["SOURCE"])  # a subscriber's app keeps asking in Spanish
+
+
+def test_equal_searches_have_one_canonical_form():
+    a = feeds.canonical_feed_args([
+        ("radius", "10.0"), ("q", " 77088 "), ("day", "Thu,mon"), ("format", "o"), ("format", "DISC"),
+        ("unit", "mi"), ("wheelchair", "yes"), ("online", "0"), ("from", "6:00"), ("lat", ""),
+    ])
+    b = feeds.canonical_feed_args([
+        ("q", "77088"), ("day", "mon"), ("day", "thursday"), ("day", "mon"), ("format", "disc,O"), ("radius", "10"),
+        ("from", "06:00"), ("wheelchair", "1"),
+    ])
+    assert a == b == [("day", "mon"), ("day", "thu"), ("format", "DISC"), ("format", "O"), ("from", "06:00"),
+                      ("q", "77088"), ("radius", "10"), ("wheelchair", "1")]
+
+
+def test_coordinates_are_rounded_as_the_pages_round_them():
+    near = feeds.canonical_feed_args([("lat", "29.88123"), ("lon", "-95.44999"), ("nearest", "010")])
+    also = feeds.canonical_feed_args([("lon", "-95.4504"), ("lat", "29.8809")])
+    assert near == [("lat", "29.881"), ("lon", "-95.450"), ("nearest", "10")]
+    assert also == [("lat", "29.881"), ("lon", "-95.450")]
+
+
+def test_unreadable_values_are_kept_for_the_parser_to_refuse():
+    kept = feeds.canonical_feed_args([("lat", "north"), ("radius", "nan"), ("day", "someday"), ("body", "x1"),
+                                        ("wheelchair", "maybe"), ("from", "\u0661\u0668:00")])
+    assert dict(kept) == {"lat": "north", "radius": "nan", "day": "someday", "body": "x1", "wheelchair": "maybe",
+                          "from": "\u0661\u0668:00"}
+
+
+def test_single_parameters_keep_their_first_value_and_lists_are_sorted_numerically():
+    assert feeds.canonical_feed_args([("q", "a"), ("q", "b"), ("body", "10"), ("body", "9")]) == [
+        ("body", "9"), ("body", "10"), ("q", "a")]
+
+
+def test_equal_searches_share_one_feed_url_and_one_cached_feed(app, client, session, make_meeting):
+    make_meeting(place_fields=PHILLY)
+    session.commit()
+    first = client.get("/calendars/search.ics?radius=10&lon=-75.16849&lat=39.94871&day=tue,mon&unit=mi&online=0")
+    second = client.get("/calendars/search.ics?lat=39.9487&lon=-75.1685&radius=10.0&day=mon&day=tuesday")
+    assert first.get_data() == second.get_data()
+    source = "http://localhost/calendars/search.ics?day=mon&day=tue&lat=39.949&lon=-75.168&radius=10"
+    assert str(parse(first)["SOURCE"]) == source
+    with app.app_context():
+        assert len(feed_cache.feed_cache()._entries) == 1
+
+
+def test_every_feed_takes_a_reminder_and_refuses_a_bad_one(client, session, make_meeting, make_body):
+    area = make_body(kind="area")
+    group = make_body(kind="group", parent_id=area.id)
+    meeting = make_meeting(service_body_id=area.id, group_id=group.id, place_fields=PHILLY)
+    session.commit()
+    code = encode_list([meeting.id])
+    for url in (f"/meetings/{meeting.slug}.ics", f"/calendars/body/{area.id}.ics", f"/calendars/group/{group.id}.ics",
+                f"/calendars/list/{code}.ics", "/calendars/search.ics?lat=39.9487&lon=-75.1685&radius=10"):
+        joiner = "&" if "?" in url else "?"
+        assert parse(client.get(url)).walk("VALARM") == []
+        (alarm,) = parse(client.get(f"{url}{joiner}alarm=45")).walk("VALARM")
+        assert alarm["TRIGGER"].dt == -dt.timedelta(minutes=45)
+        for bad in ("0", "1441", "15.5", "%D9%A1%D9%A5"):
+            refused = client.get(f"{url}{joiner}alarm={bad}")
+            assert refused.status_code == 400 and ": alarm: " in refused.get_data(as_text=True), (url, bad)
+
+
+def test_a_closed_meeting_is_cancelled_in_feeds_then_gone(app, client, session, make_body, make_meeting):
+    area = make_body()
+    now = dt.datetime.now(dt.timezone.utc)
+    closing = make_meeting(service_body_id=area.id, status="inactive", updated_at=now - dt.timedelta(days=10))
+    gone = make_meeting(service_body_id=area.id, status="inactive", updated_at=now - feeds.CANCELLED_GRACE
+                        - dt.timedelta(days=1))
+    session.commit()
+    calendar = parse(client.get(f"/calendars/body/{area.id}.ics?alarm=10"))
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["UID"]).startswith(f"meeting-{closing.id}-") and str(event["STATUS"]) == "CANCELLED"
+    assert event.walk("VALARM") == []  # no reminder for a meeting that is not happening
+    assert f"meeting-{gone.id}" not in uids(calendar)
+
+
+def test_a_moved_meeting_keeps_its_uid_in_the_feed(app, client, session, make_meeting, now):
+    meeting = make_meeting(times=[(2, "19:00", 60)])
+    session.commit()
+    before = parse(client.get(f"/meetings/{meeting.slug}.ics")).walk("VEVENT")[0]
+    moved = {**workflow.proposal_from_meeting(meeting),
+             "times": [{"weekday": 3, "start": "18:30", "duration_minutes": 60}]}
+    assert workflow.update_meeting(session, meeting, moved, actor="moderator", now=now + dt.timedelta(days=400))
+    session.commit()
+    app.config["CALENDAR_CACHE_SECONDS"] = 0
+    after = parse(client.get(f"/meetings/{meeting.slug}.ics")).walk("VEVENT")[0]
+    assert str(after["UID"]) == str(before["UID"])  # the same event moved, not one gone and another new
+    assert after["SEQUENCE"] == before["SEQUENCE"] + 1 and after["LAST-MODIFIED"].dt > before["LAST-MODIFIED"].dt
+    assert after["RRULE"]["BYDAY"] == ["TH"] and (after.start.hour, after.start.minute) == (18, 30)
+
+
+def test_body_and_group_pages_offer_the_two_choices(client, session, make_body, make_meeting):
+    area = make_body(kind="area", name="Center City Area")
+    group = make_body(kind="group", name="Serenity Group", parent_id=area.id)
+    meeting = make_meeting(group_id=group.id, name="Serenity Tuesday")
+    session.commit()
+    body_page = client.get(f"/calendars/body/{area.id}").get_data(as_text=True)
+    assert f"webcal://localhost/calendars/body/{area.id}.ics" in body_page and "Download once (.ics)" in body_page
+    group_page = client.get(f"/calendars/group/{group.id}").get_data(as_text=True)
+    assert f"webcal://localhost/calendars/group/{group.id}.ics" in group_page and meeting.name in group_page
+    assert client.get(f"/calendars/group/{area.id}").status_code == 404
+    assert client.get(f"/calendars/body/{group.id}").status_code == 404
+    assert client.get("/calendars/body/999999").status_code == 404

@@ -65,7 +65,7 @@ def make_meeting(times=((0, "19:30", 60),), exceptions=(), zone="America/New_Yor
     ]
     meeting.exceptions = [
         NS(kind=e.get("kind", "cancelled"), start_date=e["start_date"], end_date=e.get("end_date", e["start_date"]),
-           created_at=e.get("created_at", dt.datetime(2026, 1, 4, tzinfo=UTC)))
+           created_at=e.get("created_at", dt.datetime(2026, 1, 4, tzinfo=UTC)), reason=e.get("reason", ""))
         for e in exceptions
     ]
     return meeting
@@ -110,7 +110,12 @@ def test_a_year_of_occurrences_matches_the_schedule_in_every_zone(zone):
     )
     calendar = parse(feed([meeting]))
     assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == [zone]
-    events = expand(calendar)
+    expanded = expand(calendar)
+    # Skipped weeks are there, shown cancelled (an override of the series), and everything else is on.
+    cancelled_weeks = [e for e in expanded if e["STATUS"] == "CANCELLED"]
+    events = [e for e in expanded if e["STATUS"] != "CANCELLED"]
+    assert all(str(e["SUMMARY"]).startswith("Cancelled: ") for e in cancelled_weeks)
+    assert cancelled in {e.start.date() for e in cancelled_weeks}
     tz = ZoneInfo(zone)
 
     mondays = [e for e in events if e.start.astimezone(tz).weekday() == 0]
@@ -166,17 +171,18 @@ def test_event_properties():
         notes="Bring the Basic Text", place=make_place(notes="Side door"),
     )
     calendar = parse(feed([meeting]))
-    (event,) = calendar.walk("VEVENT")
-    assert str(event["UID"]) == f"meeting-{meeting.id}-t{meeting.id * 10}@finder.example"
+    event, week = calendar.walk("VEVENT")
+    assert str(event["UID"]) == str(week["UID"]) == f"meeting-{meeting.id}-t{meeting.id * 10}@finder.example"
     assert event["DTSTAMP"].dt == event["LAST-MODIFIED"].dt == dt.datetime(2026, 1, 4, tzinfo=UTC)
     assert event["CREATED"].dt == dt.datetime(2026, 1, 2, 15, tzinfo=UTC)
     assert event["SEQUENCE"] == 3
     assert event["DTSTART"].dt == dt.datetime(2026, 1, 7, 19, tzinfo=ZoneInfo("America/New_York"))
     assert event["DTEND"].dt == dt.datetime(2026, 1, 7, 20, 30, tzinfo=ZoneInfo("America/New_York"))
     assert event["RRULE"] == {"FREQ": ["WEEKLY"], "BYDAY": ["WE"]}
-    exdate = event["EXDATE"]
-    assert exdate.params["TZID"] == "America/New_York"
-    assert [d.dt for d in exdate.dts] == [dt.datetime(2026, 1, 14, 19, tzinfo=ZoneInfo("America/New_York"))]
+    assert "EXDATE" not in event  # the cancelled week is an override, shown cancelled
+    assert week["RECURRENCE-ID"].dt == dt.datetime(2026, 1, 14, 19, tzinfo=ZoneInfo("America/New_York"))
+    assert week["RECURRENCE-ID"].params["TZID"] == "America/New_York"
+    assert (str(week["STATUS"]), str(week["SUMMARY"])) == ("CANCELLED", f"Cancelled: {meeting.name}")
     assert str(event["LOCATION"]) == "1625 Locust St, Philadelphia, PA 19103, US"
     assert event["GEO"].latitude == pytest.approx(39.9487) and event["GEO"].longitude == pytest.approx(-75.1685)
     assert str(event["URL"]) == f"https://finder.example/meetings/{meeting.slug}"
@@ -282,11 +288,88 @@ def test_closed_from_the_start_forever_has_no_event():
     assert parse(feed([meeting])).walk("VEVENT") == []
 
 
+# --- what calendar apps trip over (issue 19) -------------------------------------------------------------------
+
+
+def test_a_cancelled_week_is_shown_cancelled_with_its_reason_and_no_reminder():
+    meeting = make_meeting(times=[(0, "19:30", 60)],
+                           exceptions=[{"start_date": dt.date(2026, 12, 7), "reason": "Church closed for the holiday"}])
+    calendar = parse(ical.feed_bytes([meeting], ical.FeedInfo("x"), LINKS, 2026, alarm_minutes=15))
+    weeks = {e.start.date(): e for e in expand(calendar, (2026, 11, 30), (2026, 12, 15))}
+    skipped, after = weeks[dt.date(2026, 12, 7)], weeks[dt.date(2026, 12, 14)]
+    assert str(skipped["STATUS"]) == "CANCELLED" and str(skipped["SUMMARY"]) == f"Cancelled: {meeting.name}"
+    assert "Church closed for the holiday" in str(skipped["DESCRIPTION"])
+    assert skipped.start == dt.datetime(2026, 12, 7, 19, 30, tzinfo=ZoneInfo("America/New_York"))
+    assert skipped.walk("VALARM") == []
+    assert str(after["STATUS"]) == "CONFIRMED" and [a["TRIGGER"].dt for a in after.walk("VALARM")] == [
+        -dt.timedelta(minutes=15)]
+
+
+def test_old_skipped_weeks_stay_exdates_and_a_long_closure_is_bounded():
+    meeting = make_meeting(times=[(0, "19:30", 60)], exceptions=[
+        {"start_date": dt.date(2024, 3, 4)},  # before the year before the feed's: an EXDATE
+        {"start_date": dt.date(2026, 1, 5), "end_date": dt.date(2026, 12, 28), "kind": "closed"},  # 52 Mondays
+    ], created_at=dt.datetime(2024, 1, 1, tzinfo=UTC))
+    calendar = parse(feed([meeting]))
+    master, *weeks = calendar.walk("VEVENT")
+    assert len(weeks) == ical.MAX_CANCELLED_WEEKS
+    excluded = {d.dt.date() for d in master["EXDATE"].dts}
+    assert dt.date(2024, 3, 4) in excluded and len(excluded) == 1 + 52 - ical.MAX_CANCELLED_WEEKS
+    happening = [e for e in expand(calendar) if e["STATUS"] != "CANCELLED"]
+    assert happening == []  # the whole of 2026 closed: shown cancelled or left out, never on
+
+
+def test_reminders_only_when_asked_and_never_on_a_cancelled_meeting():
+    on, gone = make_meeting(times=[(1, "12:00", 60), (3, "12:00", 60)]), make_meeting(status="inactive")
+    plain = parse(feed([on, gone]))
+    assert plain.walk("VALARM") == []
+    reminded = parse(ical.feed_bytes([on, gone], ical.FeedInfo("x"), LINKS, 2026, alarm_minutes=90))
+    for event in reminded.walk("VEVENT"):
+        alarms = event.walk("VALARM")
+        if str(event["STATUS"]) == "CANCELLED":
+            assert alarms == []
+        else:
+            (alarm,) = alarms
+            assert (str(alarm["ACTION"]), alarm["TRIGGER"].dt) == ("DISPLAY", -dt.timedelta(minutes=90))
+            assert "1 hour 30 minutes" in str(alarm["DESCRIPTION"])
+    assert len(reminded.walk("VALARM")) == 2
+    for bad in (0, -5, 7 * 24 * 60 + 1):
+        with pytest.raises(ValueError):
+            ical.alarm_block(bad)
+
+
+def test_a_meeting_ending_past_midnight_ends_the_next_day_all_year():
+    meeting = make_meeting(times=[(5, "23:00", 120)], zone="America/Chicago")
+    events = expand(parse(feed([meeting])))
+    assert len(events) == 52
+    chicago = ZoneInfo("America/Chicago")
+    assert all(e.end.astimezone(chicago).weekday() == 6 and e.end - e.start == dt.timedelta(hours=2) for e in events
+               if e.start.utcoffset() == e.end.utcoffset())
+
+
+def test_a_moved_meeting_keeps_its_uid_and_moves_its_sequence_and_last_modified():
+    before = make_meeting(times=[(2, "19:00", 60)], sequence=1)
+    moved = NS(**{**vars(before), "sequence": 2, "updated_at": dt.datetime(2026, 5, 1, 8, tzinfo=UTC)})
+    moved.times = [NS(id=before.times[0].id, weekday=3, start=dt.time(18, 30), duration_minutes=60)]
+    (old,), (new,) = parse(feed([before])).walk("VEVENT"), parse(feed([moved])).walk("VEVENT")
+    assert str(old["UID"]) == str(new["UID"])
+    assert (new["SEQUENCE"], old["SEQUENCE"]) == (2, 1)
+    assert new["LAST-MODIFIED"].dt > old["LAST-MODIFIED"].dt and new["DTSTAMP"].dt == new["LAST-MODIFIED"].dt
+    assert new["RRULE"]["BYDAY"] == ["TH"] and (new.start.hour, new.start.minute) == (18, 30)
+
+
+def test_an_inactive_meeting_is_cancelled_as_a_whole():
+    meeting = make_meeting(status="inactive", exceptions=[{"start_date": dt.date(2026, 3, 16)}])
+    (event,) = parse(feed([meeting])).walk("VEVENT")  # no cancelled weeks inside a cancelled series
+    assert str(event["STATUS"]) == "CANCELLED" and "no longer meets" in str(event["DESCRIPTION"])
+
+
 # --- feed level --------------------------------------------------------------------------------------------------
 
 
 def test_feed_properties():
-    body = feed([make_meeting()], name="NA meetings near 19103")
+    body = ical.feed_bytes([make_meeting()], ical.FeedInfo("NA meetings near 19103", "https://finder.example/calendars/test.ics",
+                                                          "Meetings near 19103"), LINKS, 2026)
     assert b"REFRESH-INTERVAL;VALUE=DURATION:PT12H\r\n" in body
     calendar = parse(body)
     assert str(calendar["VERSION"]) == "2.0"
@@ -296,6 +379,7 @@ def test_feed_properties():
     assert calendar["REFRESH-INTERVAL"].params["VALUE"] == "DURATION"
     assert str(calendar["X-PUBLISHED-TTL"]) in ("PT12H", "12:00:00") or calendar["X-PUBLISHED-TTL"].dt == dt.timedelta(hours=12)
     assert str(calendar["SOURCE"]) == "https://finder.example/calendars/test.ics"
+    assert str(calendar["DESCRIPTION"]) == str(calendar["X-WR-CALDESC"]) == "Meetings near 19103"
     assert calendar["LAST-MODIFIED"].dt == dt.datetime(2026, 1, 3, 9, tzinfo=UTC)
 
 
@@ -356,35 +440,3 @@ def test_wire_helpers():
         ical.utc_datetime(dt.datetime(2026, 1, 1))
     assert ical.prop("X", "v", LABEL="a:b;c") == 'X;LABEL="a:b;c":v'
     assert ical.uri("https://a.example/x y\r\nz") == "https://a.example/xyz"
-
-
-# --- links for other apps -----------------------------------------------------------------------------------------
-
-
-def test_google_calendar_links_carry_recurrence_and_zone():
-    meeting = make_meeting(times=[(0, "19:30", 60), (3, "19:30", 60), (5, "23:30", 90)], zone="Australia/Sydney")
-    now = dt.datetime(2026, 4, 1, tzinfo=UTC)
-    found = ical.google_calendar_url(meeting, LINKS, now)
-    assert [label for label, _ in found] == ["Monday, Thursday 19:30", "Saturday 23:30"]
-    url = urllib.parse.urlsplit(found[1][1])
-    assert (url.scheme, url.netloc, url.path) == ("https", "calendar.google.com", "/calendar/render")
-    params = urllib.parse.parse_qs(url.query)
-    assert params["action"] == ["TEMPLATE"]
-    assert params["ctz"] == ["Australia/Sydney"]
-    assert params["recur"] == ["RRULE:FREQ=WEEKLY;BYDAY=SA"]
-    assert params["dates"] == ["20260404T233000/20260405T010000"]
-    assert params["text"] == [meeting.name]
-    assert "Locust" in params["location"][0]
-    both = urllib.parse.parse_qs(urllib.parse.urlsplit(found[0][1]).query)
-    assert both["recur"] == ["RRULE:FREQ=WEEKLY;BYDAY=MO,TH"]
-
-
-def test_no_google_link_for_a_cancelled_meeting():
-    assert ical.google_calendar_url(make_meeting(status="inactive"), LINKS, dt.datetime(2026, 4, 1, tzinfo=UTC)) == []
-
-
-def test_webcal_url():
-    assert ical.webcal_url("https://finder.example/calendars/body/3.ics?x=1") == "webcal://finder.example/calendars/body/3.ics?x=1"
-    assert ical.webcal_url("http://localhost:5000/a.ics") == "webcal://localhost:5000/a.ics"
-    with pytest.raises(ValueError):
-        ical.webcal_url("javascript:alert(1)")

@@ -52,6 +52,16 @@ def test_private_tokens_are_logged_as_the_route(sqlite_app, log_lines):
     assert "secret-part" not in json.dumps(entries)
 
 
+def test_personal_calendar_addresses_are_logged_as_the_route(sqlite_app, log_lines):
+    client = sqlite_app.test_client()
+    client.get("/calendars/my/AAAAAAAAAAAAAAAAAAAAAA.ics")
+    client.get("/calendars/my/AAAAAAAAAAAAAAAAAAAAAA/edit?key=BBBBBBBBBBBBBBBBBBBBBBBB")
+    client.get("/calendars/list/AQ.ics")
+    paths = [e["path"] for e in log_lines()]
+    assert paths == ["/calendars/my/<public_id>.ics", "/calendars/my/<public_id>/edit", "/calendars/list/<code>.ics"]
+    assert not any("AAAA" in p or "BBBB" in p for p in paths)
+
+
 def test_ip_only_when_configured(sqlite_app, log_lines):
     sqlite_app.config["LOG_CLIENT_IP"] = True
     sqlite_app.test_client().get("/", environ_base={"REMOTE_ADDR": "203.0.113.77"})

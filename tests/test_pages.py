@@ -231,7 +231,7 @@ def test_pagination_links_keep_the_search(pages: Any, make_meeting: Any, make_pl
     nxt = [link["href"] for link in first.links if link.get("rel") == "next"]
     assert len(nxt) == 1 and parse_qs(urlsplit(nxt[0]).query) == {"q": ["19103"], "day": ["wed"], "page": ["2"]}
     second = get(pages, nxt[0])
-    assert "Page 2 of 2" in second.text and len(re.findall(r"Meeting \d\d", second.text)) == 2
+    assert "Page 2 of 2" in second.text and len(set(re.findall(r"Meeting \d\d", second.text))) == 2
 
 
 def test_nothing_near_offers_a_wider_radius_and_online_meetings_soon(pages: Any, make_meeting: Any,

@@ -251,6 +251,25 @@ def test_change_bumps_sequence_only_for_time_place_or_status(session, admin, now
     assert actions[1][0] == "update" and "times" in actions[1][1] and "sequence" in actions[1][1]
 
 
+def test_changed_times_keep_their_rows_so_calendars_keep_their_uids(session, now, make_meeting):
+    meeting = make_meeting(times=[(0, "19:00", 60), (2, "19:00", 60), (4, "12:00", 60)])
+    session.commit()
+    rows = {(t.weekday, t.start): t.id for t in meeting.times}
+    proposal = workflow.proposal_from_meeting(meeting)
+    # Wednesday moves to Thursday 18:30, Friday is dropped, Monday stays, Saturday is new.
+    changed = {**proposal, "times": [{"weekday": 0, "start": "19:00", "duration_minutes": 60},
+                                     {"weekday": 3, "start": "18:30", "duration_minutes": 90},
+                                     {"weekday": 5, "start": "10:00", "duration_minutes": 60}]}
+    assert workflow.update_meeting(session, meeting, changed, actor="moderator", now=now)
+    session.commit()
+    session.expire_all()
+    after = {(t.weekday, t.start): t.id for t in session.get(Meeting, meeting.id).times}
+    assert after[(0, dt.time(19))] == rows[(0, dt.time(19))]
+    reused = {after[(3, dt.time(18, 30))], after[(5, dt.time(10))]}
+    assert rows[(2, dt.time(19))] in reused and rows[(4, dt.time(12))] in reused  # moved, not replaced
+    assert meeting.sequence == 1
+
+
 def test_change_of_a_shared_place_moves_only_this_meeting(session, admin, now, make_meeting, make_place):
     place = make_place()
     meeting, neighbour = make_meeting(place=place), make_meeting(place=place)

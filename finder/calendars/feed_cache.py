@@ -112,13 +112,17 @@ def _cache_key(kind: str, parts: Iterable[str], year: int) -> str:
 def cached_feed(
     key_parts: tuple[str, ...],
     build: Callable[[Session, dt.datetime, DataVersion], tuple[Iterable[Any], ical.FeedInfo]],
+    *,
+    alarm: int | None = None,
+    changed_at: dt.datetime | None = None,
 ) -> CachedFeed:
     """The feed for `key_parts`, from the cache while the data is unchanged, else built with
     `build(session, now, version)`, where `version` is the data version read just before (the label the built
-    feed is kept under)."""
+    feed is kept under). `alarm` puts a reminder that many minutes before each meeting; `changed_at` is a change
+    the data version does not see (a personal list's own edits), which must then be part of `key_parts`."""
     now = dt.datetime.now(dt.timezone.utc)
     cache = feed_cache()
-    key = _cache_key(key_parts[0], key_parts[1:], now.year)
+    key = _cache_key(key_parts[0], (*key_parts[1:], f"alarm={alarm or ''}"), now.year)
     entry = cache.get(key)
     clock = time.monotonic()
     max_age = current_app.config.get("CALENDAR_CACHE_SECONDS", CACHE_SECONDS)
@@ -130,11 +134,11 @@ def cached_feed(
     cache.version.forget()
     version = cache.version.get(lambda: data_version(session))
     meetings, info = build(session, now, version)
-    feed = ical.build_feed(meetings, info, links(), now.year)
+    feed = ical.build_feed(meetings, info, links(), now.year, alarm)
     etag = hashlib.sha256(feed.body).hexdigest()[:32]
     # HTTP Last-Modified must move whenever the bytes may have: a meeting leaving the feed or the yearly
     # VTIMEZONE window does not show in the feed's own LAST-MODIFIED, so take the latest change anywhere.
-    stamps = [feed.last_modified, version.changed_at, dt.datetime(now.year, 1, 1, tzinfo=dt.timezone.utc)]
+    stamps = [feed.last_modified, version.changed_at, changed_at, dt.datetime(now.year, 1, 1, tzinfo=dt.timezone.utc)]
     last_modified = max(s for s in stamps if s is not None)
     entry = CachedFeed(version, clock, etag, last_modified, feed.body)
     if max_age > 0:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Callable, Mapping
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from flask_babel import gettext
@@ -15,10 +17,11 @@ from werkzeug.datastructures import MultiDict
 
 from finder import cache as response_cache
 from finder import search
-from finder.core import schedule
+from finder.core import schedule, subscribe
 from finder.meetings import visibility
 from finder.models import Meeting
 from finder.search import loader, params
+from finder.web import i18n
 
 # An inactive meeting stays in body and group feeds as STATUS:CANCELLED this long, so subscribers see it
 # cancelled rather than silently vanish, then it is gone.
@@ -107,12 +110,110 @@ def feed_loader(query: search.SearchQuery, version: str, session: Session) -> se
     return functools.partial(loader.meetings_by_id, with_bodies=False, with_exceptions=True)
 
 
-def search_feed_name(args: Mapping[str, Any], site_name: str,
-                     day_name: Callable[[int], str] = schedule.weekday_name) -> str:
-    """A calendar name for a search: what and where, never raw coordinates; in the request's language, with
-    `day_name` naming a weekday (Monday = 0) in it."""
-    place = (args.get("q") or "").strip()[:60]
-    days = ", ".join(_day_names(args.getlist("day") if hasattr(args, "getlist") else [], day_name))
+# How values are spelled in a canonical feed URL (which parameters repeat comes from finder.search.params).
+_UPPER_LISTS = frozenset({"format", "any_format", "service", "payment"})
+_LOWER_LISTS = frozenset({"attendance", "approach"})
+_ID_LISTS = frozenset({"body", "group"})
+_FLAGS = frozenset(p.name for p in params.PARAMETERS if p.schema == params.FLAG)
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+_CLOCK = re.compile(r"^(\d{1,2}):?(\d{2})$")
+COORDINATE_DECIMALS = 3  # the pages round a located search to this (~100 m); feeds share their rounding
+
+
+def canonical_feed_args(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The one spelling of a search's feed parameters: names in order, list values split, deduplicated and
+    sorted, coordinates rounded as the pages round them, defaults and false flags dropped.
+
+    Equal searches get equal lists (and so one feed URL and one cached feed). A value this cannot read is kept
+    as sent, so the search parser still refuses it with its own message instead of it being silently changed.
+    """
+    collected: dict[str, list[str]] = {}
+    for name, raw in pairs:
+        value = " ".join(str(raw).split())
+        if value == "":
+            continue
+        values = [v.strip() for v in value.split(",")] if _is_list(name) else [value]
+        collected.setdefault(name, []).extend(v for v in values if v)
+    out: list[tuple[str, str]] = []
+    for name in sorted(collected):
+        values = [_canonical_value(name, v) for v in collected[name]]
+        kept = [v for v in values if v is not None]
+        if not _is_list(name):
+            kept = kept[:1]  # the parser reads the first value of a single parameter
+        else:
+            kept = sorted(set(kept), key=lambda v: _list_order(name, v))
+        out.extend((name, v) for v in kept)
+    return out
+
+
+def _is_list(name: str) -> bool:
+    parameter = params.BY_NAME.get(name)
+    return parameter is not None and parameter.repeatable
+
+
+def _list_order(name: str, value: str) -> tuple[int, str]:
+    if name == "day":
+        try:
+            return schedule.from_url(value), value
+        except ValueError:
+            return 7, value
+    if name in _ID_LISTS and value.isdigit():
+        return int(value), value
+    return 0, value
+
+
+def _canonical_value(name: str, value: str) -> str | None:
+    """One value's canonical spelling; None drops it (a default or a false flag)."""
+    if name in ("lat", "lon"):
+        number = _finite(value)
+        return value if number is None else f"{round(number, COORDINATE_DECIMALS):.{COORDINATE_DECIMALS}f}"
+    if name == "radius":
+        number = _finite(value)
+        return value if number is None else f"{number:g}"
+    if name == "nearest":
+        return str(int(value)) if value.isascii() and value.isdigit() else value
+    if name == "unit":
+        return None if value.lower() == "mi" else value.lower()
+    if name == "day":
+        try:
+            return schedule.to_url(schedule.from_url(value))
+        except ValueError:
+            return value
+    if name in ("from", "to"):
+        match = _CLOCK.match(value)
+        return f"{int(match.group(1)):02d}:{match.group(2)}" if match and value.isascii() else value
+    if name in _FLAGS:
+        word = value.lower()
+        return "1" if word in _TRUE else None if word in _FALSE else value
+    if name in _UPPER_LISTS:
+        return value.upper()
+    if name in _LOWER_LISTS or name in ("open", "lang"):
+        return value.lower()
+    if name in _ID_LISTS:
+        return str(int(value)) if value.isascii() and value.isdigit() else value
+    return value
+
+
+def _finite(value: str) -> float | None:
+    if not value.isascii():
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def search_feed_name(query: search.SearchQuery, place: str | None, body_names: Sequence[str], unit: str,
+                     site_name: str = "", day_name: Callable[[int], str] = schedule.weekday_name) -> str:
+    """What a search feed holds, as its calendar name (finder.core.subscribe.search_feed_name). In another
+    language than English the name says less, in that language: the days and the place (`day_name` names a
+    weekday, Monday = 0, in it)."""
+    if i18n.current_language() == i18n.DEFAULT:
+        return subscribe.search_feed_name(subscribe.describe(query, place, body_names, unit))
+    days = ", ".join(day_name(day) for day in sorted(query.weekdays))
+    place = (place or "").strip()[:60]
     if days and place:
         return gettext("NA meetings on %(days)s near %(place)s (%(site)s)", days=days, place=place, site=site_name)
     if days:
@@ -120,15 +221,3 @@ def search_feed_name(args: Mapping[str, Any], site_name: str,
     if place:
         return gettext("NA meetings near %(place)s (%(site)s)", place=place, site=site_name)
     return gettext("NA meetings (%(site)s)", site=site_name)
-
-
-def _day_names(tokens: list[str], day_name: Callable[[int], str]) -> list[str]:
-    names = []
-    for token in tokens:
-        try:
-            names.append(day_name(schedule.from_url(token)))
-        except ValueError:
-            continue
-    return names
-
-

@@ -1,21 +1,23 @@
 """Calendar URLs: the links events point at, feed URLs, and the subscribe links the calendar partial shows."""
 from __future__ import annotations
 
-import datetime as dt
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, request, url_for
 from flask_babel import gettext
-from werkzeug.datastructures import MultiDict
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from finder.calendars.feeds import feed_args
-from finder.core import ical
+from finder import db
+from finder.calendars.feeds import canonical_feed_args, feed_args, search_feed_name
+from finder.core import ical, subscribe
 from finder.learn import content
-from finder.models import Meeting
+from finder.models import Meeting, ServiceBody
 from finder.web import i18n
+from finder.web.filters import weekday_name
 
 
 def public_base() -> str:
@@ -54,86 +56,104 @@ def feed_url(endpoint: str, **values: Any) -> str:
 
 
 
-def search_feed_url(args: MultiDict[str, str]) -> str:
-    """The absolute URL of the search feed for `args` (already filtered by feed_args)."""
-    language = _named(i18n.current_language())
-    pairs = [(k, v) for k, v in args.items(multi=True) if k != i18n.PARAM] + ([(i18n.PARAM, language)] if language else [])
-    query = urllib.parse.urlencode(pairs)
+def search_feed_url(pairs: Sequence[tuple[str, str]], alarm: int | None = None) -> str:
+    """The absolute URL of the search feed for canonical parameters (finder.calendars.feeds.canonical_feed_args)."""
+    language = _named(i18n.current_language())  # a calendar app sends no Accept-Language: the URL says it
+    extra = [(subscribe.ALARM_PARAMETER, str(alarm))] if alarm else []
+    extra += [(i18n.PARAM, language)] if language else []
+    query = urllib.parse.urlencode([*pairs, *extra])
     return public_base() + url_for("calendars.search_ics", **{i18n.PARAM: None}) + (f"?{query}" if query else "")
 
+
+def body_names(ids: Sequence[int]) -> list[str]:
+    """The names of service bodies and groups (a search feed's name says whose meetings it holds)."""
+    if not ids:
+        return []
+    session = db.get_session()
+    return sorted(session.scalars(select(ServiceBody.name).where(ServiceBody.id.in_(sorted(ids)))))
+
+
+@dataclass(frozen=True)
+class CalendarChoices:
+    """What templates/calendars/_choices.html shows for one feed: "Subscribe" with the apps, "Download once"."""
+
+    id: str  # the section's HTML id
+    title: str
+    what: str  # what the calendar app fetches again ("this meeting", "your list")
+    links: subscribe.SubscribeLinks
+    download_url: str
+    filename: str
+    alarm: int | None
+    kept: tuple[tuple[str, str], ...]  # this page's parameters, which the reminder form sends back
+    alarm_choices: tuple[int, ...] = subscribe.ALARM_CHOICES
+    note: str | None = None
+
+
+def calendar_choices(feed: str, *, name: str, title: str, what: str, filename: str, html_id: str = "calendar",
+                     note: str | None = None) -> CalendarChoices:
+    """The choices for the feed at `feed` (absolute URL), with the reminder this page's URL asks for (`alarm`;
+    a value out of range is left out: the page then offers the links without a reminder)."""
+    try:
+        alarm = subscribe.parse_alarm(request.args.get(subscribe.ALARM_PARAMETER))
+    except subscribe.AlarmError:
+        alarm = None
+    url = subscribe.with_alarm(feed, alarm)
+    kept = tuple((k, v) for k, v in request.args.items(multi=True) if k != subscribe.ALARM_PARAMETER)
+    return CalendarChoices(html_id, title, what, subscribe.subscribe_links(url, name), url, filename, alarm, kept,
+                           note=note)
 
 
 @dataclass(frozen=True)
 class CalendarActions:
-    """The links of templates/calendars/_calendar_actions.html."""
+    """What templates/calendars/_calendar_actions.html shows on a meeting page or under search results."""
 
-    https_url: str
-    webcal_url: str
-    google_subscribe_url: str
-    google_links: list[tuple[str, str]]
-    download_name: str | None
-    list_url: str | None
-    label: str
-    note: str
-    related: tuple[tuple[str, str, str], ...] = ()  # (label, webcal URL, https URL): the group's, the area's
+    choices: CalendarChoices
+    meeting: Meeting | None = None  # offers "Add to my calendar"
+    related: tuple[tuple[str, str], ...] = ()  # (label, page URL): the group's and the service body's calendars
 
 
-def related_feeds(meeting: Meeting) -> tuple[tuple[str, str, str], ...]:
-    """Feeds of the meeting's group and of its service body (with the bodies under it), when it has them."""
+def related_calendars(meeting: Meeting) -> tuple[tuple[str, str], ...]:
+    """The calendar pages of the meeting's group and of its service body (with the bodies under it)."""
     found = []
     group = getattr(meeting, "group", None)
     if group is not None and group.kind == "group":
-        https = feed_url("calendars.group_ics", group_id=group.id)
-        found.append((gettext("All meetings of %(name)s", name=group.name), ical.webcal_url(https), https))
+        found.append((gettext("All meetings of %(name)s", name=group.name), url_for("calendars.group_page", group_id=group.id)))
     body = getattr(meeting, "service_body", None)
     if body is not None:
-        https = feed_url("calendars.body_ics", body_id=body.id)
-        found.append((gettext("All meetings of %(name)s", name=body.name), ical.webcal_url(https), https))
+        found.append((gettext("All meetings of %(name)s", name=body.name), url_for("calendars.body_page", body_id=body.id)))
     return tuple(found)
 
 
-def google_subscribe_url(feed: str) -> str:
-    """Google Calendar's "add by URL" for a feed (Google fetches it itself, every 8-24 h)."""
-    return "https://calendar.google.com/calendar/r?" + urllib.parse.urlencode({"cid": ical.webcal_url(feed)})
-
-
-def calendar_actions(meeting: Meeting | None = None) -> CalendarActions | None:
-    """Links for a meeting page (when `meeting` is given) or for the current search's results."""
+def calendar_actions(meeting: Meeting | None = None, query: Any = None) -> CalendarActions | None:
+    """Choices for a meeting page (when `meeting` is given) or for the current search's results (`query` is the
+    parsed search, which names the feed)."""
     try:
         if meeting is not None:
-            https = feed_url("calendars.meeting_ics", slug=meeting.slug)
-            return CalendarActions(
-                https_url=https,
-                webcal_url=ical.webcal_url(https),
-                google_subscribe_url=google_subscribe_url(https),
-                google_links=ical.google_calendar_url(meeting, links(), dt.datetime.now(dt.timezone.utc)),
-                download_name=f"{meeting.slug}.ics",
-                list_url=url_for("calendars.list_edit", add=meeting.id),
-                label=gettext("this meeting"),
-                note=gettext("your calendar follows changes to this meeting"),
-                related=related_feeds(meeting),
+            choices = calendar_choices(
+                feed_url("calendars.meeting_ics", slug=meeting.slug), name=meeting.name,
+                title=gettext("Put this meeting in your calendar"), what=gettext("this meeting"), filename=f"{meeting.slug}.ics",
             )
+            return CalendarActions(choices, meeting, related_calendars(meeting))
         args = feed_args(request.args)
         if not any(args.get(key) for key in ("q", "lat", "body", "group")):
             return None  # no search yet: there is nothing to subscribe to
-        https = search_feed_url(args)
-        return CalendarActions(
-            https_url=https,
-            webcal_url=ical.webcal_url(https),
-            google_subscribe_url=google_subscribe_url(https),
-            google_links=[],
-            download_name="meetings.ics",
-            list_url=None,
-            label=gettext("these results"),
-            note=gettext("your calendar follows these results as meetings are added or change"),
+        pairs = canonical_feed_args(args.items(multi=True))
+        name = "NA meetings"
+        if query is not None:
+            ids = [*getattr(query, "service_body_ids", ()), *getattr(query, "group_ids", ())]
+            name = search_feed_name(query, args.get("q"), body_names(ids), args.get("unit") or "mi",
+                                    current_app.config["SITE_NAME"], weekday_name)
+        choices = calendar_choices(
+            search_feed_url(pairs), name=name, title=gettext("Put these results in your calendar"), what=gettext("this search"),
+            filename="na-meetings.ics",
+            note=gettext("The calendar follows this search: meetings that start to match it appear, and changes reach it."),
         )
+        return CalendarActions(choices)
     except (HTTPException, RuntimeError):
         return None  # a page rendered outside a request has no URLs to offer
 
 
 def calendar_list_url(code: str) -> dict[str, str]:
-    """The https, webcal and Google subscribe URLs of a personal list's feed."""
-    https = feed_url("calendars.list_ics", code=code)
-    return {"https": https, "webcal": ical.webcal_url(https), "google": google_subscribe_url(https)}
-
-
+    """The https, webcal and Google subscribe URLs of a code-in-the-URL list's feed."""
+    links = subscribe.subscribe_links(feed_url("calendars.list_ics", code=code), "My NA meetings")
+    return {"https": links.https, "webcal": links.webcal, "google": links.google}

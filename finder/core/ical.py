@@ -8,9 +8,10 @@ writes the VTIMEZONEs, and the tests parse every output back with icalendar and 
 
 Rules followed (DOMAIN.md section 4): one VEVENT per weekly time with RRULE FREQ=WEEKLY;BYDAY, DTSTART with
 TZID on a real occurrence, a VTIMEZONE per TZID over a narrow window, a stable UID, DTSTAMP = LAST-MODIFIED =
-the meeting's last change, SEQUENCE from the meeting, EXDATE in DTSTART's form for cancelled weeks and closures,
-STATUS:CANCELLED for an inactive meeting, CONFERENCE (RFC 7986) plus the link in LOCATION/DESCRIPTION because
-Google and Outlook ignore CONFERENCE.
+the meeting's last change, SEQUENCE from the meeting, a cancelled week as a RECURRENCE-ID override with
+STATUS:CANCELLED (so calendars show it cancelled instead of silently empty; older weeks as EXDATE in DTSTART's
+form), STATUS:CANCELLED for an inactive meeting, CONFERENCE (RFC 7986) plus the link in LOCATION/DESCRIPTION
+because Google and Outlook ignore CONFERENCE, and a VALARM only when the subscriber asked for a reminder.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from icalendar import Timezone
 from finder.core import schedule
 from finder.core.freshness import public_notes
 from finder.core.schedule import WeeklyTime
+from finder.core.subscribe import alarm_words
 from finder.core.words import N_
 
 UTC = dt.timezone.utc
@@ -39,6 +41,10 @@ CONTENT_TYPE = "text/calendar; charset=utf-8"
 # EXDATEs are listed up to this many years past the feed's year; a closure running longer ends the series
 # instead (UNTIL), so a hostile "closed until 9999" cannot blow a feed up.
 HORIZON_YEARS = 3
+# Skipped weeks from Jan 1 of the year before the feed's are written as cancelled instances (RECURRENCE-ID with
+# STATUS:CANCELLED), at most this many per weekly series; older or further ones stay plain EXDATEs, which cost a
+# few bytes each, so a long closure cannot blow a feed up either.
+MAX_CANCELLED_WEEKS = 26
 
 ATTENDANCE_WORDS = {
     "in_person": N_("In-person meeting."),
@@ -92,11 +98,13 @@ class FeedInfo:
 
 @dataclass(frozen=True)
 class Vevent:
-    """One written VEVENT: its zone (for the VTIMEZONE), first day (for the window) and its folded bytes."""
+    """One written VEVENT: its zone (for the VTIMEZONE), first day (for the window), its folded bytes, and whether
+    a reminder may go in it (never in a cancelled meeting or week)."""
 
     zone: str
     first_day: dt.date
     body: bytes
+    alarmable: bool = True
 
 
 def text(value: str) -> str:
@@ -468,6 +476,7 @@ def meeting_events(meeting: Any, links: Links, horizon: dt.date) -> list[Vevent]
         return []  # without a zone any time would be a guess; a floating time would be wrong for someone
     changed = utc_datetime(facts.changed)
     anchor = anchor_date(facts)
+    shown_from = dt.date(horizon.year - HORIZON_YEARS - 1, 1, 1)  # Jan 1 of the year before the feed's
     # Lines every weekly time of this meeting shares, written and folded once.
     shared = [
         prop("SUMMARY", text(facts.name)),
@@ -499,9 +508,10 @@ def meeting_events(meeting: Any, links: Links, horizon: dt.date) -> list[Vevent]
         series = weekly_series(weekly, zone, anchor, facts.exceptions, horizon)
         if series is None:
             continue
+        uid = prop("UID", text(event_uid(facts.id, row, links.uid_domain)))
         lines = [
             "BEGIN:VEVENT",
-            prop("UID", text(event_uid(facts.id, row, links.uid_domain))),
+            uid,
             f"DTSTAMP:{changed}",
             f"DTSTART;TZID={zone}:{local_datetime(series.first.start)}",
             f"DTEND;TZID={zone}:{local_datetime(series.first.end)}",
@@ -510,12 +520,65 @@ def meeting_events(meeting: Any, links: Links, horizon: dt.date) -> list[Vevent]
         if series.until is not None:
             rule += f";UNTIL={utc_datetime(series.until)}"  # RFC 5545: UNTIL is UTC when DTSTART has a TZID
         lines.append(rule)
-        if series.skipped:
+        shown = [] if facts.cancelled else [d for d in series.skipped if d >= shown_from][:MAX_CANCELLED_WEEKS]
+        excluded = [d for d in series.skipped if d not in shown]
+        if excluded:
             # Same form as DTSTART: the nominal wall time with the TZID, which is what the RRULE generates.
-            values = ",".join(local_datetime(dt.datetime.combine(day, weekly.start)) for day in series.skipped)
+            values = ",".join(local_datetime(dt.datetime.combine(day, weekly.start)) for day in excluded)
             lines.append(f"EXDATE;TZID={zone}:{values}")
-        events.append(Vevent(zone, series.first.start.date(), fold_lines(lines) + tail))
+        events.append(Vevent(zone, series.first.start.date(), fold_lines(lines) + tail, not facts.cancelled))
+        for day in shown:
+            body = cancelled_week(facts, uid, weekly, day, skip_reasons(facts.exceptions, day), changed, links)
+            events.append(Vevent(zone, day, body, alarmable=False))
     return events
+
+
+def skip_reasons(exceptions: Iterable[Any], day: dt.date) -> str:
+    """Why `day` is skipped, in the organizers' words (cancellations and closures covering it), or ""."""
+    reasons = []
+    for exc in exceptions:
+        last = exc.end_date if exc.end_date is not None and exc.end_date >= exc.start_date else exc.start_date
+        reason = clean_text(getattr(exc, "reason", None))
+        if exc.start_date <= day <= last and reason and reason not in reasons:
+            reasons.append(reason)
+    return "; ".join(reasons)
+
+
+def cancelled_week(
+    facts: MeetingFacts, uid: str, weekly: WeeklyTime, day: dt.date, reason: str, changed: str, links: Links
+) -> bytes:
+    """One skipped week as an override of its weekly series: the same UID, RECURRENCE-ID on the nominal wall time
+    (what the RRULE generates, as EXDATE would name it), STATUS:CANCELLED.
+
+    Calendars that show cancelled events show it struck out or marked; those that drop them drop that week, as
+    an EXDATE would; one that ignores STATUS still reads "Cancelled:" in the title and sets no reminder (the
+    override carries none), so no reader is told the meeting is on.
+    """
+    zone = facts.zone or "UTC"
+    nominal = dt.datetime.combine(day, weekly.start)
+    occurrence = schedule.occurrence_on(day, weekly, zone)
+    page = links.meeting_url(facts.slug)
+    why = f" ({reason})" if reason else ""
+    lines = [
+        "BEGIN:VEVENT",
+        uid,
+        f"DTSTAMP:{changed}",
+        f"RECURRENCE-ID;TZID={zone}:{local_datetime(nominal)}",
+        f"DTSTART;TZID={zone}:{local_datetime(occurrence.start)}",
+        f"DTEND;TZID={zone}:{local_datetime(occurrence.end)}",
+        prop("SUMMARY", text(links.translate(N_("Cancelled: %(name)s")) % {"name": facts.name})),
+        prop("DESCRIPTION", text(links.translate(N_("Not meeting this week%(why)s.")) % {"why": why} + "\n\n"
+                                 + links.translate(N_("Meeting page (check here for last-minute changes): %(url)s"))
+                                 % {"url": page})),
+        prop("URL", uri(page), VALUE="URI"),
+        "STATUS:CANCELLED",
+        "TRANSP:TRANSPARENT",
+        f"SEQUENCE:{facts.sequence}",
+        prop("LAST-MODIFIED", changed),
+        "CLASS:PRIVATE",
+        "END:VEVENT",
+    ]
+    return fold_lines(lines)
 
 
 @functools.lru_cache(maxsize=512)
@@ -547,12 +610,14 @@ class Feed:
     event_count: int
 
 
-def build_feed(meetings: Iterable[Any], info: FeedInfo, links: Links, year: int) -> Feed:
+def build_feed(
+    meetings: Iterable[Any], info: FeedInfo, links: Links, year: int, alarm_minutes: int | None = None
+) -> Feed:
     """The calendar for `meetings`: feed properties, one VTIMEZONE per zone used, events ordered by meeting id.
 
     `year` is the current year (the caller reads the clock): it sets the VTIMEZONE window and the EXDATE horizon,
     so the bytes change at most once a year when nothing else does. An empty list gives a valid, named,
-    empty calendar.
+    empty calendar. `alarm_minutes` puts a reminder that many minutes before each meeting that is on.
     """
     horizon = horizon_for(year)
     events: list[Vevent] = []
@@ -588,9 +653,29 @@ def build_feed(meetings: Iterable[Any], info: FeedInfo, links: Links, year: int)
     first, last = timezone_window(events, year)
     for tzid in sorted({e.zone for e in events}):  # sorted: a set's order would change the bytes
         parts.append(_vtimezone(tzid, first, last))
-    parts += [e.body for e in events]
+    if alarm_minutes is None:
+        parts += [e.body for e in events]
+    else:
+        alarm = alarm_block(alarm_minutes)
+        parts += [e.body[: -len(END_EVENT)] + alarm + END_EVENT if e.alarmable else e.body for e in events]
     parts.append(b"END:VCALENDAR\r\n")
     return Feed(b"".join(parts), last_modified, len(events))
+
+
+END_EVENT = b"END:VEVENT\r\n"
+
+
+def alarm_block(minutes: int) -> bytes:
+    """A VALARM `minutes` before the start (RFC 5545 3.6.6: DISPLAY needs a DESCRIPTION and a TRIGGER)."""
+    if not 0 < minutes <= 7 * 24 * 60:
+        raise ValueError(f"alarm minutes out of range: {minutes}")
+    return fold_lines([
+        "BEGIN:VALARM",
+        "ACTION:DISPLAY",
+        prop("DESCRIPTION", text(f"NA meeting in {alarm_words(minutes)}")),
+        f"TRIGGER:-{duration(dt.timedelta(minutes=minutes))}",
+        "END:VALARM",
+    ])
 
 
 def _written_events(meeting: Any, links: Links, horizon: dt.date) -> tuple[list[Vevent], dt.datetime]:
@@ -608,61 +693,8 @@ def _written_events(meeting: Any, links: Links, horizon: dt.date) -> tuple[list[
     return written
 
 
-def feed_bytes(meetings: Iterable[Any], info: FeedInfo, links: Links, year: int) -> bytes:
+def feed_bytes(
+    meetings: Iterable[Any], info: FeedInfo, links: Links, year: int, alarm_minutes: int | None = None
+) -> bytes:
     """The body of an .ics response for `meetings` (see build_feed)."""
-    return build_feed(meetings, info, links, year).body
-
-
-# --- links into other calendar apps ------------------------------------------------------------------------------------
-
-GOOGLE_TEMPLATE = "https://calendar.google.com/calendar/render"
-
-
-def google_calendar_url(meeting: Any, links: Links, now: dt.datetime) -> list[tuple[str, str]]:
-    """(label, URL) pairs for "Add to Google Calendar": one per group of weekly times sharing start and length.
-
-    Each carries the next occurrence as local wall time, `ctz` (the zone) and `recur=RRULE:FREQ=WEEKLY;BYDAY=..`,
-    so Google repeats it weekly at the right local time across DST.
-    """
-    facts = facts_of(meeting)
-    zone = facts.zone
-    if zone is None or facts.cancelled:
-        return []
-    groups: dict[tuple[dt.time, int], list[int]] = {}
-    for row in facts.times:
-        try:
-            weekly = WeeklyTime.of(row)
-        except ValueError:
-            continue
-        groups.setdefault((weekly.start, weekly.duration_minutes), []).append(weekly.weekday)
-    details = description_text(facts, links)
-    if len(details) > 1500:  # URLs past a few kB are refused by some browsers and proxies
-        details = details[:1500].rsplit("\n", 1)[0] + f"\n\n{links.meeting_url(facts.slug)}"
-    found = []
-    for (start, minutes), weekdays in sorted(groups.items()):
-        weekdays = sorted(set(weekdays))
-        times = [WeeklyTime(w, start, minutes) for w in weekdays]
-        upcoming = schedule.next_occurrences(times, zone, now, facts.exceptions)
-        day = upcoming[0].start.date() if upcoming else schedule.first_on_or_after(now.date(), weekdays[0])
-        begin = dt.datetime.combine(day, start)
-        end = begin + dt.timedelta(minutes=minutes)  # wall-clock arithmetic: Google reads both in ctz
-        params = {
-            "action": "TEMPLATE",
-            "text": facts.name,
-            "dates": f"{begin:%Y%m%dT%H%M%S}/{end:%Y%m%dT%H%M%S}",
-            "ctz": zone,
-            "details": details,
-            "location": location_text(facts, links.translate),
-            "recur": "RRULE:FREQ=WEEKLY;BYDAY=" + ",".join(schedule.to_byday(w) for w in weekdays),
-        }
-        label = ", ".join(schedule.weekday_name(w) for w in weekdays) + f" {start:%H:%M}"
-        found.append((label, GOOGLE_TEMPLATE + "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)))
-    return found
-
-
-def webcal_url(https_url: str) -> str:
-    """The webcal:// form of a feed URL (opens the subscribe dialog of Apple Calendar, Outlook, Thunderbird)."""
-    scheme, rest = https_url.split("://", 1)
-    if scheme not in ("http", "https"):
-        raise ValueError(f"not an http(s) URL: {https_url!r}")
-    return "webcal://" + rest
+    return build_feed(meetings, info, links, year, alarm_minutes).body

@@ -1,4 +1,5 @@
 """The data model, split by domain noun; import models from here."""
+from finder.models.calendars import CalendarList, calendar_list_meetings
 from finder.models.meetings import (
     ATTENDANCE, EXCEPTION_KINDS, FORMAT_KINDS, STATUSES, Format, Meeting, MeetingPoint, MeetingTime,
     ScheduleException, meeting_formats,
@@ -19,7 +20,7 @@ from finder.models import boundary  # noqa: F401  (registers the flush-time clea
 __all__ = [
     "ACCEPTING", "ATTENDANCE", "AUDIT_ACTIONS", "COUNSELOR_TERM_KINDS", "EXCEPTION_KINDS", "FORMAT_KINDS", "PRECISIONS",
     "REPORT_KINDS", "REPORT_STATUSES", "RESOLUTIONS", "ROLES", "SERVICE_BODY_KINDS", "SERVICE_CATEGORIES", "STATUSES", "SUBMISSION_KINDS", "SUBMISSION_STATUSES", "SYNC_KINDS",
-    "AuditEntry", "Counselor", "CounselorTerm", "Format", "Meeting", "MeetingPoint", "MeetingReport", "MeetingSync", "MeetingTime", "OutboxMessage", "Place", "ScheduleException", "Service",
+    "AuditEntry", "CalendarList", "Counselor", "CounselorTerm", "Format", "Meeting", "MeetingPoint", "MeetingReport", "MeetingSync", "MeetingTime", "OutboxMessage", "Place", "ScheduleException", "Service",
     "ServiceBody", "SiteSetting", "Submission", "SyncSource", "TreatmentCenter", "User",
-    "center_services", "counselor_offices", "counselor_terms", "get_setting", "meeting_formats", "set_setting",
+    "calendar_list_meetings", "center_services", "counselor_offices", "counselor_terms", "get_setting", "meeting_formats", "set_setting",
 ]

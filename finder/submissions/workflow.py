@@ -15,7 +15,7 @@ import datetime as dt
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -766,6 +766,28 @@ def _touch(meeting: Meeting, now: dt.datetime, *, bump: bool) -> None:
         meeting.sequence = (meeting.sequence or 0) + 1
 
 
+def set_times(meeting: Meeting, times: Iterable[Mapping[str, Any]]) -> None:
+    """Set a meeting's weekly times, keeping its rows where it can: an unchanged time keeps its row, and a moved
+    one takes over a row that is going. A calendar event's UID is the meeting's id and the row's, so subscribers
+    see the event move (the same UID, a higher SEQUENCE) instead of one vanishing and another appearing."""
+    wanted = [(t["weekday"], dt.time.fromisoformat(t["start"]), t["duration_minutes"]) for t in times]
+    spare = list(meeting.times)
+    kept: list[MeetingTime] = []
+    moved = []
+    for value in wanted:
+        same = next((row for row in spare if (row.weekday, row.start, row.duration_minutes) == value), None)
+        if same is None:
+            moved.append(value)
+        else:
+            spare.remove(same)
+            kept.append(same)
+    for weekday, start, minutes in moved:
+        row = spare.pop(0) if spare else MeetingTime()
+        row.weekday, row.start, row.duration_minutes = weekday, start, minutes
+        kept.append(row)
+    meeting.times = kept
+
+
 def _formats(session: Session, codes: list[str]) -> list[Format]:
     return list(session.scalars(select(Format).where(Format.code.in_(codes or ["-"])).order_by(Format.code)))
 
@@ -869,8 +891,7 @@ def update_meeting(session: Session, meeting: Meeting, payload: Mapping[str, Any
         if key in payload and wanted(key):
             setattr(meeting, key, payload[key])
     if "times" in payload and wanted("times"):
-        meeting.times = [MeetingTime(weekday=t["weekday"], start=dt.time.fromisoformat(t["start"]),
-                                     duration_minutes=t["duration_minutes"]) for t in payload["times"]]
+        set_times(meeting, payload["times"])
     if status is not None:
         meeting.status = status
     if published is not None:

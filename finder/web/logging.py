@@ -61,10 +61,16 @@ def request_fields(response: Response, duration_ms: float, *, include_ip: bool) 
     return fields
 
 
+# URL parts that are private: an organizer's status token, a personal calendar list's address and an old
+# code-in-the-link list (both tell which meetings someone goes to).
+PRIVATE_URL_PARTS = frozenset({"token", "public_id", "code"})
+
+
 def _route() -> str:
-    """The path, except that a private token in it is logged as the route ("/submit/status/<token>"): the
-    log must not hold what opens an organizer's status page."""
-    if request.url_rule is not None and request.view_args and "token" in request.view_args:
+    """The path, except that a private part in it is logged as the route ("/submit/status/<token>",
+    "/calendars/my/<public_id>.ics"): the log must not hold what opens an organizer's status page or shows
+    someone's meetings."""
+    if request.url_rule is not None and request.view_args and PRIVATE_URL_PARTS & request.view_args.keys():
         return request.url_rule.rule
     return request.path
 
