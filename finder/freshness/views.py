@@ -66,7 +66,17 @@ def _public_meeting(slug: str) -> Meeting:
 # --- visitors: report a problem -----------------------------------------------------------------------------
 
 
+def _reporting() -> bool:
+    return request.method == "POST"
+
+
+def _too_many_reports() -> Any:
+    meeting = _public_meeting(str((request.view_args or {}).get("slug", "")))
+    return render_template("submit/refused.html", meeting=meeting, reason="rate")
+
+
 @bp.route("/meetings/<slug>/report", methods=["GET", "POST"])
+@ratelimit.limited("REPORT_RATE_LIMIT", scope="report", applies=_reporting, refused=_too_many_reports)
 def report(slug: str) -> Any:
     session = db.get_session()
     meeting = _public_meeting(slug)
@@ -82,9 +92,6 @@ def report(slug: str) -> Any:
     if not result.ok:
         return render_template("freshness/report.html", meeting=meeting, form=form, errors=result.errors,
                                labels=REPORT_LABELS), 422
-    rate = ratelimit.parse_rate(current_app.config["REPORT_RATE_LIMIT"])
-    if not ratelimit.get_limiter(current_app).hit(submit.client_key("report"), rate):
-        return render_template("submit/refused.html", meeting=meeting, reason="rate"), 429
     now = utcnow()
     outcome = services.report_problem(
         session, meeting, kind=result.values["kind"], note=result.values["note"],
