@@ -160,25 +160,41 @@ class Server:
 
 def process_cpu_seconds(root: int) -> float:
     """CPU seconds (user + system) used by gunicorn: the master, its live workers, and workers it has reaped
-    (recycled by max_requests), whose time the kernel adds to the master's cutime/cstime."""
+    (recycled by max_requests), whose time the kernel adds to the master's cutime/cstime.
+
+    The workers are found by their parent pid in /proc/<pid>/stat. /proc/<pid>/task/<pid>/children, read
+    before, exists only on kernels built with CONFIG_PROC_CHILDREN: elsewhere it is missing, every worker was
+    left out, and the column read "app CPU 0.00 ms/req" (the idle master alone)."""
     ticks = os.sysconf("SC_CLK_TCK")
-
-    def stat(pid: int) -> list[str]:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-
-    fields = stat(root)
-    total = sum(int(fields[i]) for i in (11, 12, 13, 14))  # utime, stime, cutime, cstime
-    try:
-        children = [int(p) for p in Path(f"/proc/{root}/task/{root}/children").read_text().split()]
-    except OSError:
-        children = []
-    for pid in children:
+    total = 0
+    for pid in [root, *child_pids(root)]:
         try:
-            child = stat(pid)
+            fields = _stat(pid)
         except OSError:
-            continue  # exited between the two reads; counted in cutime once reaped
-        total += int(child[11]) + int(child[12])
+            continue  # exited between the listing and this read; counted in the master's cutime once reaped
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+        if pid == root:
+            total += int(fields[13]) + int(fields[14])  # cutime, cstime: workers already reaped
     return total / ticks
+
+
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (which may hold spaces): state, ppid, ..."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def child_pids(parent: int) -> list[int]:
+    """The live processes whose parent is `parent` (gunicorn's workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if int(_stat(int(entry.name))[1]) == parent:
+                found.append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
 
 
 def server_errors(log: Path, offset: int) -> int:
@@ -282,7 +298,8 @@ def bench_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list
 def format_row(r: Result) -> str:
     return (f"{r.backend:<10} {r.target:<13} {r.mode:<8} {r.rps:>8.0f} req/s  p50 {r.p50_ms:>7.1f} ms  "
             f"p99 {r.p99_ms:>7.1f} ms  errors {r.errors:<5} ({r.detail}; load {r.load_before:.1f}; "
-            f"app CPU {r.cpu_ms:.2f} ms/req = {r.capacity:.0f} req/s on {os.cpu_count()} idle cores)")
+            + (f"app CPU {r.cpu_ms:.2f} ms/req = {r.capacity:.0f} req/s on {os.cpu_count()} idle cores)" if r.cpu_ms
+               else "app CPU not measured: no gunicorn CPU time readable in /proc)"))
 
 
 def main(argv: list[str] | None = None) -> int:
