@@ -10,7 +10,7 @@ from finder.admin import audit
 from finder.submissions import workflow
 from finder.admin.auth import create_user
 from finder.models import Meeting, OutboxMessage, ServiceBody, Submission, User
-from finder.core.vocab import FORMAT_BY_CODE
+from finder.core.vocab import FORMAT_BY_CODE, VENUE_FORMATS
 
 PASSWORD = "correct horse battery staple"
 
@@ -504,8 +504,16 @@ def test_every_admin_form_carries_a_csrf_field(client, world):
         assert forms and all('name="csrf_token"' in f for f in forms), url
 
 
-def test_format_vocabulary_is_known():
-    assert "BEG" in FORMAT_BY_CODE
+@sqlite_only
+def test_the_meeting_edit_form_offers_every_meeting_format(client, world):
+    """Moderators can set any format of the vocabulary (venue codes follow from attendance and status)."""
+    login(client, "admin@example.org")
+    html = client.get(f"/admin/meetings/{world['meeting'].id}/edit").get_data(as_text=True)
+    offered = set(re.findall(r'name="formats" value="([A-Z0-9-]+)"', html))
+    # Open/closed is a choice of one and the language a list of its own; venue codes are derived.
+    assert offered == {code for code, spec in FORMAT_BY_CODE.items()
+                       if code not in VENUE_FORMATS and spec.kind not in ("open_closed", "language")}
+    assert 'name="open_closed"' in html and 'name="language"' in html
 
 
 @sqlite_only

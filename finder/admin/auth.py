@@ -213,8 +213,3 @@ def can_edit_body(user: User | None, body: ServiceBody) -> bool:
 def can_edit_providers(user: User | None) -> bool:
     """Treatment centers and counselors belong to no service body: only full admins edit them."""
     return user is not None and user.active and user.role == "admin"
-
-
-def can_view(user: User | None) -> bool:
-    """Every active account, observers included, may read the queue, the audit log and the outbox."""
-    return user is not None and user.active

@@ -138,19 +138,6 @@ def meeting_body_id(meeting: Meeting) -> int | None:
     return meeting.service_body_id or meeting.group_id
 
 
-def meeting_to_bmlt(
-    meeting: Meeting,
-    slot: int,
-    time: MeetingTime,
-    *,
-    root_server_uri: str,
-    distance_km: float | None = None,
-) -> dict[str, str]:
-    """One weekly time of a meeting -> a BMLT meeting record; every value a string, missing values ""."""
-    return _bmlt_record(_bmlt_meeting_fields(meeting, root_server_uri=root_server_uri, distance_km=distance_km),
-                        meeting.id, slot, time)
-
-
 def _bmlt_record(fields: dict[str, str], meeting_id: int, slot: int, time: MeetingTime) -> dict[str, str]:
     record = dict(fields)
     record["id_bigint"] = str(bmlt_record_id(meeting_id, slot))

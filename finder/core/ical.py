@@ -341,11 +341,6 @@ def facts_of(meeting: Any) -> MeetingFacts:
     return facts
 
 
-def last_change(meeting: Any) -> dt.datetime:
-    """The meeting's last change in UTC: its updated_at, or a later schedule exception's created_at."""
-    return facts_of(meeting).changed
-
-
 def anchor_date(facts: MeetingFacts) -> dt.date:
     """The date series start from: the day the meeting entered the directory, in its zone (stable)."""
     created = facts.created or facts.changed

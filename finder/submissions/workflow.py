@@ -49,7 +49,6 @@ MAX_TIMES = 14
 SAME_BUILDING_KM = 0.2  # two meetings this close at the same weekly time are probably one
 MAX_TIME_ROWS = 21  # rows read from a form, filled or not
 HONEYPOT_FIELD = "leave_this_empty"
-KINDS_ON_A_MEETING = ("change", "cancel_week", "close", "inactive")
 # What each kind of submission is called (pages and mail translate them with gettext where they show them).
 KIND_LABELS = {
     "new": N_("New meeting"), "change": N_("Change to a meeting"), "cancel_week": N_("One week cancelled"),
