@@ -106,14 +106,14 @@ class PlainMeeting:
     service_body_id: int | None
     language: str
     published: bool
-    confirmed_at: dt.datetime | None
-    reported_at: dt.datetime | None
     place: PlainPlace
     group: PlainBody | None = None
     service_body: PlainBody | None = None
     times: list[PlainTime] = field(default_factory=list)
     formats: list[PlainFormat] = field(default_factory=list)
     exceptions: list[PlainException] = field(default_factory=list)
+    confirmed_at: dt.datetime | None = None  # finder.freshness: last confirmed, and a "not meeting" mark
+    reported_at: dt.datetime | None = None
     has_exceptions: bool = False  # known from a page row even when the exceptions were not read
     # What a reader derived from this row and may reuse while the row lives: a MeetingCache shares rows across
     # requests, so the JSON API renders a cached meeting once (finder.api.views.meeting_json), not per request.
@@ -272,7 +272,8 @@ def meetings_where(session: Session, condition: Any, *, body_ids: set[int] | Non
 
 
 def _meeting(row: Sequence[Any]) -> PlainMeeting:
-    return PlainMeeting(*row[:_N], place=PlainPlace(*row[_N:_N + len(_PLACE_COLUMNS)]))
+    return PlainMeeting(*row[:_N - 2], confirmed_at=row[_N - 2], reported_at=row[_N - 1],
+                        place=PlainPlace(*row[_N:_N + len(_PLACE_COLUMNS)]))
 
 
 def _attach(connection: Any, by_id: dict[int, PlainMeeting], batches: list[tuple[Any, Any, Any, dict]], *,
