@@ -2,7 +2,6 @@
 
 import datetime as dt
 import re
-import urllib.parse
 from zoneinfo import ZoneInfo
 
 import icalendar

@@ -1,7 +1,6 @@
 """Tests for finder.core.ical: parse every output with icalendar, expand it with recurring-ical-events in many zones."""
 
 import datetime as dt
-import urllib.parse
 from types import SimpleNamespace as NS
 from zoneinfo import ZoneInfo
 

@@ -5,7 +5,6 @@ import re
 import urllib.parse
 
 import icalendar
-import pytest
 import recurring_ical_events
 from sqlalchemy import select
 

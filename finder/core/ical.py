@@ -20,7 +20,6 @@ import dataclasses
 import datetime as dt
 import functools
 import re
-import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any

@@ -31,6 +31,7 @@ from finder.imports.report import (
     URL_TIMEOUT_SECONDS,
     FatalImportError,
     ImportReport,
+    Progress,
     RowError,
     RowResult,
     parse_json,
