@@ -661,3 +661,49 @@ def test_nearest_keeps_every_tie_at_one_address(session, make_meeting, at, now):
     assert len({hit.distance_km for hit in results.meetings}) == 1
     everything = find_nearby(session, SearchQuery(point=PHILLY, nearest=21, per_page=0), now)
     assert [hit.meeting.name for hit in everything.meetings] == [*names, "Farther"]
+
+
+# --- The clock prefilter: a superset of the exact answer ------------------------------------------------------------
+
+PREFILTER_ZONES = ["America/New_York", "Europe/London", "Australia/Sydney", "Asia/Kolkata", "Pacific/Chatham",
+                   "America/St_Johns", "Pacific/Kiritimati", "Pacific/Pago_Pago"]
+PREFILTER_STARTS = [dt.time(0), dt.time(0, 30), dt.time(1, 30), dt.time(2, 30), dt.time(3), dt.time(12),
+                    dt.time(22, 30), dt.time(23, 30), dt.time(23, 59)]
+
+
+@pytest.fixture
+def every_zone_and_hour(session):
+    """One meeting per zone, weekday and start in PREFILTER_STARTS; returns (meeting id, zone, weekday, start)."""
+    place_ids = session.scalars(insert(Place).returning(Place.id), [
+        dict(name="", street="", city="", region="", postal_code="", country="US", latitude=0.0, longitude=0.0,
+             precision="rooftop", timezone=zone, notes="") for zone in PREFILTER_ZONES]).all()
+    slots = [(pid, zone, weekday, start) for pid, zone in zip(place_ids, PREFILTER_ZONES)
+             for weekday in range(7) for start in PREFILTER_STARTS]
+    created = dt.datetime(2026, 1, 1, tzinfo=UTC)
+    meeting_ids = session.scalars(insert(Meeting).returning(Meeting.id), [
+        dict(slug=f"p{i}", name=f"P{i:04d}", place_id=pid, attendance="online", status="active", published=True,
+             language="en", created_at=created, updated_at=created) for i, (pid, *_rest) in enumerate(slots)]).all()
+    session.execute(insert(MeetingTime), [dict(meeting_id=m, weekday=w, start=s, duration_minutes=90)
+                                          for m, (_pid, _zone, w, s) in zip(meeting_ids, slots)])
+    session.flush()
+    return [(m, zone, w, s) for m, (_pid, zone, w, s) in zip(meeting_ids, slots)]
+
+
+@pytest.mark.parametrize("now", [
+    dt.datetime(2026, 3, 8, 6, 50, tzinfo=UTC),  # New York, ten minutes before it springs forward
+    dt.datetime(2026, 11, 1, 5, 30, tzinfo=UTC),  # New York, inside the hour it repeats
+    dt.datetime(2026, 3, 29, 0, 45, tzinfo=UTC),  # London, fifteen minutes before it springs forward
+    dt.datetime(2026, 4, 4, 15, 30, tzinfo=UTC),  # Sydney and Chatham, before their clocks go back
+    dt.datetime(2026, 9, 26, 13, 50, tzinfo=UTC),  # Chatham springs forward at 02:45 local
+    dt.datetime(2026, 12, 6, 4, 30, tzinfo=UTC),  # Saturday 23:30 in New York: the week wraps to Sunday
+    dt.datetime(2026, 12, 5, 9, 40, tzinfo=UTC),  # Saturday 23:40 in Kiritimati (UTC+14)
+], ids=["ny-spring", "ny-fall", "london-spring", "sydney-fall", "chatham-spring", "ny-week-wraps", "kiritimati-wraps"])
+@pytest.mark.parametrize("starts_within,in_progress", [(30, False), (120, False), (None, True)])
+def test_clock_prefilter_holds_every_exact_answer(session, every_zone_and_hour, now, starts_within, in_progress):
+    query = SearchQuery(include_online=True, starts_within=starts_within, in_progress=in_progress)
+    narrowed = set(session.scalars(select(Meeting.id).join(Place).where(clock.clock_prefilter(query, now))))
+    candidates = [clock.Candidate(m, "", None, True, zone, times=[(w, s, 90)]) for m, zone, w, s in every_zone_and_hour]
+    clock.read_clocks(session, candidates, now, skips={})
+    exact = {c.meeting_id for c in candidates if clock.passes_clock(c, query)}
+    assert exact and exact <= narrowed
+    assert len(narrowed) < len(candidates)
