@@ -57,6 +57,17 @@ def long_date(value: dt.date) -> str:
     return format_date(value, "long", locale=i18n.format_locale())
 
 
+# A weekday and a date without the year, per language (CLDR has no such full-width skeleton for these locales);
+# a language missing here gets its long date.
+DAY_DATE_PATTERNS = {"en": "EEEE, MMMM d", "es": "EEEE, d 'de' MMMM"}
+
+
+def day_date(value: dt.date) -> str:
+    """'Monday, December 7' / 'lunes, 7 de diciembre': a day within the year, in the reader's language."""
+    pattern = DAY_DATE_PATTERNS.get(i18n.current_language(), "long")
+    return format_date(value, pattern, locale=i18n.format_locale())
+
+
 def weekday_name(weekday: int) -> str:
     """Monday=0 convention -> 'Monday' / 'Lunes' (capitalized: it starts a line or a label)."""
     if not isinstance(weekday, int) or not 0 <= weekday <= 6:
@@ -461,7 +472,7 @@ def init_app(app: Flask) -> None:
     for function in (
         weekday_name, clock, clock_text, distance, amount, duration, starts_in, when, day_label, zone_abbr,
         viewer_when, zone_name, grouped_times, dial_parts, host, format_name, attendance_label, accepting_label, tel,
-        nl2br, end_clock, http_url, long_date, term,
+        nl2br, end_clock, http_url, long_date, day_date, term,
     ):
         app.add_template_filter(function)
     for function in (maps_links, service_url, approach_url, meeting_cards, demo_places):

@@ -61,22 +61,27 @@
     });
   }
 
+  // The page gives the words in its own language (data-msg-* on the search form); English if it does not.
+  function words(name, english) {
+    return (form && form.getAttribute("data-msg-" + name)) || english;
+  }
+
   function locate(el) {
     var url = target(el);
-    say("Finding your location…");
+    say(words("locating", "Finding your location…"));
     navigator.geolocation.getCurrentPosition(function (position) {
       url.searchParams.delete("q");
       url.searchParams.delete("page");
       url.searchParams.set("lat", round(position.coords.latitude));
       url.searchParams.set("lon", round(position.coords.longitude));
       if (zone && !url.searchParams.get("tz")) { url.searchParams.set("tz", zone); }
-      say("Searching near you…");
+      say(words("searching", "Searching near you…"));
       location.assign(url.toString());
     }, function (error) {
       carry(url);
       say(error && error.code === 1
-        ? "Location is turned off for this site. Type a city or ZIP code instead."
-        : "We couldn't get your location. Type a city or ZIP code instead.");
+        ? words("denied", "Location is turned off for this site. Type a city or ZIP code instead.")
+        : words("failed", "We couldn't get your location. Type a city or ZIP code instead."));
       var input = document.getElementById("q");
       if (input) { input.focus(); }
     }, { enableHighAccuracy: false, timeout: 15000, maximumAge: 600000 });
