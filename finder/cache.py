@@ -26,6 +26,7 @@ from sqlalchemy import Integer, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from finder.clock import utcnow
 from finder.core import bmlt
 from finder.models import SiteSetting
 from finder import db
@@ -75,7 +76,7 @@ def bump_data_version(session: Session) -> None:
     """
     session.info[_BUMPED] = True
     _upsert(session, DATA_VERSION_KEY, (SiteSetting.value.cast(Integer) + 1).cast(SiteSetting.value.type), "1")
-    stamp = dt.datetime.now(dt.timezone.utc).isoformat()
+    stamp = utcnow().isoformat()
     _upsert(session, DATA_CHANGED_AT_KEY, stamp, stamp)
 
 

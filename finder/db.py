@@ -51,10 +51,6 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.timezone.utc)
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
 # SQLite reads pages through a memory map of this size (see _sqlite_pragmas).
 SQLITE_MMAP_BYTES = 1 << 30
 # The SQL math functions the search ranks with (finder.search.ranking.distance_sql). They are an optional SQLite

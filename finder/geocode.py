@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
+from finder.clock import utcnow
 from finder.core.geo import valid_point
 from finder import outbound
 
@@ -607,7 +608,7 @@ class GeocodeCache:
             row = self._connect().execute(
                 "SELECT answer, stored_day FROM geocode_cache WHERE key = ?", (self.key(text),)
             ).fetchone()
-        if row is None or row[1] * 86400 < time.time() - self._max_age:
+        if row is None or row[1] * 86400 < utcnow().timestamp() - self._max_age:
             return False, None
         return True, (GeocodeResult(**json.loads(row[0])) if row[0] else None)
 
@@ -616,7 +617,7 @@ class GeocodeCache:
         with self._lock:
             self._connect().execute(
                 "INSERT OR REPLACE INTO geocode_cache (key, answer, stored_day) VALUES (?, ?, ?)",
-                (self.key(text), answer, int(time.time() // 86400)),
+                (self.key(text), answer, int(utcnow().timestamp() // 86400)),
             )
 
     def close(self) -> None:

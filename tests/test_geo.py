@@ -1,6 +1,7 @@
 """Tests for finder.core.geo: distances, unit conversion and bounding boxes at the antimeridian and poles."""
 
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -127,3 +128,12 @@ def test_box_is_tight(lat, lon, radius):
         offset = abs((plon - lon + 540.0) % 360.0 - 180.0)
         max_offset = max(max_offset, offset)
     assert total_lon / 2 == pytest.approx(max_offset, rel=2e-3, abs=1e-6)
+
+
+def test_the_mile_is_defined_once() -> None:
+    """KM_PER_MILE is the only place the number lives; everything else converts through it."""
+    package = Path(__file__).resolve().parent.parent / "finder"
+    holders = [str(path.relative_to(package.parent)) for path in sorted(package.rglob("*.py"))
+               if "1.609" in path.read_text() or "1609" in path.read_text()]
+    assert holders == ["finder/core/geo.py"]
+    assert geo.km_to_miles(geo.KM_PER_MILE) == 1 and geo.miles_to_km(1) == geo.KM_PER_MILE

@@ -15,7 +15,7 @@ from weasyprint.urls import FatalURLFetchingError
 
 from finder.core.print_options import PrintOptions
 from finder.core.schedule import first_on_or_after, zone_of
-from finder.db import utcnow
+from finder.clock import utcnow
 from finder.printing import pdf
 
 NY = "America/New_York"

@@ -446,3 +446,11 @@ def test_a_body_admin_cannot_move_a_meeting_out_of_their_tree(session, now, make
     with pytest.raises(PermissionError):
         workflow.approve(session, submission, actor=moderator, now=now)
     assert submission.status == "pending"
+
+
+def test_diff_names_weekdays_as_the_schedule_does() -> None:
+    """The moderator's change list names days with finder.core.schedule's names (one list of weekday names)."""
+    before = {"times": [{"weekday": 0, "start": "19:00", "duration_minutes": 60}]}
+    after = {"times": [{"weekday": 6, "start": "07:30", "duration_minutes": 90}]}
+    (change,) = [c for c in workflow.diff(before, after) if c.field == "times"]
+    assert (change.before, change.after) == ("Monday 7:00 PM (60 min)", "Sunday 7:30 AM (90 min)")

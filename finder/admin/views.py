@@ -143,7 +143,7 @@ def _render_submission(item: Submission, status: int = 200, **extra: Any) -> Any
                   if item.kind in ("new", "change") and item.status == "pending" else [])
     page = render_template("admin/submission.html", item=item, changes=changes, duplicates=duplicates,
                            moved_on=moved_on, may_moderate=auth.can_moderate(auth.current_user(), item),
-                           weekdays=public.WEEKDAYS, **extra)
+                           **extra)
     return make_response(page, status)
 
 

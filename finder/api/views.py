@@ -15,11 +15,13 @@ from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from finder.clock import utcnow
 from finder import cache, db, geocode, search
 from finder.web import csrf
 from finder.core import meeting_guide
 from finder.core import schedule
 from finder.core import vocab
+from finder.core.geo import km_to_miles
 from finder.meetings import visibility
 from finder.models import Counselor, Format, Meeting, Place, ServiceBody, TreatmentCenter
 from finder.web.responses import dumps
@@ -213,7 +215,7 @@ def body_json(body: ServiceBody, base: str) -> dict[str, Any]:
 
 def _distance(km: float | None) -> dict[str, float | None]:
     return {"distance_km": None if km is None else round(km, 3),
-            "distance_miles": None if km is None else round(km / 1.609344, 3)}
+            "distance_miles": None if km is None else round(km_to_miles(km), 3)}
 
 
 # --- routes -------------------------------------------------------------------------------------------------------
@@ -223,7 +225,7 @@ def search_view() -> dict[str, Any]:
     """Search with the pages' parameters (see the OpenAPI document)."""
     try:
         query = search.query_from_args(request.args, geocode.get_geocoder(current_app))
-        now = dt.datetime.now(dt.timezone.utc)
+        now = utcnow()
         session = db.get_session()
         results = search.find_nearby(session, query, now, cached_meetings=cache.meeting_reader(session))
     except search.SearchError as exc:
@@ -264,7 +266,7 @@ def meeting_view(slug: str) -> dict[str, Any]:
     """One published meeting, with its next occurrences and current exceptions."""
     meeting = _one(Meeting, slug, selectinload(Meeting.times), selectinload(Meeting.formats),
                    selectinload(Meeting.place), selectinload(Meeting.exceptions))
-    return meeting_json(meeting, public_base(), dt.datetime.now(dt.timezone.utc), upcoming=UPCOMING)
+    return meeting_json(meeting, public_base(), utcnow(), upcoming=UPCOMING)
 
 
 @endpoint("/centers/<slug>")

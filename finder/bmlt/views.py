@@ -1,7 +1,6 @@
 """The BMLT semantic endpoint at /bmlt: client_interface/json/ and /jsonp/ (crouton and other clients)."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from typing import Any
@@ -9,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 
+from finder.clock import utcnow
 from finder import db
 from finder.admin import audit
 from finder.bmlt import semantic
@@ -63,7 +63,7 @@ def _answer(switcher: str) -> Any:
         pairs: list[tuple[int, int | None]] = []
         if params.recursive and (params.services or params.services_excluded):  # the tree is read only to walk it
             pairs = [(i, p) for i, p in session.execute(select(ServiceBody.id, ServiceBody.parent_id))]
-        records, meetings = semantic.search_records(session, params, dt.datetime.now(dt.timezone.utc),
+        records, meetings = semantic.search_records(session, params, utcnow(),
                                                 root_server_uri=root, body_pairs=pairs)
         if params.formats_only or params.used_formats:
             used = bmlt.stringify(semantic.get_formats(formats, used=semantic.used_format_codes(meetings), key_strings=[],

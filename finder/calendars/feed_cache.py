@@ -18,6 +18,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from finder.clock import utcnow
 from finder import cache as response_cache
 from finder import db
 from finder.calendars.urls import links, public_base
@@ -120,7 +121,7 @@ def cached_feed(
     `build(session, now, version)`, where `version` is the data version read just before (the label the built
     feed is kept under). `alarm` puts a reminder that many minutes before each meeting; `changed_at` is a change
     the data version does not see (a personal list's own edits), which must then be part of `key_parts`."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = utcnow()
     cache = feed_cache()
     key = _cache_key(key_parts[0], (*key_parts[1:], f"alarm={alarm or ''}"), now.year)
     entry = cache.get(key)

@@ -24,7 +24,7 @@ from finder.calendars.urls import (
     body_names, calendar_actions, calendar_choices, feed_url, public_base, search_feed_url,
 )
 from finder.core import ical, subscribe
-from finder.db import utcnow
+from finder.clock import utcnow
 from finder.meetings import bodies, visibility
 from finder.models import CalendarList, Meeting, ServiceBody
 from finder.web.filters import weekday_name

@@ -1,12 +1,12 @@
 """Flask command for personal calendar lists: prune-calendar-lists (delete expired lists; run it daily from cron)."""
 from __future__ import annotations
 
-import datetime as dt
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from finder.clock import utcnow
 from finder import db
 from finder.calendars import personal
 from finder.cli.common import require_current_schema
@@ -19,7 +19,7 @@ def prune_calendar_lists_command() -> None:
     require_current_schema()
     session = db.session_factory(current_app)()
     try:
-        deleted = personal.prune_expired(session, dt.datetime.now(dt.timezone.utc))
+        deleted = personal.prune_expired(session, utcnow())
         session.commit()
     finally:
         session.close()

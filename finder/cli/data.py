@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from finder.clock import utcnow
 from finder import db
 from finder.imports import exports
 from finder.cli.common import TerminalProgress, refresh_statistics, require_current_schema
@@ -31,7 +32,7 @@ def run_import(work: Callable[[Session, dt.datetime, int, writer.Resolver, Progr
     session = db.session_factory(current_app)()
     progress = TerminalProgress("rows")
     try:
-        report = work(session, dt.datetime.now(dt.timezone.utc), current_app.config["IMPORT_MAX_BYTES"],
+        report = work(session, utcnow(), current_app.config["IMPORT_MAX_BYTES"],
                       writer.resolver_for_app(current_app), progress)
         progress.close()
         if dry_run:

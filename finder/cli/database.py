@@ -1,13 +1,13 @@
 """Flask commands for the database: schema upgrade and status, and the demo data."""
 from __future__ import annotations
 
-import datetime as dt
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from finder.clock import utcnow
 from finder import db, migrate
 from finder.cli.common import TerminalProgress, fail, first_line, refresh_statistics, require_current_schema
 from finder.imports import demo
@@ -50,7 +50,7 @@ def seed_demo_command(size: int, rng_seed: int, if_missing: bool) -> None:
     session = db.session_factory(current_app)()
     progress = TerminalProgress("demo meetings")
     try:
-        report = demo.seed_demo(session, size=size, rng_seed=rng_seed, now=dt.datetime.now(dt.timezone.utc),
+        report = demo.seed_demo(session, size=size, rng_seed=rng_seed, now=utcnow(),
                                 progress=progress)
         progress.close()
         session.commit()

@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from finder.clock import utcnow
 from finder import db, outbound
 from finder.cli.common import TerminalProgress, first_line, refresh_statistics, require_current_schema
 from finder.core import feed_check, meeting_guide as mapping
@@ -51,7 +52,7 @@ def _run_sync(kind: str, url: str, scope: tuple[int, ...], dry_run: bool,
     """Fetch, then apply in one transaction; a failure changes nothing and is noted on the source for admins."""
     require_current_schema()
     fetch = sync.url_fetch(outbound.get_fetcher(current_app), max_bytes=current_app.config["IMPORT_MAX_BYTES"])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = utcnow()
     session = db.session_factory(current_app)()
     progress = TerminalProgress("meetings")
     try:

@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from finder import db
 from finder.cli.common import first_line, require_current_schema
-from finder.db import utcnow
+from finder.clock import utcnow
 from finder.freshness import notices
 from finder.freshness.services import Policy
 

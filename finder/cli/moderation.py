@@ -1,7 +1,6 @@
 """Flask commands for moderation: create-admin (the first admin, and later accounts) and send-outbox."""
 from __future__ import annotations
 
-import datetime as dt
 
 import click
 from flask import current_app
@@ -9,6 +8,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from finder.clock import utcnow
 from finder import db
 from finder.admin import auth
 from finder.submissions import notify
@@ -32,7 +32,7 @@ def create_admin_command(email: str, name: str, role: str, body_id: int | None, 
         if body_id is not None and body is None:
             raise click.ClickException(f"no service body with id {body_id}")
         user = auth.create_user(session, email=email, password=password, role=role, service_body=body, name=name,
-                                now=dt.datetime.now(dt.timezone.utc))
+                                now=utcnow())
         session.commit()
     except auth.AccountError as exc:
         session.rollback()
@@ -57,7 +57,7 @@ def set_password_command(email: str, password: str) -> None:
         user = session.scalars(select(User).where(User.email == auth.normalize_email(email))).one_or_none()
         if user is None:
             raise click.ClickException(f"no account for {email}")
-        auth.set_password(session, user, password, actor="cli", now=dt.datetime.now(dt.timezone.utc))
+        auth.set_password(session, user, password, actor="cli", now=utcnow())
         session.commit()
     except auth.AccountError as exc:
         session.rollback()
@@ -78,7 +78,7 @@ def send_outbox_command() -> None:
         return
     session = db.session_factory(current_app)()
     try:
-        sent = notify.deliver_pending(session, transport, now=dt.datetime.now(dt.timezone.utc), limit=500)
+        sent = notify.deliver_pending(session, transport, now=utcnow(), limit=500)
     finally:
         session.close()
     click.echo(f"sent {sent} message(s)")

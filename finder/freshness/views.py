@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from finder import db
 from finder.admin import auth
 from finder.admin import views as admin
-from finder.db import utcnow
+from finder.clock import utcnow
 from finder.freshness import links, notices, services
 from finder.freshness.confirmation import confirm
 from finder.freshness.services import REPORT_LABELS, RESOLUTION_LABELS, Policy

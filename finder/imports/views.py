@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, render_template, request
 from sqlalchemy.exc import SQLAlchemyError
 
+from finder.clock import utcnow
 from finder import db
 from finder.admin import auth
 from finder.web import security
@@ -106,7 +107,7 @@ def upload() -> Any:
     status = 200
     if request.method == "POST":
         try:
-            report = run_upload(kind, dt.datetime.now(dt.timezone.utc), dry_run=dry_run)
+            report = run_upload(kind, utcnow(), dry_run=dry_run)
         except (UploadError, FatalImportError) as exc:
             error, status = f"Nothing was imported: {exc}", 400
         except SQLAlchemyError as exc:

@@ -14,7 +14,7 @@ from finder.core.print_options import PrintOptions
 from finder.geocode import get_geocoder
 from finder.learn import content
 from finder.core import schedule
-from finder.db import utcnow
+from finder.clock import utcnow
 from finder.core.freshness import freshness_note
 from finder.geocode import country_of_zone
 from finder.migrate import schema_status

@@ -7,7 +7,8 @@ from typing import Annotated
 from sqlalchemy import Boolean, Integer, String, Text, false
 from sqlalchemy.orm import mapped_column
 
-from finder.db import UTCDateTime, utcnow
+from finder.clock import utcnow
+from finder.db import UTCDateTime
 
 intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
 name_str = Annotated[str, mapped_column(String(200))]

@@ -10,7 +10,8 @@ from sqlalchemy import (
 from sqlalchemy import text as text_clause
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from finder.db import Base, UTCDateTime, utcnow
+from finder.clock import utcnow
+from finder.db import Base, UTCDateTime
 from finder.models._types import (
     created_at, demo_flag, intpk, long_str, name_str, phone_str, short_str, slug_str, text, updated_at, url_str,
 )

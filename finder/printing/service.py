@@ -20,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from finder import search
 from finder.core import schedule
+from finder.core.geo import km_to_miles
 from finder.core.print_listing import Listing, build_listing, list_zone
 from finder.core.print_options import PrintOptions, params
 from finder.core.vocab import FORMAT_BY_CODE
@@ -196,7 +197,7 @@ def _subtitle(query: search.SearchQuery, args: Mapping[str, Any], radius_km: flo
         parts.append(f"the {query.nearest} nearest")
     elif query.point is not None and radius_km:
         unit = (args.get("unit") or "mi").lower()
-        amount = radius_km / 1.609344 if unit == "mi" else radius_km
+        amount = km_to_miles(radius_km) if unit == "mi" else radius_km
         parts.append(f"within {amount:.0f} {'miles' if unit == 'mi' else 'km'}")
     if query.weekdays:
         parts.append(", ".join(schedule.weekday_name(d) + "s" for d in sorted(query.weekdays)))

@@ -9,7 +9,7 @@ from flask_babel import force_locale
 
 from finder import cache, db, search
 from finder.core import print_options
-from finder.db import utcnow
+from finder.clock import utcnow
 from finder.geocode import get_geocoder
 from finder.printing import pdf, service
 from finder.web.urls import public_base

@@ -209,7 +209,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("lat", "place", {"type": "number", "minimum": -90, "maximum": 90},
               "Latitude; lat and lon go together (one alone is a 400), and win over q."),
     Parameter("lon", "place", {"type": "number", "minimum": -180, "maximum": 180}, "Longitude; needs lat."),
-    Parameter("radius", "distance", {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": 1609.344},
+    Parameter("radius", "distance", {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": MAX_RADIUS_KM},
               "Distance from the place (q or lat/lon, required with it), in `unit`, at most 1000 miles. Default 25 "
               "miles.", in_form=True),
     Parameter("unit", "distance", {"type": "string", "enum": ["mi", "km"], "default": "mi"}, "Unit of radius.",

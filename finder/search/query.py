@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from finder.core.geo import miles_to_km, valid_point
+from finder.core.geo import km_to_miles, miles_to_km, valid_point
 from finder.models import Counselor, Place, TreatmentCenter
 
 KINDS = frozenset({"meetings", "centers", "counselors"})
@@ -87,7 +87,7 @@ class MeetingHit:
 
     @property
     def distance_miles(self) -> float | None:
-        return None if self.distance_km is None else self.distance_km / 1.609344
+        return None if self.distance_km is None else km_to_miles(self.distance_km)
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ class CenterHit:
 
     @property
     def distance_miles(self) -> float | None:
-        return None if self.distance_km is None else self.distance_km / 1.609344
+        return None if self.distance_km is None else km_to_miles(self.distance_km)
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ class CounselorHit:
 
     @property
     def distance_miles(self) -> float | None:
-        return None if self.distance_km is None else self.distance_km / 1.609344
+        return None if self.distance_km is None else km_to_miles(self.distance_km)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from finder import cache, db, printing, search
 from finder.search import page as results_page
 from finder.search import params
 from finder.core import schedule
-from finder.db import utcnow
+from finder.clock import utcnow
 from finder.web.filters import UNITS, fragment_cache, slug_urls
 from finder.core.geo import km_to_miles
 from finder.geocode import get_geocoder, timezone_at

@@ -14,6 +14,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from finder.clock import utcnow
 from finder import db
 from finder.submissions import notify
 from finder.web import i18n, ratelimit
@@ -30,7 +31,6 @@ from finder.meetings import visibility
 
 bp = Blueprint("submit", __name__, url_prefix="/submit")
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 LANGUAGES = (("en", "English"), ("es", "Spanish"), ("fr", "French"), ("de", "German"), ("pt", "Portuguese"),
              ("pl", "Polish"), ("ru", "Russian"), ("it", "Italian"), ("nl", "Dutch"), ("zh", "Chinese"),
              ("vi", "Vietnamese"), ("ar", "Arabic"), ("fa", "Persian"), ("ja", "Japanese"), ("ko", "Korean"),
@@ -55,10 +55,6 @@ def timezone_at(lat: float, lon: float) -> str | None:
     return geocode.timezone_at(lat, lon)
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
 # --- shared with the admin views ------------------------------------------------------------------------
 
 
@@ -73,7 +69,7 @@ def form_choices(session: Session) -> dict[str, Any]:
     bodies = session.scalars(select(ServiceBody).where(ServiceBody.kind != "group")
                              .order_by(ServiceBody.name).limit(1000)).all()
     return {
-        "format_groups": groups, "languages": language_options(), "weekdays": WEEKDAYS,
+        "format_groups": groups, "languages": language_options(),
         "body_options": [(b.id, f"{b.name} ({b.kind})") for b in bodies],
         "weekday_options": [(day, weekday_name(day)) for day in range(7)],
     }
@@ -252,7 +248,7 @@ def _render_check(session: Session, kind: str, meeting: Meeting | None, proposal
         changes=workflow.diff(original, proposal) if original else None, duplicates=duplicates,
         hidden=hidden, place=proposal["place"], token=form.get("token", ""),
         osm_url=_map_link(proposal["place"]["latitude"], proposal["place"]["longitude"]),
-        weekdays=WEEKDAYS, body=session.get(ServiceBody, proposal["service_body_id"])
+        body=session.get(ServiceBody, proposal["service_body_id"])
         if proposal["service_body_id"] else None,
     )
 
@@ -380,7 +376,7 @@ def meeting_event(slug: str, what: str) -> Any:
     upcoming = _upcoming_dates(meeting, today)
     page = render_template("submit/meeting_event.html", kind=kind, kind_label=kind_label(kind), meeting=meeting,
                            form=form, errors=errors, upcoming=upcoming, today=today,
-                           token=request.values.get("token", ""), weekdays=WEEKDAYS)
+                           token=request.values.get("token", ""))
     return (page, 422) if errors else page
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, selectinload
 from finder.admin import audit
 from finder.admin.auth import can_moderate, can_place
 from finder.core.geo import haversine_km
+from finder.core.schedule import weekday_name
 from finder.core.words import N_
 from finder.freshness.confirmation import confirm
 from finder.meetings import visibility
@@ -431,7 +432,6 @@ _LABELS = {
     "place.timezone": N_("Time zone"), "status": N_("Status"), "published": N_("Published"),
     "exceptions": N_("Cancelled weeks and closures"), "sequence": N_("Calendar sequence"),
 }
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 _ATTENDANCE_WORDS = {"in_person": "In person", "online": "Online only", "hybrid": "In person and online"}
@@ -448,7 +448,7 @@ def _show(key: str, value: Any) -> str:
     if value is None:
         return ""
     if key == "times":
-        return "; ".join(f"{_WEEKDAYS[t['weekday']]} {_clock_words(t['start'])} ({t['duration_minutes']} min)"
+        return "; ".join(f"{weekday_name(t['weekday'])} {_clock_words(t['start'])} ({t['duration_minutes']} min)"
                          for t in value)
     if key == "formats":
         return ", ".join(FORMAT_BY_CODE[c].name if c in FORMAT_BY_CODE else str(c) for c in value)
