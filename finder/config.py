@@ -8,18 +8,22 @@ from typing import Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from finder.core.flags import parse_flag
 from finder.core.numbers import parse_int
-from finder.web.ratelimit import parse_rates
+from finder.core.rates import parse_rates
 
 
 class ConfigError(RuntimeError):
     """A setting is missing or malformed; the message is one line meant for an operator."""
 
 
-def _bool(value: str | None, default: bool = False) -> bool:
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    """An on/off setting (finder.core.flags), its default when unset; any other word is a ConfigError naming the
+    variable (before, "enabled" silently meant off)."""
+    try:
+        return parse_flag(env.get(name), default)
+    except ValueError:
+        raise ConfigError(f"{name} must be 1 or 0 (or yes/no, true/false, on/off), not {env.get(name)!r}") from None
 
 
 def _int(env: Mapping[str, str], name: str) -> int:
@@ -105,7 +109,7 @@ def _seconds(env: Mapping[str, str], name: str) -> float:
 def from_env(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
     """Build the Flask config mapping from environment variables."""
     url = env.get("DATABASE_URL") or "sqlite:///" + os.path.join(instance_path, "finder.sqlite3")
-    debug = _bool(env.get("FINDER_DEBUG"))
+    debug = _flag(env, "FINDER_DEBUG")
     return {
         "DATABASE_URL": url,
         "SECRET_KEY": env.get("SECRET_KEY") or None,
@@ -125,7 +129,7 @@ def from_env(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "DB_STATEMENT_TIMEOUT_MS": _int(env, "DB_STATEMENT_TIMEOUT_MS"),
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES"),
         "LOG_LEVEL": (env.get("LOG_LEVEL") or SETTINGS["LOG_LEVEL"][0]).upper(),
-        "LOG_CLIENT_IP": _bool(env.get("LOG_CLIENT_IP")),
+        "LOG_CLIENT_IP": _flag(env, "LOG_CLIENT_IP"),
         "CACHE_TTL": _int(env, "CACHE_TTL"),
         "MEETING_CACHE_ENTRIES": _int(env, "MEETING_CACHE_ENTRIES"),
         "PRINT_MAX_MEETINGS": _int(env, "PRINT_MAX_MEETINGS") or int(SETTINGS["PRINT_MAX_MEETINGS"][0]),
@@ -147,7 +151,7 @@ def from_env(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "SMTP_USER": env.get("SMTP_USER") or None,
         "SMTP_PASSWORD": env.get("SMTP_PASSWORD") or None,
         "SMTP_FROM": env.get("SMTP_FROM") or SETTINGS["SMTP_FROM"][0],
-        "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS"), default=True),
+        "SMTP_STARTTLS": _flag(env, "SMTP_STARTTLS", default=True),
         "MODERATOR_EMAILS": env.get("MODERATOR_EMAILS") or "",
         "ORGANIZER_TOKEN_DAYS": _int(env, "ORGANIZER_TOKEN_DAYS"),
         "CONFIRM_PROMPT_MONTHS": _int(env, "CONFIRM_PROMPT_MONTHS"),

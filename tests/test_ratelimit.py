@@ -8,27 +8,6 @@ import pytest
 from flask import Flask, request
 
 from finder.web import ratelimit
-from finder.web.ratelimit import Rate
-
-
-@pytest.mark.parametrize("text, rate", [
-    ("5/hour", Rate(5, 3600)), ("20/15min", Rate(20, 900)), ("3 per day", Rate(3, 86400)),
-    ("10/s", Rate(10, 1)), ("2/minutes", Rate(2, 60)),
-])
-def test_parse_rate(text, rate):
-    assert ratelimit.parse_rate(text) == rate
-
-
-@pytest.mark.parametrize("text", ["", "five/hour", "5/fortnight", "0/hour", "5/0min", "-1/hour", "5", "²/hour"])
-def test_parse_rate_refuses_nonsense(text):
-    with pytest.raises(ValueError):
-        ratelimit.parse_rate(text)
-
-
-def test_parse_rates_and_flask_limiter_notation():
-    rates = ratelimit.parse_rates("5/min; 10/hour;20/day")
-    assert rates == [Rate(5, 60), Rate(10, 3600), Rate(20, 86400)]
-    assert ratelimit.limits_string(rates) == "5 per 60 second;10 per 3600 second;20 per 86400 second"
 
 
 def make_app(**config) -> Flask:

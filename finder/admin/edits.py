@@ -13,6 +13,7 @@ from finder.meetings import bodies
 from finder.admin.auth import can_edit_body
 from finder.models import ACCEPTING, SERVICE_BODY_KINDS, Service, ServiceBody, User
 from finder.submissions.workflow import Validated, clean_text, normalize_phone, validate_url
+from finder.core.flags import parse_flag
 from finder.core.numbers import parse_int
 
 _EMAIL_MAX = 254
@@ -46,7 +47,11 @@ def _phone(form: Mapping[str, Any], name: str, errors: dict[str, str]) -> str:
 
 
 def _flag(form: Mapping[str, Any], name: str) -> bool:
-    return clean_text(form.get(name)) in {"1", "on", "yes", "true"}
+    """A checkbox: ticked sends its value ("on" unless the form says), unticked sends nothing."""
+    try:
+        return parse_flag(clean_text(form.get(name)), default=False)
+    except ValueError:
+        return False  # only a hand-made request sends another word; unticked is the safe reading
 
 
 def validate_body(form: Mapping[str, Any], *, allowed_parents: Collection[int], own_id: int | None = None,

@@ -28,9 +28,6 @@ BOOLEAN = {"type": "boolean"}
 FLAG = {"type": "string", "enum": ["0", "1"]}
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 FORMAT_CODES = sorted(vocab.FORMAT_BY_CODE)
-SERVICE_CODES = sorted(c for c, s in vocab.SERVICE_BY_CODE.items() if s.category != "payment")
-PAYMENT_CODES = sorted(c for c, s in vocab.SERVICE_BY_CODE.items() if s.category == "payment")
-APPROACHES = sorted(t.code for t in vocab.COUNSELOR_TERMS if t.kind == "approach")
 
 
 def _param(name: str, schema: dict[str, Any], description: str, *, repeatable: bool = False) -> dict[str, Any]:

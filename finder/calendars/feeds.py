@@ -18,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 from finder import cache as response_cache
 from finder import search
 from finder.core import schedule, subscribe
+from finder.core.flags import parse_flag
 from finder.meetings import visibility
 from finder.models import Meeting
 from finder.search import loader, params
@@ -115,8 +116,6 @@ _UPPER_LISTS = frozenset({"format", "any_format", "service", "payment"})
 _LOWER_LISTS = frozenset({"attendance", "approach"})
 _ID_LISTS = frozenset({"body", "group"})
 _FLAGS = frozenset(p.name for p in params.PARAMETERS if p.schema == params.FLAG)
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"0", "false", "no", "off"})
 _CLOCK = re.compile(r"^(\d{1,2}):?(\d{2})$")
 COORDINATE_DECIMALS = 3  # the pages round a located search to this (~100 m); feeds share their rounding
 
@@ -184,8 +183,10 @@ def _canonical_value(name: str, value: str) -> str | None:
         match = _CLOCK.match(value)
         return f"{int(match.group(1)):02d}:{match.group(2)}" if match and value.isascii() else value
     if name in _FLAGS:
-        word = value.lower()
-        return "1" if word in _TRUE else None if word in _FALSE else value
+        try:
+            return "1" if parse_flag(value) else None
+        except ValueError:
+            return value  # the search refuses it, with its message
     if name in _UPPER_LISTS:
         return value.upper()
     if name in _LOWER_LISTS or name in ("open", "lang"):

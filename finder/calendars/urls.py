@@ -151,9 +151,3 @@ def calendar_actions(meeting: Meeting | None = None, query: Any = None) -> Calen
         return CalendarActions(choices)
     except (HTTPException, RuntimeError):
         return None  # a page rendered outside a request has no URLs to offer
-
-
-def calendar_list_url(code: str) -> dict[str, str]:
-    """The https, webcal and Google subscribe URLs of a code-in-the-URL list's feed."""
-    links = subscribe.subscribe_links(feed_url("calendars.list_ics", code=code), "My NA meetings")
-    return {"https": links.https, "webcal": links.webcal, "google": links.google}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from finder.core import schedule
+from finder.core.flags import parse_flag
 
 # Sheets that go into the printer: (width, height) portrait.
 PAPERS: dict[str, tuple[float, float]] = {"letter": (612.0, 792.0), "a4": (595.28, 841.89)}
@@ -111,8 +112,6 @@ def geometry(options: PrintOptions) -> Geometry:
 
 
 _DIGITS = re.compile(r"[0-9]{1,6}")  # ASCII only: int() would also read Arabic-Indic or full-width digits
-_TRUE = {"1", "on", "yes", "true"}
-_FALSE = {"", "0", "off", "no", "false"}
 
 
 def _one(args: Mapping[str, Any], name: str) -> str:
@@ -129,12 +128,10 @@ def _choice(args: Mapping[str, Any], name: str, choices: tuple[str, ...], defaul
 
 
 def _flag(args: Mapping[str, Any], name: str) -> bool:
-    value = _one(args, name).lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise OptionError(name, f"'{name}' is on (1) or off (0).")
+    try:
+        return parse_flag(_one(args, name), default=False)
+    except ValueError:
+        raise OptionError(name, f"'{name}' is on (1) or off (0).") from None
 
 
 def _whole(args: Mapping[str, Any], name: str, low: int, high: int, message: str) -> int | None:

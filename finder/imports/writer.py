@@ -25,6 +25,7 @@ from finder.models import (
 )
 from finder.admin import audit
 from finder.core import vocab
+from finder.core.flags import parse_flag
 from finder.imports.report import RowError
 from finder import geocode
 from finder.models import boundary
@@ -176,16 +177,19 @@ def slug(value: Any, field_name: str = "slug") -> str:
     return made
 
 
+# Spreadsheets abbreviate yes/no and true/false to a letter; otherwise the words are finder.core.flags'.
+_FLAG_LETTERS = {"y": "yes", "n": "no", "t": "true", "f": "false"}
+
+
 def flag(value: Any, field_name: str) -> bool:
     """Yes/no in the spellings spreadsheets and feeds use."""
     if isinstance(value, bool):
         return value
     raw = text(value, field_name, 10).lower()
-    if raw in ("1", "yes", "y", "true", "t"):
-        return True
-    if raw in ("", "0", "no", "n", "false", "f"):
-        return False
-    raise RowError(f"{field_name} must be yes or no, got {raw!r}")
+    try:
+        return parse_flag(_FLAG_LETTERS.get(raw, raw), default=False)
+    except ValueError:
+        raise RowError(f"{field_name} must be yes or no, got {raw!r}") from None
 
 
 # --- records --------------------------------------------------------------------------------------------------

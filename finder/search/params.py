@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from finder.core import schedule
+from finder.core.flags import parse_flag
 from finder.core.geo import miles_to_km
 from finder.core.numbers import DB_INT_MAX, parse_float, parse_int
 from finder.core.vocab import COUNSELOR_TERMS, FORMAT_BY_CODE, SERVICE_BY_CODE
@@ -24,8 +25,6 @@ from finder.search.query import (
     SearchError, SearchQuery,
 )
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
 _SERVICE_CODES = {code for code, spec in SERVICE_BY_CODE.items() if spec.category != "payment"}
 _PAYMENT_CODES = {code for code, spec in SERVICE_BY_CODE.items() if spec.category == "payment"}
 _APPROACHES = {term.code for term in COUNSELOR_TERMS if term.kind == "approach"}
@@ -55,12 +54,10 @@ def _one(args: Mapping[str, Any], name: str) -> str | None:
 
 
 def _flag(args: Mapping[str, Any], name: str) -> bool:
-    value = _one(args, name)
-    if value is None or value.lower() in _FALSE:
-        return False
-    if value.lower() in _TRUE:
-        return True
-    raise SearchError(name, f"{name} must be 1 or 0.")
+    try:
+        return parse_flag(_one(args, name), default=False)
+    except ValueError:
+        raise SearchError(name, f"{name} must be 1 or 0.") from None
 
 
 def _number(args: Mapping[str, Any], name: str, message: str) -> float | None:
