@@ -26,6 +26,7 @@ from finder.models import (
 from finder.admin import audit
 from finder.core import vocab
 from finder.core.flags import parse_flag
+from finder.core.times import parse_time_of_day
 from finder.imports.report import RowError
 from finder import geocode
 from finder.models import boundary
@@ -92,12 +93,12 @@ def number(value: Any, field_name: str) -> float | None:
 
 
 def clock(value: Any, field_name: str) -> dt.time:
-    """ "H:MM", "HH:MM" or "HH:MM:SS" (24 h) -> time; "24:00" is refused."""
+    """ "H:MM", "HH:MM" or "HH:MM:SS" (24 h) -> time (finder.core.times, strict); "24:00" is refused."""
     raw = text(value, field_name, 8, required=True)
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", raw)
-    if not match or int(match[1]) > 23 or int(match[2]) > 59 or int(match[3] or 0) > 59:
-        raise RowError(f"{field_name} must be a 24-hour time like 19:30, got {raw!r}")
-    return dt.time(int(match[1]), int(match[2]))
+    try:
+        return parse_time_of_day(raw, strict=True)
+    except ValueError:
+        raise RowError(f"{field_name} must be a 24-hour time like 19:30, got {raw!r}") from None
 
 
 @lru_cache(maxsize=1)

@@ -19,6 +19,7 @@ from finder.core import schedule
 from finder.core.flags import parse_flag
 from finder.core.geo import miles_to_km
 from finder.core.numbers import DB_INT_MAX, parse_float, parse_int
+from finder.core.times import parse_time_of_day
 from finder.core.vocab import COUNSELOR_TERMS, FORMAT_BY_CODE, SERVICE_BY_CODE
 from finder.search.query import (
     ATTENDANCE_VALUES, DEFAULT_RADIUS_KM, KINDS, MAX_NEAREST, MAX_PAGE, MAX_PER_PAGE, MAX_RADIUS_KM, MAX_SOON_MINUTES,
@@ -28,7 +29,6 @@ from finder.search.query import (
 _SERVICE_CODES = {code for code, spec in SERVICE_BY_CODE.items() if spec.category != "payment"}
 _PAYMENT_CODES = {code for code, spec in SERVICE_BY_CODE.items() if spec.category == "payment"}
 _APPROACHES = {term.code for term in COUNSELOR_TERMS if term.kind == "approach"}
-_TIME = re.compile(r"^\s*(\d{1,2})(?::?(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?\s*$", re.IGNORECASE)
 _MAX_VALUES = 50  # per repeatable parameter: nobody picks 51 formats; a crafted URL may
 
 
@@ -84,20 +84,10 @@ def _clock_time(args: Mapping[str, Any], name: str) -> dt.time | None:
     value = _one(args, name)
     if value is None:
         return None
-    match = _TIME.match(value)
-    message = f"Enter the time as HH:MM, for example 18:30 (got {value[:20]!r})."
-    if not match:
-        raise SearchError(name, message)
-    hour, minute, meridiem = int(match.group(1)), int(match.group(2) or 0), (match.group(3) or "").lower()
-    if meridiem:
-        if not 1 <= hour <= 12:
-            raise SearchError(name, message)
-        hour = hour % 12 + (12 if meridiem.startswith("p") else 0)
-    if hour == 24 and minute == 0:
-        return dt.time(23, 59, 59)
-    if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        raise SearchError(name, message)
-    return dt.time(hour, minute)
+    try:
+        return parse_time_of_day(value, end_of_day=True)  # "to=24:00": until the day ends
+    except ValueError:
+        raise SearchError(name, f"Enter the time as HH:MM, for example 18:30 (got {value[:20]!r}).") from None
 
 
 def _codes(args: Mapping[str, Any], name: str, known: Iterable[str], what: str, *, upper: bool = True) -> frozenset[str]:

@@ -29,6 +29,7 @@ from finder.admin import audit
 from finder.admin.auth import can_moderate, can_place
 from finder.core.geo import haversine_km
 from finder.core.schedule import weekday_name
+from finder.core.times import parse_time_of_day
 from finder.core.words import N_
 from finder.freshness.confirmation import confirm
 from finder.meetings import visibility
@@ -161,18 +162,10 @@ def normalize_phone(value: str) -> tuple[str, str | None]:
 
 
 def _parse_time(text: str) -> dt.time | None:
-    text = text.strip().lower().replace(".", "")
-    match = re.match(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$", text)
-    if not match:
+    try:
+        return parse_time_of_day(text)
+    except ValueError:
         return None
-    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
-    if half:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if half == "pm" else 0)
-    if hour > 23 or minute > 59:
-        return None
-    return dt.time(hour, minute)
 
 
 def validate_times(form: Mapping[str, Any], errors: dict[str, str]) -> list[dict[str, Any]]:
