@@ -23,7 +23,7 @@ from finder.search import views as search_views
 from finder.submissions import views as submissions_views
 from finder import cache, cli, config as settings, db
 from finder.web import compression, csrf, errors, filters, i18n, logging, proxy, ratelimit, security
-from finder.web import static_assets
+from finder.web import static_assets, template_globals
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logging.init_app(app)
     i18n.init_app(app)
     filters.init_app(app)
+    template_globals.init_app(app)
     security.init_request_limits(app)
     csrf.init_app(app)
     security.init_converters(app)

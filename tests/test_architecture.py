@@ -90,3 +90,39 @@ def test_only_views_and_the_app_import_views() -> None:
 def test_pure_cores_import_only_cores_and_models(module: str) -> None:
     outside = [t for t in GRAPH[module] if not t.startswith(("finder.core", "finder.models"))]
     assert outside == []
+
+
+def _package(module: str) -> str:
+    return module.rsplit(".", 1)[0]
+
+
+def test_views_import_no_other_packages_views() -> None:
+    """What two areas' pages share lives beneath them (a form, a service, admin.pages), never in either's views."""
+    wrong = [(m, t) for m, targets in GRAPH.items() if m.endswith(".views") for t in targets
+             if t.endswith(".views") and _package(t) != _package(m)]
+    assert wrong == []
+
+
+# Template globals and filters are registered in one module each; the admin layout's values are one function
+# (finder.admin.pages.admin_globals) that the blueprints whose pages extend admin/base.html register.
+REGISTRARS = {
+    "add_template_global": {"finder.web.template_globals"}, "app_template_global": set(),
+    "add_app_template_global": set(), "template_global": set(),
+    "add_template_filter": {"finder.web.filters"}, "app_template_filter": set(),
+    "add_app_template_filter": set(), "template_filter": set(),
+    "context_processor": {"finder.web.template_globals"}, "app_context_processor": set(),
+}
+
+
+def test_template_globals_and_filters_are_registered_in_one_place() -> None:
+    wrong = []
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr in REGISTRARS and name not in REGISTRARS[node.attr]:
+                wrong.append(f"{name}:{node.lineno} {ast.unparse(node)}")
+    admin_layout = [w for w in wrong if w.endswith(".context_processor")]
+    assert [w for w in wrong if w not in admin_layout] == []
+    for entry in admin_layout:  # only ever the one admin layout function
+        module, line = entry.split(" ")[0].split(":")
+        source = MODULES[module].read_text().splitlines()[int(line) - 1]
+        assert "context_processor(pages.admin_globals)" in source, entry

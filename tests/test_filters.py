@@ -157,28 +157,6 @@ def test_http_url_lets_only_web_links_through(url, expected):
     assert filters.http_url(url) == expected
 
 
-def test_maps_links_are_plain_links_with_the_point_https_first():
-    found = filters.maps_links(39.9487, -75.1685, "St. Mark's Church, 1625 Locust St")
-    links = dict(found)
-    # https links open on every phone and computer; geo: (Android only) comes last, never first.
-    assert [url.split(":", 1)[0] for _, url in found] == ["https", "https", "https", "geo"]
-    assert links["Open in your maps app"].startswith("geo:39.948700,-75.168500?q=39.948700,-75.168500(")
-    assert links["Apple Maps"].startswith("https://maps.apple.com/?daddr=39.948700,-75.168500")
-    assert "destination=39.948700,-75.168500" in links["Google Maps"]
-    assert links["OpenStreetMap"].startswith("https://www.openstreetmap.org/directions?to=39.948700,-75.168500")
-    assert all("'" not in url and " " not in url for url in links.values())
-
-
-def test_explanation_urls_for_services_and_approaches():
-    assert filters.service_url("BU") == "/learn/detox#med-buprenorphine"
-    assert filters.service_url("A2") == "/learn/detox#med-alpha2"
-    assert filters.service_url("DT") == "/learn/detox"
-    assert filters.service_url("RES") == "/learn/rehab"
-    assert filters.service_url("MD") is None
-    assert filters.approach_url("psychodynamic") == "/learn/counseling#approach-psychodynamic"
-    assert filters.approach_url("unknown") is None
-
-
 def test_nl2br_escapes_then_keeps_lines():
     assert str(filters.nl2br("Side door\n<b>stairs</b>")) == "Side door<br>&lt;b&gt;stairs&lt;/b&gt;"
 

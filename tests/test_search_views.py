@@ -9,7 +9,7 @@ from typing import Any
 from flask import url_for
 from sqlalchemy import select
 
-from finder.web.filters import slug_urls
+from finder.search.cards import slug_urls
 from finder.models import Format
 from finder.search.views import FILTER_FIELD_PARAMS, PLACE_PARAMS
 from tests.test_pages import get, pages  # noqa: F401  (pages is a fixture)

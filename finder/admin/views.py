@@ -4,27 +4,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import (
-    Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for,
-)
-from flask_babel import gettext
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from finder import db
-from finder.admin import audit
-from finder.admin import auth
-from finder.submissions import notify
-from finder.web import i18n, ratelimit, security
-from finder.admin import edits
+from finder.admin import audit, auth, edits, pages
+from finder.core.numbers import DB_INT_MAX, parse_int
+from finder.clock import utcnow
 from finder.imports import sync
-from finder.submissions import workflow
 from finder.models import (
     Counselor, Meeting, MeetingSync, OutboxMessage, Service, ServiceBody, Submission, TreatmentCenter, User,
 )
-from finder.submissions.workflow import KIND_LABELS
-from finder.core.numbers import DB_INT_MAX, parse_int
-from finder.submissions import views as public
+from finder.submissions import forms, mail, workflow
+from finder.web import ratelimit, security
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 # Logging in and out sit outside /admin: everything under /admin needs an account.
@@ -32,20 +25,9 @@ account_bp = Blueprint("account", __name__)
 PAGE = 100
 
 
-@bp.context_processor
-@account_bp.context_processor
-def _admin_globals() -> dict[str, Any]:
-    return {"user": auth.current_user(), "auth": auth, "role_names": auth.ROLE_NAMES, "kind_labels": KIND_LABELS,
-            "interface_languages": i18n.LANGUAGES}
-
-
-@bp.after_request
-@account_bp.after_request
-def _private(response: Any) -> Any:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    response.headers["X-Frame-Options"] = "DENY"
-    return response
+for blueprint in (bp, account_bp):
+    blueprint.context_processor(pages.admin_globals)
+    blueprint.after_request(pages.private)
 
 
 def _safe_next(target: str | None) -> str:
@@ -89,7 +71,7 @@ def login() -> Any:
         if user is None:
             error, status = "That e-mail and password do not match an account.", 401
         else:
-            auth.login(user, public.utcnow())
+            auth.login(user, utcnow())
             session.commit()
             return redirect(_safe_next(request.args.get("next")), code=303)
     return make_response(render_template("admin/login.html", error=error, email=email), status)
@@ -165,7 +147,7 @@ def _decide(submission_id: int, decision: str, payload: dict[str, Any] | None = 
     user = auth.current_user()
     if not auth.can_moderate(user, item):
         abort(403)
-    now = public.utcnow()
+    now = utcnow()
     try:
         if decision == "approve":
             workflow.approve(session, item, actor=user, now=now, payload=payload)
@@ -182,25 +164,11 @@ def _decide(submission_id: int, decision: str, payload: dict[str, Any] | None = 
         session.rollback()
         return _render_submission(item, 422, decision_error=str(exc),
                                   reason=workflow.clean_text(request.form.get("reason"), multiline=True))
-    _tell_organizer(item, now)
+    mail.tell_organizer_decided(session, item, now)
     session.commit()
-    public.deliver_in_background()
+    mail.deliver_in_background()
     flash(f"{item.reference} {'approved and published' if decision == 'approve' else 'rejected'}.")
     return redirect(url_for("admin.queue"), code=303)
-
-
-def _tell_organizer(item: Submission, now: dt.datetime) -> None:
-    if not item.contact_email:
-        return
-    with i18n.in_language(item.interface_language):  # the organizer's language, not the moderator's
-        subject = (gettext("Your submission %(reference)s was approved", reference=item.reference)
-                   if item.status == "approved"
-                   else gettext("Your submission %(reference)s was not published", reference=item.reference))
-        notify.queue(
-            db.get_session(), recipients=[item.contact_email], submission=item, now=now, subject=subject,
-            body=render_template("submit/mail_decision.txt", submission=item, kind_label=public.kind_label(item.kind),
-                                 status_url=public.organizer_status_url(item)),
-        )
 
 
 @bp.route("/submissions/<int:submission_id>/edit", methods=["GET", "POST"])
@@ -219,9 +187,9 @@ def edit_submission(submission_id: int) -> Any:
     form = request.form
     if form.get("action") == "add_row":
         return _render_meeting_editor(form, {}, item=item)
-    result = public.validate_meeting_form(session, form)
+    result = forms.validate_meeting_form(session, form)
     if result.ok:
-        public.locate_proposal(result, previous=item.payload.get("place"))
+        forms.locate_proposal(result, previous=item.payload.get("place"))
     if not result.ok:
         return _render_meeting_editor(form, result.errors, item=item), 422
     return _decide(submission_id, "approve", payload=result.values)
@@ -232,9 +200,9 @@ def _render_meeting_editor(form: Any, errors: dict[str, str], *, item: Submissio
     target = meeting if meeting is not None else (item.meeting if item is not None else None)
     synced = target is not None and target.sync is not None
     return render_template("admin/meeting_edit.html", form=form, errors=errors, item=item, meeting=meeting,
-                           rows=public.row_count(form, times), synced=target.sync if synced else None,
+                           rows=forms.row_count(form, times), synced=target.sync if synced else None,
                            edited_since_sync=synced and sync.locally_edited(target),
-                           **public.form_choices(db.get_session()))
+                           **forms.form_choices(db.get_session()))
 
 
 # --- meetings: list, direct edit, audit -----------------------------------------------------------------
@@ -278,7 +246,7 @@ def edit_meeting(meeting_id: int) -> Any:
     form = request.form
     if form.get("action") == "add_row":
         return _render_meeting_editor(form, {}, meeting=meeting)
-    result = public.validate_meeting_form(session, form)
+    result = forms.validate_meeting_form(session, form)
     status = form.get("status", meeting.status)
     if status not in ("active", "temporarily_closed", "inactive"):
         result.errors["status"] = "Please choose a status from the list."
@@ -287,10 +255,10 @@ def edit_meeting(meeting_id: int) -> Any:
     except PermissionError as exc:
         result.errors["service_body_id"] = str(exc)
     if result.ok:
-        public.locate_proposal(result, previous=original["place"])
+        forms.locate_proposal(result, previous=original["place"])
     if not result.ok:
         return _render_meeting_editor(form, result.errors, meeting=meeting), 422
-    changed = workflow.update_meeting(session, meeting, result.values, actor=user, now=public.utcnow(),
+    changed = workflow.update_meeting(session, meeting, result.values, actor=user, now=utcnow(),
                                          status=status, published=form.get("published") == "1")
     session.commit()
     flash("Saved." if changed else "Nothing changed.")
@@ -309,7 +277,7 @@ def meeting_audit(meeting_id: int) -> str:
 @bp.get("/changes")
 @auth.require_role()
 def changes() -> str:
-    now = public.utcnow()
+    now = utcnow()
     days_n = parse_int(request.args.get("days"), low=1, high=366) or 7
     entries = audit.changes(db.get_session(), since=now - dt.timedelta(days=days_n), limit=500, newest_first=True)
     return render_template("admin/changes.html", entries=entries, days=days_n, changed_fields=audit.changed_fields)
@@ -345,9 +313,9 @@ def users() -> Any:
             user = auth.create_user(
                 session, email=str(form.get("email") or ""), password=str(form.get("password") or ""),
                 role=str(form.get("role") or ""), service_body=body, name=workflow.clean_text(form.get("name")),
-                now=public.utcnow())
+                now=utcnow())
             audit.record(session, actor=auth.current_user(), action="create", entity=user, before=None,
-                         after=audit.snapshot(user), now=public.utcnow())
+                         after=audit.snapshot(user), now=utcnow())
             session.commit()
             flash(f"Account {user.email} created.")
             return redirect(url_for("admin.users"), code=303)
@@ -368,7 +336,7 @@ def user_active(user_id: int) -> Any:
     account = session.get(User, user_id) or abort(404)
     try:
         auth.set_active(session, account, request.form.get("active") == "1", actor=auth.current_user(),
-                        now=public.utcnow())
+                        now=utcnow())
     except auth.AccountError as exc:
         flash(str(exc)[:1].upper() + str(exc)[1:] + ".")
         return redirect(url_for("admin.users"), code=303)
@@ -409,7 +377,7 @@ def edit_body(body_id: int | None = None) -> Any:
         return render_template("admin/body_edit.html", body=body, form=request.form, errors=result.errors,
                                parents=allowed), 422
     target = body if body is not None else ServiceBody()
-    edits.save(session, target, result.values, actor=user, now=public.utcnow())
+    edits.save(session, target, result.values, actor=user, now=utcnow())
     session.commit()
     flash("Saved.")
     return redirect(url_for("admin.bodies"), code=303)
@@ -444,7 +412,7 @@ def edit_center(center_id: int) -> Any:
     if not result.ok:
         return render_template("admin/center_edit.html", center=center, form=request.form, errors=result.errors,
                                services=services), 422
-    edits.save(session, center, result.values, actor=auth.current_user(), now=public.utcnow())
+    edits.save(session, center, result.values, actor=auth.current_user(), now=utcnow())
     session.commit()
     flash("Saved.")
     return redirect(url_for("admin.centers"), code=303)
@@ -465,7 +433,7 @@ def edit_counselor(counselor_id: int) -> Any:
     if not result.ok:
         return render_template("admin/counselor_edit.html", counselor=counselor, form=request.form,
                                errors=result.errors, flags=flags), 422
-    edits.save(session, counselor, result.values, actor=auth.current_user(), now=public.utcnow())
+    edits.save(session, counselor, result.values, actor=auth.current_user(), now=utcnow())
     session.commit()
     flash("Saved.")
     return redirect(url_for("admin.counselors"), code=303)

@@ -151,3 +151,8 @@ def calendar_actions(meeting: Meeting | None = None, query: Any = None) -> Calen
         return CalendarActions(choices)
     except (HTTPException, RuntimeError):
         return None  # a page rendered outside a request has no URLs to offer
+
+
+def add_to_calendar_url(meeting_id: int) -> str:
+    """Where "Add to my calendar" on a meeting's card or page goes."""
+    return url_for("my_calendar.add", meeting_id=meeting_id)

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext, ngettext
+from flask_babel import gettext
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.datastructures import MultiDict
@@ -21,7 +21,7 @@ from finder.calendars.feeds import (
 )
 from finder.calendars.lists import decode_list, encode_list, meeting_ids_from
 from finder.calendars.urls import (
-    body_names, calendar_actions, calendar_choices, feed_url, public_base, search_feed_url,
+    body_names, calendar_choices, feed_url, public_base, search_feed_url,
 )
 from finder.core import ical, subscribe
 from finder.clock import utcnow
@@ -249,26 +249,6 @@ def list_page(code: str) -> Any:
 @bp.app_errorhandler(FeedError)
 def _feed_error(error: FeedError) -> Response:
     return bad_request(error)
-
-
-bp.add_app_template_global(calendar_actions, "calendar_actions")
-
-
-@bp.app_template_global("add_to_calendar_url")
-def _add_url(meeting_id: int) -> str:
-    return url_for("my_calendar.add", meeting_id=meeting_id)
-
-
-@bp.app_template_filter("alarm_words")
-def _alarm_words(minutes: int) -> str:
-    """A reminder's lead time in the page's language ("1 hour 30 minutes"); subscribe.alarm_words is the feed's."""
-    minutes = int(minutes)
-    if minutes == subscribe.MAX_ALARM_MINUTES:
-        return gettext("1 day")
-    hours, rest = divmod(minutes, 60)
-    parts = [ngettext("%(num)d hour", "%(num)d hours", hours)] if hours else []
-    parts += [ngettext("%(num)d minute", "%(num)d minutes", rest)] if rest else []
-    return " ".join(parts)
 
 
 # --- personal lists: one lasting address, an edit key, remembered in this browser ---------------------------------

@@ -20,8 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from finder import db
-from finder.admin import auth
-from finder.admin import views as admin
+from finder.admin import auth, pages
 from finder.clock import utcnow
 from finder.freshness import links, notices, services
 from finder.freshness.confirmation import confirm
@@ -29,13 +28,12 @@ from finder.freshness.services import REPORT_LABELS, RESOLUTION_LABELS, Policy
 from finder.imports import exports
 from finder.meetings import visibility
 from finder.models import Meeting, MeetingReport, ServiceBody, User
-from finder.submissions import tokens
-from finder.submissions import views as submit
+from finder.submissions import mail, tokens
 from finder.submissions import workflow as submissions
 from finder.web import ratelimit
 
 bp = Blueprint("freshness", __name__)
-bp.context_processor(admin._admin_globals)
+bp.context_processor(pages.admin_globals)
 
 
 def _policy() -> Policy:
@@ -99,7 +97,7 @@ def report(slug: str) -> Any:
         policy=_policy(), now=now)
     notices.tell_moderators(session, meeting, outcome, now=now)
     session.commit()
-    submit.deliver_in_background()
+    mail.deliver_in_background()
     return render_template("freshness/report_sent.html", meeting=meeting, outcome=outcome)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from finder.clock import utcnow
 from finder import db
-from finder.admin import auth
+from finder.admin import auth, pages
 from finder.web import security
 from finder.imports import FatalImportError, ImportReport, bmlt, csv_centers, csv_counselors, csv_meetings
 from finder.imports import meeting_guide, samhsa, sync, writer
@@ -32,17 +32,8 @@ class UploadError(ValueError):
     """The form cannot be used as sent; the message says what to fix."""
 
 
-@bp.context_processor
-def _admin_globals() -> dict[str, Any]:
-    # The admin layout shows the navigation for the logged-in user.
-    return {"user": auth.current_user(), "auth": auth, "role_names": auth.ROLE_NAMES}
-
-
-@bp.after_request
-def _private(response: Any) -> Any:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
+bp.context_processor(pages.admin_globals)
+bp.after_request(pages.private)
 
 
 def _file(name: str, cap: int) -> bytes:

@@ -16,7 +16,8 @@ from finder.search import page as results_page
 from finder.search import params
 from finder.core import schedule
 from finder.clock import utcnow
-from finder.web.filters import UNITS, fragment_cache, slug_urls
+from finder.search.cards import fragment_cache, slug_urls
+from finder.web.filters import UNITS
 from finder.core.geo import km_to_miles
 from finder.geocode import get_geocoder, timezone_at
 from finder.core.vocab import COUNSELOR_TERMS, FORMATS, SERVICES

@@ -2,111 +2,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint, Response, abort, current_app, make_response, redirect, render_template, request, url_for,
 )
-from babel import Locale
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from finder.clock import utcnow
 from finder import db
-from finder.submissions import notify
-from finder.web import i18n, ratelimit
-from finder.web.filters import weekday_name
-from finder.submissions import workflow
-from finder.submissions import tokens
-from finder.models import Format, Meeting, ServiceBody, Submission, User
-from finder.submissions.workflow import KIND_LABELS, Validated
-from finder.core.vocab import VENUE_FORMATS
-from finder.core.numbers import parse_int
-from finder import geocode
-from finder.admin import auth
+from finder.clock import utcnow
 from finder.meetings import visibility
+from finder.models import Meeting, ServiceBody, Submission
+from finder.submissions import mail, tokens, workflow
+from finder.submissions.forms import form_choices, kind_label, locate_proposal, row_count
+from finder.submissions.forms import validate_meeting_form
+from finder.web import i18n, ratelimit
 
 bp = Blueprint("submit", __name__, url_prefix="/submit")
-
-LANGUAGES = (("en", "English"), ("es", "Spanish"), ("fr", "French"), ("de", "German"), ("pt", "Portuguese"),
-             ("pl", "Polish"), ("ru", "Russian"), ("it", "Italian"), ("nl", "Dutch"), ("zh", "Chinese"),
-             ("vi", "Vietnamese"), ("ar", "Arabic"), ("fa", "Persian"), ("ja", "Japanese"), ("ko", "Korean"),
-             ("tl", "Tagalog"), ("uk", "Ukrainian"), ("sv", "Swedish"), ("he", "Hebrew"), ("hi", "Hindi"))
-MIN_TIME_ROWS = 2
-
-
-# --- seams: the geocoder and the zone lookup live in finder.geocode; tests may put fakes in app.extensions ---
-
-
-def geocoder() -> Any:
-    found = current_app.extensions.get("finder.geocoder")
-    if found is None:
-        found = geocode.get_geocoder(current_app)
-    return found
-
-
-def timezone_at(lat: float, lon: float) -> str | None:
-    override = current_app.extensions.get("finder.timezone_at")
-    if override is not None:
-        return override(lat, lon)
-    return geocode.timezone_at(lat, lon)
-
-
-# --- shared with the admin views ------------------------------------------------------------------------
-
-
-def form_choices(session: Session) -> dict[str, Any]:
-    """What the meeting form offers: formats by kind (venue formats are derived), languages, service bodies."""
-    formats = session.scalars(select(Format).order_by(Format.kind, Format.name)).all()
-    groups: dict[str, list[Format]] = {}
-    for f in formats:
-        if f.code in VENUE_FORMATS or f.code in {"O", "C"} or f.kind == "language":
-            continue
-        groups.setdefault(f.kind, []).append(f)
-    bodies = session.scalars(select(ServiceBody).where(ServiceBody.kind != "group")
-                             .order_by(ServiceBody.name).limit(1000)).all()
-    return {
-        "format_groups": groups, "languages": language_options(),
-        "body_options": [(b.id, f"{b.name} ({b.kind})") for b in bodies],
-        "weekday_options": [(day, weekday_name(day)) for day in range(7)],
-    }
-
-
-def language_options() -> list[tuple[str, str]]:
-    """The meeting languages the form offers, each named in the reader's language (Babel's CLDR names)."""
-    names = Locale.parse(i18n.format_locale()).languages
-    return [(code, (names.get(code) or english)[:1].upper() + (names.get(code) or english)[1:])
-            for code, english in LANGUAGES]
-
-
-def validate_meeting_form(session: Session, form: Any) -> Validated:
-    known_formats = set(session.scalars(select(Format.code)))
-    known_bodies = set(session.scalars(select(ServiceBody.id)))
-    return workflow.validate_meeting(form, known_formats=known_formats, known_bodies=known_bodies)
-
-
-def locate_proposal(result: Validated, previous: dict[str, Any] | None = None) -> workflow.Located | None:
-    """Fill the proposal's coordinates and zone, or add a message beside the address fields."""
-    lazy = SimpleNamespace(geocode=lambda text: geocoder().geocode(text))  # load the gazetteer only if asked
-    found = workflow.locate(result.values["place"], lazy, timezone_at, previous=previous)
-    if found is None:
-        result.errors["city"] = ("We could not find this place. Check the city and postal code, "
-                                 "or give the latitude and longitude below.")
-        return None
-    result.values = workflow.with_location(result.values, found)
-    return found
-
-
-def row_count(form: Any, proposal_times: int = 0) -> int:
-    """How many weekly-time rows to show: every filled row plus an empty one, one more after "Add another day"."""
-    filled = max((n + 1 for n in range(workflow.MAX_TIME_ROWS)
-                  if form.get(f"day_{n}") or form.get(f"start_{n}")), default=0)
-    shown = parse_int(form.get("rows"), low=0, high=workflow.MAX_TIME_ROWS) or 0
-    wanted = max(filled + 1, proposal_times + 1, shown + (1 if form.get("action") == "add_row" else 0))
-    return min(max(wanted, MIN_TIME_ROWS), workflow.MAX_TIME_ROWS)
 
 
 def _organizer_from_token(session: Session) -> Submission | None:
@@ -271,73 +186,12 @@ def _store(session: Session, kind: str, meeting: Meeting | None, payload: dict[s
     now = utcnow()
     submission = workflow.submit(session, kind=kind, payload=payload, meeting=meeting, contact=contact, now=now,
                                  language=i18n.current_language())
-    _tell_moderators(session, submission, now)
-    if submission.contact_email:
-        with i18n.in_language(submission.interface_language):
-            notify.queue(
-                session, recipients=[submission.contact_email], submission=submission, now=now,
-                subject=gettext("We received your submission %(reference)s", reference=submission.reference),
-                body=render_template("submit/mail_received.txt", submission=submission,
-                                     status_url=organizer_status_url(submission), kind_label=kind_label(kind)),
-            )
+    mail.tell_moderators(session, submission, now)
+    mail.tell_organizer_received(session, submission, now)
     token = tokens.make_token(current_app.config["SECRET_KEY"], submission.id, submission.reference)
     session.commit()
-    deliver_in_background()
+    mail.deliver_in_background()
     return redirect(url_for("submit.status", token=token, sent=1), code=303)
-
-
-def organizer_status_url(submission: Submission) -> str:
-    """The organizer's private status link, absolute, in the language they wrote in (for mail)."""
-    token = tokens.make_token(current_app.config["SECRET_KEY"], submission.id, submission.reference)
-    return _absolute(url_for("submit.status", token=token, locale=submission.interface_language))
-
-
-def kind_label(kind: str) -> str:
-    """What a kind of submission is called, in the current language."""
-    return gettext(KIND_LABELS[kind])
-
-
-def _absolute(path: str) -> str:
-    base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
-    return base + path
-
-
-def _tell_moderators(session: Session, submission: Submission, now: dt.datetime) -> None:
-    configured = [a for a in current_app.config.get("MODERATOR_EMAILS", "").split(",") if a.strip()]
-    accounts = session.scalars(select(User).where(User.active.is_(True), User.role.in_(("admin", "body_admin"))))
-    recipients = configured + [u.email for u in accounts if auth.can_moderate(u, submission)]
-    with i18n.in_language("en"):  # moderators work in English (issue 20, item 8)
-        notify.queue(
-            session, recipients=recipients, submission=submission, now=now,
-            subject=f"New submission {submission.reference}: {KIND_LABELS[submission.kind]}",
-            body=render_template("submit/mail_moderators.txt", submission=submission,
-                                 kind_label=KIND_LABELS[submission.kind],
-                                 review_url=_absolute(url_for("admin.submission", submission_id=submission.id))),
-        )
-
-
-def deliver_in_background() -> None:
-    """Send what waits in the outbox without holding up the page; under test, synchronously."""
-    transport = notify.make_transport(current_app.config)
-    if transport is None:
-        return
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-    def run() -> None:
-        session = db.session_factory(app)()
-        try:
-            notify.deliver_pending(session, transport, now=utcnow())
-        except Exception:  # a broken mail setup must never surface to the organizer
-            app.logger.exception("notification delivery failed")
-        finally:
-            session.close()
-
-    if app.testing:
-        run()
-        return
-    import threading
-
-    threading.Thread(target=run, name="finder-notify", daemon=True).start()
 
 
 # --- one-off changes: a cancelled week, a closure, no longer meets -------------------------------------------

@@ -80,4 +80,3 @@ def init_app(app: Flask) -> None:
     _protect.init_app(app)
     app.before_request(_check)
     app.register_error_handler(CSRFError, _refuse)
-    app.add_template_global(csrf_field)

@@ -1,31 +1,27 @@
-"""Jinja filters and the values every template sees: distances, times, "starts in", labels in words.
+"""Jinja filters, all registered here: distances, times, "starts in", labels in words.
 
 Pages compute nothing here that is a business rule: search and schedule decide *what* is true (distance, next
-start, in progress); these filters only say it the way a phone screen should.
+start, in progress); these filters only say it the way a phone screen should. Template globals are registered in
+finder.web.template_globals; result cards are worded in finder.search.cards.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 from babel.dates import format_date, format_skeleton, format_time, get_day_names
 from babel.numbers import format_decimal
-from flask import Flask, current_app, url_for
+from flask import Flask
 from flask_babel import gettext, lazy_gettext, ngettext
 from markupsafe import Markup, escape
 
-from finder import db
-from finder.core import schedule
-from finder.core.freshness import freshness_note
-from finder.web import i18n, site
+from finder.core import schedule, subscribe
+from finder.web import i18n
 from finder.core.geo import km_to_miles
 from finder.core.vocab import FORMAT_BY_CODE
-from finder.imports import demo
-from finder.learn import content, crisis_lines
 
 UNITS = ("mi", "km")
 
@@ -41,15 +37,8 @@ ACCEPTING_LABELS = {
     "waitlist": lazy_gettext("Waiting list for new clients"),
 }
 
-DETOX_SERVICES = frozenset({"DT"})
-CARE_SERVICES = frozenset({"HI", "RES", "OP", "HH", "CO", "CT"})
-
 # Up to this many minutes ahead, a start is said as "starts in ..."; later ones are just a day and a time.
 STARTS_IN_HORIZON = 180
-# A result card offers "Join online now" while the meeting runs or from this many minutes before it starts.
-JOIN_NOW_MINUTES = 30
-# Characters werkzeug's default URL converter leaves unquoted in a path segment (werkzeug.routing.converters).
-_PATH_SAFE = "!$&'()*+,/:;=@"
 
 
 def long_date(value: dt.date) -> str:
@@ -220,20 +209,6 @@ def tel(phone: str | None) -> str:
     return "tel:" + quote(kept, safe="+,;") if any(c.isdigit() for c in kept) else ""
 
 
-def maps_links(latitude: float, longitude: float, label: str = "") -> list[tuple[str, str]]:
-    """Plain directions links (nothing is loaded until the person taps one): Apple Maps, Google Maps and
-    OpenStreetMap over https, which open on every phone and computer, then a geo: link for other map apps
-    (Android opens it; iPhones and desktop browsers cannot, so it never comes first)."""
-    point = f"{latitude:.6f},{longitude:.6f}"
-    q = quote(label, safe="") if label else point
-    return [
-        ("Apple Maps", f"https://maps.apple.com/?daddr={point}&q={q}"),
-        ("Google Maps", f"https://www.google.com/maps/dir/?api=1&destination={point}"),
-        ("OpenStreetMap", f"https://www.openstreetmap.org/directions?to={point}#map=17/{latitude:.5f}/{longitude:.5f}"),
-        (gettext("Open in your maps app"), f"geo:{point}?q={point}" + (f"({q})" if label else "")),
-    ]
-
-
 def end_clock(weekly: Any) -> str:
     """When a weekly slot ends on the clock: '8:00 PM', or '12:30 AM (next day)' past midnight."""
     start = dt.datetime.combine(dt.date(2000, 1, 3), weekly.start)
@@ -317,127 +292,11 @@ def http_url(url: str | None) -> str:
     return url if urlsplit(url).scheme.lower() in ("http", "https") and "//" in url[:8] else ""
 
 
-def service_url(code: str) -> str | None:
-    """The explanation for a treatment service code: medications and detox on the detox page, care on rehab."""
-    for service, anchor, _label in content.MEDICATION_ANCHORS:
-        if service == code:
-            return i18n.keep_language(content.page_url("detox", anchor))
-    if code in DETOX_SERVICES:
-        return i18n.keep_language(content.page_url("detox"))
-    if code in CARE_SERVICES:
-        return i18n.keep_language(content.page_url("rehab"))
-    return None
-
-
-def approach_url(code: str) -> str | None:
-    """The explanation of a counselor's approach on the counseling page, or None."""
-    found = content.APPROACH_ANCHORS.get(code)
-    return i18n.keep_language(content.page_url("counseling", found[0])) if found else None
-
-
 def nl2br(text: str | None) -> Markup:
     """Escape, then keep the writer's line breaks."""
     if not text:
         return Markup("")
     return Markup("<br>").join(escape(line) for line in str(text).splitlines())
-
-
-@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs twice as much
-class MeetingCard:
-    """A meeting found, worded for its result card.
-
-    The wording is done here in one pass: as nested macros and filters it was most of the results page's
-    rendering time (measured, about 1 ms of 25 cards), and the template now only places these values."""
-
-    meeting: Any
-    url: str
-    start_iso: str  # '' when there is no upcoming date
-    when: str  # 'Today 7:30 PM' on the meeting's clock
-    zone: str  # the meeting's zone as people name it: 'Chicago'
-    in_progress: bool
-    starts: str  # 'Starts in 25 min'; '' when in progress, unknown or more than 3 hours away
-    viewer_when: str  # '8:30 PM' on the viewer's clock when it reads differently, else ''
-    viewer_zone: str  # the viewer's zone as people name it ('' when unknown)
-    viewer_first: bool  # an online-only meeting shown on the viewer's clock first
-    online_only: bool
-    distance: str  # '' for online-only meetings
-    locality: str
-    join_url: str  # the meeting's http(s) link while it runs or is about to start, else ''
-    tags: Markup  # the open/closed badge, attendance and format chips
-    freshness: str  # 'Recently reported as not meeting: ...' or 'Not confirmed in over a year: ...', else ''
-
-
-def meeting_cards(hits: list[Any], now: dt.datetime, unit: str, viewer_zone: str | None) -> list[MeetingCard]:
-    """The result cards of some search.MeetingHit, in their order (unit: 'mi' or 'km')."""
-    meeting_url = slug_urls("main.meeting")
-    stale_days = current_app.config["STALE_AFTER_DAYS"]
-    return [_meeting_card(hit, now, unit, viewer_zone, meeting_url, stale_days) for hit in hits]
-
-
-def slug_urls(endpoint: str) -> Callable[[str], str]:
-    """url_for(endpoint, slug=...) for many slugs, at the cost of one url_for (a page of 25 results spent a tenth
-    of its rendering in url_for). The endpoint's URL must end with its <slug>."""
-    marker = "-"
-    prefix = url_for(endpoint, slug=marker)[: -len(marker)]
-    return lambda slug: prefix + quote(slug, safe=_PATH_SAFE)
-
-
-def _meeting_card(hit: Any, now: dt.datetime, unit: str, viewer_zone: str | None,
-                  meeting_url: Callable[[str], str], stale_days: int) -> MeetingCard:
-    m = hit.meeting
-    start, minutes = hit.next_start, hit.starts_in_minutes
-    about_to_start = hit.in_progress or (minutes is not None and minutes <= JOIN_NOW_MINUTES)
-    theirs = viewer_when(start, viewer_zone, now)
-    return MeetingCard(
-        meeting=m,
-        url=meeting_url(m.slug),
-        start_iso=start.isoformat() if start else "",
-        when=when(start, now),
-        zone=zone_name(m.place.timezone),
-        in_progress=hit.in_progress,
-        starts=starts_in(minutes).capitalize(),
-        viewer_when=theirs,
-        viewer_zone=zone_name(viewer_zone),
-        viewer_first=bool(theirs) and hit.is_online_only,
-        online_only=hit.is_online_only,
-        distance=distance(hit.distance_km, unit),
-        locality=m.place.locality,
-        join_url=http_url(m.conference_url) if m.is_online and about_to_start else "",
-        tags=meeting_tags(m),
-        freshness=freshness_note(m, now, stale_days),
-    )
-
-
-def fragment_cache(maxsize: int) -> Callable[[Callable[..., Markup]], Callable[..., Markup]]:
-    """Memoize a function that renders a fragment from its (hashable) arguments and the interface language alone,
-    in a bounded LRU (a fragment's words are in the language of the request that rendered it).
-
-    Not while templates reload (development), so an edited template shows at once. The cache is per process,
-    shared by every app in it: they all render the same templates."""
-    def decorator(render: Callable[..., Markup]) -> Callable[..., Markup]:
-        cached = functools.lru_cache(maxsize=maxsize)(lambda _language, *args: render(*args))
-
-        @functools.wraps(render)
-        def fragment(*args: Any) -> Markup:
-            if current_app.jinja_env.auto_reload:
-                return render(*args)
-            return cached(i18n.current_language(), *args)
-        fragment.cache_info = cached.cache_info  # type: ignore[attr-defined]
-        fragment.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
-        return fragment
-    return decorator
-
-
-def meeting_tags(meeting: Any) -> Markup:
-    """A result card's badges and format chips (the _macros.html macro of that name), in the reader's language."""
-    formats = tuple((f.code, term(f.name), term(f.description), f.kind) for f in meeting.formats)
-    return _meeting_tags(meeting.attendance, formats, meeting.status == "temporarily_closed")
-
-
-# Keyed by the values shown, so nothing can go stale. 100k demo meetings have 14k combinations.
-@fragment_cache(maxsize=4096)
-def _meeting_tags(attendance: str, formats: tuple[tuple[str, str, str, str], ...], venue_closed: bool) -> Markup:
-    return current_app.jinja_env.get_template("_macros.html").module.meeting_tags(attendance, formats, venue_closed)
 
 
 def format_name(code: str) -> str:
@@ -458,39 +317,25 @@ def term(text: str | None) -> str:
     return gettext(text) if text else ""
 
 
-def _template_globals() -> dict[str, Any]:
-    config = current_app.config
-    return {
-        "site_name": config["SITE_NAME"],
-        "demo_data": site.demo_loaded(db.engine_for(current_app)),
-        "map_tile_url": config.get("MAP_TILE_URL"),
-        "map_attribution": config.get("MAP_ATTRIBUTION", ""),
-    }
+def alarm_words(minutes: int) -> str:
+    """A reminder's lead time in the page's language ("1 hour 30 minutes"); subscribe.alarm_words is the feed's."""
+    minutes = int(minutes)
+    if minutes == subscribe.MAX_ALARM_MINUTES:
+        return gettext("1 day")
+    hours, rest = divmod(minutes, 60)
+    parts = [ngettext("%(num)d hour", "%(num)d hours", hours)] if hours else []
+    parts += [ngettext("%(num)d minute", "%(num)d minutes", rest)] if rest else []
+    return " ".join(parts)
+
+
+FILTERS = (
+    weekday_name, clock, clock_text, distance, amount, duration, starts_in, when, day_label, zone_abbr,
+    viewer_when, zone_name, grouped_times, dial_parts, host, format_name, attendance_label, accepting_label, tel,
+    nl2br, end_clock, http_url, long_date, day_date, term, alarm_words, i18n.keep_language,
+)
 
 
 def init_app(app: Flask) -> None:
-    for function in (
-        weekday_name, clock, clock_text, distance, amount, duration, starts_in, when, day_label, zone_abbr,
-        viewer_when, zone_name, grouped_times, dial_parts, host, format_name, attendance_label, accepting_label, tel,
-        nl2br, end_clock, http_url, long_date, day_date, term,
-    ):
+    """Every Jinja filter, registered under its function's name."""
+    for function in FILTERS:
         app.add_template_filter(function)
-    for function in (maps_links, service_url, approach_url, meeting_cards, demo_places):
-        app.add_template_global(function)
-    app.add_template_global(schedule.minutes_until, "schedule_minutes")
-    app.add_template_global(crisis_lines.bar_lines, "crisis_bar")
-    app.add_template_global(crisis_lines.lines_for, "crisis_lines_for")
-    app.add_template_global(crisis_lines.countries, "crisis_countries")
-    app.add_template_global(crisis_lines.COUNTRY_NAMES, "country_names")
-    app.context_processor(_template_globals)
-
-
-@functools.cache
-def _demo_places() -> tuple[tuple[str, str], ...]:
-    return tuple(demo.demo_places())
-
-
-def demo_places() -> list[tuple[str, str]]:
-    """(city, URL of a search there) for every city the demo data surrounds."""
-    search_url = url_for("search.results")
-    return [(label, f"{search_url}?{urlencode({'q': query})}") for label, query in _demo_places()]

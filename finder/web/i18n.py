@@ -128,7 +128,8 @@ def language_field() -> Markup:
     return Markup('<input type="hidden" name="%s" value="%s">') % (PARAM, language) if language else Markup("")
 
 
-def _template_globals() -> dict[str, Any]:
+def template_values() -> dict[str, Any]:
+    """What every template knows of the language: registered by finder.web.template_globals."""
     return {"language": current_language(), "language_links": language_links, "language_alternates": alternates,
             "language_field": language_field}
 
@@ -145,6 +146,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.url_defaults(_add_language_to_urls)
     app.after_request(_vary)
-    app.context_processor(_template_globals)
-    app.add_template_filter(keep_language)
 
