@@ -270,3 +270,9 @@ def refresh_statistics(engine: Engine, *, vacuum: bool = False) -> None:
 
 def has_table(engine: Engine, name: str) -> bool:
     return inspect(engine).has_table(name)
+
+
+def contains(column: Any, text: str) -> Any:
+    """A case-insensitive "contains `text`" condition that reads %, _ and \\ in `text` as themselves."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return column.ilike(pattern, escape="\\")

@@ -5,24 +5,19 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from finder import db
-from finder.admin import audit, auth, edits, pages
+from finder.admin import audit, auth, edits, pages, services
 from finder.core.numbers import DB_INT_MAX, parse_int
 from finder.clock import utcnow
 from finder.imports import sync
-from finder.models import (
-    Counselor, Meeting, MeetingSync, OutboxMessage, Service, ServiceBody, Submission, TreatmentCenter, User,
-)
+from finder.models import Counselor, Meeting, ServiceBody, Submission, TreatmentCenter, User
 from finder.submissions import forms, mail, workflow
 from finder.web import ratelimit, security
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 # Logging in and out sit outside /admin: everything under /admin needs an account.
 account_bp = Blueprint("account", __name__)
-PAGE = 100
 
 
 for blueprint in (bp, account_bp):
@@ -90,14 +85,8 @@ def logout() -> Any:
 @bp.get("/")
 @auth.require_role()
 def queue() -> str:
-    session = db.get_session()
-    user = auth.current_user()
-    waiting = workflow.pending(session)
-    decided = workflow.recent(session, limit=50)
-    if user.role == "body_admin":
-        waiting = [s for s in waiting if auth.can_moderate(user, s)]
-        decided = [s for s in decided if auth.can_moderate(user, s)]
-    return render_template("admin/queue.html", waiting=waiting, decided=decided[:20])
+    waiting, decided = services.queue(db.get_session(), auth.current_user())
+    return render_template("admin/queue.html", waiting=waiting, decided=decided)
 
 
 def _submission_or_404(submission_id: int) -> Submission:
@@ -114,17 +103,9 @@ def submission(submission_id: int) -> str:
 
 
 def _render_submission(item: Submission, status: int = 200, **extra: Any) -> Any:
-    session = db.get_session()
-    changes = None
-    if item.kind in ("new", "change"):
-        changes = workflow.diff(item.before, item.payload)
-    # The meeting changed since the organizer saw it: the moderator should know before approving.
-    moved_on = bool(item.meeting is not None and item.before is not None and item.status == "pending" and set(
-        audit.changed_fields(item.before, audit.meeting_snapshot(item.meeting))) - {"sequence"})
-    duplicates = (workflow.find_duplicates(session, item.payload, exclude_id=item.meeting_id)
-                  if item.kind in ("new", "change") and item.status == "pending" else [])
-    page = render_template("admin/submission.html", item=item, changes=changes, duplicates=duplicates,
-                           moved_on=moved_on, may_moderate=auth.can_moderate(auth.current_user(), item),
+    found = services.review(db.get_session(), item)
+    page = render_template("admin/submission.html", item=item, changes=found.changes, duplicates=found.duplicates,
+                           moved_on=found.moved_on, may_moderate=auth.can_moderate(auth.current_user(), item),
                            **extra)
     return make_response(page, status)
 
@@ -149,10 +130,8 @@ def _decide(submission_id: int, decision: str, payload: dict[str, Any] | None = 
         abort(403)
     now = utcnow()
     try:
-        if decision == "approve":
-            workflow.approve(session, item, actor=user, now=now, payload=payload)
-        else:
-            workflow.reject(session, item, actor=user, reason=request.form.get("reason", ""), now=now)
+        services.decide(session, item, decision, actor=user, now=now, payload=payload,
+                        reason=request.form.get("reason", ""))
     except PermissionError as exc:
         session.rollback()
         return _render_submission(item, 403, decision_error=str(exc))
@@ -179,7 +158,7 @@ def edit_submission(submission_id: int) -> Any:
     item = _submission_or_404(submission_id)
     if not auth.can_moderate(auth.current_user(), item):
         abort(403)
-    if item.kind not in ("new", "change") or item.status != "pending":
+    if not services.open_proposal(item):
         abort(404)
     if request.method == "GET":
         form: Any = workflow.form_from_proposal(item.payload)
@@ -211,16 +190,9 @@ def _render_meeting_editor(form: Any, errors: dict[str, str], *, item: Submissio
 @bp.get("/meetings")
 @auth.require_role()
 def meetings() -> str:
-    session = db.get_session()
     query = workflow.clean_text(request.args.get("q"))[:100]
-    statement = select(Meeting).options(selectinload(Meeting.place), selectinload(Meeting.service_body),
-                                        selectinload(Meeting.group),
-                                        selectinload(Meeting.sync).selectinload(MeetingSync.source),
-                                        ).order_by(Meeting.name).limit(PAGE)
-    if query:
-        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(Meeting.name.ilike(pattern, escape="\\"))
-    return render_template("admin/meetings.html", meetings=list(session.scalars(statement)), query=query)
+    return render_template("admin/meetings.html", meetings=services.meetings_named(db.get_session(), query),
+                           query=query)
 
 
 def _meeting_or_404(meeting_id: int) -> Meeting:
@@ -238,28 +210,21 @@ def edit_meeting(meeting_id: int) -> Any:
     user = auth.current_user()
     if not auth.can_edit(user, meeting):
         abort(403)
-    original = workflow.proposal_from_meeting(meeting)
     if request.method == "GET":
-        form: Any = workflow.form_from_proposal(original)
-        form.update(status=meeting.status, published="1" if meeting.published else "")
-        return _render_meeting_editor(form, {}, meeting=meeting, times=len(original["times"]))
+        filled, times = services.meeting_form(meeting)
+        return _render_meeting_editor(filled, {}, meeting=meeting, times=times)
     form = request.form
     if form.get("action") == "add_row":
         return _render_meeting_editor(form, {}, meeting=meeting)
     result = forms.validate_meeting_form(session, form)
     status = form.get("status", meeting.status)
-    if status not in ("active", "temporarily_closed", "inactive"):
-        result.errors["status"] = "Please choose a status from the list."
-    try:
-        workflow.check_placement(session, user, result.values.get("service_body_id"), meeting)
-    except PermissionError as exc:
-        result.errors["service_body_id"] = str(exc)
+    services.check_meeting_edit(session, user, meeting, result, status)
     if result.ok:
-        forms.locate_proposal(result, previous=original["place"])
+        forms.locate_proposal(result, previous=workflow.proposal_from_meeting(meeting)["place"])
     if not result.ok:
         return _render_meeting_editor(form, result.errors, meeting=meeting), 422
     changed = workflow.update_meeting(session, meeting, result.values, actor=user, now=utcnow(),
-                                         status=status, published=form.get("published") == "1")
+                                      status=status, published=form.get("published") == "1")
     session.commit()
     flash("Saved." if changed else "Nothing changed.")
     return redirect(url_for("admin.meeting_audit", meeting_id=meeting.id), code=303)
@@ -289,8 +254,7 @@ def changes() -> str:
 @bp.get("/outbox")
 @auth.require_role("admin")
 def outbox() -> str:
-    messages = db.get_session().scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)).all()
-    return render_template("admin/outbox.html", messages=messages,
+    return render_template("admin/outbox.html", messages=services.outbox(db.get_session()),
                            smtp=bool(current_app.config.get("SMTP_HOST")))
 
 
@@ -310,22 +274,16 @@ def users() -> Any:
         body_id = parse_int(form.get("service_body_id"), low=1, high=DB_INT_MAX)
         body = session.get(ServiceBody, body_id) if body_id is not None else None
         try:
-            user = auth.create_user(
-                session, email=str(form.get("email") or ""), password=str(form.get("password") or ""),
-                role=str(form.get("role") or ""), service_body=body, name=workflow.clean_text(form.get("name")),
-                now=utcnow())
-            audit.record(session, actor=auth.current_user(), action="create", entity=user, before=None,
-                         after=audit.snapshot(user), now=utcnow())
+            user = services.create_account(session, form, actor=auth.current_user(), now=utcnow(), body=body)
             session.commit()
             flash(f"Account {user.email} created.")
             return redirect(url_for("admin.users"), code=303)
         except auth.AccountError as exc:
             session.rollback()
-            errors["email"] = str(exc)[:1].upper() + str(exc)[1:] + "."
+            errors["email"] = services.sentence(exc)
             status = 422
-    accounts = session.scalars(select(User).options(selectinload(User.service_body)).order_by(User.email)).all()
-    bodies = session.scalars(select(ServiceBody).order_by(ServiceBody.name).limit(5000)).all()
-    page = render_template("admin/users.html", accounts=accounts, bodies=bodies, form=form, errors=errors)
+    page = render_template("admin/users.html", accounts=services.accounts(session),
+                           bodies=services.bodies(session, limit=5000), form=form, errors=errors)
     return make_response(page, status)
 
 
@@ -338,7 +296,7 @@ def user_active(user_id: int) -> Any:
         auth.set_active(session, account, request.form.get("active") == "1", actor=auth.current_user(),
                         now=utcnow())
     except auth.AccountError as exc:
-        flash(str(exc)[:1].upper() + str(exc)[1:] + ".")
+        flash(services.sentence(exc))
         return redirect(url_for("admin.users"), code=303)
     session.commit()
     flash(f"{account.email} {'can log in again' if account.active else 'can no longer log in'}.")
@@ -351,8 +309,7 @@ def user_active(user_id: int) -> Any:
 @bp.get("/bodies")
 @auth.require_role()
 def bodies() -> str:
-    all_bodies = db.get_session().scalars(select(ServiceBody).order_by(ServiceBody.name).limit(2000)).all()
-    return render_template("admin/bodies.html", bodies=all_bodies)
+    return render_template("admin/bodies.html", bodies=services.bodies(db.get_session()))
 
 
 @bp.route("/bodies/new", methods=["GET", "POST"])
@@ -368,10 +325,8 @@ def edit_body(body_id: int | None = None) -> Any:
         abort(403)
     allowed = edits.editable_bodies(session, user)
     if request.method == "GET":
-        form: Any = {} if body is None else {
-            "name": body.name, "kind": body.kind, "description": body.description, "url": body.url,
-            "helpline": body.helpline, "world_id": body.world_id, "parent_id": str(body.parent_id or "")}
-        return render_template("admin/body_edit.html", body=body, form=form, errors={}, parents=allowed)
+        return render_template("admin/body_edit.html", body=body, form=services.body_form(body), errors={},
+                               parents=allowed)
     result = edits.validate_body_edit(session, request.form, editor=user, body=body)
     if not result.ok:
         return render_template("admin/body_edit.html", body=body, form=request.form, errors=result.errors,
@@ -386,15 +341,13 @@ def edit_body(body_id: int | None = None) -> Any:
 @bp.get("/centers")
 @auth.require_role()
 def centers() -> str:
-    rows = db.get_session().scalars(select(TreatmentCenter).order_by(TreatmentCenter.name).limit(PAGE)).all()
-    return render_template("admin/providers.html", kind="centers", rows=rows)
+    return render_template("admin/providers.html", kind="centers", rows=services.centers(db.get_session()))
 
 
 @bp.get("/counselors")
 @auth.require_role()
 def counselors() -> str:
-    rows = db.get_session().scalars(select(Counselor).order_by(Counselor.name).limit(PAGE)).all()
-    return render_template("admin/providers.html", kind="counselors", rows=rows)
+    return render_template("admin/providers.html", kind="counselors", rows=services.counselors(db.get_session()))
 
 
 @bp.route("/centers/<int:center_id>/edit", methods=["GET", "POST"])
@@ -402,16 +355,14 @@ def counselors() -> str:
 def edit_center(center_id: int) -> Any:
     session = db.get_session()
     center = session.get(TreatmentCenter, center_id) or abort(404)
-    services = session.scalars(select(Service).order_by(Service.category, Service.name)).all()
+    offered = services.services(session)
     if request.method == "GET":
-        form: Any = {k: getattr(center, k) for k in ("name", "name2", "phone", "intake_phone", "website",
-                                                     "facility_type")}
-        form.update(published="1" if center.published else "", services=sorted(center.service_codes))
-        return render_template("admin/center_edit.html", center=center, form=form, errors={}, services=services)
-    result = edits.validate_center(request.form, known_services={s.code for s in services})
+        return render_template("admin/center_edit.html", center=center, form=services.center_form(center),
+                               errors={}, services=offered)
+    result = edits.validate_center(request.form, known_services={s.code for s in offered})
     if not result.ok:
         return render_template("admin/center_edit.html", center=center, form=request.form, errors=result.errors,
-                               services=services), 422
+                               services=offered), 422
     edits.save(session, center, result.values, actor=auth.current_user(), now=utcnow())
     session.commit()
     flash("Saved.")
@@ -423,12 +374,10 @@ def edit_center(center_id: int) -> Any:
 def edit_counselor(counselor_id: int) -> Any:
     session = db.get_session()
     counselor = session.get(Counselor, counselor_id) or abort(404)
-    flags = ("contact_public", "telehealth", "in_person", "sliding_scale", "published")
+    flags = services.COUNSELOR_FLAGS
     if request.method == "GET":
-        form: Any = {k: getattr(counselor, k) for k in ("name", "credentials", "license_number", "license_state",
-                                                        "phone", "email", "website", "fees", "bio", "accepting")}
-        form.update({flag: "1" if getattr(counselor, flag) else "" for flag in flags})
-        return render_template("admin/counselor_edit.html", counselor=counselor, form=form, errors={}, flags=flags)
+        return render_template("admin/counselor_edit.html", counselor=counselor, form=services.counselor_form(counselor),
+                               errors={}, flags=flags)
     result = edits.validate_counselor(request.form)
     if not result.ok:
         return render_template("admin/counselor_edit.html", counselor=counselor, form=request.form,

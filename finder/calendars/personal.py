@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from flask_babel import gettext
 from sqlalchemy import and_, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from finder.calendars import feeds
 from finder.meetings import visibility
@@ -34,6 +34,7 @@ EXPIRY_WARNING = dt.timedelta(days=30)
 TOUCH_EVERY = dt.timedelta(days=1)
 PUBLIC_ID_BYTES = 16  # 128 random bits: the address cannot be guessed or enumerated
 SECRET_BYTES = 24  # 192 random bits: a fast hash of it is as safe as a slow hash of a password
+FEED_NAME = "My NA meetings"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -206,3 +207,35 @@ def prune_expired(session: Session, now: dt.datetime) -> int:
 
 def _day(moment: dt.datetime) -> str:
     return f"{moment:%B} {moment.day}, {moment.year}"
+
+
+# --- what a list's pages show --------------------------------------------------------------------------------------
+
+
+def feed_name(warn_on: dt.date | None) -> str:
+    """The list's calendar name: where a forgotten list's owner sees that it will expire."""
+    if warn_on is None:
+        return FEED_NAME
+    return f"{FEED_NAME} (expires {warn_on:%B} {warn_on.day}, {warn_on.year}: open your list to keep it)"
+
+
+def list_meetings(session: Session, row: CalendarList, now: dt.datetime) -> list[Meeting]:
+    """The list's meetings for its pages, by name (one that left the directory is no longer shown)."""
+    query = (select(Meeting).where(feeds.feed_condition(now), holds(row))
+             .options(selectinload(Meeting.times)).order_by(Meeting.name, Meeting.id))
+    return list(session.scalars(query))
+
+
+def listable_meeting(session: Session, meeting_id: int) -> Meeting:
+    """The meeting to add, when listed. Raises NotListable."""
+    meeting = session.scalars(select(Meeting).where(Meeting.id == meeting_id, visibility.listed())
+                              .options(selectinload(Meeting.times))).one_or_none()
+    if meeting is None:
+        raise NotListable(gettext("That meeting is not in the directory (or no longer meets), so it cannot "
+                                  "be added to a calendar."))
+    return meeting
+
+
+def meeting_name(session: Session, meeting_id: int) -> str | None:
+    """A meeting's name, for saying what a change to a list did."""
+    return session.scalar(select(Meeting.name).where(Meeting.id == meeting_id))

@@ -240,7 +240,7 @@ def list_page(code: str) -> Any:
         return render_template("calendars/list.html", error=error.message, meetings=[], code=None), 400
     canonical = encode_list(ids)
     meetings = listed_meetings(db.get_session(), ids, utcnow())
-    choices = calendar_choices(feed_url("calendars.list_ics", code=canonical), name=FEED_NAME,
+    choices = calendar_choices(feed_url("calendars.list_ics", code=canonical), name=personal.FEED_NAME,
                                title=gettext("Put these meetings in your calendar"), what=gettext("this list"),
                                filename="my-meetings.ics")
     return render_template("calendars/list.html", error=None, meetings=meetings, code=canonical, choices=choices)
@@ -256,7 +256,6 @@ def _feed_error(error: FeedError) -> Response:
 COOKIE = "finder_calendar"
 COOKIE_PATH = "/calendars"  # sent to the calendar pages only, never with searches or meeting pages
 COOKIE_DAYS = 400  # the longest browsers keep a cookie
-FEED_NAME = "My NA meetings"
 _MEETING_ID = re.compile(r"^[0-9]{1,9}$")  # not \d, which also matches other scripts' digits
 
 
@@ -293,6 +292,7 @@ def remembered_list(session: Session, now: dt.datetime) -> tuple[CalendarList, s
         return None
 
 
+@my_bp.errorhandler(personal.ListError)
 def problem(error: personal.ListError, back: str | None = None) -> Response:
     """The page for a list request that cannot be done, with its status; nothing was changed."""
     headings = {404: gettext("Calendar not found"), 410: gettext("This calendar has expired"),
@@ -314,22 +314,8 @@ def edit_url(public_id: str, secret: str, **extra: Any) -> str:
     return url_for("my_calendar.edit", public_id=public_id, key=secret, **extra)
 
 
-def list_feed_name(warn_on: dt.date | None) -> str:
-    """The list's calendar name: where a forgotten list's owner sees that it will expire."""
-    if warn_on is None:
-        return FEED_NAME
-    return f"{FEED_NAME} (expires {warn_on:%B} {warn_on.day}, {warn_on.year}: open your list to keep it)"
-
-
-def list_meetings(session: Session, row: CalendarList, now: dt.datetime) -> list[Meeting]:
-    """The list's meetings for its pages, by name (one that left the directory is no longer shown)."""
-    query = (select(Meeting).where(feed_condition(now), personal.holds(row))
-             .options(selectinload(Meeting.times)).order_by(Meeting.name, Meeting.id))
-    return list(session.scalars(query))
-
-
 def list_choices(row: CalendarList, warn_on: dt.date | None) -> Any:
-    return calendar_choices(feed_url("my_calendar.feed", public_id=row.public_id), name=list_feed_name(warn_on),
+    return calendar_choices(feed_url("my_calendar.feed", public_id=row.public_id), name=personal.feed_name(warn_on),
                             title=gettext("Put these meetings in your calendar"), what=gettext("your list"),
                             filename="my-na-meetings.ics", html_id="my-calendar")
 
@@ -348,7 +334,7 @@ def feed(public_id: str) -> Response:
 
     def build(session: Session, now: dt.datetime, version: DataVersion) -> tuple[list[Any], ical.FeedInfo]:
         info = ical.FeedInfo(
-            name=list_feed_name(warn_on), url=feed_url("my_calendar.feed", public_id=public_id),
+            name=personal.feed_name(warn_on), url=feed_url("my_calendar.feed", public_id=public_id),
             description=f"NA meetings chosen on {current_app.config['SITE_NAME']}. The list is kept for a year after "
                         f"it was last opened with its edit link; to keep it, open {page} and press Keep.",
         )
@@ -364,13 +350,10 @@ def page(public_id: str) -> Any:
     """A list's public page: its meetings and the ways to subscribe (changing it takes the edit link)."""
     now = utcnow()
     session = db.get_session()
-    try:
-        row = personal.find_list(session, public_id, now)
-    except personal.ListError as error:
-        return problem(error)
+    row = personal.find_list(session, public_id, now)
     warn_on = personal.expiry_warning(row, now)
     return render_template(
-        "calendars/my_list.html", row=row, editing=False, meetings=list_meetings(session, row, now),
+        "calendars/my_list.html", row=row, editing=False, meetings=personal.list_meetings(session, row, now),
         choices=list_choices(row, warn_on), warn_on=warn_on, expires=personal.expires_at(row).date(), error=None,
         done=gettext("Kept: this calendar now lasts another year.") if request.args.get("kept") else None,
     )
@@ -389,7 +372,7 @@ def done_message(session: Session) -> str | None:
     for action, message in words.items():
         value = request.args.get(action, "")
         if _MEETING_ID.match(value):
-            name = session.scalar(select(Meeting.name).where(Meeting.id == int(value)))
+            name = personal.meeting_name(session, int(value))
             if name:
                 return message % {"name": name}
     return None
@@ -401,13 +384,10 @@ def edit(public_id: str) -> Any:
     now = utcnow()
     session = db.get_session(primary=True)  # opening it records the use
     secret = key_for(public_id, request.args.get("key"))
-    try:
-        row = personal.open_for_edit(session, public_id, secret, now)
-    except personal.ListError as error:
-        return problem(error)
+    row = personal.open_for_edit(session, public_id, secret, now)
     session.commit()
     assert secret is not None  # open_for_edit refuses a missing key
-    meetings = list_meetings(session, row, now)
+    meetings = personal.list_meetings(session, row, now)
     find = " ".join(request.args.get("find", "").split())[:100]
     found, find_error = None, None
     if find:
@@ -459,25 +439,12 @@ def change(public_id: str) -> Any:
     return redirect(edit_url(public_id, secret, **done), code=303)
 
 
-def listable_meeting(session: Session, meeting_id: int) -> Meeting:
-    """The meeting to add, when listed. Raises NotListable."""
-    meeting = session.scalars(select(Meeting).where(Meeting.id == meeting_id, visibility.listed())
-                              .options(selectinload(Meeting.times))).one_or_none()
-    if meeting is None:
-        raise personal.NotListable(gettext("That meeting is not in the directory (or no longer meets), so it cannot "
-                                           "be added to a calendar."))
-    return meeting
-
-
 @my_bp.get("/calendars/add/<int:meeting_id>")
 def add(meeting_id: int) -> Any:
     """Confirm "Add to my calendar": which list it goes to (this browser's, or a new one) before anything is kept."""
     now = utcnow()
     session = db.get_session(primary=True)  # opening the remembered list records the use
-    try:
-        meeting = listable_meeting(session, meeting_id)
-    except personal.ListError as error:
-        return problem(error)
+    meeting = personal.listable_meeting(session, meeting_id)
     found = remembered_list(session, now)
     session.commit()
     row, secret = found if found else (None, None)
@@ -500,7 +467,7 @@ def add_now(meeting_id: int) -> Any:
             personal.add_meeting(session, row, meeting_id, now)
             done = "added"
         else:
-            listable_meeting(session, meeting_id)
+            personal.listable_meeting(session, meeting_id)
             made = personal.create_list(session, [meeting_id], now)
             row, secret, done = made.row, made.secret, "started"
     except personal.ListError as error:
@@ -516,11 +483,7 @@ def keep(public_id: str) -> Any:
     """Keep a list another year. Anyone with its address may: keeping changes nothing in it."""
     now = utcnow()
     session = db.get_session()
-    try:
-        row = personal.find_list(session, public_id, now)
-    except personal.ListError as error:
-        return problem(error)
-    personal.keep(row, now)
+    personal.keep(personal.find_list(session, public_id, now), now)
     session.commit()
     return redirect(url_for("my_calendar.page", public_id=public_id, kept=1), code=303)
 
@@ -531,10 +494,7 @@ def remember_here(public_id: str) -> Any:
     now = utcnow()
     session = db.get_session()
     secret = request.form.get("key") or ""
-    try:
-        personal.open_for_edit(session, public_id, secret, now)
-    except personal.ListError as error:
-        return problem(error)
+    personal.open_for_edit(session, public_id, secret, now)
     session.commit()
     return remember(redirect(edit_url(public_id, secret), code=303), public_id, secret)
 
@@ -556,8 +516,6 @@ def convert(code: str) -> Any:
         made = personal.create_list(session, decode_list(code), now)
     except FeedError as error:
         return problem(personal.ListNotFound(gettext("This list's link is not valid: %(why)s.", why=error.message)))
-    except personal.ListError as error:
-        return problem(error)
     session.commit()
     response = redirect(edit_url(made.row.public_id, made.secret), code=303)
     return remember(response, made.row.public_id, made.secret)

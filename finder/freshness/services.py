@@ -72,6 +72,14 @@ class ReportError(ValueError):
     """A report or resolution cannot go through as asked; the message is meant for the person who tried."""
 
 
+# Each Policy field and the setting it is read from.
+POLICY_SETTINGS = {
+    "prompt_months": "CONFIRM_PROMPT_MONTHS", "link_days": "CONFIRM_LINK_DAYS", "stale_days": "STALE_AFTER_DAYS",
+    "threshold": "REPORT_THRESHOLD", "window_days": "REPORT_WINDOW_DAYS", "escalate_days": "REPORT_ESCALATE_DAYS",
+    "deactivate_days": "REPORT_DEACTIVATE_DAYS",
+}
+
+
 @dataclass(frozen=True)
 class Policy:
     """The freshness settings, read once from the app's config (finder.config documents each)."""
@@ -86,12 +94,8 @@ class Policy:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Policy:
-        return cls(
-            prompt_months=int(config["CONFIRM_PROMPT_MONTHS"]), link_days=int(config["CONFIRM_LINK_DAYS"]),
-            stale_days=int(config["STALE_AFTER_DAYS"]), threshold=max(2, int(config["REPORT_THRESHOLD"])),
-            window_days=int(config["REPORT_WINDOW_DAYS"]), escalate_days=int(config["REPORT_ESCALATE_DAYS"]),
-            deactivate_days=int(config["REPORT_DEACTIVATE_DAYS"]),
-        )
+        values = {name: int(config[key]) for name, key in POLICY_SETTINGS.items()}
+        return cls(**{**values, "threshold": max(2, values["threshold"])})
 
     @property
     def prompt_interval(self) -> dt.timedelta:
@@ -439,6 +443,30 @@ def body_meetings(session: Session, body_id: int | None, *, limit: int = 5000) -
         .order_by(Meeting.reported_at.is_(None), Meeting.confirmed_at.is_not(None), Meeting.confirmed_at,
                   Meeting.name).limit(limit)
     ))
+
+
+def scope_of(user: User) -> User | None:
+    """Whose meetings a moderator's freshness and reports pages list: a service-body admin's own (the account is
+    the scope); everyone's (None) for admins and observers."""
+    return user if user.role == "body_admin" else None
+
+
+def may_see_body(user: User, body: ServiceBody | None) -> bool:
+    """Whether a freshness page for `body` (None: meetings under no service body) is the user's to see."""
+    scope = scope_of(user)
+    return scope is None or (body is not None and auth.in_scope(scope, body))
+
+
+def may_see_reports(user: User, meeting: Meeting) -> bool:
+    """Whether a meeting's report history is the user's to see."""
+    return scope_of(user) is None or auth.can_edit(user, meeting)
+
+
+def recent_reports(session: Session, meeting: Meeting, *, limit: int = 100) -> list[MeetingReport]:
+    """A meeting's reports, open or resolved, newest first."""
+    return list(session.scalars(
+        select(MeetingReport).where(MeetingReport.meeting_id == meeting.id)
+        .order_by(MeetingReport.created_at.desc(), MeetingReport.id.desc()).limit(limit)))
 
 
 def open_report_counts(session: Session, meeting_ids: list[int]) -> dict[int, int]:

@@ -16,7 +16,6 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from finder import db
@@ -27,7 +26,7 @@ from finder.freshness.confirmation import confirm
 from finder.freshness.services import REPORT_LABELS, RESOLUTION_LABELS, Policy
 from finder.imports import exports
 from finder.meetings import visibility
-from finder.models import Meeting, MeetingReport, ServiceBody, User
+from finder.models import Meeting, ServiceBody, User
 from finder.submissions import mail, tokens
 from finder.submissions import workflow as submissions
 from finder.web import ratelimit
@@ -52,10 +51,8 @@ bp.after_request(_private)
 
 
 def _public_meeting(slug: str) -> Meeting:
-    meeting = db.get_session().scalars(
-        select(Meeting).where(Meeting.slug == slug, visibility.public())
-        .options(selectinload(Meeting.times), selectinload(Meeting.place))
-    ).one_or_none()
+    meeting = visibility.public_meeting(db.get_session(), slug, selectinload(Meeting.times),
+                                        selectinload(Meeting.place))
     if meeting is None:
         abort(404)
     return meeting
@@ -156,30 +153,22 @@ def _account() -> User:
     return user
 
 
-def _scope(user: User) -> User | None:
-    """Whose meetings a page lists: a service-body admin's own; everyone's for admins and observers."""
-    return user if user.role == "body_admin" else None
-
-
 @bp.get("/admin/freshness")
 @auth.require_role()
 def overview() -> str:
     user = _account()
-    rows = services.freshness_by_body(db.get_session(), scope=_scope(user), policy=_policy(), now=utcnow())
+    rows = services.freshness_by_body(db.get_session(), scope=services.scope_of(user), policy=_policy(), now=utcnow())
     return render_template("admin/freshness/overview.html", rows=rows, policy=_policy())
 
 
 def _body_or_404(body_key: str) -> ServiceBody | None:
     """A service body the user may see by id, or None for "no service body" (full admins and observers)."""
-    user = _account()
-    if body_key == "none":
-        if _scope(user) is not None:
-            abort(403)
-        return None
-    body = db.get_session().get(ServiceBody, int(body_key)) if body_key.isdigit() else None
-    if body is None:
-        abort(404)
-    if _scope(user) is not None and not auth.in_scope(user, body):
+    body = None
+    if body_key != "none":
+        body = db.get_session().get(ServiceBody, int(body_key)) if body_key.isdigit() else None
+        if body is None:
+            abort(404)
+    if not services.may_see_body(_account(), body):
         abort(403)
     return body
 
@@ -215,7 +204,7 @@ def body_csv(body_key: str) -> Response:
 @auth.require_role()
 def reports() -> str:
     user = _account()
-    groups = services.open_reports(db.get_session(), user=_scope(user))
+    groups = services.open_reports(db.get_session(), user=services.scope_of(user))
     return render_template("admin/freshness/reports.html", groups=groups, labels=REPORT_LABELS)
 
 
@@ -232,11 +221,9 @@ def meeting_reports(meeting_id: int, status: int = 200, error: str = "") -> Any:
     session = db.get_session()
     meeting = _meeting_or_404(meeting_id)
     user = _account()
-    if _scope(user) is not None and not auth.can_edit(user, meeting):
+    if not services.may_see_reports(user, meeting):
         abort(403)
-    recent = session.scalars(
-        select(MeetingReport).where(MeetingReport.meeting_id == meeting.id)
-        .order_by(MeetingReport.created_at.desc(), MeetingReport.id.desc()).limit(100)).all()
+    recent = services.recent_reports(session, meeting)
     page = render_template("admin/freshness/meeting_reports.html", meeting=meeting, reports=recent, labels=REPORT_LABELS,
                            resolutions=RESOLUTION_LABELS, may_resolve=auth.can_edit(user, meeting), error=error)
     return make_response(page, status)

@@ -71,9 +71,7 @@ def _meeting_options():  # type: ignore[no-untyped-def]
 @bp.get("/meetings/<slug>")
 def meeting(slug: str) -> str:
     session = db.get_session()
-    found = session.scalars(
-        select(Meeting).where(Meeting.slug == slug, visibility.public()).options(*_meeting_options())
-    ).one_or_none()
+    found = visibility.public_meeting(session, slug, *_meeting_options())
     if found is None:
         abort(404)
     now = utcnow()

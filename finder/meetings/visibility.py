@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, and_, literal_column, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from finder.models import Meeting, ServiceBody
 
@@ -38,6 +39,11 @@ def is_public(meeting: Any) -> bool:
 def still_meets(meeting: Any) -> bool:
     """The Python side of listed's second half, for a meeting already loaded."""
     return meeting.status != ENDED
+
+
+def public_meeting(session: Session, slug: str, *load: LoaderOption) -> Meeting | None:
+    """The public meeting whose page is /meetings/<slug> (with `load` options), or None."""
+    return session.scalars(select(Meeting).where(Meeting.slug == slug, public()).options(*load)).one_or_none()
 
 
 def listed_meetings_select() -> Select[tuple[Meeting]]:

@@ -116,7 +116,7 @@ class PlainMeeting:
     reported_at: dt.datetime | None = None
     has_exceptions: bool = False  # known from a page row even when the exceptions were not read
     # What a reader derived from this row and may reuse while the row lives: a MeetingCache shares rows across
-    # requests, so the JSON API renders a cached meeting once (finder.api.views.meeting_json), not per request.
+    # requests, so the JSON API renders a cached meeting once (finder.api.records.meeting_json), not per request.
     derived: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     is_online = property(Meeting.is_online.fget)

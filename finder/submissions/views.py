@@ -1,9 +1,7 @@
 """The public submission form: a new meeting, a change, a cancelled week, a closure, "no longer meets"."""
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint, Response, abort, current_app, make_response, redirect, render_template, request, url_for,
@@ -29,19 +27,20 @@ def _organizer_from_token(session: Session) -> Submission | None:
     if not token:
         return None
     try:
-        submission_id, reference = tokens.read_token(
-            current_app.config["SECRET_KEY"], token, max_age_days=current_app.config["ORGANIZER_TOKEN_DAYS"])
+        return _submission_named(session, token)
     except tokens.TokenError:
         return None
-    found = session.get(Submission, submission_id)
-    return found if found is not None and found.reference == reference else None
+
+
+def _submission_named(session: Session, token: str) -> Submission | None:
+    """The submission an organizer's token names, or None; raises tokens.TokenError for a stale or damaged one."""
+    return workflow.submission_by_token(session, token, secret=current_app.config["SECRET_KEY"],
+                                        max_age_days=current_app.config["ORGANIZER_TOKEN_DAYS"])
 
 
 def _visible_meeting(session: Session, slug: str) -> Meeting:
-    meeting = session.scalars(
-        select(Meeting).where(Meeting.slug == slug, visibility.public())
-        .options(selectinload(Meeting.times), selectinload(Meeting.formats), selectinload(Meeting.place))
-    ).one_or_none()
+    meeting = visibility.public_meeting(session, slug, selectinload(Meeting.times), selectinload(Meeting.formats),
+                                        selectinload(Meeting.place))
     if meeting is None:
         abort(404)
     return meeting
@@ -65,9 +64,8 @@ def index() -> str:
     query = workflow.clean_text(request.args.get("q"))[:100]
     found: list[Meeting] = []
     if query:
-        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         found = list(session.scalars(
-            select(Meeting).where(visibility.public(), Meeting.name.ilike(pattern, escape="\\"))
+            select(Meeting).where(visibility.public(), db.contains(Meeting.name, query))
             .options(selectinload(Meeting.times), selectinload(Meeting.place)).order_by(Meeting.name).limit(25)
         ))
     return render_template("submit/index.html", query=query, found=found)
@@ -197,29 +195,19 @@ def _store(session: Session, kind: str, meeting: Meeting | None, payload: dict[s
 # --- one-off changes: a cancelled week, a closure, no longer meets -------------------------------------------
 
 
-def _meeting_today(meeting: Meeting, now: dt.datetime) -> dt.date:
-    return now.astimezone(ZoneInfo(meeting.place.timezone)).date()
-
-
 @bp.route("/meetings/<slug>/<any(cancel, close, inactive):what>", methods=["GET", "POST"])
 @limit_submissions
 def meeting_event(slug: str, what: str) -> Any:
     session = db.get_session()
     meeting = _visible_meeting(session, slug)
-    kind = {"cancel": "cancel_week", "close": "close", "inactive": "inactive"}[what]
-    now = utcnow()
-    today = _meeting_today(meeting, now)
+    kind = workflow.EVENT_KINDS[what]
+    today = workflow.meeting_today(meeting, utcnow())
     organizer = _organizer_from_token(session)
     form: Any = request.form if request.method == "POST" else (
         {"contact_name": organizer.contact_name, "contact_email": organizer.contact_email} if organizer else {})
     errors: dict[str, str] = {}
     if request.method == "POST":
-        if kind == "cancel_week":
-            result = workflow.validate_cancel_week(form, weekdays={t.weekday for t in meeting.times}, today=today)
-        elif kind == "close":
-            result = workflow.validate_close(form, today=today)
-        else:
-            result = workflow.validate_inactive(form)
+        result = workflow.validate_event(kind, form, meeting, today)
         contact = workflow.validate_contact(form)
         errors = {**result.errors, **contact.errors}
         if not errors:
@@ -227,17 +215,11 @@ def meeting_event(slug: str, what: str) -> Any:
             if refused is not None:
                 return refused
             return _store(session, kind, meeting, result.values, contact.values)
-    upcoming = _upcoming_dates(meeting, today)
+    upcoming = workflow.upcoming_dates(meeting, today)
     page = render_template("submit/meeting_event.html", kind=kind, kind_label=kind_label(kind), meeting=meeting,
                            form=form, errors=errors, upcoming=upcoming, today=today,
                            token=request.values.get("token", ""))
     return (page, 422) if errors else page
-
-
-def _upcoming_dates(meeting: Meeting, today: dt.date, weeks: int = 8) -> list[dt.date]:
-    """The next dates the meeting meets, to pick the cancelled one from."""
-    days = sorted({t.weekday for t in meeting.times})
-    return [today + dt.timedelta(days=d) for d in range(weeks * 7) if (today + dt.timedelta(days=d)).weekday() in days]
 
 
 # --- the organizer's private status page --------------------------------------------------------------
@@ -247,13 +229,11 @@ def _upcoming_dates(meeting: Meeting, today: dt.date, weeks: int = 8) -> list[dt
 def status(token: str) -> Any:
     session = db.get_session()
     try:
-        submission_id, reference = tokens.read_token(
-            current_app.config["SECRET_KEY"], token, max_age_days=current_app.config["ORGANIZER_TOKEN_DAYS"])
+        submission = _submission_named(session, token)
     except tokens.TokenError as exc:
         page = render_template("submit/bad_token.html", expired=exc.expired)
         return _no_store(make_response(page, 410 if exc.expired else 404))
-    submission = session.get(Submission, submission_id)
-    if submission is None or submission.reference != reference:
+    if submission is None:
         return _no_store(make_response(render_template("submit/bad_token.html", expired=False), 404))
     page = render_template(
         "submit/status.html", submission=submission, kind_label=kind_label(submission.kind), token=token,

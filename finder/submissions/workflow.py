@@ -33,6 +33,7 @@ from finder.core.times import parse_time_of_day
 from finder.core.words import N_
 from finder.freshness.confirmation import confirm
 from finder.meetings import visibility
+from finder.submissions import tokens
 from finder.models import (
     ATTENDANCE, PRECISIONS, Format, Meeting, MeetingTime, Place, ScheduleException, ServiceBody, Submission,
     TreatmentCenter, User, counselor_offices,
@@ -362,6 +363,30 @@ def validate_inactive(form: Mapping[str, Any]) -> Validated:
     errors: dict[str, str] = {}
     reason = _bounded(form, "reason", errors, label=N_("Reason"))
     return Validated({"reason": reason}, errors)
+
+
+# The one-off changes a meeting's page offers, by the word in their URL.
+EVENT_KINDS = {"cancel": "cancel_week", "close": "close", "inactive": "inactive"}
+
+
+def validate_event(kind: str, form: Mapping[str, Any], meeting: Meeting, today: dt.date) -> Validated:
+    """A one-off change to a meeting (a cancelled week, a closure, no longer meets); `today` in its zone."""
+    if kind == "cancel_week":
+        return validate_cancel_week(form, weekdays={t.weekday for t in meeting.times}, today=today)
+    if kind == "close":
+        return validate_close(form, today=today)
+    return validate_inactive(form)
+
+
+def meeting_today(meeting: Meeting, now: dt.datetime) -> dt.date:
+    """The date it is now where the meeting meets."""
+    return now.astimezone(ZoneInfo(meeting.place.timezone)).date()
+
+
+def upcoming_dates(meeting: Meeting, today: dt.date, weeks: int = 8) -> list[dt.date]:
+    """The next dates the meeting meets, to pick the cancelled one from."""
+    days = {t.weekday for t in meeting.times}
+    return [today + dt.timedelta(days=d) for d in range(weeks * 7) if (today + dt.timedelta(days=d)).weekday() in days]
 
 
 def is_spam(form: Mapping[str, Any]) -> bool:
@@ -915,6 +940,15 @@ def update_meeting(session: Session, meeting: Meeting, payload: Mapping[str, Any
     audit.record(session, actor=actor, action="update", entity=meeting, before=before,
                  after=audit.meeting_snapshot(meeting), submission=submission, now=now, reason=reason)
     return True
+
+
+def submission_by_token(session: Session, token: str, *, secret: str, max_age_days: int) -> Submission | None:
+    """The submission an organizer's private link names, or None (it was removed, or the reference disagrees).
+
+    Raises tokens.TokenError for a link that expired or was damaged."""
+    submission_id, reference = tokens.read_token(secret, token, max_age_days=max_age_days)
+    found = session.get(Submission, submission_id)
+    return found if found is not None and found.reference == reference else None
 
 
 def pending(session: Session, *, limit: int = 200) -> list[Submission]:
