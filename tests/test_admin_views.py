@@ -40,12 +40,8 @@ def _signed_in(client) -> bool:
         return "user_id" in state
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):
-    """scrypt takes about half a second here; the tests check roles and flows, not the hash's cost."""
-    from finder.admin import auth
-
-    monkeypatch.setattr(auth, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+# Accounts made here use a cheap hash (conftest.cheap_password_hashes); test_auth checks the real one.
+pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 
 
 @pytest.fixture(autouse=True)

@@ -18,9 +18,8 @@ PASSWORD = "correct horse battery staple"
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):
-    monkeypatch.setattr(auth, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+# Accounts made here use a cheap hash (conftest.cheap_password_hashes); the production method is checked below.
+pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 
 
 @sqlite_only

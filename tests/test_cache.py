@@ -14,6 +14,7 @@ from sqlalchemy import update
 from finder import cache, db
 from finder.cache import CachePolicy, MemoryStore, RedisStore
 from finder.models import SiteSetting
+from tests.helpers import unavailable
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -108,8 +109,6 @@ def redis_store():
         client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5)
         client.ping()
     except Exception as exc:  # noqa: BLE001 - any failure means "no Redis here"
-        from tests.conftest import unavailable
-
         unavailable(f"Redis not reachable at {REDIS_URL}: {exc}")
     yield RedisStore(REDIS_URL, fallback=MemoryStore()), client
     client.close()

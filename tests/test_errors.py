@@ -9,7 +9,7 @@ import pytest
 from flask import abort
 from sqlalchemy import text
 
-from csrf_tokens import csrf_pair
+from tests.helpers import csrf_pair
 from finder import create_app, db
 
 UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:1/none"

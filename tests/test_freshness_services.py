@@ -8,7 +8,7 @@ from alembic import command
 from sqlalchemy import func, select
 
 from finder import db, migrate
-from finder.admin import audit, auth
+from finder.admin import audit
 from finder.admin.auth import create_user
 from finder.core.freshness import freshness_note, is_stale
 from finder.freshness import notices, services
@@ -22,9 +22,8 @@ SECRET = "test-secret"
 POLICY = Policy(threshold=3, window_days=30, escalate_days=14, deactivate_days=90, prompt_months=6)
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):
-    monkeypatch.setattr(auth, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+# Accounts made here use a cheap hash (conftest.cheap_password_hashes); test_auth checks the real one.
+pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 
 
 def report(session, meeting, client, now, kind="nobody_there", note=""):

@@ -11,7 +11,6 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from finder.admin import auth
 from finder.admin.auth import create_user
 from finder.freshness import links
 from finder.freshness.confirmation import not_a_change
@@ -22,9 +21,8 @@ PASSWORD = "correct horse battery staple"
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):
-    monkeypatch.setattr(auth, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+# Accounts made here use a cheap hash (conftest.cheap_password_hashes); test_auth checks the real one.
+pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 
 
 def csrf_token(client, url: str) -> str:

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from werkzeug.routing.converters import NumberConverter
 
-from csrf_tokens import csrf_pair
+from tests.helpers import csrf_pair
 from finder.models import Submission
 from finder.submissions import tokens
 

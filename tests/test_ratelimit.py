@@ -8,6 +8,7 @@ import pytest
 from flask import Flask, request
 
 from finder.web import ratelimit
+from tests.helpers import unavailable
 
 
 def make_app(**config) -> Flask:
@@ -64,8 +65,6 @@ def redis_client():
     try:
         client.ping()
     except redis.RedisError as exc:
-        from conftest import unavailable
-
         unavailable(f"Redis not reachable at 127.0.0.1:6379: {exc}")
     yield client
     client.close()

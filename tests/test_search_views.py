@@ -12,7 +12,7 @@ from sqlalchemy import select
 from finder.search.cards import slug_urls
 from finder.models import Format
 from finder.search.views import FILTER_FIELD_PARAMS, PLACE_PARAMS
-from tests.test_pages import get, pages  # noqa: F401  (pages is a fixture)
+from tests.helpers import get
 
 
 def _checked(page: Any, name: str) -> set[str]:

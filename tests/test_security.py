@@ -9,7 +9,7 @@ import pytest
 from flask import Response, request
 from werkzeug.routing.converters import NumberConverter
 
-from csrf_tokens import csrf_pair
+from tests.helpers import csrf_pair
 from finder import create_app
 from finder.web import security
 

@@ -188,12 +188,8 @@ def test_diff_lists_changed_fields():
 # --- storing and deciding -------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):
-    """scrypt takes about half a second here; the tests check roles and flows, not the hash's cost."""
-    from finder.admin import auth
-
-    monkeypatch.setattr(auth, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+# Accounts made here use a cheap hash (conftest.cheap_password_hashes); test_auth checks the real one.
+pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 
 
 @pytest.fixture

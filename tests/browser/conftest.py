@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ from finder.geocode import get_geocoder
 from finder.models import (
     Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place, ServiceBody, Service, TreatmentCenter,
 )
-from tests.conftest import unavailable
+from tests.helpers import unavailable
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -191,3 +192,18 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
 def horizontal_overflow(page: Any) -> int:
     """How many CSS pixels the page is wider than the viewport (0 = no horizontal scrolling)."""
     return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+
+
+@pytest.fixture
+def form_server(sqlite_app: Any) -> Iterator[tuple[str, Any]]:
+    """The app on 127.0.0.1 in a thread, its own empty database, places found by a small fake geocoder."""
+    sqlite_app.extensions["finder.geocoder"] = SimpleNamespace(geocode=lambda text: SimpleNamespace(
+        lat=39.9524, lon=-75.1636, label="Philadelphia, PA", precision="postal_code", timezone="America/New_York"
+    ) if "19103" in text or "philadelphia" in text.lower() else None)
+    sqlite_app.extensions["finder.timezone_at"] = lambda lat, lon: "America/New_York"
+    server = make_server("127.0.0.1", 0, sqlite_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", sqlite_app
+    server.shutdown()
+    thread.join(timeout=5)

@@ -9,7 +9,6 @@ import pytest
 from finder import db
 from finder.admin import auth
 from finder.submissions import workflow
-from tests.browser.test_submit_form import form_server  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.browser
 

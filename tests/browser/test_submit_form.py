@@ -2,14 +2,10 @@
 every step free of WCAG A/AA violations (axe) and of sideways scrolling."""
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 try:
     from playwright.sync_api import expect
@@ -19,21 +15,6 @@ except ImportError:  # pragma: no cover - the browser fixture then skips (or fai
 from finder import db
 from finder.models import Submission
 from tests.browser.conftest import axe_violations, horizontal_overflow
-
-
-@pytest.fixture
-def form_server(sqlite_app: Any) -> Iterator[tuple[str, Any]]:
-    """The app on 127.0.0.1 in a thread, its own empty database, places found by a small fake geocoder."""
-    sqlite_app.extensions["finder.geocoder"] = SimpleNamespace(geocode=lambda text: SimpleNamespace(
-        lat=39.9524, lon=-75.1636, label="Philadelphia, PA", precision="postal_code", timezone="America/New_York"
-    ) if "19103" in text or "philadelphia" in text.lower() else None)
-    sqlite_app.extensions["finder.timezone_at"] = lambda lat, lon: "America/New_York"
-    server = make_server("127.0.0.1", 0, sqlite_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", sqlite_app
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 def assert_usable(page: Any) -> None:
