@@ -14,6 +14,7 @@ from finder.imports import sync
 from finder.models import Counselor, Meeting, ServiceBody, Submission, TreatmentCenter, User
 from finder.submissions import forms, mail, workflow
 from finder.web import ratelimit, security
+from finder.web.responses import found_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 # Logging in and out sit outside /admin: everything under /admin needs an account.
@@ -90,10 +91,7 @@ def queue() -> str:
 
 
 def _submission_or_404(submission_id: int) -> Submission:
-    found = db.get_session().get(Submission, submission_id)
-    if found is None:
-        abort(404)
-    return found
+    return found_or_404(db.get_session().get(Submission, submission_id))
 
 
 @bp.get("/submissions/<int:submission_id>")
@@ -196,10 +194,7 @@ def meetings() -> str:
 
 
 def _meeting_or_404(meeting_id: int) -> Meeting:
-    found = db.get_session().get(Meeting, meeting_id)
-    if found is None:
-        abort(404)
-    return found
+    return found_or_404(db.get_session().get(Meeting, meeting_id))
 
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
@@ -291,7 +286,7 @@ def users() -> Any:
 @auth.require_role("admin")
 def user_active(user_id: int) -> Any:
     session = db.get_session()
-    account = session.get(User, user_id) or abort(404)
+    account = found_or_404(session.get(User, user_id))
     try:
         auth.set_active(session, account, request.form.get("active") == "1", actor=auth.current_user(),
                         now=utcnow())
@@ -354,7 +349,7 @@ def counselors() -> str:
 @auth.require_role("admin")
 def edit_center(center_id: int) -> Any:
     session = db.get_session()
-    center = session.get(TreatmentCenter, center_id) or abort(404)
+    center = found_or_404(session.get(TreatmentCenter, center_id))
     offered = services.services(session)
     if request.method == "GET":
         return render_template("admin/center_edit.html", center=center, form=services.center_form(center),
@@ -373,7 +368,7 @@ def edit_center(center_id: int) -> Any:
 @auth.require_role("admin")
 def edit_counselor(counselor_id: int) -> Any:
     session = db.get_session()
-    counselor = session.get(Counselor, counselor_id) or abort(404)
+    counselor = found_or_404(session.get(Counselor, counselor_id))
     flags = services.COUNSELOR_FLAGS
     if request.method == "GET":
         return render_template("admin/counselor_edit.html", counselor=counselor, form=services.counselor_form(counselor),

@@ -30,6 +30,7 @@ from finder.models import Meeting, ServiceBody, User
 from finder.submissions import mail, tokens
 from finder.submissions import workflow as submissions
 from finder.web import ratelimit
+from finder.web.responses import found_or_404
 
 bp = Blueprint("freshness", __name__)
 bp.context_processor(pages.admin_globals)
@@ -209,10 +210,7 @@ def reports() -> str:
 
 
 def _meeting_or_404(meeting_id: int) -> Meeting:
-    found = db.get_session().get(Meeting, meeting_id)
-    if found is None:
-        abort(404)
-    return found
+    return found_or_404(db.get_session().get(Meeting, meeting_id))
 
 
 @bp.get("/admin/reports/meetings/<int:meeting_id>")

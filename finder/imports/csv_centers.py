@@ -8,10 +8,9 @@ from sqlalchemy.orm import Session
 
 from finder.imports.exports import CENTER_COLUMNS
 from finder.imports import writer as r
-from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, ImportReport, Progress, RowError, read_bytes
-from finder.imports.tabular import import_each_row, place_from_row, split_list
+from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, ImportReport, Progress, RowError
+from finder.imports.tabular import start_csv_import, import_each_row, place_from_row, split_list
 
-SOURCE = "csv"
 REQUIRED = ("name",)
 
 
@@ -41,12 +40,9 @@ def import_csv(session: Session, source: str | Path | bytes, *, now: dt.datetime
                resolver: r.Resolver | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
                max_rows: int = DEFAULT_MAX_ROWS, progress: Progress | None = None) -> ImportReport:
     """Import treatment centers from CSV; re-importing matches on slug. The caller commits."""
-    data = read_bytes(source, max_bytes=max_bytes)
-    resolver = resolver or r.default_resolver()
-    report = ImportReport("csv-centers", "upload" if isinstance(source, bytes) else Path(str(source)).name,
-                          progress=progress)
-    report.expect(max(data.count(b"\n") - 1, 1))  # lines less the header: rows, unless a cell holds a newline
-    writer = r.Writer(session, source=SOURCE, now=now, actor="import:csv")
+    started = start_csv_import(session, source, "csv-centers", now=now, resolver=resolver, max_bytes=max_bytes,
+                               progress=progress)
+    data, report, writer, resolver = started.data, started.report, started.writer, started.resolver
     def save(row: dict[str, str]) -> tuple[str, str]:
         values = row_to_center(row)
         r.resolve_place(values["place"], resolver)

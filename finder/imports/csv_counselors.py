@@ -9,11 +9,10 @@ from sqlalchemy.orm import Session
 
 from finder.imports.exports import COUNSELOR_COLUMNS
 from finder.imports import writer as r
-from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, ImportReport, Progress, RowError, read_bytes
-from finder.imports.tabular import choice, csv_rows, place_from_row, split_list
+from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, ImportReport, Progress, RowError
+from finder.imports.tabular import start_csv_import, choice, csv_rows, place_from_row, split_list
 from finder.models import ACCEPTING
 
-SOURCE = "csv"
 REQUIRED = ("name",)
 TERM_COLUMNS = (("approaches", "approach"), ("session_formats", "format"), ("insurance", "insurance"),
                 ("languages", "language"))
@@ -63,12 +62,9 @@ def import_csv(session: Session, source: str | Path | bytes, *, now: dt.datetime
                resolver: r.Resolver | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
                max_rows: int = DEFAULT_MAX_ROWS, progress: Progress | None = None) -> ImportReport:
     """Import counselors from CSV; re-importing matches on slug. The caller commits."""
-    data = read_bytes(source, max_bytes=max_bytes)
-    resolver = resolver or r.default_resolver()
-    report = ImportReport("csv-counselors", "upload" if isinstance(source, bytes) else Path(str(source)).name,
-                          progress=progress)
-    report.expect(max(data.count(b"\n") - 1, 1))  # lines less the header: rows, unless a cell holds a newline
-    writer = r.Writer(session, source=SOURCE, now=now, actor="import:csv")
+    started = start_csv_import(session, source, "csv-counselors", now=now, resolver=resolver, max_bytes=max_bytes,
+                               progress=progress)
+    data, report, writer, resolver = started.data, started.report, started.writer, started.resolver
     # Group the office rows of each counselor first: a counselor is written once, with all offices.
     groups: dict[str, tuple[int, dict, list[r.PlaceRecord]]] = {}
     failed: set[str] = set()

@@ -9,11 +9,10 @@ from sqlalchemy.orm import Session
 
 from finder.imports.exports import MEETING_COLUMNS
 from finder.imports import writer as r
-from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, ImportReport, Progress, RowError, read_bytes
-from finder.imports.tabular import choice, import_each_row, parse_times, place_from_row, split_list
+from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, ImportReport, Progress, RowError
+from finder.imports.tabular import start_csv_import, choice, import_each_row, parse_times, place_from_row, split_list
 from finder.models import ATTENDANCE, STATUSES
 
-SOURCE = "csv"
 REQUIRED = ("name", "times")
 
 
@@ -60,12 +59,9 @@ def import_csv(session: Session, source: str | Path | bytes, *, now: dt.datetime
                resolver: r.Resolver | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
                max_rows: int = DEFAULT_MAX_ROWS, progress: Progress | None = None) -> ImportReport:
     """Import meetings from CSV; re-importing matches on slug. The caller commits."""
-    data = read_bytes(source, max_bytes=max_bytes)
-    resolver = resolver or r.default_resolver()
-    report = ImportReport("csv-meetings", "upload" if isinstance(source, bytes) else Path(str(source)).name,
-                          progress=progress)
-    report.expect(max(data.count(b"\n") - 1, 1))  # lines less the header: rows, unless a cell holds a newline
-    writer = r.Writer(session, source=SOURCE, now=now, actor="import:csv")
+    started = start_csv_import(session, source, "csv-meetings", now=now, resolver=resolver, max_bytes=max_bytes,
+                               progress=progress)
+    data, report, writer, resolver = started.data, started.report, started.writer, started.resolver
     def save(row: dict[str, str]) -> tuple[str, str]:
         record = row_to_record(row)
         r.resolve_place(record.place, resolver)

@@ -6,11 +6,16 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from finder.imports.exports import LIST_SEPARATOR, WEEKDAY_TOKENS, unescape_cell
 from finder.imports import writer as r
-from finder.imports.report import FatalImportError, ImportReport, RowError, decode_text
+from finder.imports.report import FatalImportError, ImportReport, Progress, RowError, decode_text, read_bytes
 from finder.core.numbers import parse_int
+
+CSV_SOURCE = "csv"  # the source our CSV imports write: re-importing matches on slug
 
 csv.field_size_limit(1_000_000)
 
@@ -116,3 +121,23 @@ def choice(row: dict[str, str], column: str, allowed: tuple[str, ...], default: 
     if value not in allowed:
         raise RowError(f"{column} {value!r} must be one of {', '.join(allowed)}")
     return value
+
+
+@dataclass(frozen=True)
+class CsvImport:
+    """What an import of one of our CSV files works with: its bytes, its report, the writer and the resolver."""
+
+    data: bytes
+    report: ImportReport
+    writer: r.Writer
+    resolver: r.Resolver
+
+
+def start_csv_import(session: Any, source: str | Path | bytes, kind: str, *, now: dt.datetime,
+                     resolver: r.Resolver | None, max_bytes: int, progress: Progress | None) -> CsvImport:
+    """Read a CSV file (or an upload's bytes) and open its report, expecting a row a line less the header."""
+    data = read_bytes(source, max_bytes=max_bytes)
+    report = ImportReport(kind, "upload" if isinstance(source, bytes) else Path(str(source)).name, progress=progress)
+    report.expect(max(data.count(b"\n") - 1, 1))  # lines less the header: rows, unless a cell holds a newline
+    return CsvImport(data, report, r.Writer(session, source=CSV_SOURCE, now=now, actor="import:csv"),
+                     resolver or r.default_resolver())

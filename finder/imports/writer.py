@@ -14,7 +14,7 @@ import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -31,6 +31,8 @@ from finder.imports.report import RowError
 from finder import geocode
 from finder.models import boundary
 from finder.core.numbers import parse_float
+
+Provider = TypeVar("Provider", TreatmentCenter, Counselor)
 
 # Column sizes of the model: longer values are rejected with a reason instead of failing the transaction.
 NAME_MAX, SHORT_MAX, LONG_MAX, SLUG_MAX, POSTAL_MAX, TEXT_MAX = 200, 80, 500, 120, 20, 20_000
@@ -552,7 +554,7 @@ class Writer:
         self._audit(meeting, before)
         return True
 
-    # treatment centers
+    # treatment centers and counselors
 
     def center(self, *, slug: str, source_id: str, place: PlaceRecord, services: list[str],
                **columns: Any) -> str:
@@ -560,28 +562,15 @@ class Writer:
         unknown = [c for c in services if c not in self._services]
         if unknown:
             raise RowError(f"unknown service codes {unknown}")
-        self.claim(slug, source_id)
-        existing: TreatmentCenter | None = self._existing(
-            TreatmentCenter, slug, source_id, (selectinload(TreatmentCenter.services),
-                                               selectinload(TreatmentCenter.place)))
-        wanted = {**columns, "slug": slug, "services": sorted(set(services)), "place": place_values(place)}
-        if existing is not None and _center_state(existing, wanted) == wanted:
-            return "unchanged"
-        before = self._snapshot(existing) if existing is not None else None
-        center = existing or TreatmentCenter(created_at=self.now)
-        center.slug = self._free_slug(TreatmentCenter, slug, center.id)
-        for column, value in columns.items():
-            setattr(center, column, value)
-        center.source, center.source_id = self.source, source_id
-        center.place = self._place(existing.place if existing is not None else None, place)
-        center.services = [self._services[c] for c in sorted(set(services))]
-        center.updated_at = self.now
-        if existing is None:
-            self.session.add(center)
-        self._audit(center, before)
-        return "added" if existing is None else "updated"
 
-    # counselors
+        def relate(center: TreatmentCenter, existing: TreatmentCenter | None) -> None:
+            center.place = self._place(existing.place if existing is not None else None, place)
+            center.services = [self._services[c] for c in sorted(set(services))]
+
+        return self._provider(
+            TreatmentCenter, slug, source_id, columns, _center_state, relate,
+            load=(selectinload(TreatmentCenter.services), selectinload(TreatmentCenter.place)),
+            relations={"services": sorted(set(services)), "place": place_values(place)})
 
     def counselor(self, *, slug: str, source_id: str, offices: list[PlaceRecord], terms: list[tuple[str, str]],
                   **columns: Any) -> str:
@@ -589,28 +578,42 @@ class Writer:
         unknown = [f"{k}:{c}" for k, c in terms if (k, c) not in self._terms]
         if unknown:
             raise RowError(f"unknown counselor terms {unknown}")
+
+        def relate(counselor: Counselor, existing: Counselor | None) -> None:
+            current = list(existing.offices) if existing is not None else []
+            counselor.offices = [
+                self._place(current[i] if i < len(current) else None, p) for i, p in enumerate(offices)
+            ]
+            counselor.terms = [self._terms[t] for t in sorted(set(terms))]
+
+        return self._provider(
+            Counselor, slug, source_id, columns, _counselor_state, relate,
+            load=(selectinload(Counselor.terms), selectinload(Counselor.offices)),
+            relations={"terms": sorted(set(terms)), "offices": [place_values(p) for p in offices]})
+
+    def _provider(self, model: type[Provider], slug: str, source_id: str, columns: dict[str, Any],
+                  state_of: Callable[[Provider, dict[str, Any]], dict[str, Any]],
+                  relate: Callable[[Provider, Provider | None], None], *, load: tuple[Any, ...],
+                  relations: dict[str, Any]) -> str:
+        """Add or update a center or counselor: "unchanged" when what it holds equals what the row wants (its
+        columns and `relations`, compared through `state_of`), else set the columns, let `relate` set the
+        related rows, and audit."""
         self.claim(slug, source_id)
-        existing: Counselor | None = self._existing(
-            Counselor, slug, source_id, (selectinload(Counselor.terms), selectinload(Counselor.offices)))
-        wanted = {**columns, "slug": slug, "terms": sorted(set(terms)),
-                  "offices": [place_values(p) for p in offices]}
-        if existing is not None and _counselor_state(existing, wanted) == wanted:
+        existing: Provider | None = self._existing(model, slug, source_id, load)
+        wanted = {**columns, "slug": slug, **relations}
+        if existing is not None and state_of(existing, wanted) == wanted:
             return "unchanged"
         before = self._snapshot(existing) if existing is not None else None
-        counselor = existing or Counselor(created_at=self.now)
-        counselor.slug = self._free_slug(Counselor, slug, counselor.id)
+        record = existing or model(created_at=self.now)
+        record.slug = self._free_slug(model, slug, record.id)
         for column, value in columns.items():
-            setattr(counselor, column, value)
-        counselor.source, counselor.source_id = self.source, source_id
-        current = list(existing.offices) if existing is not None else []
-        counselor.offices = [
-            self._place(current[i] if i < len(current) else None, p) for i, p in enumerate(offices)
-        ]
-        counselor.terms = [self._terms[t] for t in sorted(set(terms))]
-        counselor.updated_at = self.now
+            setattr(record, column, value)
+        record.source, record.source_id = self.source, source_id
+        relate(record, existing)
+        record.updated_at = self.now
         if existing is None:
-            self.session.add(counselor)
-        self._audit(counselor, before)
+            self.session.add(record)
+        self._audit(record, before)
         return "added" if existing is None else "updated"
 
 

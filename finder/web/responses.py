@@ -1,10 +1,13 @@
 """JSON responses for feeds and APIs: compact encoding, CORS, caching headers and 304s."""
 from __future__ import annotations
 
+from typing import TypeVar
+
 import orjson
-from flask import Response, request
+from flask import Response, abort, request
 
 FEED_MAX_AGE_SECONDS = 900
+T = TypeVar("T")
 
 
 def dumps(payload: object) -> str:
@@ -26,3 +29,10 @@ def json_response(payload: object, *, status: int = 200, cors: bool = True, max_
         response.add_etag()
         response.make_conditional(request)
     return response
+
+
+def found_or_404(value: T | None) -> T:
+    """The record a URL names, or a 404 answer when there is none."""
+    if value is None:
+        abort(404)
+    return value
