@@ -39,3 +39,9 @@ def descendant_ids(pairs: Iterable[tuple[int, int | None]], roots: Iterable[int]
         found.add(body_id)
         stack.extend(children.get(body_id, ()))
     return found
+
+
+def children(session: Session, body_id: int) -> list[ServiceBody]:
+    """The bodies directly below one, by name."""
+    return list(session.scalars(select(ServiceBody).where(ServiceBody.parent_id == body_id)
+                                .order_by(ServiceBody.name)))

@@ -1,33 +1,26 @@
 """The home page, the meeting page, a service body's page, the about page, error pages and the health check."""
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
-from sqlalchemy import or_, select, text
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import selectinload
 
 from finder import cache, db
 from finder.core.print_options import PrintOptions
 from finder.geocode import get_geocoder
 from finder.learn import content
-from finder.core import schedule
 from finder.clock import utcnow
 from finder.core.freshness import freshness_note
 from finder.geocode import country_of_zone
 from finder.migrate import schema_status
-from finder.models import Meeting, ScheduleException, ServiceBody
-from finder.meetings import visibility
+from finder.models import ServiceBody
+from finder.meetings import bodies, detail, visibility
 from finder.printing import service as printing
 from finder.search import page as results_page
+from finder.web.responses import found_or_404
 from finder.web.urls import public_base
 
 bp = Blueprint("main", __name__)
-
-# How far ahead a cancellation or closure is announced at the top of a meeting's page.
-NOTICE_DAYS = 7
 
 
 @bp.get("/")
@@ -40,67 +33,23 @@ def about() -> str:
     return render_template("about.html")
 
 
-@dataclass(frozen=True)
-class Notice:
-    """A dated exception worth announcing: 'Not meeting on Thursday, Dec 24 (Christmas Eve)'."""
-
-    kind: str
-    first: dt.date
-    last: dt.date
-    reason: str
-
-
-def upcoming_notices(exceptions: list[ScheduleException], today: dt.date) -> list[Notice]:
-    """Cancellations and closures that touch the next NOTICE_DAYS days (today in the meeting's zone)."""
-    horizon = today + dt.timedelta(days=NOTICE_DAYS)
-    notices = []
-    for first, last in schedule.skipped_ranges(exceptions):
-        if first <= horizon and last >= today:
-            source = next(e for e in exceptions if e.start_date == first)
-            notices.append(Notice(source.kind, first, last, source.reason))
-    return notices
-
-
-def _meeting_options():  # type: ignore[no-untyped-def]
-    return (
-        selectinload(Meeting.times), selectinload(Meeting.formats), selectinload(Meeting.place),
-        selectinload(Meeting.exceptions), selectinload(Meeting.group), selectinload(Meeting.service_body),
-    )
-
-
 @bp.get("/meetings/<slug>")
 def meeting(slug: str) -> str:
     session = db.get_session()
-    found = visibility.public_meeting(session, slug, *_meeting_options())
-    if found is None:
-        abort(404)
+    found = found_or_404(visibility.public_meeting(session, slug, *detail.load_options()))
     now = utcnow()
-    zone = found.place.timezone
-    upcoming = [] if not visibility.still_meets(found) else schedule.next_occurrences(
-        found.times, zone, now, found.exceptions, n=3
-    )
-    today = now.astimezone(schedule.zone_of(zone)).date()
-    nearby = [Meeting.place_id == found.place_id]
-    if found.group_id is not None:
-        nearby.append(Meeting.group_id == found.group_id)
-    others = session.scalars(
-        select(Meeting)
-        .where(or_(*nearby), Meeting.id != found.id, visibility.listed())
-        .options(selectinload(Meeting.times), selectinload(Meeting.place))
-        .order_by(Meeting.name)
-        .limit(12)
-    ).all()
+    shown = detail.meeting_page(session, found, now)
     return render_template(
         "meetings/detail.html",
         meeting=found,
         now=now,
-        upcoming=upcoming,
-        notices=upcoming_notices(list(found.exceptions), today),
-        others=others,
+        upcoming=shown.upcoming,
+        notices=shown.notices,
+        others=shown.others,
         links=[*content.links_for_meeting(found), *content.ALWAYS_LINKS],
         # The browser's zone comes with links from the results (the page script adds it): times on its clock too.
         viewer_tz=results_page.viewer_zone(request.args.get("tz", "")[:64], results_page.NOWHERE),
-        crisis_country=found.place.country or country_of_zone(zone),
+        crisis_country=found.place.country or country_of_zone(found.place.timezone),
         freshness=freshness_note(found, now, current_app.config["STALE_AFTER_DAYS"]),
     )
 
@@ -110,11 +59,8 @@ def body(body_id: int) -> str:
     """A service body: who it is, its helpline, the bodies below it, its meetings by day (the printed list's
     entries, which its QR code leads to), and its printed list, calendar and feed."""
     session = db.get_session()
-    found = session.get(ServiceBody, body_id)
-    if found is None:
-        abort(404)
-    children = session.scalars(select(ServiceBody).where(ServiceBody.parent_id == body_id)
-                               .order_by(ServiceBody.name)).all()
+    found = found_or_404(session.get(ServiceBody, body_id))
+    children = bodies.children(session, body_id)
     version = current_app.extensions["finder.data_version_memo"].get(lambda: cache.data_version(session))
     prepared, too_long = None, None
     try:
