@@ -1,28 +1,15 @@
 """Import treatment centers from our documented CSV (the export's columns; see docs/IMPORTS.md)."""
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
-
-from sqlalchemy.orm import Session
-
 from finder.imports.exports import CENTER_COLUMNS
 from finder.imports import writer as r
-from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, ImportReport, Progress, RowError
-from finder.imports.tabular import start_csv_import, import_each_row, place_from_row, split_list
+from finder.imports.tabular import CsvImporter, named_place_row, split_list
 
 REQUIRED = ("name",)
 
 
 def row_to_center(row: dict[str, str]) -> dict:
-    if "__extra__" in row:
-        raise RowError("the row has more cells than the header")
-    name = r.text(row.get("name"), "name", r.NAME_MAX, required=True)
-    place = place_from_row(row)
-    given = r.text(row.get("slug"), "slug", r.SLUG_MAX)
-    slug = r.slug(given) if given else r.slugify(f"{name} {place.city}")
-    if not slug:
-        raise RowError("slug is missing and the name has no letters to make one")
+    name, place, slug, _derived = named_place_row(row)
     return dict(
         slug=slug, source_id=slug, place=place,
         services=[c.upper() for c in split_list(row.get("services", ""))],
@@ -36,17 +23,12 @@ def row_to_center(row: dict[str, str]) -> dict:
     )
 
 
-def import_csv(session: Session, source: str | Path | bytes, *, now: dt.datetime,
-               resolver: r.Resolver | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
-               max_rows: int = DEFAULT_MAX_ROWS, progress: Progress | None = None) -> ImportReport:
-    """Import treatment centers from CSV; re-importing matches on slug. The caller commits."""
-    started = start_csv_import(session, source, "csv-centers", now=now, resolver=resolver, max_bytes=max_bytes,
-                               progress=progress)
-    data, report, writer, resolver = started.data, started.report, started.writer, started.resolver
-    def save(row: dict[str, str]) -> tuple[str, str]:
-        values = row_to_center(row)
-        r.resolve_place(values["place"], resolver)
-        return values["slug"], writer.center(**values)
+def _save_row(writer: r.Writer, resolver: r.Resolver, row: dict[str, str]) -> tuple[str, str]:
+    values = row_to_center(row)
+    r.resolve_place(values["place"], resolver)
+    return values["slug"], writer.center(**values)
 
-    return import_each_row(report, data, required=REQUIRED, known=CENTER_COLUMNS, max_rows=max_rows,
-                           what="the treatment centers CSV", save=save)
+
+# Import treatment centers from CSV; re-importing matches on slug. The caller commits.
+import_csv = CsvImporter("csv-centers", required=REQUIRED, known=CENTER_COLUMNS, what="the treatment centers CSV",
+                         save_row=_save_row)

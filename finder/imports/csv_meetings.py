@@ -1,16 +1,12 @@
 """Import meetings from our documented CSV (one row per meeting; see docs/IMPORTS.md)."""
 from __future__ import annotations
 
-import datetime as dt
 import re
-from pathlib import Path
-
-from sqlalchemy.orm import Session
 
 from finder.imports.exports import MEETING_COLUMNS
 from finder.imports import writer as r
-from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, ImportReport, Progress, RowError
-from finder.imports.tabular import start_csv_import, choice, import_each_row, parse_times, place_from_row, split_list
+from finder.imports.report import RowError
+from finder.imports.tabular import CsvImporter, named_place_row, choice, parse_times, split_list
 from finder.models import ATTENDANCE, STATUSES
 
 REQUIRED = ("name", "times")
@@ -18,14 +14,7 @@ REQUIRED = ("name", "times")
 
 def row_to_record(row: dict[str, str]) -> r.MeetingRecord:
     """One CSV row -> a MeetingRecord; a missing slug is made from the name and city."""
-    if "__extra__" in row:
-        raise RowError("the row has more cells than the header")
-    name = r.text(row.get("name"), "name", r.NAME_MAX, required=True)
-    place = place_from_row(row)
-    given = r.text(row.get("slug"), "slug", r.SLUG_MAX)
-    slug = r.slug(given) if given else r.slugify(f"{name} {place.city}")
-    if not slug:
-        raise RowError("slug is missing and the name has no letters to make one")
+    name, place, slug, derived = named_place_row(row)
     url = r.text(row.get("conference_url"), "conference_url", r.LONG_MAX)
     if url and not re.match(r"https?://", url, re.I):
         raise RowError("conference_url must be an http(s) link")
@@ -51,21 +40,16 @@ def row_to_record(row: dict[str, str]) -> r.MeetingRecord:
         notes=r.text(row.get("notes"), "notes", r.TEXT_MAX),
         group_name=r.text(row.get("group"), "group", r.NAME_MAX),
         bodies=[part.strip() for part in service_body.split(">") if part.strip()],
-        slug_derived=not given,
+        slug_derived=derived,
     )
 
 
-def import_csv(session: Session, source: str | Path | bytes, *, now: dt.datetime,
-               resolver: r.Resolver | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
-               max_rows: int = DEFAULT_MAX_ROWS, progress: Progress | None = None) -> ImportReport:
-    """Import meetings from CSV; re-importing matches on slug. The caller commits."""
-    started = start_csv_import(session, source, "csv-meetings", now=now, resolver=resolver, max_bytes=max_bytes,
-                               progress=progress)
-    data, report, writer, resolver = started.data, started.report, started.writer, started.resolver
-    def save(row: dict[str, str]) -> tuple[str, str]:
-        record = row_to_record(row)
-        r.resolve_place(record.place, resolver)
-        return record.slug, writer.meeting(record)
+def _save_row(writer: r.Writer, resolver: r.Resolver, row: dict[str, str]) -> tuple[str, str]:
+    record = row_to_record(row)
+    r.resolve_place(record.place, resolver)
+    return record.slug, writer.meeting(record)
 
-    return import_each_row(report, data, required=REQUIRED, known=MEETING_COLUMNS, max_rows=max_rows,
-                           what="the meetings CSV", save=save)
+
+# Import meetings from CSV; re-importing matches on slug. The caller commits.
+import_csv = CsvImporter("csv-meetings", required=REQUIRED, known=MEETING_COLUMNS, what="the meetings CSV",
+                         save_row=_save_row)

@@ -8,11 +8,12 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from finder.imports.exports import LIST_SEPARATOR, WEEKDAY_TOKENS, unescape_cell
 from finder.imports import writer as r
-from finder.imports.report import FatalImportError, ImportReport, Progress, RowError, decode_text, read_bytes
+from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, FatalImportError, ImportReport, Progress
+from finder.imports.report import RowError, decode_text, read_bytes
 from finder.core.numbers import parse_int
 
 CSV_SOURCE = "csv"  # the source our CSV imports write: re-importing matches on slug
@@ -116,6 +117,27 @@ def place_from_row(row: dict[str, str]) -> r.PlaceRecord:
     )
 
 
+class NamedPlace(NamedTuple):
+    name: str
+    place: r.PlaceRecord
+    slug: str
+    slug_derived: bool  # no slug was given: made from the name and the city
+
+
+def named_place_row(row: dict[str, str]) -> NamedPlace:
+    """The name, place and slug of a row of our CSV formats with one place a row; a missing slug is made from the
+    name and the city."""
+    if "__extra__" in row:
+        raise RowError("the row has more cells than the header")
+    name = r.text(row.get("name"), "name", r.NAME_MAX, required=True)
+    place = place_from_row(row)
+    given = r.text(row.get("slug"), "slug", r.SLUG_MAX)
+    slug = r.slug(given) if given else r.slugify(f"{name} {place.city}")
+    if not slug:
+        raise RowError("slug is missing and the name has no letters to make one")
+    return NamedPlace(name, place, slug, not given)
+
+
 def choice(row: dict[str, str], column: str, allowed: tuple[str, ...], default: str) -> str:
     value = r.text(row.get(column), column, 40).lower() or default
     if value not in allowed:
@@ -141,3 +163,22 @@ def start_csv_import(session: Any, source: str | Path | bytes, kind: str, *, now
     report.expect(max(data.count(b"\n") - 1, 1))  # lines less the header: rows, unless a cell holds a newline
     return CsvImport(data, report, r.Writer(session, source=CSV_SOURCE, now=now, actor="import:csv"),
                      resolver or r.default_resolver())
+
+
+class CsvImporter:
+    """The import function of one of our CSV formats where each row is one record: called as
+    `import_csv(session, source, now=..., resolver=None, max_bytes=..., max_rows=..., progress=None)`, it runs
+    `save_row(writer, resolver, row) -> (key, outcome)` on every row. The caller commits."""
+
+    def __init__(self, kind: str, *, required: tuple[str, ...], known: tuple[str, ...], what: str,
+                 save_row: Callable[[r.Writer, r.Resolver, dict[str, str]], tuple[str, str]]) -> None:
+        self.kind, self.required, self.known, self.what, self.save_row = kind, required, known, what, save_row
+
+    def __call__(self, session: Any, source: str | Path | bytes, *, now: dt.datetime,
+                 resolver: r.Resolver | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+                 max_rows: int = DEFAULT_MAX_ROWS, progress: Progress | None = None) -> ImportReport:
+        started = start_csv_import(session, source, self.kind, now=now, resolver=resolver, max_bytes=max_bytes,
+                                   progress=progress)
+        return import_each_row(started.report, started.data, required=self.required, known=self.known,
+                               max_rows=max_rows, what=self.what,
+                               save=lambda row: self.save_row(started.writer, started.resolver, row))
