@@ -132,3 +132,18 @@ def test_the_prune_command_deletes_expired_lists(runner, session, make_meeting):
     assert result.exit_code == 0 and "deleted 1 expired calendar list(s)" in result.output
     session.expunge_all()
     assert session.get(CalendarList, old_id) is None
+
+
+def test_add_to_my_calendar_starts_a_list_then_adds_to_it(session, make_meeting, now):
+    first, second = make_meeting(), make_meeting()
+    row, secret, done = lists.add_or_start(session, None, first.id, now)
+    assert done == "started" and lists.meeting_ids(session, row) == [first.id]
+    assert lists.add_or_start(session, (row, secret), second.id, now) == (row, secret, "added")
+    assert lists.change_list(session, row, add=None, remove=first.id, now=now) == {"removed": first.id}
+    assert lists.meeting_ids(session, row) == [second.id]
+
+
+def test_only_a_list_that_could_not_be_opened_refuses_opening():
+    assert lists.refused_opening(lists.BadEditKey("x"))
+    assert lists.refused_opening(lists.ListExpired("x"))
+    assert not lists.refused_opening(lists.ListFull("x"))

@@ -450,3 +450,12 @@ def test_diff_names_weekdays_as_the_schedule_does() -> None:
     after = {"times": [{"weekday": 6, "start": "07:30", "duration_minutes": 90}]}
     (change,) = [c for c in workflow.diff(before, after) if c.field == "times"]
     assert (change.before, change.after) == ("Monday 7:00 PM (60 min)", "Sunday 7:30 AM (90 min)")
+
+
+def test_the_meeting_to_change_is_found_by_name_among_public_meetings(session, make_meeting):
+    shown = make_meeting(name="100% Hope")
+    make_meeting(name="100% Hope, unpublished", published=False)
+    make_meeting(name="1000 Hopes")
+    session.flush()
+    assert workflow.meetings_to_change(session, "100%") == [shown]
+    assert workflow.meetings_to_change(session, "hope", limit=1) == [shown]

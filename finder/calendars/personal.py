@@ -187,6 +187,37 @@ def add_meeting(session: Session, row: CalendarList, meeting_id: int, now: dt.da
     return True
 
 
+def change_list(session: Session, row: CalendarList, *, add: int | None, remove: int | None,
+                now: dt.datetime) -> dict[str, int]:
+    """One tap on the edit page: add and/or remove a meeting. Returns what was done ({"added": id, "removed": id},
+    for the page to say). Raises NotListable or ListFull; the caller rolls back."""
+    done: dict[str, int] = {}
+    if add is not None:
+        add_meeting(session, row, add, now)
+        done["added"] = add
+    if remove is not None:
+        remove_meeting(session, row, remove, now)
+        done["removed"] = remove
+    return done
+
+
+def add_or_start(session: Session, held: tuple[CalendarList, str] | None, meeting_id: int,
+                 now: dt.datetime) -> tuple[CalendarList, str, str]:
+    """"Add to my calendar": into the list this browser holds (row, edit key), or a new list started with it.
+    Returns (row, edit key, "added" or "started"). Raises NotListable or ListFull."""
+    if held is not None:
+        add_meeting(session, held[0], meeting_id, now)
+        return held[0], held[1], "added"
+    listable_meeting(session, meeting_id)
+    made = create_list(session, [meeting_id], now)
+    return made.row, made.secret, "started"
+
+
+def refused_opening(error: ListError) -> bool:
+    """Whether the list could not be opened at all (unknown, expired, wrong key), rather than refusing a change."""
+    return isinstance(error, (BadEditKey, ListNotFound, ListExpired))
+
+
 def remove_meeting(session: Session, row: CalendarList, meeting_id: int, now: dt.datetime) -> bool:
     """Remove a meeting; False when it was not there."""
     present = calendar_list_meetings.c

@@ -420,21 +420,14 @@ def change(public_id: str) -> Any:
     now = utcnow()
     session = db.get_session()
     secret = key_for(public_id, request.form.get("key"))
-    done: dict[str, int] = {}
     try:
         row = personal.open_for_edit(session, public_id, secret, now, lock=True)
-        added, removed = meeting_id_in(request.form, "add"), meeting_id_in(request.form, "remove")
-        if added is not None:
-            personal.add_meeting(session, row, added, now)
-            done["added"] = added
-        if removed is not None:
-            personal.remove_meeting(session, row, removed, now)
-            done["removed"] = removed
+        done = personal.change_list(session, row, add=meeting_id_in(request.form, "add"),
+                                    remove=meeting_id_in(request.form, "remove"), now=now)
     except personal.ListError as error:
         session.rollback()
-        key_ok = secret is not None and not isinstance(error, (personal.BadEditKey, personal.ListNotFound,
-                                                                personal.ListExpired))
-        return problem(error, edit_url(public_id, secret) if key_ok and secret else None)
+        opened = secret and not personal.refused_opening(error)  # then the edit page is the way back
+        return problem(error, edit_url(public_id, secret) if opened and secret else None)
     session.commit()
     return redirect(edit_url(public_id, secret, **done), code=303)
 
@@ -462,14 +455,7 @@ def add_now(meeting_id: int) -> Any:
     session = db.get_session()
     found = remembered_list(session, now)
     try:
-        if found is not None:
-            row, secret = found
-            personal.add_meeting(session, row, meeting_id, now)
-            done = "added"
-        else:
-            personal.listable_meeting(session, meeting_id)
-            made = personal.create_list(session, [meeting_id], now)
-            row, secret, done = made.row, made.secret, "started"
+        row, secret, done = personal.add_or_start(session, found, meeting_id, now)
     except personal.ListError as error:
         session.rollback()
         return problem(error, edit_url(found[0].public_id, found[1]) if found else None)

@@ -7,7 +7,6 @@ from flask import (
     Blueprint, Response, abort, current_app, make_response, redirect, render_template, request, url_for,
 )
 from flask_babel import gettext
-from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from finder import db
@@ -62,12 +61,7 @@ def index() -> str:
     """Start here: a new meeting, or find the meeting to change."""
     session = db.get_session()
     query = workflow.clean_text(request.args.get("q"))[:100]
-    found: list[Meeting] = []
-    if query:
-        found = list(session.scalars(
-            select(Meeting).where(visibility.public(), db.contains(Meeting.name, query))
-            .options(selectinload(Meeting.times), selectinload(Meeting.place)).order_by(Meeting.name).limit(25)
-        ))
+    found = workflow.meetings_to_change(session, query) if query else []
     return render_template("submit/index.html", query=query, found=found)
 
 

@@ -25,6 +25,7 @@ from flask_babel import gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from finder import db
 from finder.admin import audit
 from finder.admin.auth import can_moderate, can_place
 from finder.core.geo import haversine_km
@@ -940,6 +941,13 @@ def update_meeting(session: Session, meeting: Meeting, payload: Mapping[str, Any
     audit.record(session, actor=actor, action="update", entity=meeting, before=before,
                  after=audit.meeting_snapshot(meeting), submission=submission, now=now, reason=reason)
     return True
+
+
+def meetings_to_change(session: Session, text: str, *, limit: int = 25) -> list[Meeting]:
+    """"Find the meeting to change": public meetings whose name contains `text`, by name."""
+    return list(session.scalars(
+        select(Meeting).where(visibility.public(), db.contains(Meeting.name, text))
+        .options(selectinload(Meeting.times), selectinload(Meeting.place)).order_by(Meeting.name).limit(limit)))
 
 
 def submission_by_token(session: Session, token: str, *, secret: str, max_age_days: int) -> Submission | None:
