@@ -215,7 +215,8 @@ def open_database(backend: str, n: int, rebuild: bool) -> tuple[Engine, float | 
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{path}"
     else:
-        url = postgres_database(f"finder_bench_{n}", rebuild=rebuild)
+        # BENCH_PG_PREFIX: another name for a branch's own copies on a shared server (default finder_bench)
+        url = postgres_database(f"{os.environ.get('BENCH_PG_PREFIX', 'finder_bench')}_{n}", rebuild=rebuild)
     engine = db.make_engine(url)
     with engine.connect() as conn:
         try:

@@ -2,7 +2,7 @@
 from finder.models.calendars import CalendarList, calendar_list_meetings
 from finder.models.meetings import (
     ATTENDANCE, EXCEPTION_KINDS, FORMAT_KINDS, STATUSES, Format, Meeting, MeetingPoint, MeetingTime,
-    ScheduleException, meeting_formats,
+    OnlineTime, ScheduleException, meeting_formats,
 )
 from finder.models.places import PRECISIONS, SERVICE_BODY_KINDS, Place, ServiceBody
 from finder.models.providers import (
@@ -20,7 +20,7 @@ from finder.models import boundary  # noqa: F401  (registers the flush-time clea
 __all__ = [
     "ACCEPTING", "ATTENDANCE", "AUDIT_ACTIONS", "COUNSELOR_TERM_KINDS", "EXCEPTION_KINDS", "FORMAT_KINDS", "PRECISIONS",
     "REPORT_KINDS", "REPORT_STATUSES", "RESOLUTIONS", "ROLES", "SERVICE_BODY_KINDS", "SERVICE_CATEGORIES", "STATUSES", "SUBMISSION_KINDS", "SUBMISSION_STATUSES", "SYNC_KINDS",
-    "AuditEntry", "CalendarList", "Counselor", "CounselorTerm", "Format", "Meeting", "MeetingPoint", "MeetingReport", "MeetingSync", "MeetingTime", "OutboxMessage", "Place", "ScheduleException", "Service",
+    "AuditEntry", "CalendarList", "Counselor", "CounselorTerm", "Format", "Meeting", "MeetingPoint", "MeetingReport", "MeetingSync", "MeetingTime", "OnlineTime", "OutboxMessage", "Place", "ScheduleException", "Service",
     "ServiceBody", "SiteSetting", "Submission", "SyncSource", "TreatmentCenter", "User",
     "calendar_list_meetings", "center_services", "counselor_offices", "counselor_terms", "get_setting", "meeting_formats", "set_setting",
 ]

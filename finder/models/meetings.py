@@ -193,3 +193,28 @@ class MeetingPoint(Base):
     name: Mapped[name_str]
     # published, not inactive and not online-only: what a search around a point may list
     listed: Mapped[bool] = mapped_column(Boolean)
+
+
+class OnlineTime(Base):
+    """A weekly time of a listed online or hybrid meeting, with its place's zone: what "online meetings starting
+    now" reads, one row per weekly time (its start as the minute of the day, in that zone).
+
+    Written only by the database, through triggers on meeting_times, meetings and places (migration 0010), as
+    meeting_points is, and holding a row exactly when the meeting is listed (finder.meetings.visibility.listed)
+    and online or hybrid. The index answers "starting within N minutes in each meeting's own zone" as one range
+    per group of zones sharing a UTC offset and per day (finder.search.clock.online_prefilter); it carries the
+    meeting id and attendance so that SQLite reads the index alone.
+    """
+
+    __tablename__ = "online_times"
+    __table_args__ = (
+        Index("ix_online_times_clock", "timezone", "weekday", "start_minute", "meeting_id", "attendance"),
+    )
+
+    time_id: Mapped[int] = mapped_column(ForeignKey("meeting_times.id", ondelete="CASCADE"), primary_key=True,
+                                         autoincrement=False)
+    meeting_id: Mapped[int] = mapped_column(Integer)
+    weekday: Mapped[int] = mapped_column(Integer)  # Monday = 0, as meeting_times
+    start_minute: Mapped[int] = mapped_column(Integer)  # hour * 60 + minute, local
+    timezone: Mapped[str] = mapped_column(String(64))
+    attendance: Mapped[str] = mapped_column(String(10))  # 'online' or 'hybrid'

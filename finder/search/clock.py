@@ -1,8 +1,13 @@
 """How "starting within N minutes" and "in progress" work: every meeting's clock read in its own zone.
 
-SQL first narrows to a superset (clock_prefilter: zones grouped by their UTC offset now, each group given one
-wall-clock window, widened by an hour for a DST change); Python then decides exactly (read_clocks), with
-integer wall-clock arithmetic where the zone's offset is steady and finder.core.schedule where it is not.
+SQL first narrows to a superset; Python then decides exactly (read_clocks), with integer wall-clock arithmetic
+where the zone's offset is steady and finder.core.schedule where it is not. The superset comes from one of two:
+
+- online_prefilter, for online and hybrid meetings (the "online meetings starting now" quick link, and the
+  online-only meetings a search around a place adds): the index of online_times (migration 0010), one range per
+  group of zones sharing their UTC offsets and per day, so SQL reads only the weekly times starting soon;
+- clock_prefilter, for any meeting: zones grouped by their UTC offset now, each group given one wall-clock
+  window, widened by an hour for a DST change, tested on every meeting's weekly times.
 """
 from __future__ import annotations
 
@@ -15,11 +20,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from finder.core import schedule
-from finder.models import Meeting, MeetingTime, Place, ScheduleException
+from finder.models import Meeting, MeetingTime, OnlineTime, Place, ScheduleException
 from finder.search.query import SearchQuery
 
 # Offsets of a zone can change inside a window (a DST night); the SQL prefilter widens by this, Python decides.
@@ -125,6 +130,100 @@ def clock_prefilter(query: SearchQuery, now: dt.datetime) -> ColumnElement[bool]
         # (BENCHMARKS.md, quick links: "online meetings starting now" 548 -> 320 ms at 100k on SQLite).
         groups.append(and_(or_(*windows), Place.timezone.in_(zones)))
     return exists(select(1).where(t.meeting_id == Meeting.id, or_(*groups)))
+
+
+# --- Online meetings: the narrow table of their weekly times (online_times, migration 0010) -----------------------
+
+# How far a wall time may sit from the instant it means, beyond the zone's offsets inside the window: a time in a
+# spring-forward gap is read with the offset before the gap (finder.core.schedule.local_start), which the zone
+# may have left up to two hours earlier (Antarctica/Troll's change is two hours; most are one).
+_GAP_REACH = dt.timedelta(hours=3)
+_ZONES_IN_USE = text(
+    "WITH RECURSIVE z(zone) AS (SELECT min(timezone) FROM online_times UNION ALL "
+    "SELECT (SELECT min(timezone) FROM online_times WHERE timezone > z.zone) FROM z WHERE z.zone IS NOT NULL) "
+    "SELECT zone FROM z WHERE zone IS NOT NULL"
+)
+
+
+def online_attendance(query: SearchQuery) -> frozenset[str] | None:
+    """The attendances a search without a place reads when they are all online or hybrid (None otherwise): what
+    online_prefilter can answer. With a place, the part without one is online-only meetings (find_nearby)."""
+    if query.starts_within is None and not query.in_progress:
+        return None
+    if query.point is not None:
+        return frozenset({"online"})
+    if query.attendance and query.attendance <= {"online", "hybrid"}:
+        return query.attendance
+    return None
+
+
+def zones_in_use(connection: Any) -> list[str]:
+    """The distinct zones of online_times, read by skipping through its index (one probe per zone, ~300)."""
+    return list(connection.execute(_ZONES_IN_USE).scalars())
+
+
+def _quarter(moment: dt.datetime) -> dt.datetime:
+    """The UTC quarter-hour holding `moment`: every zone's offset changes on a quarter-hour of UTC, so a zone has
+    the same offset at `moment` as at its quarter."""
+    moment = moment.astimezone(dt.timezone.utc).replace(second=0, microsecond=0)
+    return moment.replace(minute=moment.minute - moment.minute % 15)
+
+
+@functools.lru_cache(maxsize=64)
+def _offset_groups(zones: tuple[str, ...], instants: tuple[dt.datetime, ...],
+                   ) -> tuple[tuple[dt.timedelta, dt.timedelta, tuple[str, ...]], ...]:
+    """Zones grouped by the least and greatest UTC offset they have at these quarter-hours: (lo, hi, zones).
+
+    A zone whose offset is the same at all of them (nearly all, nearly always) has one exact wall-clock window.
+    A bad zone name counts as UTC, as read_clocks reads it.
+    """
+    groups: dict[tuple[dt.timedelta, dt.timedelta], list[str]] = defaultdict(list)
+    for name in zones:
+        tz = zone_named(name)
+        offsets = [instant.astimezone(tz).utcoffset() or dt.timedelta(0) for instant in instants]
+        groups[min(offsets), max(offsets)].append(name)
+    return tuple((lo, hi, tuple(names)) for (lo, hi), names in sorted(groups.items()))
+
+
+def _minute_ranges(start: dt.datetime, end: dt.datetime) -> list[tuple[int, int, int]]:
+    """(weekday, first minute, last minute) of the wall-clock times from `start` to `end` (naive, at most a few
+    days apart), by day: past midnight the window goes on from minute 0 of the next weekday (Sunday -> Monday)."""
+    parts = []
+    day = start.date()
+    while day <= end.date():
+        low = start.hour * 60 + start.minute if day == start.date() else 0
+        high = end.hour * 60 + end.minute if day == end.date() else 24 * 60 - 1
+        parts.append((day.weekday(), low, high))
+        day += dt.timedelta(days=1)
+    return parts
+
+
+def online_prefilter(connection: Any, query: SearchQuery, now: dt.datetime,
+                     attendance: frozenset[str]) -> ColumnElement[bool]:
+    """Meetings with a weekly time starting, in its own zone, inside the query's window: from online_times's
+    index, one range per group of zones and per day. Exact but for whole minutes and a DST change inside the
+    window (a zone whose offset moves gets the window of both offsets); read_clocks decides.
+
+    The zones are those the table holds (a few hundred), grouped by their UTC offsets at the window's ends (and
+    three hours outside them, for a time in a spring-forward gap): usually about forty groups.
+    """
+    zones = tuple(zones_in_use(connection))
+    if not zones:
+        return false()
+    utc_now = now.astimezone(dt.timezone.utc)
+    first = utc_now - dt.timedelta(minutes=schedule.MAX_DURATION_MINUTES if query.in_progress else 0)
+    last = utc_now + dt.timedelta(minutes=query.starts_within or 0)
+    instants = tuple(_quarter(moment) for moment in (first - _GAP_REACH, first, last, last + _GAP_REACH))
+    terms = []
+    for lo, hi, names in _offset_groups(zones, instants):
+        start, end = (first + lo).replace(tzinfo=None), (last + hi).replace(tzinfo=None)
+        for weekday, low, high in _minute_ranges(start, end):
+            terms.append(and_(OnlineTime.timezone.in_(names), OnlineTime.weekday == weekday,
+                              OnlineTime.start_minute.between(low, high)))
+    times = select(OnlineTime.meeting_id).where(or_(*terms))
+    if attendance != {"online", "hybrid"}:
+        times = times.where(OnlineTime.attendance.in_(sorted(attendance)))
+    return Meeting.id.in_(times)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -12,7 +12,9 @@ from finder.core import schedule
 from finder.core.geo import bounding_box, haversine_km
 from finder.models import Meeting
 from finder.search import loader
-from finder.search.clock import Candidate, clock_prefilter, passes_clock, read_clocks
+from finder.search.clock import (
+    Candidate, clock_prefilter, online_attendance, online_prefilter, passes_clock, read_clocks,
+)
 from finder.search.conditions import (
     candidate_statement, constant, meeting_conditions, page_of, shape_of, sort_key,
 )
@@ -47,7 +49,11 @@ def search_meetings(session: Session, query: SearchQuery, now: dt.datetime,
     if query.point is None or query.include_online:
         # Without a distance bound the clock filters need SQL's help to avoid reading every meeting's times.
         conditions = meeting_conditions(query)
-        clock = clock_prefilter(query, now)
+        online = online_attendance(query)
+        # Online and hybrid meetings starting soon: their weekly times' own index (online_times); else every
+        # meeting's times tested against the zones' windows.
+        clock = (clock_prefilter(query, now) if online is None
+                 else online_prefilter(session.connection(), query, now, online))
         if clock is not None:
             conditions.append(clock)
         extra = [] if query.point is None else [Meeting.attendance == constant("online")]
