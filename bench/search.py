@@ -118,7 +118,7 @@ def _format_ids(engine: Engine) -> dict[str, int]:
         return {code: fid for fid, code in session.execute(select(Format.id, Format.code))}
 
 
-BULK_TABLES = ("places", "meetings", "meeting_times", "meeting_formats", "meeting_points")
+BULK_TABLES = ("places", "meetings", "meeting_times", "meeting_formats", "meeting_points", "online_times")
 
 
 def _secondary_indexes(engine: Engine) -> list[tuple[str, str]]:
@@ -225,6 +225,10 @@ def open_database(backend: str, n: int, rebuild: bool) -> tuple[Engine, float | 
             count = None
             conn.rollback()
     if count == n:
+        if migrate.schema_status(engine) != "current":  # built by an older tree: its new tables are backfilled
+            started = time.perf_counter()
+            migrate.upgrade(engine)
+            print(f"  {url}: upgraded to {migrate.head_revision()} in {time.perf_counter() - started:.0f}s", flush=True)
         return engine, None
     if count:
         raise SystemExit(f"{url} holds {count} meetings, not {n}; pass --rebuild")

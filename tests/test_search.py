@@ -707,3 +707,131 @@ def test_clock_prefilter_holds_every_exact_answer(session, every_zone_and_hour, 
     exact = {c.meeting_id for c in candidates if clock.passes_clock(c, query)}
     assert exact and exact <= narrowed
     assert len(narrowed) < len(candidates)
+
+
+# --- Online meetings starting soon: online_times's index (migration 0010) -----------------------------------------
+
+ONLINE_NOWS = [
+    dt.datetime(2026, 3, 8, 6, 50, tzinfo=UTC),  # New York, ten minutes before it springs forward
+    dt.datetime(2026, 3, 8, 7, 10, tzinfo=UTC),  # New York, ten minutes after: 02:30 (no such time) is at 03:30
+    dt.datetime(2026, 11, 1, 5, 30, tzinfo=UTC),  # New York, inside the hour it repeats
+    dt.datetime(2026, 3, 29, 0, 45, tzinfo=UTC),  # London, fifteen minutes before it springs forward
+    dt.datetime(2026, 4, 4, 15, 30, tzinfo=UTC),  # Sydney and Chatham, before their clocks go back
+    dt.datetime(2026, 9, 26, 13, 50, tzinfo=UTC),  # Chatham springs forward at 02:45 local
+    dt.datetime(2026, 12, 6, 4, 30, tzinfo=UTC),  # Saturday 23:30 in New York: the week wraps to Sunday
+    dt.datetime(2026, 12, 5, 9, 40, tzinfo=UTC),  # Saturday 23:40 in Kiritimati (UTC+14)
+    dt.datetime(2026, 12, 7, 10, 45, tzinfo=UTC),  # Sunday 23:45 in Pago Pago (UTC-11), Tuesday 00:45 in Kiritimati
+    dt.datetime(2026, 12, 9, 16, 45, 30, tzinfo=UTC),  # no change anywhere near: every zone's window is exact
+]
+ONLINE_IDS = ["ny-spring", "ny-after-gap", "ny-fall", "london-spring", "sydney-fall", "chatham-spring",
+              "ny-week-wraps", "kiritimati-wraps", "pago-pago-wraps", "steady"]
+
+
+def _online_narrowed(session, query, now):
+    condition = clock.online_prefilter(session.connection(), query, now, clock.online_attendance(query))
+    return set(session.scalars(select(Meeting.id).where(condition)))
+
+
+@pytest.mark.parametrize("now", ONLINE_NOWS, ids=ONLINE_IDS)
+@pytest.mark.parametrize("starts_within,in_progress", [(30, False), (120, False), (None, True), (60, True)])
+def test_online_prefilter_holds_every_exact_answer(session, every_zone_and_hour, now, starts_within, in_progress):
+    query = SearchQuery(attendance=frozenset({"online", "hybrid"}), starts_within=starts_within,
+                        in_progress=in_progress)
+    narrowed = _online_narrowed(session, query, now)
+    candidates = [clock.Candidate(m, "", None, True, zone, times=[(w, s, 90)]) for m, zone, w, s in every_zone_and_hour]
+    clock.read_clocks(session, candidates, now, skips={})
+    exact = {c.meeting_id for c in candidates if clock.passes_clock(c, query)}
+    assert exact and exact <= narrowed
+    if not in_progress:
+        # Starting soon reads only the times starting soon: whole minutes (a start in now's own minute counts),
+        # and around a change of offset the window of both offsets.
+        week = clock.WEEK_MINUTES
+        steady = {zone for zone in PREFILTER_ZONES if all(
+            (now + dt.timedelta(hours=h)).astimezone(clock.zone_named(zone)).utcoffset()
+            == now.astimezone(clock.zone_named(zone)).utcoffset() for h in (-3, 3, 6))}
+        for c in candidates:
+            if c.meeting_id in narrowed and c.timezone in steady:
+                assert c.next_in <= starts_within or c.next_in > week - 1, (c.timezone, c.times)
+        assert len(narrowed) < 2 * len(exact) + 10
+
+
+def test_online_prefilter_keeps_the_old_answer(session, every_zone_and_hour):
+    """Both prefilters hold the same exact answers, and the new one reads fewer meetings."""
+    for now in ONLINE_NOWS:
+        query = SearchQuery(attendance=frozenset({"online"}), starts_within=60)
+        old = set(session.scalars(select(Meeting.id).join(Place).where(clock.clock_prefilter(query, now))))
+        new = _online_narrowed(session, query, now)
+        results = find_nearby(session, replace(query, per_page=0), now)
+        assert {hit.meeting.id for hit in results.meetings} <= new <= old | new
+        assert len(new) <= len(old)
+
+
+@pytest.fixture
+def online_across_zones(session, make_meeting, make_place):
+    """Online and hybrid meetings east and west of UTC and across the antimeridian, all on Sunday at 19:00 local,
+    plus one in-person meeting at the same time."""
+    made = {}
+    for zone, attendance in [("Pacific/Kiritimati", "online"), ("Pacific/Pago_Pago", "online"),
+                             ("Asia/Kolkata", "hybrid"), ("America/Los_Angeles", "online"),
+                             ("Europe/Berlin", "hybrid"), ("America/New_York", "in_person")]:
+        made[zone] = make_meeting(name=f"Sunday {zone}", attendance=attendance, times=[(6, "19:00", 60)],
+                                  place=make_place(timezone=zone))
+    return made
+
+
+def _online_now(session, now, attendance=("online", "hybrid"), within=60):
+    query = SearchQuery(attendance=frozenset(attendance), starts_within=within, sort="next_start", per_page=0)
+    return [hit.meeting.place.timezone for hit in find_nearby(session, query, now).meetings]
+
+
+@pytest.mark.parametrize("zone,utc_start", [
+    ("Pacific/Kiritimati", dt.datetime(2026, 12, 6, 5, 0, tzinfo=UTC)),  # Sunday 19:00 at UTC+14: Sunday 05:00 UTC
+    ("Pacific/Pago_Pago", dt.datetime(2026, 12, 7, 6, 0, tzinfo=UTC)),  # Sunday 19:00 at UTC-11: Monday 06:00 UTC
+    ("Asia/Kolkata", dt.datetime(2026, 12, 6, 13, 30, tzinfo=UTC)),  # UTC+5:30
+    ("America/Los_Angeles", dt.datetime(2026, 12, 7, 3, 0, tzinfo=UTC)),  # UTC-8: Monday 03:00 UTC
+    ("Europe/Berlin", dt.datetime(2026, 12, 6, 18, 0, tzinfo=UTC)),  # UTC+1
+])
+def test_online_starting_soon_in_each_zone(session, online_across_zones, zone, utc_start):
+    assert _online_now(session, utc_start - dt.timedelta(minutes=45)) == [zone]
+    assert _online_now(session, utc_start - dt.timedelta(minutes=61)) == []
+    assert _online_now(session, utc_start) == []  # begun: no longer "starting"
+    assert zone not in _online_now(session, utc_start + dt.timedelta(days=7, minutes=-30), within=20)
+
+
+def test_online_starting_soon_online_only_or_hybrid(session, online_across_zones):
+    now = dt.datetime(2026, 12, 6, 12, 50, tzinfo=UTC)  # Kolkata 18:20, Kiritimati Monday 02:50
+    assert _online_now(session, now) == ["Asia/Kolkata"]
+    assert _online_now(session, now, attendance=("online",)) == []
+    assert _online_now(session, now, attendance=("hybrid",)) == ["Asia/Kolkata"]
+    # Berlin (hybrid) and New York (in person) in one window: only the hybrid one can be joined online.
+    evening = dt.datetime(2026, 12, 6, 17, 30, tzinfo=UTC)
+    assert _online_now(session, evening, within=24 * 60) == [
+        "Europe/Berlin", "America/Los_Angeles", "Pacific/Pago_Pago"]
+    assert _online_now(session, evening, attendance=("online",), within=24 * 60) == [
+        "America/Los_Angeles", "Pacific/Pago_Pago"]
+
+
+def test_online_starting_soon_through_a_dst_week(session, make_meeting, make_place):
+    """New York springs forward on Sunday 8 March 2026: a 19:00 meeting is at 00:00 UTC before, 23:00 UTC after;
+    a 02:30 meeting that day (no such time) starts at 03:30 EDT."""
+    evening = make_meeting(attendance="online", times=[(d, "19:00", 60) for d in range(7)],
+                           place=make_place(timezone="America/New_York"))
+    gap = make_meeting(attendance="online", times=[(6, "02:30", 60)], place=make_place(timezone="America/New_York"))
+    saturday = dt.datetime(2026, 3, 7, 23, 30, tzinfo=UTC)  # Saturday 18:30 EST
+    sunday = dt.datetime(2026, 3, 8, 22, 30, tzinfo=UTC)  # Sunday 18:30 EDT
+    for now in (saturday, sunday):
+        hits = find_nearby(session, SearchQuery(attendance=frozenset({"online"}), starts_within=30), now).meetings
+        assert [hit.meeting.id for hit in hits] == [evening.id] and hits[0].starts_in_minutes == 30
+    after_gap = dt.datetime(2026, 3, 8, 7, 10, tzinfo=UTC)  # 03:10 EDT
+    hits = find_nearby(session, SearchQuery(attendance=frozenset({"online"}), starts_within=30), after_gap).meetings
+    assert [hit.meeting.id for hit in hits] == [gap.id] and hits[0].starts_in_minutes == 20
+
+
+def test_online_starting_soon_leaves_unlisted_meetings(session, make_meeting, make_place, now):
+    times = [(d, (now + dt.timedelta(minutes=20)).astimezone(clock.zone_named("Europe/London")).time(), 60)
+             for d in range(7)]
+    shown = make_meeting(attendance="online", times=times, place=make_place(timezone="Europe/London"))
+    make_meeting(attendance="online", times=times, published=False, place=make_place(timezone="Europe/London"))
+    make_meeting(attendance="online", times=times, status="inactive", place=make_place(timezone="Europe/London"))
+    hits = find_nearby(session, SearchQuery(attendance=frozenset({"online", "hybrid"}), starts_within=30), now)
+    assert [hit.meeting.id for hit in hits.meetings] == [shown.id]
