@@ -10,6 +10,7 @@ which those databases do not hold.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -45,13 +46,19 @@ def main() -> None:
             engine, _ = bench.open_database(backend, n, rebuild=False)
             bench.prewarm(engine)
             for kind, label in SCENARIOS.items():
-                walls = []
+                walls, cpus, found = [], [], []
                 with Session(engine) as session:
                     for q in bench.queries(seed=11, count=args.queries):
-                        wall, _cpu, _ = bench.timed(lambda: find_nearby(session, make_query(kind, q), q["now"]))
+                        wall, cpu, results = bench.timed(lambda: find_nearby(session, make_query(kind, q), q["now"]))
                         walls.append(wall)
+                        cpus.append(cpu)
+                        found.append(results.total_meetings)
+                # cpu: this process's CPU time (for SQLite the database's work too; for PostgreSQL not the server's);
+                # it stays meaningful when other work shares the machine and the wall-clock figures grow.
                 print(f"{n:,} {backend} {label}: p50 {statistics.median(walls):.1f} ms, "
-                      f"p95 {bench.percentile(walls, 95):.1f} ms ({len(walls)} searches)", flush=True)
+                      f"p95 {bench.percentile(walls, 95):.1f} ms, cpu p50 {statistics.median(cpus):.1f} ms, "
+                      f"found {statistics.mean(found):.0f} (mean) ({len(walls)} searches, "
+                      f"load {os.getloadavg()[0]:.1f})", flush=True)
             engine.dispose()
 
 

@@ -228,6 +228,8 @@ def open_database(backend: str, n: int, rebuild: bool) -> tuple[Engine, float | 
         if migrate.schema_status(engine) != "current":  # built by an older tree: its new tables are backfilled
             started = time.perf_counter()
             migrate.upgrade(engine)
+            with engine.begin() as conn:
+                conn.execute(text("ANALYZE"))
             print(f"  {url}: upgraded to {migrate.head_revision()} in {time.perf_counter() - started:.0f}s", flush=True)
         return engine, None
     if count:
@@ -363,7 +365,7 @@ def prewarm(engine: Engine) -> None:
                 pass
         return
     tables = ("places", "meetings", "meeting_times", "meeting_formats", "schedule_exceptions", "formats",
-              "meeting_points")
+              "meeting_points", "online_times")
     try:
         with engine.begin() as conn:
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_prewarm"))

@@ -728,8 +728,7 @@ ONLINE_IDS = ["ny-spring", "ny-after-gap", "ny-fall", "london-spring", "sydney-f
 
 
 def _online_narrowed(session, query, now):
-    condition = clock.online_prefilter(session.connection(), query, now, clock.online_attendance(query))
-    return set(session.scalars(select(Meeting.id).where(condition)))
+    return set(clock.online_prefilter(session.connection(), query, now, clock.online_attendance(query)))
 
 
 @pytest.mark.parametrize("now", ONLINE_NOWS, ids=ONLINE_IDS)

@@ -20,11 +20,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, text
+from sqlalchemy import ColumnElement, and_, exists, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from finder.core import schedule
-from finder.models import Meeting, MeetingTime, OnlineTime, Place, ScheduleException
+from finder.models import Meeting, MeetingTime, Place, ScheduleException
 from finder.search.query import SearchQuery
 
 # Offsets of a zone can change inside a window (a DST night); the SQL prefilter widens by this, Python decides.
@@ -151,7 +151,7 @@ def online_attendance(query: SearchQuery) -> frozenset[str] | None:
     if query.starts_within is None and not query.in_progress:
         return None
     if query.point is not None:
-        return frozenset({"online"})
+        return frozenset({"online"}) & query.attendance if query.attendance else frozenset({"online"})
     if query.attendance and query.attendance <= {"online", "hybrid"}:
         return query.attendance
     return None
@@ -199,31 +199,45 @@ def _minute_ranges(start: dt.datetime, end: dt.datetime) -> list[tuple[int, int,
 
 
 def online_prefilter(connection: Any, query: SearchQuery, now: dt.datetime,
-                     attendance: frozenset[str]) -> ColumnElement[bool]:
-    """Meetings with a weekly time starting, in its own zone, inside the query's window: from online_times's
-    index, one range per group of zones and per day. Exact but for whole minutes and a DST change inside the
-    window (a zone whose offset moves gets the window of both offsets); read_clocks decides.
+                     attendance: frozenset[str]) -> dict[int, tuple[str, str]]:
+    """Meetings with a weekly time starting, in its own zone, inside the query's window, as {id: (zone,
+    attendance)}: from
+    online_times's index, one range per group of zones and per day. Exact but for whole minutes and a DST change
+    inside the window (a zone whose offset moves gets the window of both offsets); read_clocks decides.
 
     The zones are those the table holds (a few hundred), grouped by their UTC offsets at the window's ends (and
-    three hours outside them, for a time in a spring-forward gap): usually about forty groups.
+    three hours outside them, for a time in a spring-forward gap): usually about forty groups. The statement is
+    written here, not built from SQLAlchemy expressions: its shape changes with the instant (groups, days), so
+    SQLAlchemy would build and compile a new one for every search (BENCHMARKS.md, quick links).
     """
     zones = tuple(zones_in_use(connection))
-    if not zones:
-        return false()
+    if not zones or not attendance:
+        return {}
     utc_now = now.astimezone(dt.timezone.utc)
     first = utc_now - dt.timedelta(minutes=schedule.MAX_DURATION_MINUTES if query.in_progress else 0)
     last = utc_now + dt.timedelta(minutes=query.starts_within or 0)
     instants = tuple(_quarter(moment) for moment in (first - _GAP_REACH, first, last, last + _GAP_REACH))
-    terms = []
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    terms: list[str] = []
+    params: list[Any] = []
     for lo, hi, names in _offset_groups(zones, instants):
         start, end = (first + lo).replace(tzinfo=None), (last + hi).replace(tzinfo=None)
+        zone_list = ", ".join([mark] * len(names))
         for weekday, low, high in _minute_ranges(start, end):
-            terms.append(and_(OnlineTime.timezone.in_(names), OnlineTime.weekday == weekday,
-                              OnlineTime.start_minute.between(low, high)))
-    times = select(OnlineTime.meeting_id).where(or_(*terms))
+            # (integers computed here are written in; the zone names, from the data, are bound)
+            terms.append(f"(timezone IN ({zone_list}) AND weekday = {weekday:d} "
+                         f"AND start_minute BETWEEN {low:d} AND {high:d})")
+            params += names
+    sql = f"SELECT meeting_id, timezone, attendance FROM online_times WHERE ({' OR '.join(terms)})"
     if attendance != {"online", "hybrid"}:
-        times = times.where(OnlineTime.attendance.in_(sorted(attendance)))
-    return Meeting.id.in_(times)
+        sql += f" AND attendance IN ({', '.join([mark] * len(attendance))})"
+        params += sorted(attendance)
+    cursor = connection.connection.cursor()  # the driver's own rows: a few thousand at 1M meetings
+    try:
+        cursor.execute(sql, tuple(params))
+        return {meeting_id: (zone, attendance) for meeting_id, zone, attendance in cursor.fetchall()}
+    finally:
+        cursor.close()
 
 
 @functools.lru_cache(maxsize=1024)
