@@ -10,7 +10,7 @@ from sqlalchemy import insert, select, text
 
 from finder.core import geo
 from finder.geocode import shared_gazetteer
-from finder.models import Meeting, MeetingTime, Place
+from finder.models import Meeting, MeetingTime, Place, ScheduleException
 from finder.search import clock
 from finder.search.loader import MeetingCache
 from finder.search import (
@@ -834,3 +834,21 @@ def test_online_starting_soon_leaves_unlisted_meetings(session, make_meeting, ma
     make_meeting(attendance="online", times=times, status="inactive", place=make_place(timezone="Europe/London"))
     hits = find_nearby(session, SearchQuery(attendance=frozenset({"online", "hybrid"}), starts_within=30), now)
     assert [hit.meeting.id for hit in hits.meetings] == [shown.id]
+
+
+@pytest.mark.parametrize("now", ONLINE_NOWS[::3], ids=ONLINE_IDS[::3])
+def test_online_now_reads_the_same_with_or_without_other_filters(session, every_zone_and_hour, now):
+    """"Online meetings starting now" reads only online_times and the meetings' weekly times and exceptions; with
+    any other filter it reads the meetings' rows. Both give the same hits, in the same order, cancelled weeks
+    included."""
+    for meeting_id, _zone, _weekday, _start in every_zone_and_hour[::5]:
+        session.add(ScheduleException(meeting_id=meeting_id, kind="cancelled", start_date=now.date(),
+                                      end_date=now.date()))
+    session.flush()
+    for within, running in ((120, False), (60, True)):
+        query = SearchQuery(attendance=frozenset({"online", "hybrid"}), starts_within=within, in_progress=running,
+                            sort="next_start", per_page=0)
+        lean = [(h.meeting.id, h.next_start, h.in_progress) for h in find_nearby(session, query, now).meetings]
+        general = [(h.meeting.id, h.next_start, h.in_progress)
+                   for h in find_nearby(session, replace(query, language="en"), now).meetings]
+        assert lean and lean == general
