@@ -101,6 +101,20 @@ def test_crisis_bar_and_demo_notice_take_one_line_each(live, new_page):  # type:
         assert bar.get_by_role("link", name=re.compile("Call or text 988")).count() == 1  # words for screen readers
 
 
+def test_spanish_phone_keeps_the_header_short_and_the_search_row_inside_the_page(live, new_page):  # type: ignore[no-untyped-def]
+    """Spanish words are longer: a wrapped header still takes two short lines, and "Cerca de mí" keeps the page's
+    margin (it goes to the next line before it reaches the edge)."""
+    for viewport in PHONES.values():
+        page = new_page(viewport=viewport)
+        page.goto(live.url + "/search?q=19103&locale=es")
+        assert page.locator(".site-header").bounding_box()["height"] <= 70
+        near = page.get_by_role("button", name="Cerca de mí")
+        near.wait_for()
+        box = near.bounding_box()
+        assert box["x"] >= 12 and box["x"] + box["width"] <= viewport["width"] - 12
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+
 def test_every_control_is_a_24_px_target(live, new_page):  # type: ignore[no-untyped-def]
     small = {}
     for viewport in PHONES.values():
