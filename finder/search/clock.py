@@ -205,8 +205,9 @@ def online_prefilter(connection: Any, query: SearchQuery, now: dt.datetime,
     online_times's index, one range per group of zones and per day. Exact but for whole minutes and a DST change
     inside the window (a zone whose offset moves gets the window of both offsets); read_clocks decides.
 
-    The zones are those the table holds (a few hundred), grouped by their UTC offsets at the window's ends (and
-    three hours outside them, for a time in a spring-forward gap): usually about forty groups. The statement is
+    The zones are those the table holds (a few hundred), grouped by their UTC offsets three hours before the
+    window and three hours after it (wider than the window for a time in a spring-forward gap): usually about
+    forty groups. The statement is
     written here, not built from SQLAlchemy expressions: its shape changes with the instant (groups, days), so
     SQLAlchemy would build and compile a new one for every search (BENCHMARKS.md, quick links).
     """
@@ -216,7 +217,9 @@ def online_prefilter(connection: Any, query: SearchQuery, now: dt.datetime,
     utc_now = now.astimezone(dt.timezone.utc)
     first = utc_now - dt.timedelta(minutes=schedule.MAX_DURATION_MINUTES if query.in_progress else 0)
     last = utc_now + dt.timedelta(minutes=query.starts_within or 0)
-    instants = tuple(_quarter(moment) for moment in (first - _GAP_REACH, first, last, last + _GAP_REACH))
+    # A zone changes its offset at most once in so short a span (a day and a half at most), so its offsets
+    # three hours either side of the window are the least and the greatest it has in it.
+    instants = (_quarter(first - _GAP_REACH), _quarter(last + _GAP_REACH))
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     terms: list[str] = []
     params: list[Any] = []
