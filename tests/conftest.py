@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -277,3 +278,24 @@ def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """scrypt takes about half a second here; tests that make accounts check roles and flows, not the hash's cost
     (test_auth checks the production method)."""
     monkeypatch.setattr(auth, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+
+
+@pytest.fixture
+def logged_in(app, client, session, now, monkeypatch):
+    """login(role): an account of that role, logged in on `client`; returns the CSRF token of the imports page
+    (cheap password hashes: the tests check the flow, not the hash)."""
+    monkeypatch.setattr(auth, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+    app.extensions["finder.timezone_at"] = lambda lat, lon: "America/New_York"
+
+    def login(role: str):
+        email = f"{role}@example.org"
+        auth.create_user(session, email=email, password="correct horse battery", role=role, now=now)
+        session.commit()
+        html = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+        client.post("/login", data={"csrf_token": token, "email": email, "password": "correct horse battery"})
+        page = client.get("/admin/imports/").get_data(as_text=True)  # the session's token rotates at login
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        return found.group(1) if found else None
+
+    return login

@@ -1,5 +1,5 @@
-"""Plain helpers tests share (not fixtures: those live in conftest.py): a page parser, a fake geocoder, CSRF
-pairs, and the skip-or-fail rule for missing components."""
+"""Plain helpers tests share (not fixtures: those live in conftest.py): a page parser, form fields as a browser
+sends them, a fake geocoder, CSRF pairs, and the skip-or-fail rule for missing components."""
 from __future__ import annotations
 
 import os
@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
+from werkzeug.datastructures import MultiDict
 
 from finder.geocode import GeocodeResult
 
@@ -101,3 +102,28 @@ class CommittingClient:
     def get(self, *args: Any, **kwargs: Any) -> Any:
         self._session.commit()
         return self._client.get(*args, **kwargs)
+
+
+class _Inputs(HTMLParser):
+    """The inputs a browser would send from a page's forms."""
+
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("name") and (attrs.get("type") not in ("checkbox", "radio")
+                                                     or "checked" in attrs):
+            self.fields.append((attrs["name"], attrs.get("value") or ""))
+
+
+def form_fields(html: str, **overrides) -> MultiDict:
+    """What the browser would send from the page's form (inputs only), with some values replaced."""
+    parser = _Inputs()
+    parser.feed(html)
+    fields = MultiDict(parser.fields)
+    for key, value in overrides.items():
+        fields.setlist(key, [value])
+    return fields

@@ -11,6 +11,7 @@ from finder.submissions import workflow
 from finder.admin.auth import create_user
 from finder.models import Meeting, OutboxMessage, ServiceBody, Submission, User
 from finder.core.vocab import FORMAT_BY_CODE, VENUE_FORMATS
+from tests.helpers import form_fields
 
 PASSWORD = "correct horse battery staple"
 
@@ -394,8 +395,6 @@ def test_outbox_lists_messages_for_admins(client, session, world, now):
 
 def _send(client, url: str, form: dict) -> str:
     """Fill the form, check it (the real offline geocoder places it), send what the check page carries."""
-    from test_submit_views import form_fields
-
     token = csrf_token(client, url)
     checked = client.post(url, data={"csrf_token": token, **form, "action": "check"})
     assert checked.status_code == 200, checked.get_data(as_text=True)

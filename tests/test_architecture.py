@@ -126,3 +126,15 @@ def test_template_globals_and_filters_are_registered_in_one_place() -> None:
         module, line = entry.split(" ")[0].split(":")
         source = MODULES[module].read_text().splitlines()[int(line) - 1]
         assert "context_processor(pages.admin_globals)" in source, entry
+
+
+def test_no_test_module_imports_another_test_module() -> None:
+    """Shared fixtures live in conftest.py and plain helpers in tests/helpers.py, so each test module stands alone."""
+    tests = PACKAGE.parent / "tests"
+    wrong = []
+    for path in sorted(tests.rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
+                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            wrong += [f"{path.relative_to(tests)}: {n}" for n in names if n.rsplit(".", 1)[-1].startswith("test_")]
+    assert wrong == []

@@ -375,30 +375,6 @@ def test_cli_csv_import_and_export(runner, session, tmp_path) -> None:
 
 # --- admin upload -----------------------------------------------------------------------------------------------
 
-@pytest.fixture
-def logged_in(app, client, session, now, monkeypatch):
-    """A client logged in as the given role (cheap password hashes: the tests check the flow, not the hash)."""
-    import re
-
-    from finder.admin import auth
-
-    monkeypatch.setattr(auth, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
-    app.extensions["finder.timezone_at"] = lambda lat, lon: "America/New_York"
-
-    def login(role: str):
-        email = f"{role}@example.org"
-        auth.create_user(session, email=email, password="correct horse battery", role=role, now=now)
-        session.commit()
-        html = client.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-        client.post("/login", data={"csrf_token": token, "email": email, "password": "correct horse battery"})
-        page = client.get("/admin/imports/").get_data(as_text=True)  # the session's token rotates at login
-        found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-        return found.group(1) if found else None
-
-    return login
-
-
 def _upload(client, token, kind, files, **fields):
     import io
 

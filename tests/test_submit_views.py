@@ -3,16 +3,15 @@ from __future__ import annotations
 
 import re
 import threading
-from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
-from werkzeug.datastructures import MultiDict
 
 from finder.submissions import tokens
 from finder.models import OutboxMessage, Submission
+from tests.helpers import form_fields
 
 PHILADELPHIA = SimpleNamespace(lat=39.9524, lon=-75.1636, label="Philadelphia, PA 19103", precision="postal_code",
                                timezone="America/New_York")
@@ -59,28 +58,6 @@ def new_form(token: str, **overrides):
     }
     form.update(overrides)
     return form
-
-
-class _Inputs(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.fields: list[tuple[str, str]] = []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "input" and attrs.get("name") and (attrs.get("type") not in ("checkbox", "radio")
-                                                     or "checked" in attrs):
-            self.fields.append((attrs["name"], attrs.get("value") or ""))
-
-
-def form_fields(html: str, **overrides) -> MultiDict:
-    """What the browser would send from the page's form (inputs only), with some values replaced."""
-    parser = _Inputs()
-    parser.feed(html)
-    fields = MultiDict(parser.fields)
-    for key, value in overrides.items():
-        fields.setlist(key, [value])
-    return fields
 
 
 def count(session, model) -> int:

@@ -284,11 +284,8 @@ def test_sync_meeting_guide_command(app, runner, session, root) -> None:
 
 # --- what admins see ----------------------------------------------------------------------------------------------
 
-from test_imports import logged_in  # noqa: E402,F401  (the admin login fixture)
-
-
 def test_admins_see_synced_meetings_and_that_an_edit_would_be_overwritten(client, session, root, now,
-                                                                         logged_in) -> None:  # noqa: F811
+                                                                         logged_in) -> None:
     run_bmlt(session, root, now)
     logged_in("admin")
     listing = client.get("/admin/meetings").get_data(as_text=True)
