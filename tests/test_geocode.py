@@ -5,11 +5,13 @@ import socket
 import sqlite3
 import threading
 import time
+from types import SimpleNamespace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from finder import geocode as geocode_module
 from finder.core import geo
 from finder.geocode import (
     GEONAMES_CREDIT,
@@ -213,7 +215,7 @@ class NominatimStub:
     def __init__(self, delay: float = 0.0):
         self.delay = delay
         self.queries: list[str] = []
-        self.times: list[float] = []
+        self.answered: list[str] = []  # queries the stub has finished waiting on and is answering
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -221,9 +223,9 @@ class NominatimStub:
                 parts = urlsplit(self.path)
                 query = parse_qs(parts.query).get("q", [""])[0]
                 stub.queries.append(query)
-                stub.times.append(time.monotonic())
                 if stub.delay:
                     time.sleep(stub.delay)
+                stub.answered.append(query)
                 if parts.path != "/search":
                     self.send_error(404)
                     return
@@ -353,25 +355,35 @@ def test_nominatim_server_down_falls_back(nominatim):
 def test_nominatim_slow_server_falls_back_within_the_timeout(nominatim):
     slow = NominatimStub(delay=3.0)
     try:
-        started = time.monotonic()
         result = nominatim(url=slow.url, timeout=0.4).geocode("Paris, France")
-        elapsed = time.monotonic() - started
+        waited_for_the_answer = bool(slow.answered)  # read before the stub is released
     finally:
         slow.delay = 0
         slow.close()
     assert result is not None and result.country == "FR"
-    assert elapsed < 2.0
+    assert not waited_for_the_answer, "the timeout, not the server's answer, ended the wait"
     assert len(slow.queries) <= 1, "one attempt only: a retry multiplies the wait before the fallback"
 
 
-def test_nominatim_is_rate_limited(nominatim, stub):
+def test_nominatim_is_rate_limited(nominatim, stub, monkeypatch):
+    """Calls are spaced by min_delay on the limiter's own clock (a fake one here: no test reads the wall clock)."""
+    clock = {"now": 1000.0}
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 6))
+        clock["now"] += seconds
+
+    monkeypatch.setattr(geocode_module, "time", SimpleNamespace(monotonic=lambda: clock["now"], sleep=sleep,
+                                                                perf_counter=time.perf_counter))
     geocoder = nominatim(min_delay=0.3)
-    started = time.monotonic()
     geocoder.geocode("first unknown place")
+    clock["now"] += 0.1
     geocoder.geocode("second unknown place")
-    # Measured by the sender: arrival times at the stub server skew on a busy machine.
-    assert len(stub.times) == 2
-    assert time.monotonic() - started >= 0.3
+    clock["now"] += 1.0
+    geocoder.geocode("third unknown place")
+    assert stub.queries == ["first unknown place", "second unknown place", "third unknown place"]
+    assert slept == [0.2]  # only the second call came too soon
 
 
 def test_nominatim_suggestions_are_offline(nominatim, stub):
