@@ -1,4 +1,5 @@
-"""The meeting form, shared by organizers' pages and moderators' editor: its choices, validation and placing."""
+"""The meeting form, shared by organizers' pages and moderators' editor: its choices, validation and placing
+(a helper of views: it reads the app's geocoder seams and the page's language)."""
 from __future__ import annotations
 
 from types import SimpleNamespace

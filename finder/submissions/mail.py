@@ -1,4 +1,5 @@
-"""The mail a submission sends (received, decided, a moderator's notice), queued in the outbox, then delivered."""
+"""The mail a submission sends (received, decided, a moderator's notice), queued in the outbox, then delivered
+(a helper of views: mail is rendered from templates, with links absolute to this site)."""
 from __future__ import annotations
 
 import datetime as dt
