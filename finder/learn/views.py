@@ -2,24 +2,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
-from flask.blueprints import BlueprintSetupState
 
 from finder.learn import content, crisis_lines
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
-
-
-@bp.record_once
-def _share_with_templates(state: BlueprintSetupState) -> None:
-    """Every template (results, detail pages) links to explanations and words format chips through these."""
-    state.app.jinja_env.globals.update(
-        learn_links_for_meeting=content.links_for_meeting,
-        learn_links_for_center=content.links_for_center,
-        learn_links_for_counselor=content.links_for_counselor,
-        learn_always_links=content.ALWAYS_LINKS,
-        format_explanation=content.format_explanation,
-        format_url=content.format_url,
-    )
 
 
 @bp.get("/")

@@ -84,6 +84,13 @@ GLOBALS = {
     "add_to_calendar_url": add_to_calendar_url,
     "csrf_field": csrf_field,
     "schedule_minutes": schedule.minutes_until,
+    # Explanations: every page (results, detail pages) links to them and words format chips through these.
+    "learn_links_for_meeting": content.links_for_meeting,
+    "learn_links_for_center": content.links_for_center,
+    "learn_links_for_counselor": content.links_for_counselor,
+    "learn_always_links": content.ALWAYS_LINKS,
+    "format_explanation": content.format_explanation,
+    "format_url": content.format_url,
     "crisis_bar": crisis_lines.bar_lines,
     "crisis_lines_for": crisis_lines.lines_for,
     "crisis_countries": crisis_lines.countries,
