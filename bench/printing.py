@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    .venv/bin/python bench/printing.py --sizes 500 5000
+    .venv/bin/python bench/printing.py --sizes 500 5000 [--processes N]
 
 Each size is a SQLite database bench/data/printing_<n>.sqlite3, built once from the demo dataset
 (finder.imports.demo.build_large: formats, online and hybrid meetings with links and dial-ins, cancelled weeks, closed
@@ -10,7 +10,9 @@ buildings, meetings past midnight) with every meeting moved under one area; --re
 runs in a fresh process, so its peak memory (ru_maxrss) is its own. Per size, median of --runs:
 
 - prepare: the search (finder.search.find_nearby through the service-body tree) and the listing;
-- render: the PDF (WeasyPrint layout, pikepdf composition), as service.render does on a cache miss;
+- render: the PDF (WeasyPrint layout, pikepdf composition), as service.render does on a cache miss, with a long
+  list laid out in --processes parts at once (default: PRINT_PROCESSES's, one per core); CPU is given for this
+  process and for the helper processes (read from /proc), and the helpers' peak RSS;
 - GET: the whole request through the Flask test client with the response cache off, and a conditional GET
   answered 304 from the ETag (data version, options and date: no rendering).
 
@@ -43,7 +45,7 @@ from finder.core import print_options
 from finder.geocode import get_geocoder
 from finder.imports import demo
 from finder.models import Meeting, ServiceBody
-from finder.printing import service
+from finder.printing import engine, service
 
 DATA = ROOT / "bench" / "data"
 NOW = dt.datetime(2026, 11, 25, 17, 0, tzinfo=dt.UTC)
@@ -84,9 +86,32 @@ def _timed(function, runs: int) -> tuple[tuple[float, float], object]:
     return _median(samples), result
 
 
-def one(size: int, runs: int, rebuild: bool) -> None:
+def _helpers() -> list[int]:
+    executor = engine.POOL._executor
+    return list(executor._processes) if executor is not None else []  # type: ignore[attr-defined]
+
+
+def _proc(pid: int) -> tuple[float, float]:
+    """(CPU seconds, peak RSS in MB) of a process, from /proc; zeros when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0, 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    hwm = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+    return (int(fields[11]) + int(fields[12])) / ticks, hwm / 1024
+
+
+def helper_cpu() -> float:
+    return sum(_proc(pid)[0] for pid in _helpers())
+
+
+def one(size: int, runs: int, rebuild: bool, processes: int | None) -> None:
     url, area = database(size, rebuild)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "CACHE_TTL": 0, "TESTING": True})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "CACHE_TTL": 0, "TESTING": True,
+                      **({"PRINT_PROCESSES": processes} if processes else {})})
+    processes = service.processes(app.config.get("PRINT_PROCESSES"))
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with app.test_request_context("/"):
         session = db.get_session()
@@ -102,9 +127,17 @@ def one(size: int, runs: int, rebuild: bool) -> None:
         service.render(dataclasses.replace(empty, listing=dataclasses.replace(empty.listing, sections=[], meetings=0)),
                        None, render_template)
         (prep_wall, prep_cpu), prepared = _timed(prepare, runs)
-        (render_wall, render_cpu), pdf_bytes = _timed(lambda: service.render(prepared, None, render_template), runs)
+        # Once before timing: the helper processes start on the first long list (a forkserver, then the helpers).
+        started = time.perf_counter()
+        service.render(prepared, None, render_template, processes)
+        first_wall = time.perf_counter() - started
+        helpers_before = helper_cpu()
+        (render_wall, render_cpu), pdf_bytes = _timed(
+            lambda: service.render(prepared, None, render_template, processes), runs)
+        helpers_cpu = (helper_cpu() - helpers_before) / runs
         session.close()
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    helper_rss = max((_proc(pid)[1] for pid in _helpers()), default=0.0)
     client = app.test_client()
     path = f"/print/meetings.pdf?body={area}"
     (get_wall, get_cpu), response = _timed(lambda: client.get(path), runs)
@@ -114,8 +147,9 @@ def one(size: int, runs: int, rebuild: bool) -> None:
     entries = len(prepared.listing.entries)
     print(f"{size:>6,} meetings, {entries:,} weekly times, {pages} pages, {len(pdf_bytes) / 1024:,.0f} KB | "
           f"prepare {prep_wall * 1000:,.0f} ms (CPU {prep_cpu * 1000:,.0f}) | "
-          f"render {render_wall:,.2f} s (CPU {render_cpu:,.2f}) | "
-          f"peak RSS {rss_before / 1024:,.0f} -> {rss_after / 1024:,.0f} MB | "
+          f"render in {processes} process{'es' if processes > 1 else ''} {render_wall:,.2f} s (CPU {render_cpu:,.2f} "
+          f"here + {helpers_cpu:,.2f} helpers; first render {first_wall:,.2f} s) | "
+          f"peak RSS {rss_before / 1024:,.0f} -> {rss_after / 1024:,.0f} MB (helpers {helper_rss:,.0f} MB) | "
           f"GET {response.status_code} {get_wall:,.2f} s (CPU {get_cpu:,.2f}) | "
           f"304: {conditional.status_code} {cond_wall * 1000:,.1f} ms", flush=True)
 
@@ -125,14 +159,16 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 5000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--processes", type=int, default=0, help="PRINT_PROCESSES (default: one per core)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        one(args.one, args.runs, args.rebuild)
+        one(args.one, args.runs, args.rebuild, args.processes)
         return
     print(f"load average before: {os.getloadavg()[0]:.1f}", flush=True)
     for size in args.sizes:
-        command = [sys.executable, __file__, "--one", str(size), "--runs", str(args.runs)]
+        command = [sys.executable, __file__, "--one", str(size), "--runs", str(args.runs),
+                   "--processes", str(args.processes)]
         subprocess.run(command + (["--rebuild"] if args.rebuild else []), check=True)
     print(f"load average after: {os.getloadavg()[0]:.1f}", flush=True)
 

@@ -16,7 +16,7 @@ from weasyprint.urls import FatalURLFetchingError
 from finder.core.print_options import PrintOptions
 from finder.core.schedule import first_on_or_after, zone_of
 from finder.clock import utcnow
-from finder.printing import pdf
+from finder.printing import engine, pdf
 
 NY = "America/New_York"
 
@@ -267,7 +267,7 @@ def test_links_from_results_body_pages_and_feeds(client, area):
 
 def test_nothing_is_fetched_while_rendering():
     with pytest.raises(FatalURLFetchingError):
-        weasyprint.HTML(string='<img src="http://127.0.0.1:9/x.png">', url_fetcher=pdf._fetcher()).write_pdf()
+        weasyprint.HTML(string='<img src="http://127.0.0.1:9/x.png">', url_fetcher=engine.fetcher()).write_pdf()
 
 
 def test_booklet_order_folds_and_keeps_the_back_cover_last():

@@ -6,6 +6,10 @@ each page's running footer, and imposes the pages on sheets for a booklet or poc
 multi-column layout cost 1.5 to 2 times as much as one column for a 500-meeting list (BENCHMARKS.md,
 "Printed lists"), and imposition needs the composing step anyway.
 
+A long list is laid out in parts, one per process (finder.printing.engine): the parts are cut between day (or
+city) groups, so each starts at the top of a column under its own heading, and the composer fills columns and
+pages from all parts in order. Page numbers, the footers and the booklet order come after, from the whole.
+
 Nothing is fetched: the only resources are data: URIs (QR codes) and the system's fonts.
 """
 from __future__ import annotations
@@ -19,12 +23,11 @@ from typing import Any
 
 import pikepdf
 import segno
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
-from finder.core.print_listing import TEXT, Listing
+from finder.core.print_listing import TEXT, Entry, Group, Listing, Section
 from finder.core.print_options import COLUMN_GAP, Geometry, PrintOptions, geometry
 from finder.learn.content import FIRST_MEETING_SHORT
+from finder.printing import engine
 
 Render = Callable[..., str]  # render(template_name, **context) -> HTML
 
@@ -63,9 +66,20 @@ class Layout:
     columns: int
 
 
-def _fetcher() -> URLFetcher:
-    # data: URIs only (our QR codes): a list never loads anything from the network or the disk.
-    return URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
+# Lists with fewer weekly times than this are laid out in one process: starting the parts costs more than it saves.
+PARALLEL_MIN_ENTRIES = 150
+# What the pages around the list weigh, in printed lines, when a list is cut into parts of equal work.
+_FRONT_WEIGHT, _BACK_WEIGHT, _HEADING_WEIGHT = 40, 30, 2
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """What one part of a list holds: pieces of sections (the section, some of its groups, and whether the
+    section starts here), and whether the front or back pages are in it."""
+
+    pieces: tuple[tuple[Section, tuple[Group, ...], bool], ...]
+    front: bool
+    back: bool
 
 
 @functools.lru_cache(maxsize=4096)
@@ -74,22 +88,24 @@ def qr_data_uri(url: str, scale: int = 4) -> str:
     return segno.make(url, error="m", micro=False).png_data_uri(scale=scale, border=4)
 
 
-def render_pdf(listing: Listing, front: FrontMatter, options: PrintOptions, render: Render) -> bytes:
-    """The list as PDF bytes, fitted to `options.max_pages` when set; raises CannotFit when it cannot be."""
+def render_pdf(listing: Listing, front: FrontMatter, options: PrintOptions, render: Render,
+               processes: int = 1) -> bytes:
+    """The list as PDF bytes, fitted to `options.max_pages` when set; raises CannotFit when it cannot be.
+    A long list is laid out in up to `processes` parts at once."""
     geo = geometry(options)
     if listing.empty:
         # One page that says so, with the crisis numbers: never a booklet of blank pages.
         flat = PrintOptions(paper=options.paper, large=options.large, columns=1, language=options.language,
                             second_language=options.second_language, zone=options.zone)
         flat_geo = geometry(flat)
-        source = _layout_pdf(listing, front, flat, flat_geo, Layout(flat.type_size, 1), render)
-        return _compose(source, front, flat, flat_geo, Layout(flat.type_size, 1), render)
+        sources = _layout_pdf(listing, front, flat, flat_geo, Layout(flat.type_size, 1), render, 1)
+        return _compose(sources, front, flat, flat_geo, Layout(flat.type_size, 1), render)
     wanted = Layout(options.type_size, options.columns)
     if options.max_pages is None:
-        source = _layout_pdf(listing, front, options, geo, wanted, render)
-        return _compose(source, front, options, geo, wanted, render)
-    layout, source = _fit(listing, front, options, geo, render)
-    return _compose(source, front, options, geo, layout, render)
+        sources = _layout_pdf(listing, front, options, geo, wanted, render, processes)
+        return _compose(sources, front, options, geo, wanted, render)
+    layout, sources = _fit(listing, front, options, geo, render, processes)
+    return _compose(sources, front, options, geo, layout, render)
 
 
 # --- fitting a page budget --------------------------------------------------------------------------------------
@@ -114,20 +130,18 @@ def _room(layout: Layout) -> float:
 
 
 def _fit(listing: Listing, front: FrontMatter, options: PrintOptions, geo: Geometry,
-         render: Render) -> tuple[Layout, bytes]:
+         render: Render, processes: int) -> tuple[Layout, list[bytes]]:
     """The first candidate layout whose PDF fits the budget. The page count of one rendering predicts the
     next try (pages scale with type size squared), so a fit is usually found in two or three renderings."""
     budget = options.max_pages or 0
     candidates = candidate_layouts(options, geo)
     index = 0
-    tried: dict[int, tuple[int, bytes]] = {}
     while True:
         layout = candidates[index]
-        source = _layout_pdf(listing, front, options, geo, layout, render)
-        sheets = _sheet_count(source, options, geo, layout)
-        tried[index] = (sheets, source)
+        sources = _layout_pdf(listing, front, options, geo, layout, render, processes)
+        sheets = _sheet_count(sources, options, geo, layout)
         if sheets <= budget:
-            return layout, source
+            return layout, sources
         if index == len(candidates) - 1:
             raise CannotFit(budget, sheets)
         # Jump to the first layout predicted to fit; at least one step further.
@@ -145,26 +159,70 @@ def _fit(listing: Listing, front: FrontMatter, options: PrintOptions, geo: Geome
 
 
 def _layout_pdf(listing: Listing, front: FrontMatter, options: PrintOptions, geo: Geometry, layout: Layout,
-                render: Render) -> bytes:
-    """Front pages (page wide), column pages (column wide) and the back page, each of content height."""
+                render: Render, processes: int) -> list[bytes]:
+    """Front pages (page wide), column pages (column wide) and the back page, each of content height: one PDF
+    per part of the list, in order."""
     column_width = geo.column_width(layout.columns)
-    html = render(
-        "printing/list.html", listing=listing, front=front, options=options, text=TEXT[options.language],
-        texts=[TEXT[language] for language in options.languages], layout=layout, geo=geo,
-        column_width=column_width, qr=qr_data_uri, crisis_lines=front.crisis_lines, first_meeting=FIRST_MEETING_SHORT,
-    )
-    return HTML(string=html, url_fetcher=_fetcher()).write_pdf()
+    parts = processes if processes > 1 and len(listing.entries) >= PARALLEL_MIN_ENTRIES else 1
+    htmls = [
+        render(
+            "printing/list.html", listing=listing, chunk=chunk, front=front, options=options,
+            text=TEXT[options.language], texts=[TEXT[language] for language in options.languages], layout=layout,
+            geo=geo, column_width=column_width, qr=qr_data_uri, crisis_lines=front.crisis_lines,
+            first_meeting=FIRST_MEETING_SHORT,
+        )
+        for chunk in split(listing, parts)
+    ]
+    return engine.layout_all(htmls, processes)
+
+
+def _entry_weight(entry: Entry) -> int:
+    """About how many lines an entry prints: its layout time follows."""
+    return (3 + 2 * bool(entry.join_url) + bool(entry.phone) + bool(entry.place_notes) + len(entry.notices)
+            + entry.temporarily_closed)
+
+
+def split(listing: Listing, parts: int) -> list[Chunk]:
+    """The list cut into at most `parts` chunks of about equal work, between groups (a day or a city), in order:
+    the front pages open the first, the back page closes the last."""
+    units = [(s, g, _HEADING_WEIGHT + sum(_entry_weight(e) for e in group.entries))
+             for s, section in enumerate(listing.sections) for g, group in enumerate(section.groups)]
+    cuts: list[int] = []  # unit indexes where a new chunk starts
+    if parts > 1 and len(units) > 1:
+        total = _FRONT_WEIGHT + sum(w for _, _, w in units) + _BACK_WEIGHT
+        done = _FRONT_WEIGHT
+        k = 1
+        for index, (_, _, weight) in enumerate(units):
+            if index and k < parts:
+                target = total * k / parts
+                # Cut before this unit when that is nearer the target than cutting after it.
+                if done + weight > target and abs(done - target) <= abs(done + weight - target):
+                    cuts.append(index)
+                    k += 1
+            done += weight
+    bounds = [0, *cuts, len(units)]
+    chunks = []
+    for n, (start, end) in enumerate(zip(bounds, bounds[1:])):
+        pieces: list[tuple[Section, tuple[Group, ...], bool]] = []
+        for s, g, _ in units[start:end]:
+            section = listing.sections[s]
+            if pieces and pieces[-1][0] is section:
+                pieces[-1] = (section, (*pieces[-1][1], section.groups[g]), pieces[-1][2])
+            else:
+                pieces.append((section, (section.groups[g],), g == 0))
+        chunks.append(Chunk(pieces=tuple(pieces), front=n == 0, back=n == len(bounds) - 2))
+    return chunks
 
 
 # --- composing pages and sheets: pikepdf --------------------------------------------------------------------------
 
 
-def _page_slots(source: pikepdf.Pdf, geo: Geometry, layout: Layout) -> list[list[int]]:
+def _page_slots(pages: list[pikepdf.Page], geo: Geometry, layout: Layout) -> list[list[int]]:
     """Source pages grouped into the reader's pages: a page-wide source page alone, column pages by `columns`
     (a new group whenever a page-wide page comes between)."""
     slots: list[list[int]] = []
     filling = False
-    for index, page in enumerate(source.pages):
+    for index, page in enumerate(pages):
         box = page.mediabox
         width = float(box[2]) - float(box[0])
         is_column = layout.columns > 1 and abs(width - geo.column_width(layout.columns)) < _SIZE_SLACK
@@ -176,9 +234,13 @@ def _page_slots(source: pikepdf.Pdf, geo: Geometry, layout: Layout) -> list[list
     return slots
 
 
-def _sheet_count(source_bytes: bytes, options: PrintOptions, geo: Geometry, layout: Layout) -> int:
-    with pikepdf.open(io.BytesIO(source_bytes)) as source:
-        pages = len(_page_slots(source, geo, layout))
+def _sheet_count(sources: list[bytes], options: PrintOptions, geo: Geometry, layout: Layout) -> int:
+    opened = [pikepdf.open(io.BytesIO(source)) for source in sources]
+    try:
+        pages = len(_page_slots([page for pdf in opened for page in pdf.pages], geo, layout))
+    finally:
+        for pdf in opened:
+            pdf.close()
     return sheet_sides(pages, options)
 
 
@@ -191,20 +253,22 @@ def sheet_sides(pages: int, options: PrintOptions) -> int:
     return pages
 
 
-def _compose(source_bytes: bytes, front: FrontMatter, options: PrintOptions, geo: Geometry, layout: Layout,
+def _compose(sources: list[bytes], front: FrontMatter, options: PrintOptions, geo: Geometry, layout: Layout,
              render: Render) -> bytes:
-    with pikepdf.open(io.BytesIO(source_bytes)) as source:
-        slots = _page_slots(source, geo, layout)
+    opened = [pikepdf.open(io.BytesIO(source)) for source in sources]
+    try:
+        source_pages = [page for pdf in opened for page in pdf.pages]
+        slots = _page_slots(source_pages, geo, layout)
         frames_html = render("printing/frames.html", pages=len(slots), front=front, geo=geo, options=options,
                              zone=front.zone, text=TEXT[options.language])
-        frames = pikepdf.open(io.BytesIO(HTML(string=frames_html, url_fetcher=_fetcher()).write_pdf()))
+        frames = pikepdf.open(io.BytesIO(engine.layout(frames_html)))
         pages = pikepdf.new()
         bottom = geo.margin + geo.footer
         for number, slot in enumerate(slots):
             pages.pages.append(frames.pages[number])
             target = pages.pages[-1]
             for k, index in enumerate(slot):
-                page = source.pages[index]
+                page = source_pages[index]
                 width, height = _size(page)
                 x = geo.margin + k * (geo.column_width(layout.columns) + COLUMN_GAP)
                 target.add_overlay(_form(page), pikepdf.Rectangle(x, bottom, x + width, bottom + height))
@@ -213,6 +277,9 @@ def _compose(source_bytes: bytes, front: FrontMatter, options: PrintOptions, geo
         sheets.save(out, compress_streams=True)
         frames.close()
         return out.getvalue()
+    finally:
+        for pdf in opened:
+            pdf.close()
 
 
 def _form(page: pikepdf.Page) -> pikepdf.Object:

@@ -27,7 +27,7 @@ from finder.core.vocab import FORMAT_BY_CODE
 from finder.geocode import country_of_zone
 from finder.learn import crisis_lines
 from finder.models import ServiceBody
-from finder.printing import pdf
+from finder.printing import engine, pdf
 from finder.search import loader
 from finder.search.params import PARAMETERS
 
@@ -40,8 +40,18 @@ MAX_MEETINGS = 1000
 # Renders one process runs at once: each holds a whole layout in memory. Others wait this long, then are told
 # to come back.
 RENDER_SLOTS = threading.BoundedSemaphore(1)
+# Processes that lay out one long list together unless PRINT_PROCESSES says otherwise (finder.printing.engine).
+MAX_PROCESSES = 4
 RENDER_WAIT_SECONDS = 20.0
 MAX_TYPED = 200
+
+
+def processes(configured: int | None) -> int:
+    """How many processes lay out one list: PRINT_PROCESSES, or (0, unset) one per core this process may use,
+    at most MAX_PROCESSES."""
+    if configured:
+        return max(1, configured)
+    return max(1, min(MAX_PROCESSES, engine.available_cores()))
 
 
 class UnknownBody(LookupError):
@@ -151,9 +161,10 @@ def _bodies(session: Session, ids: Iterable[int]) -> dict[int, ServiceBody]:
     return found
 
 
-def render(prepared: Prepared, store: Store | None, render_html: pdf.Render) -> bytes:
+def render(prepared: Prepared, store: Store | None, render_html: pdf.Render, processes: int = 1) -> bytes:
     """The PDF of a prepared list: from `store` when an earlier request made it, else rendered (one render at a
-    time per process) and kept there. Raises pdf.CannotFit, Busy."""
+    time per process, a long list in up to `processes` parts at once) and kept there. Raises pdf.CannotFit,
+    Busy."""
     if store is not None:
         found = store.get(prepared.key, private=prepared.private)
         if found is not None:
@@ -165,7 +176,7 @@ def render(prepared: Prepared, store: Store | None, render_html: pdf.Render) -> 
             found = store.get(prepared.key, private=prepared.private)
             if found is not None:
                 return found
-        body = pdf.render_pdf(prepared.listing, prepared.front, prepared.options, render_html)
+        body = pdf.render_pdf(prepared.listing, prepared.front, prepared.options, render_html, processes)
     finally:
         RENDER_SLOTS.release()
     if store is not None:

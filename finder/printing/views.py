@@ -84,7 +84,8 @@ def list_pdf() -> Any:
     try:
         # The list's own language, whatever the page's: the PDF is cached by its options, not by who asked.
         with force_locale(prepared.options.language):
-            body = service.render(prepared, store if store.ttl > 0 else None, render_template)
+            body = service.render(prepared, store if store.ttl > 0 else None, render_template,
+                                  service.processes(current_app.config.get("PRINT_PROCESSES")))
     except pdf.CannotFit as error:
         message = (f"This list does not fit in {error.budget} page{'s' if error.budget > 1 else ''}: even in the "
                    f"smallest readable type it needs {error.needed}. Allow {error.needed} pages, or narrow the list.")
