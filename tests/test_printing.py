@@ -293,3 +293,65 @@ def test_the_list_prints_in_its_own_language_whatever_the_page_language(client, 
     spanish_page = client.get(f"/print/meetings.pdf?body={area['region'].id}&locale=es")
     assert "7:00 PM – 8:00 PM Alpha Step" in "\n".join(texts(read(spanish_page.data)))
     assert "Imprimir esta lista" in client.get(f"/print/?body={area['region'].id}&locale=es").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("processes", [2, 3])
+def test_a_list_laid_out_in_parts_reads_back_whole_and_in_order(app, client, area, monkeypatch, processes):
+    """Parts laid out by helper processes (finder.printing.engine) join into one list: every weekly time once,
+    in order, the front first, the back last, a footer and page number on every page, booklets still fold."""
+    monkeypatch.setattr(pdf, "PARALLEL_MIN_ENTRIES", 1)
+    app.config["PRINT_PROCESSES"] = processes
+    app.config["CACHE_TTL"] = 0
+    parts = pdf.split(_listing_of(app, area), processes)
+    assert len(parts) == processes
+    reader = read(client.get(f"/print/meetings.pdf?body={area['region'].id}").data)
+    pages = texts(reader)
+    whole = "\n".join(pages)
+    positions = [whole.index(line) for line in EXPECTED if whole.count(line) == 1]
+    assert len(positions) == len(EXPECTED) and positions == sorted(positions)
+    assert whole.count("Online meetings") == 1 and whole.count("What the codes mean") == 1
+    assert "Delaware Valley Region" in pages[0] and "Your first meeting" in pages[-1]
+    for number, page in enumerate(pages, 1):
+        assert "Times are in America/New_York" in page and f"{number} / {len(pages)}" in page
+    assert qr_codes(reader) == {f"http://localhost/bodies/{area['region'].id}", "https://example.org/j/123",
+                                "https://example.org/j/456"}
+    booklet = read(client.get(f"/print/meetings.pdf?body={area['region'].id}&booklet=1").data)
+    assert sizes(booklet) == {(792.0, 612.0)}
+
+
+def _listing_of(app, area):
+    from finder import db
+    from finder.core import print_options
+    from finder.geocode import get_geocoder
+    from finder.printing import service
+
+    with app.test_request_context("/"):
+        prepared = service.prepare(db.get_session(), [("body", str(area["region"].id))],
+                                   print_options.parse_options({}), utcnow(), geocoder=get_geocoder(app),
+                                   base_url="http://localhost", version="t")
+    return prepared.listing
+
+
+def test_split_cuts_between_groups_in_order(app, area):
+    listing = _listing_of(app, area)
+    groups = [(section.title, group.heading) for section in listing.sections for group in section.groups]
+    for parts in (1, 2, 3, 20):
+        chunks = pdf.split(listing, parts)
+        assert 1 <= len(chunks) <= min(parts, len(groups))
+        assert [c.front for c in chunks] == [True] + [False] * (len(chunks) - 1)
+        assert [c.back for c in chunks] == [False] * (len(chunks) - 1) + [True]
+        seen = [(section.title, group.heading) for c in chunks for section, gs, _ in c.pieces for group in gs]
+        assert seen == groups
+        titled = [section.title for c in chunks for section, _, starts in c.pieces if starts]
+        assert titled == [section.title for section in listing.sections]
+
+
+def test_a_helper_that_fails_costs_only_time(app, client, area, monkeypatch):
+    def broken(_helpers):
+        raise RuntimeError("no processes here")
+
+    monkeypatch.setattr(pdf, "PARALLEL_MIN_ENTRIES", 1)
+    monkeypatch.setattr(engine.POOL, "executor", broken)
+    app.config["PRINT_PROCESSES"] = 2
+    whole = "\n".join(texts(read(client.get(f"/print/meetings.pdf?body={area['region'].id}").data)))
+    assert all(whole.count(line) == 1 for line in EXPECTED)
