@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from finder.core.print_listing import TEXT, build_listing, list_zone, notices
+from finder.core.print_listing import OTHER_PLACES, ONLINE_PLACES, Notice, build_listing, list_zone, notices
 from finder.core.print_options import PrintOptions
 from finder.core.vocab import FORMAT_BY_CODE
 from finder.search.loader import PlainException, PlainFormat, PlainMeeting, PlainPlace, PlainTime
@@ -38,7 +38,7 @@ def test_every_weekly_time_is_an_entry_sunday_first_then_by_time():
     listing = build_listing([a, b], PrintOptions(), "America/New_York", TODAY)
     got = [(e.name, e.weekday, e.start.isoformat("minutes")) for e in listing.entries]
     assert got == [("Beta", 6, "08:00"), ("Alpha", 6, "10:00"), ("Alpha", 0, "19:00")]
-    assert [g.heading for g in listing.sections[0].groups] == ["Sunday", "Monday"]
+    assert [g.weekday for g in listing.sections[0].groups] == [6, 0]  # Sunday, Monday
 
 
 def test_nothing_is_dropped_past_midnight_no_formats_closed_building():
@@ -62,15 +62,15 @@ def test_a_cancelled_week_marks_only_its_own_weekday_within_the_notice_window():
     entries = build_listing([m], PrintOptions(), "America/New_York", TODAY).entries
     thursday_entry = next(e for e in entries if e.weekday == 3)
     monday_entry = next(e for e in entries if e.weekday == 0)
-    assert thursday_entry.notices == ("Not meeting Thu, Dec 24 (Christmas Eve)",)
+    assert thursday_entry.notices == (Notice("cancelled", thursday, thursday, "Christmas Eve"),)
     assert monday_entry.notices == ()
 
 
 def test_a_closure_range_is_said_once_for_every_weekday_it_covers():
     m = meeting("Renovation", [(1, "19:00", 60)], exceptions=(
         PlainException("closed", dt.date(2026, 12, 1), dt.date(2026, 12, 20), "", None),))
-    assert notices(m.exceptions, 1, TODAY, TEXT["en"]) == ["Closed Tue, Dec 1 to Sun, Dec 20"]
-    assert notices(m.exceptions, 1, dt.date(2026, 12, 21), TEXT["en"]) == []  # over
+    assert notices(m.exceptions, 1, TODAY) == [Notice("closed", dt.date(2026, 12, 1), dt.date(2026, 12, 20), "")]
+    assert notices(m.exceptions, 1, dt.date(2026, 12, 21)) == []  # over
 
 
 def test_online_meetings_in_their_own_section_or_in_place():
@@ -78,7 +78,7 @@ def test_online_meetings_in_their_own_section_or_in_place():
     hybrid = meeting("Both", [(2, "18:00", 60)], attendance="hybrid", url="https://example.org/j/1")
     online = meeting("Screen", [(2, "20:00", 60)], attendance="online", url="https://example.org/j/2")
     separate = build_listing([room, hybrid, online], PrintOptions(), "America/New_York", TODAY)
-    assert [s.title for s in separate.sections] == [TEXT["en"]["in_person"], TEXT["en"]["online"]]
+    assert [s.kind for s in separate.sections] == ["in_person", "online"]
     assert [e.name for e in separate.sections[0].entries] == ["Both", "Room"]  # hybrid stays with its place
     assert [e.name for e in separate.sections[1].entries] == ["Screen"]
     assert separate.sections[1].entries[0].join_url == "https://example.org/j/2"
@@ -97,8 +97,17 @@ def test_by_city_then_day():
     b = meeting("B", [(6, "19:00", 60)], city="Allentown")
     c = meeting("C", [(0, "07:00", 60)], city="York")
     listing = build_listing([a, b, c], PrintOptions(order="city"), "America/New_York", TODAY)
-    assert [g.heading for g in listing.sections[0].groups] == ["Allentown", "York"]
+    assert [g.city for g in listing.sections[0].groups] == ["Allentown", "York"]
     assert [e.name for e in listing.entries] == ["B", "C", "A"]
+
+
+def test_by_city_places_without_a_city_and_online_meetings_come_last():
+    a = meeting("A", [(1, "19:00", 60)], city="")
+    b = meeting("B", [(1, "19:00", 60)], city="Zanesville")
+    c = meeting("C", [(1, "19:00", 60)], city="Aston", attendance="online", url="https://example.org/j")
+    listing = build_listing([a, b, c], PrintOptions(order="city", virtual="inline"), "America/New_York", TODAY)
+    assert [(g.city, g.place) for g in listing.sections[0].groups] == [("Zanesville", 0), ("", OTHER_PLACES),
+                                                                      ("", ONLINE_PLACES)]
 
 
 def test_times_in_another_zone_are_converted_and_keep_their_own_clock():

@@ -43,8 +43,10 @@ def test_every_option_is_read_and_written_back():
     ({"virtual": "hidden"}, "virtual"),
     ({"zone": "Mars/Olympus_Mons"}, "zone"),
     ({"zone": "../../etc/passwd"}, "zone"),
-    ({"language": "es"}, "language"),
-    ({"second_language": "es"}, "second_language"),
+    ({"language": "fr"}, "language"),
+    ({"second_language": "fr"}, "second_language"),
+    ({"second_language": "en"}, "second_language"),  # the same as the first
+    ({"language": "es", "second_language": "es"}, "second_language"),
     ({"large": "maybe"}, "large"),
     ({"large": "1", "columns": "3"}, "columns"),  # large print: one or two columns on Letter
     ({"pocket": "1", "columns": "2"}, "columns"),  # pocket pages hold one column of regular type
@@ -54,6 +56,12 @@ def test_options_out_of_range_say_which_field(args, field):
         parse(**args)
     assert caught.value.field == field
     assert caught.value.message
+
+
+def test_spanish_and_bilingual_lists():
+    assert parse(language="ES").languages == ("es",)
+    assert parse(language="es", second_language="en").languages == ("es", "en")
+    assert parse(second_language="es").languages == ("en", "es")
 
 
 def test_the_most_columns_say_how_many_fit():

@@ -334,16 +334,16 @@ def _listing_of(app, area):
 
 def test_split_cuts_between_groups_in_order(app, area):
     listing = _listing_of(app, area)
-    groups = [(section.title, group.heading) for section in listing.sections for group in section.groups]
+    groups = [(section.kind, group.key) for section in listing.sections for group in section.groups]
     for parts in (1, 2, 3, 20):
         chunks = pdf.split(listing, parts)
         assert 1 <= len(chunks) <= min(parts, len(groups))
         assert [c.front for c in chunks] == [True] + [False] * (len(chunks) - 1)
         assert [c.back for c in chunks] == [False] * (len(chunks) - 1) + [True]
-        seen = [(section.title, group.heading) for c in chunks for section, gs, _ in c.pieces for group in gs]
+        seen = [(section.kind, group.key) for c in chunks for section, gs, _ in c.pieces for group in gs]
         assert seen == groups
-        titled = [section.title for c in chunks for section, _, starts in c.pieces if starts]
-        assert titled == [section.title for section in listing.sections]
+        titled = [section.kind for c in chunks for section, _, starts in c.pieces if starts]
+        assert titled == [section.kind for section in listing.sections]
 
 
 def test_a_helper_that_fails_costs_only_time(app, client, area, monkeypatch):

@@ -26,42 +26,18 @@ WEEK = (6, 0, 1, 2, 3, 4, 5)
 _CODE_ORDER = {spec.code: i for i, spec in enumerate(FORMATS)}
 WHEELCHAIR = "WCHR"
 
-# The list's own words, by language. Spanish (and bilingual front matter and legend) fills in another entry
-# when its translations land; templates read only these keys.
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "meetings": "Meetings",
-        "in_person": "Meetings in person (hybrid ones also online)",
-        "online": "Online meetings",
-        "online_note": "Join from anywhere with a phone or a computer. Hybrid meetings are listed with their place.",
-        "legend": "What the codes mean",
-        "wheelchair": "Wheelchair accessible",
-        "times_in": "Times are in",
-        "printed_on": "Printed on",
-        "check_online": "check online for changes",
-        "live_list": "This list, always current",
-        "helpline": "Helpline",
-        "crisis": "Need help now?",
-        "first_meeting": "Your first meeting",
-        "nothing": "No meetings match this list.",
-        "nothing_hint": "Try a wider area or fewer filters online, or call a helpline below.",
-        "page": "page",
-        "of": "of",
-        "online_join": "Online",
-        "hybrid_join": "Hybrid: in person and online",
-        "dial_in": "Dial in",
-        "closed_building": "Building temporarily closed",
-        "closed_no_online": "check with the group before you go",
-        "not_meeting": "Not meeting",
-        "closed_from": "Closed",
-        "next_day": "next day",
-        "their_time": "their time",
-        "no_formats": "No formats listed",
-        "online_city": "Online",
-        "other_places": "Other places",
-        "weekly_times": "weekly meeting times",
-    },
-}
+# Group keys for the places that are not a city, printed after every city (in any language).
+OTHER_PLACES, ONLINE_PLACES = 1, 2
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A cancelled week or a closure ahead, said in words by the printing layer (finder.printing.words)."""
+
+    kind: str  # cancelled | closed
+    first: dt.date
+    last: dt.date
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -89,22 +65,26 @@ class Entry:
     join_notes: str
     phone: str
     phone_notes: str
-    notices: tuple[str, ...]  # cancelled weeks and closures ahead, in words
+    notices: tuple[Notice, ...]  # cancelled weeks and closures ahead
 
 
 @dataclass
 class Group:
-    """A heading (a day or a city) and its entries in order."""
+    """A day or a city and its entries in order. The printing layer names it in the list's language: a weekday,
+    a city as its data spells it, or OTHER_PLACES / ONLINE_PLACES (`place`)."""
 
-    heading: str
     key: Any
+    weekday: int | None = None
+    city: str = ""
+    place: int = 0  # 0: the city; OTHER_PLACES: meetings without one; ONLINE_PLACES: online meetings
     entries: list[Entry] = field(default_factory=list)
 
 
 @dataclass
 class Section:
-    title: str
-    note: str
+    """`kind`: 'meetings' (the whole list), 'in_person' (with hybrid ones) or 'online' (online-only ones)."""
+
+    kind: str
     groups: list[Group]
 
     @property
@@ -144,17 +124,15 @@ def list_zone(meetings: Iterable[Any]) -> str:
 def build_listing(meetings: Sequence[Any], options: PrintOptions, zone: str, today: dt.date) -> Listing:
     """Entries for every weekly time of `meetings`, grouped and ordered as `options` say, printed in `zone`;
     `today` (in that zone) dates the notices. `meetings` are finder.plain rows with their exceptions."""
-    text = TEXT[options.language]
-    entries = [entry for meeting in meetings for entry in _entries(meeting, zone, today, text)]
+    entries = [entry for meeting in meetings for entry in _entries(meeting, zone, today)]
     separate = options.virtual == "section"
     main = [e for e in entries if not (separate and e.attendance == "online")]
     online = [e for e in entries if separate and e.attendance == "online"]
     sections = []
     if main:
-        title = text["in_person"] if online else text["meetings"]
-        sections.append(Section(title, "", _groups(main, options.order, text)))
+        sections.append(Section("in_person" if online else "meetings", _groups(main, options.order)))
     if online:
-        sections.append(Section(text["online"], text["online_note"], _groups(online, "day", text)))
+        sections.append(Section("online", _groups(online, "day")))
     used = {code for e in entries for code in e.codes}
     legend = [(code, _format_name(code, meetings)) for code in sorted(used, key=_code_key)]
     return Listing(sections=sections, legend=legend, zone=zone, meetings=len(meetings),
@@ -176,23 +154,25 @@ def _format_name(code: str, meetings: Sequence[Any]) -> str:
     return code
 
 
-def _groups(entries: list[Entry], order: str, text: dict[str, str]) -> list[Group]:
+def _groups(entries: list[Entry], order: str) -> list[Group]:
+    groups: list[Group] = []
     if order == "city":
         def key(e: Entry) -> tuple:
-            city = text["online_city"] if e.attendance == "online" else (e.city or text["other_places"])
-            return (city.casefold(), city, WEEK.index(e.weekday), e.start, e.name.casefold(), e.meeting_id)
-        heading_of = (lambda k: k[1])
-        group_key = (lambda k: k[:2])
-    else:
-        def key(e: Entry) -> tuple:
-            return (WEEK.index(e.weekday), e.start, e.name.casefold(), e.meeting_id)
-        heading_of = (lambda k: schedule.weekday_name(WEEK[k[0]]))
-        group_key = (lambda k: k[:1])
-    groups: list[Group] = []
-    for entry in sorted(entries, key=key):
-        k = key(entry)
-        if not groups or groups[-1].key != group_key(k):
-            groups.append(Group(heading_of(k), group_key(k)))
+            place = ONLINE_PLACES if e.attendance == "online" else (0 if e.city else OTHER_PLACES)
+            city = e.city if place == 0 else ""
+            return (place, city.casefold(), city, WEEK.index(e.weekday), e.start, e.name.casefold(), e.meeting_id)
+        for entry in sorted(entries, key=key):
+            k = key(entry)
+            if not groups or groups[-1].key != k[:3]:
+                groups.append(Group(k[:3], city=k[2], place=k[0]))
+            groups[-1].entries.append(entry)
+        return groups
+
+    def by_day(e: Entry) -> tuple:
+        return (WEEK.index(e.weekday), e.start, e.name.casefold(), e.meeting_id)
+    for entry in sorted(entries, key=by_day):
+        if not groups or groups[-1].weekday != entry.weekday:
+            groups.append(Group(entry.weekday, weekday=entry.weekday))
         groups[-1].entries.append(entry)
     return groups
 
@@ -210,7 +190,7 @@ def _codes(meeting: Any) -> tuple[str, ...]:
     return tuple(sorted(codes, key=_code_key))
 
 
-def _entries(meeting: Any, zone: str, today: dt.date, text: dict[str, str]) -> list[Entry]:
+def _entries(meeting: Any, zone: str, today: dt.date) -> list[Entry]:
     place = meeting.place
     codes = _codes(meeting)
     own_zone = place.timezone
@@ -232,7 +212,7 @@ def _entries(meeting: Any, zone: str, today: dt.date, text: dict[str, str]) -> l
             join_notes=meeting.conference_notes if meeting.attendance != "in_person" else "",
             phone=meeting.phone if meeting.attendance != "in_person" else "",
             phone_notes=meeting.phone_notes if meeting.attendance != "in_person" else "",
-            notices=tuple(notices(meeting.exceptions, weekly_time.weekday, today, text)),
+            notices=tuple(notices(meeting.exceptions, weekly_time.weekday, today)),
         ))
     return found
 
@@ -266,11 +246,11 @@ def _printed_clock(weekly: schedule.WeeklyTime, own_zone: str, zone: str,
             end_here.date() != start_here.date())
 
 
-def notices(exceptions: Iterable[Any], weekday: int, today: dt.date, text: dict[str, str]) -> list[str]:
+def notices(exceptions: Iterable[Any], weekday: int, today: dt.date) -> list[Notice]:
     """Cancelled weeks and closures of a weekly time (its own weekday, in its own zone) within NOTICE_DAYS of
-    `today`, in words: 'Not meeting Thu, Dec 24 (Christmas Eve)', 'Closed Jan 4 to Feb 1'."""
+    `today`: a closure is 'closed', any other exception 'cancelled'."""
     horizon = today + dt.timedelta(days=NOTICE_DAYS)
-    said = []
+    found = []
     for exception in sorted(exceptions, key=lambda e: e.start_date):
         first = exception.start_date
         last = exception.end_date if exception.end_date and exception.end_date >= first else first
@@ -279,14 +259,6 @@ def notices(exceptions: Iterable[Any], weekday: int, today: dt.date, text: dict[
         hit = schedule.first_on_or_after(max(first, today), weekday)
         if hit > last or hit > horizon:
             continue  # the range holds no occurrence of this weekly time
-        reason = f" ({exception.reason})" if exception.reason else ""
-        if first == last:
-            said.append(f"{text['not_meeting']} {_day(first)}{reason}")
-        else:
-            word = text["closed_from"] if exception.kind == "closed" else text["not_meeting"]
-            said.append(f"{word} {_day(first)} to {_day(last)}{reason}")
-    return said
-
-
-def _day(day: dt.date) -> str:
-    return f"{day.strftime('%a, %b')} {day.day}"
+        kind = "closed" if exception.kind == "closed" and first != last else "cancelled"
+        found.append(Notice(kind, first, last, exception.reason or ""))
+    return found

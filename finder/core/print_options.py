@@ -20,9 +20,10 @@ from finder.core.flags import parse_flag
 PAPERS: dict[str, tuple[float, float]] = {"letter": (612.0, 792.0), "a4": (595.28, 841.89)}
 ORDERS = ("day", "city")
 ONLINE_PLACEMENTS = ("section", "inline")
-# Languages the list's own words (front matter, legend, back page) can be printed in. Spanish joins when its
-# translations exist (the Spanish issue); `second_language` then prints the legend and front matter side by side.
-LANGUAGES = ("en",)
+# Languages the list's own words (front matter, legend, list headings, back page) can be printed in, as the
+# site's catalogs name them (finder.web.i18n.LANGUAGES); `second_language` prints the front matter, the legend and
+# the back page in two languages side by side.
+LANGUAGES = ("en", "es")
 MAX_COLUMNS = 3
 MAX_PAGE_BUDGET = 500
 # Type sizes (points): the size asked for, and the smallest a page budget may shrink it to and still be read.
@@ -158,11 +159,12 @@ def parse_options(args: Mapping[str, Any]) -> PrintOptions:
             schedule.zone_of(zone)
         except ValueError:
             raise OptionError("zone", "That time zone is unknown: use a name such as America/New_York.") from None
-    language = _choice(args, "language", LANGUAGES, "en", _language_message())
+    language = _choice(args, "language", LANGUAGES, "en", _language_message("Language"))
     second = _one(args, "second_language").lower() or None
-    if second is not None and (second not in LANGUAGES or second == language):
-        raise OptionError("second_language", "A second language is not available yet: lists print in English only "
-                          "until the Spanish translation lands.")
+    if second is not None and second not in LANGUAGES:
+        raise OptionError("second_language", _language_message("The second language"))
+    if second == language:
+        raise OptionError("second_language", "The second language must differ from the first.")
     options = PrintOptions(
         paper=paper, columns=columns, large=_flag(args, "large"), booklet=_flag(args, "booklet"),
         pocket=_flag(args, "pocket"), order=order, virtual=virtual, max_pages=max_pages, zone=zone,
@@ -176,8 +178,8 @@ def parse_options(args: Mapping[str, Any]) -> PrintOptions:
     return options
 
 
-def _language_message() -> str:
-    return "Lists print in English for now; other languages come with their translations."
+def _language_message(what: str) -> str:
+    return f"{what}: English (en) or Spanish (es)."
 
 
 def params(options: PrintOptions) -> list[tuple[str, str]]:

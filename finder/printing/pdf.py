@@ -14,6 +14,7 @@ Nothing is fetched: the only resources are data: URIs (QR codes) and the system'
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import io
 import math
@@ -24,10 +25,11 @@ from typing import Any
 import pikepdf
 import segno
 
-from finder.core.print_listing import TEXT, Entry, Group, Listing, Section
+from flask_babel import force_locale
+
+from finder.core.print_listing import Entry, Group, Listing, Section
 from finder.core.print_options import COLUMN_GAP, Geometry, PrintOptions, geometry
-from finder.learn.content import FIRST_MEETING_SHORT
-from finder.printing import engine
+from finder.printing import engine, words
 
 Render = Callable[..., str]  # render(template_name, **context) -> HTML
 
@@ -50,14 +52,22 @@ class CannotFit(Exception):
 class FrontMatter:
     """What the first and last pages say around the list."""
 
-    title: str
-    subtitle: str
+    titles: dict[str, tuple[str, str]]  # language -> (title, subtitle), for each of the list's languages
     helpline: str
     live_url: str
-    printed_on: str  # a date in words
+    printed: dt.date  # the day it is printed, in the list's zone
     site_name: str
     zone: str  # the zone every time is printed in
     crisis_lines: tuple[Any, ...]  # finder.learn.crisis_lines rows for the list's country
+
+    @property
+    def title(self) -> str:
+        """The title in the list's first language."""
+        return next(iter(self.titles.values()))[0]
+
+    @property
+    def subtitle(self) -> str:
+        return next(iter(self.titles.values()))[1]
 
 
 @dataclass(frozen=True)
@@ -164,15 +174,16 @@ def _layout_pdf(listing: Listing, front: FrontMatter, options: PrintOptions, geo
     per part of the list, in order."""
     column_width = geo.column_width(layout.columns)
     parts = processes if processes > 1 and len(listing.entries) >= PARALLEL_MIN_ENTRIES else 1
-    htmls = [
-        render(
-            "printing/list.html", listing=listing, chunk=chunk, front=front, options=options,
-            text=TEXT[options.language], texts=[TEXT[language] for language in options.languages], layout=layout,
-            geo=geo, column_width=column_width, qr=qr_data_uri, crisis_lines=front.crisis_lines,
-            first_meeting=FIRST_MEETING_SHORT,
-        )
-        for chunk in split(listing, parts)
-    ]
+    said = words.all_words(options.languages, listing, front.titles, front.printed)
+    with force_locale(options.language):  # the list itself (headings, times, notices) speaks the first language
+        htmls = [
+            render(
+                "printing/list.html", listing=listing, chunk=chunk, front=front, options=options, w=said[0],
+                ws=said, text=said[0].text, layout=layout, geo=geo, column_width=column_width, qr=qr_data_uri,
+                crisis_lines=front.crisis_lines, **words.template_helpers(),
+            )
+            for chunk in split(listing, parts)
+        ]
     return engine.layout_all(htmls, processes)
 
 
@@ -259,8 +270,9 @@ def _compose(sources: list[bytes], front: FrontMatter, options: PrintOptions, ge
     try:
         source_pages = [page for pdf in opened for page in pdf.pages]
         slots = _page_slots(source_pages, geo, layout)
-        frames_html = render("printing/frames.html", pages=len(slots), front=front, geo=geo, options=options,
-                             zone=front.zone, text=TEXT[options.language])
+        with force_locale(options.language):
+            frames_html = render("printing/frames.html", pages=len(slots), front=front, geo=geo, options=options,
+                                 zone=front.zone, text=words.text(), printed_on=words.long_date(front.printed))
         frames = pikepdf.open(io.BytesIO(engine.layout(frames_html)))
         pages = pikepdf.new()
         bottom = geo.margin + geo.footer

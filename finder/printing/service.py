@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
@@ -23,6 +24,7 @@ from finder.core import schedule
 from finder.core.geo import km_to_miles
 from finder.core.print_listing import Listing, build_listing, list_zone
 from finder.core.print_options import PrintOptions, params
+from finder.core.words import N_
 from finder.core.vocab import FORMAT_BY_CODE
 from finder.geocode import country_of_zone
 from finder.learn import crisis_lines
@@ -30,6 +32,7 @@ from finder.models import ServiceBody
 from finder.printing import engine, pdf
 from finder.search import loader
 from finder.search.params import PARAMETERS
+from finder.web.filters import clock, weekday_name
 
 # The search parameters a printed list keeps. The clock ("starting within", "in progress", "next start"), paging
 # and tabs mean nothing on paper: a list prints every weekly time.
@@ -135,10 +138,13 @@ def prepare(session: Session, pairs: Sequence[tuple[str, str]], options: PrintOp
     today = now.astimezone(schedule.zone_of(zone)).date()
     listing = build_listing(meetings, options, zone, today)
     body = bodies[next(iter(query.service_body_ids))] if len(query.service_body_ids) == 1 else None
+    titles = {}
+    for language in options.languages:
+        with force_locale(language):
+            titles[language] = (_title(query, args, body), _subtitle(query, args, found.radius_km, body))
     front = pdf.FrontMatter(
-        title=_title(query, args, body), subtitle=_subtitle(query, args, found.radius_km, body),
-        helpline=body.helpline if body is not None else "", live_url=_live_url(base_url, pairs, query, body),
-        printed_on=f"{today:%B} {today.day}, {today.year}", site_name="", zone=zone,
+        titles=titles, helpline=body.helpline if body is not None else "",
+        live_url=_live_url(base_url, pairs, query, body), printed=today, site_name="", zone=zone,
         crisis_lines=crisis_lines.lines_for(country_of_zone(zone)),
     )
     material = json.dumps([version, base_url, sorted(pairs), params(options), today.isoformat(), zone],
@@ -188,51 +194,61 @@ def render(prepared: Prepared, store: Store | None, render_html: pdf.Render, pro
 
 
 def _title(query: search.SearchQuery, args: Mapping[str, Any], body: ServiceBody | None) -> str:
+    """The list's title in the current locale."""
     if body is not None and query.point is None:
         return body.name
     place = (args.get("q") or "").strip()[:80]
     if query.point is not None:
         where = place or f"{query.point[0]:.3f}, {query.point[1]:.3f}"
-        return f"NA meetings near {where}"
+        return gettext("NA meetings near %(place)s", place=where)
     if "online" in query.attendance or query.include_online:
-        return "Online NA meetings"
-    return "NA meetings"
+        return gettext("Online NA meetings")
+    return gettext("NA meetings")
+
+
+_ATTENDANCE = {"in_person": N_("in person"), "online": N_("online"), "hybrid": N_("hybrid")}
 
 
 def _subtitle(query: search.SearchQuery, args: Mapping[str, Any], radius_km: float | None,
               body: ServiceBody | None) -> str:
+    """What the list holds, in the current locale."""
     parts = []
     if body is not None and query.point is None:
-        parts.append(f"Narcotics Anonymous meetings of this {body.kind} and the service bodies below it")
+        parts.append(gettext("Narcotics Anonymous meetings of this service body and the ones below it"))
     elif query.nearest:
-        parts.append(f"the {query.nearest} nearest")
+        parts.append(gettext("the %(count)s nearest", count=query.nearest))
     elif query.point is not None and radius_km:
-        unit = (args.get("unit") or "mi").lower()
-        amount = km_to_miles(radius_km) if unit == "mi" else radius_km
-        parts.append(f"within {amount:.0f} {'miles' if unit == 'mi' else 'km'}")
+        if (args.get("unit") or "mi").lower() == "mi":
+            parts.append(gettext("within %(amount)s miles", amount=f"{km_to_miles(radius_km):.0f}"))
+        else:
+            parts.append(gettext("within %(amount)s km", amount=f"{radius_km:.0f}"))
     if query.weekdays:
-        parts.append(", ".join(schedule.weekday_name(d) + "s" for d in sorted(query.weekdays)))
+        parts.append(gettext("on %(days)s", days=", ".join(weekday_name(d) for d in sorted(query.weekdays))))
     if query.time_from or query.time_to:
-        parts.append(f"starting {_window(query.time_from, query.time_to)}")
-    if query.open_closed:
-        parts.append(f"{query.open_closed} meetings")
+        parts.append(_window(query.time_from, query.time_to))
+    if query.open_closed == "open":
+        parts.append(gettext("open meetings"))
+    elif query.open_closed == "closed":
+        parts.append(gettext("closed meetings"))
     named = sorted(query.formats_all | query.formats_any | ({"WCHR"} if query.wheelchair else set()))
     if named:
-        parts.append(", ".join(FORMAT_BY_CODE[code].name for code in named if code in FORMAT_BY_CODE))
+        parts.append(", ".join(gettext(FORMAT_BY_CODE[code].name) for code in named if code in FORMAT_BY_CODE))
     if query.attendance:
-        parts.append(" or ".join(sorted(a.replace("_", " ") for a in query.attendance)))
+        parts.append(gettext(" or ").join(gettext(_ATTENDANCE.get(a, a)) for a in sorted(query.attendance)))
     if query.language:
-        parts.append(f"language: {query.language}")
+        parts.append(gettext("language: %(language)s", language=query.language))
     if query.text:
-        parts.append(f"matching “{query.text}”")
+        parts.append(gettext("matching “%(text)s”", text=query.text))
     text = "; ".join(parts)
     return text[:1].upper() + text[1:]
 
 
 def _window(start: dt.time | None, end: dt.time | None) -> str:
     if start and end:
-        return f"between {start:%H:%M} and {end:%H:%M}"
-    return f"from {start:%H:%M}" if start else f"until {end:%H:%M}"  # type: ignore[union-attr]
+        return gettext("starting between %(start)s and %(end)s", start=clock(start), end=clock(end))
+    if start:
+        return gettext("starting from %(start)s", start=clock(start))
+    return gettext("starting until %(end)s", end=clock(end))  # type: ignore[arg-type]
 
 
 def _live_url(base_url: str, pairs: Sequence[tuple[str, str]], query: search.SearchQuery,

@@ -12,6 +12,7 @@ from finder.core import print_options
 from finder.clock import utcnow
 from finder.geocode import get_geocoder
 from finder.printing import pdf, service
+from finder.web import i18n
 from finder.web.urls import public_base
 
 bp = Blueprint("printing", __name__)
@@ -54,7 +55,8 @@ def _options_page(status: int = 200, problem: _Problem | None = None, pairs: Any
     return render_template(
         "printing/options.html", problem=problem, pairs=pairs if pairs is not None else service.list_args(request.args),
         typed=typed, prepared=prepared, papers=tuple(print_options.PAPERS), max_columns=print_options.MAX_COLUMNS,
-        max_pages=print_options.MAX_PAGE_BUDGET, languages=print_options.LANGUAGES,
+        max_pages=print_options.MAX_PAGE_BUDGET, languages=print_options.LANGUAGES, language_names=i18n.LANGUAGES,
+        current_language=i18n.current_language(),
     ), status
 
 
