@@ -11,6 +11,7 @@ import pypdf
 import pytest
 import weasyprint
 import zxingcpp
+from babel.dates import format_date, format_skeleton
 from weasyprint.urls import FatalURLFetchingError
 
 from finder.core.print_options import PrintOptions
@@ -223,6 +224,9 @@ def test_etag_answers_304_until_the_data_changes(client, area, make_meeting, ses
     ("", 400, "Choose a list to print"),
     ("day=mon", 400, "Choose where the list is for"),
     ("q=Nowhereville%20XY", 400, "couldn"),
+    ("body={body}&language=fr", 400, "Language: English (en) or Spanish (es)."),
+    ("body={body}&second_language=xx", 400, "The second language: English (en) or Spanish (es)."),
+    ("body={body}&language=es&second_language=es", 400, "The second language must differ from the first."),
 ])
 def test_bad_input_gets_the_options_page_saying_what_to_change(client, area, query, status, says):
     response = client.get("/print/meetings.pdf?" + query.format(body=area["region"].id))
@@ -355,3 +359,73 @@ def test_a_helper_that_fails_costs_only_time(app, client, area, monkeypatch):
     app.config["PRINT_PROCESSES"] = 2
     whole = "\n".join(texts(read(client.get(f"/print/meetings.pdf?body={area['region'].id}").data)))
     assert all(whole.count(line) == 1 for line in EXPECTED)
+
+
+# The same list in Spanish: Sunday first, times as Spanish readers in the US write them.
+EXPECTED_ES = [
+    "10:00 a.m. – 11:00 a.m. Both Ways",
+    "7:00 p.m. – 8:00 p.m. Alpha Step",
+    "7:00 a.m. – 8:00 a.m. Beta Speaker",
+    "6:00 p.m. – 7:00 p.m. Closed Doors",
+    "7:30 p.m. – 8:30 p.m. Beta Speaker",
+    "7:00 p.m. – 8:00 p.m. Holiday Group",
+    "11:30 p.m. – 1:00 a.m. (día siguiente) Night Owls",
+    "8:00 p.m. – 9:00 p.m. Screen Time",
+]
+
+
+def _in_order(whole: str, lines: list[str]) -> bool:
+    return all(whole.count(line) == 1 for line in lines) and \
+        [whole.index(line) for line in lines] == sorted(whole.index(line) for line in lines)
+
+
+def test_a_spanish_list_read_back(client, area):
+    reader = read(client.get(f"/print/meetings.pdf?body={area['region'].id}&language=es").data)
+    pages = texts(reader)
+    whole = "\n".join(pages)
+    assert _in_order(whole, EXPECTED_ES)
+    flat = " ".join(whole.split())
+    for heading in ("Domingo", "Lunes", "Martes", "Miércoles", "Jueves", "Viernes", "Sábado"):
+        assert heading in flat
+    assert "Reuniones en persona (las híbridas también en línea)" in flat and "Reuniones en línea" in flat
+    front = " ".join(pages[0].split())
+    assert "Qué significan los códigos" in front and "STEP Estudio de pasos" in front and "SPK Orador" in front
+    assert "Esta lista, siempre al día" in front and "Línea de ayuda: (215) 555-0142" in front
+    today = utcnow().astimezone(zone_of(NY)).date()
+    printed = format_date(today, "long", locale="es_US")
+    for page in pages:
+        assert "Horarios en America/New_York" in page and f"Impresa el {printed}" in " ".join(page.split())
+    holiday = area["holiday"]
+    assert f"No hay reunión el {format_skeleton('MMMEd', holiday, locale='es_US')} (Feast)" in flat
+    assert "Local cerrado temporalmente" in flat and "Sin formatos indicados" in flat
+    assert "Por teléfono: +1 555 0100" in flat
+    back = " ".join(pages[-1].split())
+    assert "Su primera reunión" in back
+    assert "Usted es bienvenido. Las reuniones son gratuitas y nadie tiene que hablar: puede solo escuchar." in back
+    assert "Your first meeting" not in flat and "What the codes mean" not in flat
+
+
+def test_a_bilingual_list_says_its_front_legend_and_back_in_both(client, area):
+    reader = read(client.get(f"/print/meetings.pdf?body={area['region'].id}&second_language=es").data)
+    pages = texts(reader)
+    whole = "\n".join(pages)
+    assert _in_order(whole, EXPECTED)  # the list itself in the first language
+    front = " ".join(pages[0].split())
+    for words in ("What the codes mean", "Qué significan los códigos", "Need help now?", "¿Necesita ayuda ahora?",
+                  "STEP Step study", "STEP Estudio de pasos", "Printed on", "Impresa el"):
+        assert words in front, words
+    back = " ".join(pages[-1].split())
+    assert "Your first meeting" in back and "Su primera reunión" in back
+    assert "You are welcome." in back and "Usted es bienvenido." in back
+    spanish_first = "\n".join(texts(read(client.get(
+        f"/print/meetings.pdf?body={area['region'].id}&language=es&second_language=en").data)))
+    assert _in_order(spanish_first, EXPECTED_ES) and "What the codes mean" in spanish_first
+
+
+def test_the_options_page_offers_the_languages_and_keeps_them(client, area):
+    page = client.get(f"/print/?body={area['region'].id}&locale=es").get_data(as_text=True)
+    assert '<option value="es" selected>Español</option>' in page  # a Spanish reader's list defaults to Spanish
+    assert 'name="second_language"' in page
+    chosen = client.get(f"/print/?body={area['region'].id}&language=en&second_language=es").get_data(as_text=True)
+    assert '<option value="en" selected>English</option>' in chosen
+    assert '<option value="es" selected>Español</option>' in chosen

@@ -484,14 +484,16 @@ def links_for_counselor(counselor: Any) -> list[Link]:
 # --- words for paper (printed meeting lists) --------------------------------------------------------------------
 
 
-# The back page of a printed list: the first-meeting page (templates/learn/first_meeting.html) said short.
-FIRST_MEETING_SHORT: tuple[str, ...] = (
-    "You are welcome. Meetings are free, and no one has to speak: you can just listen.",
-    "An open meeting (O) is for anyone; a closed meeting (C) is for people who have, or think they may have, "
-    "a drug problem. If that is you, you can go to either.",
-    "Members read short passages from NA literature, then share about their own experience, one at a time. "
-    "If you are asked, you can say you would like to just listen today.",
-    "A basket may be passed for the 7th Tradition collection. Giving is voluntary; the meeting is still free.",
-    "Online and hybrid meetings work the same way: join by the link or the phone number in this list.",
-    "If a meeting didn't feel right, try another one. Formats and groups differ.",
+# The back page of a printed list: the first-meeting page (templates/learn/first_meeting.html) said short, in the
+# reader's language (lazy: read in a request or force_locale block).
+FIRST_MEETING_SHORT: tuple[Any, ...] = (
+    lazy_gettext("You are welcome. Meetings are free, and no one has to speak: you can just listen."),
+    lazy_gettext("An open meeting (O) is for anyone; a closed meeting (C) is for people who have, or think they may "
+                 "have, a drug problem. If that is you, you can go to either."),
+    lazy_gettext("Members read short passages from NA literature, then share about their own experience, one at a "
+                 "time. If you are asked, you can say you would like to just listen today."),
+    lazy_gettext("A basket may be passed for the 7th Tradition collection. Giving is voluntary; the meeting is still "
+                 "free."),
+    lazy_gettext("Online and hybrid meetings work the same way: join by the link or the phone number in this list."),
+    lazy_gettext("If a meeting didn't feel right, try another one. Formats and groups differ."),
 )
