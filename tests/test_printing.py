@@ -403,6 +403,8 @@ def test_a_spanish_list_read_back(client, area):
     assert "Su primera reunión" in back
     assert "Usted es bienvenido. Las reuniones son gratuitas y nadie tiene que hablar: puede solo escuchar." in back
     assert "Your first meeting" not in flat and "What the codes mean" not in flat
+    # The QR code opens the live list in Spanish.
+    assert f"http://localhost/bodies/{area['region'].id}?locale=es" in qr_codes(reader)
 
 
 def test_a_bilingual_list_says_its_front_legend_and_back_in_both(client, area):

@@ -144,7 +144,7 @@ def prepare(session: Session, pairs: Sequence[tuple[str, str]], options: PrintOp
             titles[language] = (_title(query, args, body), _subtitle(query, args, found.radius_km, body))
     front = pdf.FrontMatter(
         titles=titles, helpline=body.helpline if body is not None else "",
-        live_url=_live_url(base_url, pairs, query, body), printed=today, site_name="", zone=zone,
+        live_url=_live_url(base_url, pairs, query, body, options.language), printed=today, site_name="", zone=zone,
         crisis_lines=crisis_lines.lines_for(country_of_zone(zone)),
     )
     material = json.dumps([version, base_url, sorted(pairs), params(options), today.isoformat(), zone],
@@ -252,9 +252,10 @@ def _window(start: dt.time | None, end: dt.time | None) -> str:
 
 
 def _live_url(base_url: str, pairs: Sequence[tuple[str, str]], query: search.SearchQuery,
-              body: ServiceBody | None) -> str:
-    """Where the list lives online: the service body's page, or this search's results."""
+              body: ServiceBody | None, language: str) -> str:
+    """Where the list lives online, in the list's language: the service body's page, or this search's results."""
+    in_language = [("locale", language)] if language != "en" else []
     if body is not None and query.point is None and len(pairs) == 1:
-        return f"{base_url}/bodies/{body.id}"
-    return f"{base_url}/search?{urlencode(list(pairs))}"
+        return f"{base_url}/bodies/{body.id}" + (f"?{urlencode(in_language)}" if in_language else "")
+    return f"{base_url}/search?{urlencode(list(pairs) + in_language)}"
 
