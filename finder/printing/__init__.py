@@ -2,8 +2,9 @@
 
 finder.core.print_options (what the reader asked for, from the URL) -> service (the one search and the service-body
 tree choose the meetings; the PDF is cached by data version) -> finder.core.print_listing (pure: entries by day or
-city, the legend, the marks) -> pdf (our templates through WeasyPrint, pages composed onto sheets with pikepdf) ->
-views (the options page and the PDF). This module holds the links other areas give to a printed list.
+city, the legend, the marks) -> words (the list's words in its languages, from the site's catalog) -> pdf (our
+templates through WeasyPrint, a long list in parts by engine's helper processes, pages composed onto sheets with
+pikepdf) -> views (the options page and the PDF). This module holds the links other areas give to a printed list.
 """
 from __future__ import annotations
 
