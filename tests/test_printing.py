@@ -234,6 +234,18 @@ def test_bad_input_gets_the_options_page_saying_what_to_change(client, area, que
     assert says in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(("query", "status", "says"), [
+    ("body={body}&columns=9", 400, "Columnas: elija de 1 a 3."),
+    ("body=999999", 404, "Aquí no hay un cuerpo de servicio 999999"),
+    ("body={body}&language=fr", 400, "Idioma: inglés (en) o español (es)."),
+    ("body={body}&large=1&columns=3", 400, "caben como máximo 2 columnas"),
+    ("", 400, "Elija una lista para imprimir"),
+])
+def test_bad_input_is_explained_in_the_readers_language(client, area, query, status, says):
+    response = client.get("/print/meetings.pdf?" + query.format(body=area["region"].id) + "&locale=es")
+    assert response.status_code == status and says in response.get_data(as_text=True)
+
+
 def test_what_was_typed_is_kept(client, area):
     page = client.get(f"/print/meetings.pdf?body={area['region'].id}&max_pages=abc&paper=a4").get_data(as_text=True)
     assert 'name="max_pages" value="abc"' in page

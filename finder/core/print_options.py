@@ -15,6 +15,7 @@ from typing import Any
 
 from finder.core import schedule
 from finder.core.flags import parse_flag
+from finder.core.words import N_
 
 # Sheets that go into the printer: (width, height) portrait.
 PAPERS: dict[str, tuple[float, float]] = {"letter": (612.0, 792.0), "a4": (595.28, 841.89)}
@@ -38,12 +39,15 @@ OPTION_NAMES = ("paper", "columns", "large", "booklet", "pocket", "order", "virt
 
 
 class OptionError(ValueError):
-    """An option the list cannot be printed with: which field, and a message for people."""
+    """An option the list cannot be printed with: which field, and a message for people. `template` (in the
+    catalog, marked N_) and `params` let a page say it in the reader's language; `message` is English."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, field: str, template: str, **params: Any) -> None:
         self.field = field
-        self.message = message
+        self.template = template
+        self.params = params
+        self.message = template % params if params else template
+        super().__init__(self.message)
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,7 @@ def _flag(args: Mapping[str, Any], name: str) -> bool:
     try:
         return parse_flag(_one(args, name), default=False)
     except ValueError:
-        raise OptionError(name, f"'{name}' is on (1) or off (0).") from None
+        raise OptionError(name, N_("'%(name)s' is on (1) or off (0)."), name=name) from None
 
 
 def _whole(args: Mapping[str, Any], name: str, low: int, high: int, message: str) -> int | None:
@@ -140,31 +144,31 @@ def _whole(args: Mapping[str, Any], name: str, low: int, high: int, message: str
     if not value:
         return None
     if not _DIGITS.fullmatch(value) or not low <= int(value) <= high:
-        raise OptionError(name, message)
+        raise OptionError(name, message, low=low, high=high)
     return int(value)
 
 
 def parse_options(args: Mapping[str, Any]) -> PrintOptions:
     """PrintOptions from URL parameters (absent ones take their defaults); raises OptionError with a message."""
-    paper = _choice(args, "paper", tuple(PAPERS), "letter", "Paper is Letter or A4.")
-    columns = _whole(args, "columns", 1, MAX_COLUMNS, f"Columns: choose 1 to {MAX_COLUMNS}.") or 2
-    order = _choice(args, "order", ORDERS, "day", "Order the list by day or by city.")
+    paper = _choice(args, "paper", tuple(PAPERS), "letter", N_("Paper is Letter or A4."))
+    columns = _whole(args, "columns", 1, MAX_COLUMNS, N_("Columns: choose %(low)s to %(high)s.")) or 2
+    order = _choice(args, "order", ORDERS, "day", N_("Order the list by day or by city."))
     virtual = _choice(args, "virtual", ONLINE_PLACEMENTS, "section",
-                      "Online meetings go in a section of their own or in place among the others.")
+                      N_("Online meetings go in a section of their own or in place among the others."))
     max_pages = _whole(args, "max_pages", 1, MAX_PAGE_BUDGET,
-                       f"'At most N pages' is a whole number from 1 to {MAX_PAGE_BUDGET}.")
+                       N_("'At most N pages' is a whole number from %(low)s to %(high)s."))
     zone = _one(args, "zone") or None
     if zone is not None:
         try:
             schedule.zone_of(zone)
         except ValueError:
-            raise OptionError("zone", "That time zone is unknown: use a name such as America/New_York.") from None
-    language = _choice(args, "language", LANGUAGES, "en", _language_message("Language"))
+            raise OptionError("zone", N_("That time zone is unknown: use a name such as America/New_York.")) from None
+    language = _choice(args, "language", LANGUAGES, "en", N_("Language: English (en) or Spanish (es)."))
     second = _one(args, "second_language").lower() or None
     if second is not None and second not in LANGUAGES:
-        raise OptionError("second_language", _language_message("The second language"))
+        raise OptionError("second_language", N_("The second language: English (en) or Spanish (es)."))
     if second == language:
-        raise OptionError("second_language", "The second language must differ from the first.")
+        raise OptionError("second_language", N_("The second language must differ from the first."))
     options = PrintOptions(
         paper=paper, columns=columns, large=_flag(args, "large"), booklet=_flag(args, "booklet"),
         pocket=_flag(args, "pocket"), order=order, virtual=virtual, max_pages=max_pages, zone=zone,
@@ -172,14 +176,10 @@ def parse_options(args: Mapping[str, Any]) -> PrintOptions:
     )
     room = geometry(options).max_columns(options.type_size)
     if options.columns > room:
-        size = "pocket pages" if options.pocket else "booklet pages" if options.booklet else "this paper"
-        kind = "large print" if options.large else "regular type"
-        raise OptionError("columns", f"In {kind}, {size} fit at most {room} column{'s' if room > 1 else ''}.")
+        if room == 1:
+            raise OptionError("columns", N_("In this type size, these pages fit one column."))
+        raise OptionError("columns", N_("In this type size, these pages fit at most %(room)s columns."), room=room)
     return options
-
-
-def _language_message(what: str) -> str:
-    return f"{what}: English (en) or Spanish (es)."
 
 
 def params(options: PrintOptions) -> list[tuple[str, str]]:

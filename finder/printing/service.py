@@ -69,10 +69,16 @@ class ListTooLong(Exception):
     def __init__(self, count: int, limit: int, by_body: bool) -> None:
         self.count = count
         self.limit = limit
-        how = ("choose one of the service bodies below this one" if by_body
-               else "search a smaller distance or a service body")
-        self.message = (f"This list has {count:,} meetings; a printed list holds at most {limit:,}. "
-                        f"Narrow it: {how}, or choose days, formats or in-person or online meetings.")
+        if by_body:
+            self.message = gettext(
+                "This list has %(count)s meetings; a printed list holds at most %(limit)s. Narrow it: choose one of "
+                "the service bodies below this one, or choose days, formats or in-person or online meetings.",
+                count=f"{count:,}", limit=f"{limit:,}")
+        else:
+            self.message = gettext(
+                "This list has %(count)s meetings; a printed list holds at most %(limit)s. Narrow it: search a "
+                "smaller distance or a service body, or choose days, formats or in-person or online meetings.",
+                count=f"{count:,}", limit=f"{limit:,}")
         super().__init__(self.message)
 
 
@@ -125,8 +131,8 @@ def prepare(session: Session, pairs: Sequence[tuple[str, str]], options: PrintOp
     # Without a place, a body or a group, only a list of online meetings has an edge (not every meeting there is).
     online_only = bool(query.attendance) and query.attendance <= {"online", "hybrid"}
     if not (query.point or query.service_body_ids or query.group_ids or online_only):
-        raise search.SearchError("q", "Choose where the list is for: a town or ZIP code, a service body, or "
-                                      "online meetings.")
+        raise search.SearchError("q", gettext("Choose where the list is for: a town or ZIP code, a service body, "
+                                              "or online meetings."))
     bodies = _bodies(session, query.service_body_ids | query.group_ids)
     query = search.replace(query, kinds=frozenset({"meetings"}), starts_within=None, in_progress=False,
                            sort="distance", page=1, per_page=limit, schedule=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext, ngettext
 
 from finder import cache, db, search
 from finder.core import print_options
@@ -29,7 +29,7 @@ def _prepare() -> tuple[list[tuple[str, str]], print_options.PrintOptions, servi
     try:
         options = print_options.parse_options(request.args)
     except print_options.OptionError as error:
-        raise _Problem(400, error.message, error.field) from None
+        raise _Problem(400, gettext(error.template, **error.params), error.field) from None
     if not pairs:
         return pairs, options, None
     session = db.get_session()
@@ -42,8 +42,8 @@ def _prepare() -> tuple[list[tuple[str, str]], print_options.PrintOptions, servi
     except search.SearchError as error:
         raise _Problem(400, error.message, error.field) from None
     except service.UnknownBody as error:
-        raise _Problem(404, f"There is no service body {error.body_id} here. Start from its page or a search.",
-                       "body") from None
+        raise _Problem(404, gettext("There is no service body %(id)s here. Start from its page or a search.",
+                                    id=error.body_id), "body") from None
     except service.ListTooLong as error:
         raise _Problem(400, error.message) from None
     return pairs, options, prepared
@@ -78,8 +78,8 @@ def list_pdf() -> Any:
     except _Problem as problem:
         return _options_page(problem.status, problem)
     if prepared is None:
-        return _options_page(400, _Problem(400, "Choose a list to print: search for meetings, or open a "
-                                                "service body's page, and follow “Print this list”.", "q"))
+        return _options_page(400, _Problem(400, gettext("Choose a list to print: search for meetings, or open a "
+                                                        "service body's page, and follow “Print this list”."), "q"))
     if prepared.etag in request.if_none_match:
         return _pdf_response(b"", prepared, status=304)
     store = cache.get_cache(current_app)
@@ -89,12 +89,14 @@ def list_pdf() -> Any:
             body = service.render(prepared, store if store.ttl > 0 else None, render_template,
                                   service.processes(current_app.config.get("PRINT_PROCESSES")))
     except pdf.CannotFit as error:
-        message = (f"This list does not fit in {error.budget} page{'s' if error.budget > 1 else ''}: even in the "
-                   f"smallest readable type it needs {error.needed}. Allow {error.needed} pages, or narrow the list.")
+        message = ngettext("This list does not fit in %(num)s page: even in the smallest readable type it needs "
+                           "%(needed)s. Allow %(needed)s pages, or narrow the list.",
+                           "This list does not fit in %(num)s pages: even in the smallest readable type it needs "
+                           "%(needed)s. Allow %(needed)s pages, or narrow the list.", error.budget, needed=error.needed)
         return _options_page(400, _Problem(400, message, "max_pages"), pairs, prepared)
     except service.Busy:
-        response = Response("Many lists are being printed right now. Please try again in a minute.", status=503,
-                            mimetype="text/plain")
+        response = Response(gettext("Many lists are being printed right now. Please try again in a minute."),
+                            status=503, mimetype="text/plain")
         response.headers["Retry-After"] = "60"
         return response
     return _pdf_response(body, prepared)
