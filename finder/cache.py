@@ -84,7 +84,7 @@ def _upsert(session: Session, key: str, value: Any, first: str) -> None:
     """Set a site setting to `value` (a SQL expression may read the old one) in one UPDATE, or create it as
     `first` when missing."""
     updated = update(SiteSetting).where(SiteSetting.key == key).values(value=value)
-    if session.execute(updated).rowcount:
+    if db.rows_changed(session, updated):
         return
     try:
         with session.begin_nested():
@@ -401,7 +401,7 @@ def cached(view: Callable[..., Any], *, private: bool, per_minute: bool, session
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as the app; it is the proxy to it
         store = get_cache(app)
         if (
             store.ttl <= 0
@@ -484,7 +484,7 @@ def cache_endpoints(app: Flask, policies: dict[str, CachePolicy]) -> list[str]:
         new_view = cached(view, private=policy.private, per_minute=policy.per_minute,
                           session_getter=db.get_session, localized=policy.localized,
                           parameters=policy.parameters)
-        new_view.__finder_cached__ = True  # type: ignore[attr-defined]
+        new_view.__finder_cached__ = True  # type: ignore[attr-defined]  # a mark: wrap a view only once
         app.view_functions[endpoint] = new_view
         wrapped.append(endpoint)
     return wrapped
@@ -511,7 +511,7 @@ def meeting_reader(session: Session, version: str | None = None) -> Callable[...
     """The process's finder.search.loader.MeetingCache at the current data version (or at `version`, which the caller
     read just before), as finder.search.find_nearby's `cached_meetings`; None when caching is off (CACHE_TTL = 0
     or MEETING_CACHE_ENTRIES = 0)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as the app; it is the proxy to it
     meetings = app.extensions["finder.meeting_cache"]
     if get_cache(app).ttl <= 0 or not meetings.capacity:
         return None

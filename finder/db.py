@@ -6,10 +6,10 @@ import math
 import os
 import sqlite3
 import time
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect
+from sqlalchemy import CursorResult, DateTime, Engine, Executable, MetaData, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -49,6 +49,14 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.timezone.utc)
         return value.astimezone(dt.timezone.utc)
+
+
+def rows_changed(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE and say how many rows it changed (the driver's rowcount).
+
+    (Session.execute is typed to return a plain Result, which has no rowcount; for DML it is a CursorResult.)
+    """
+    return cast(CursorResult[Any], session.execute(statement)).rowcount
 
 
 # SQLite reads pages through a memory map of this size (see _sqlite_pragmas).

@@ -276,9 +276,11 @@ class OfflineGazetteer:
         state = self._us_states.get(qualifier) if qualifier else None
         labels: dict[str, float] = {}
         if state:
-            names = [name for name, st in self._us if st == state]  # type: ignore[union-attr]
+            us = self._us
+            assert us is not None  # loaded with the others above
+            names = [name for name, st in us if st == state]
             for name in difflib.get_close_matches(place, names, n=limit, cutoff=0.6):
-                entry = self._us[(name, state)]  # type: ignore[index]
+                entry = us[(name, state)]
                 labels.setdefault(self._label(entry), entry.weight)
             return list(labels)[:limit]
         candidates = [n for n in self._name_buckets().get(place[0], ())]
@@ -779,11 +781,16 @@ def make_geocoder(config: Mapping[str, Any], *, cache_path: str | Path | None = 
             url=str(config.get("GEOCODER_URL") or "https://nominatim.openstreetmap.org"),
             user_agent=str(config.get("GEOCODER_USER_AGENT") or "na-finder"),
             timeout=float(config.get("GEOCODER_TIMEOUT") or 5.0),
-            min_delay=float(config.get("GEOCODER_MIN_DELAY") if config.get("GEOCODER_MIN_DELAY") is not None
-                            else 1.0),
+            min_delay=float(_setting_or(config, "GEOCODER_MIN_DELAY", 1.0)),
             cache=GeocodeCache(config.get("GEOCODER_CACHE_PATH") or cache_path),
         )
     raise ValueError(f"unknown GEOCODER {kind!r}: use 'offline' or 'nominatim'")
+
+
+def _setting_or(config: Any, name: str, default: float) -> Any:
+    """A setting, or `default` when it is unset (None); 0 is a setting."""
+    value = config.get(name)
+    return default if value is None else value
 
 
 def get_geocoder(app: Any) -> Geocoder:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import abort, g, redirect, request, session, url_for
 from sqlalchemy import func, select
@@ -144,6 +144,14 @@ def current_user() -> User | None:
     return g.current_user
 
 
+def signed_in_user() -> User:
+    """The account of a view behind require_role: there is one, as the decorator sent everyone else away."""
+    user = current_user()
+    if user is None:
+        raise RuntimeError("signed_in_user() outside a require_role view")
+    return user
+
+
 def require_role(*roles: str) -> Callable[[F], F]:
     """Views for logged-in accounts with one of roles (all roles when none given); others go to the login page."""
     unknown = set(roles) - set(ROLES)
@@ -161,7 +169,7 @@ def require_role(*roles: str) -> Callable[[F], F]:
             return view(*args, **kwargs)
 
         wrapper._requires_account = True  # type: ignore[attr-defined]  # read by finder.web.csrf
-        return wrapper  # type: ignore[return-value]
+        return cast(F, wrapper)  # functools.wraps kept the view's name and signature
 
     return decorate
 

@@ -61,7 +61,8 @@ def _json(payload: Any, max_age: int) -> Response:
     response.cache_control.public = True
     response.cache_control.max_age = max_age
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place: it returns the response as werkzeug's type
+    return response
 
 
 def endpoint(rule: str, max_age: int = RECORD_MAX_AGE) -> Callable[[Callable[..., Any]], Callable[..., Response]]:

@@ -117,7 +117,8 @@ def flag(args: Any, name: str) -> bool:
 
 def split_signed(numbers: Iterable[int]) -> tuple[set[int], set[int]]:
     """BMLT lists: positive ids include, negative ids exclude."""
-    include, exclude = set(), set()
+    include: set[int] = set()
+    exclude: set[int] = set()
     for n in numbers:
         (exclude if n < 0 else include).add(abs(n))
     return include, exclude

@@ -121,7 +121,8 @@ def _respond(wrap_callback: bool) -> Response:
     response.cache_control.public = True
     response.cache_control.max_age = MAX_AGE_SECONDS
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place: it returns the response as werkzeug's type
+    return response
 
 
 @bp.get("/client_interface/json/")

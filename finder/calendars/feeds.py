@@ -136,8 +136,8 @@ def canonical_feed_args(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str
         collected.setdefault(name, []).extend(v for v in values if v)
     out: list[tuple[str, str]] = []
     for name in sorted(collected):
-        values = [_canonical_value(name, v) for v in collected[name]]
-        kept = [v for v in values if v is not None]
+        spelled = [_canonical_value(name, v) for v in collected[name]]
+        kept = [v for v in spelled if v is not None]
         if not _is_list(name):
             kept = kept[:1]  # the parser reads the first value of a single parameter
         else:

@@ -19,10 +19,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import ColumnElement, and_, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from finder import db
 from finder.calendars import feeds
 from finder.meetings import visibility
 from finder.models import CalendarList, Meeting, calendar_list_meetings
@@ -151,7 +152,7 @@ def meeting_ids(session: Session, row: CalendarList) -> list[int]:
     ))
 
 
-def holds(row: CalendarList) -> object:
+def holds(row: CalendarList) -> ColumnElement[bool]:
     """A condition on Meeting: in this list (for the feed's one query)."""
     return Meeting.id.in_(
         select(calendar_list_meetings.c.meeting_id).where(calendar_list_meetings.c.list_id == row.id)
@@ -175,7 +176,7 @@ def add_meeting(session: Session, row: CalendarList, meeting_id: int, now: dt.da
     present = calendar_list_meetings.c
     if session.scalar(select(func.count()).where(and_(present.list_id == row.id, present.meeting_id == meeting_id))):
         return False
-    if session.scalar(select(func.count()).where(present.list_id == row.id)) >= MAX_LIST_MEETINGS:
+    if (session.scalar(select(func.count()).where(present.list_id == row.id)) or 0) >= MAX_LIST_MEETINGS:
         raise ListFull(gettext("Your list already holds %(count)d meetings, the most one list can. Remove one to "
                                "add another.", count=MAX_LIST_MEETINGS))
     try:
@@ -221,10 +222,9 @@ def refused_opening(error: ListError) -> bool:
 def remove_meeting(session: Session, row: CalendarList, meeting_id: int, now: dt.datetime) -> bool:
     """Remove a meeting; False when it was not there."""
     present = calendar_list_meetings.c
-    result = session.execute(
-        delete(calendar_list_meetings).where(present.list_id == row.id, present.meeting_id == meeting_id)
-    )
-    if not result.rowcount:
+    if not db.rows_changed(
+        session, delete(calendar_list_meetings).where(present.list_id == row.id, present.meeting_id == meeting_id)
+    ):
         return False
     row.changed_at = now
     return True
@@ -232,8 +232,7 @@ def remove_meeting(session: Session, row: CalendarList, meeting_id: int, now: dt
 
 def prune_expired(session: Session, now: dt.datetime) -> int:
     """Delete every expired list (its meetings go with it); returns how many. For a daily cron job."""
-    result = session.execute(delete(CalendarList).where(CalendarList.used_at <= now - LIST_LIFETIME))
-    return result.rowcount or 0
+    return db.rows_changed(session, delete(CalendarList).where(CalendarList.used_at <= now - LIST_LIFETIME)) or 0
 
 
 def _day(moment: dt.datetime) -> str:

@@ -11,6 +11,7 @@ from flask_babel import gettext
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response as BaseResponse
 
 from finder import db, geocode, printing, search
 from finder.calendars import personal
@@ -45,7 +46,8 @@ def ics_response(entry: CachedFeed, filename: str | None = None) -> Response:
         safe = "".join(c for c in filename if c.isalnum() or c in "-_.") or "calendar.ics"
         response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place: it returns the response as werkzeug's type
+    return response
 
 
 def bad_request(error: FeedError) -> Response:
@@ -266,7 +268,7 @@ def remembered() -> tuple[str, str] | None:
     return (public_id, secret) if public_id and secret and len(value) <= 128 else None
 
 
-def remember(response: Response, public_id: str, secret: str) -> Response:
+def remember(response: BaseResponse, public_id: str, secret: str) -> BaseResponse:
     """Remember a list in this browser: a first-party cookie holding its address and edit key, nothing else."""
     response.set_cookie(COOKIE, f"{public_id}.{secret}", max_age=COOKIE_DAYS * 86400, path=COOKIE_PATH,
                         secure=request.is_secure, httponly=True, samesite="Lax")
@@ -429,6 +431,7 @@ def change(public_id: str) -> Any:
         opened = secret and not personal.refused_opening(error)  # then the edit page is the way back
         return problem(error, edit_url(public_id, secret) if opened and secret else None)
     session.commit()
+    assert secret is not None  # open_for_edit refuses a missing key
     return redirect(edit_url(public_id, secret, **done), code=303)
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sys
-from typing import IO, Any
+from typing import Any, TextIO
 
 import click
 from flask import current_app
@@ -47,7 +47,7 @@ class TerminalProgress:
     otherwise, so cron mail and logs get the command's one-line summary alone. Pass it as an import's or
     sync's `progress`; close() when the work is done."""
 
-    def __init__(self, label: str, file: IO[str] | None = None) -> None:
+    def __init__(self, label: str, file: TextIO | None = None) -> None:
         self.label = label
         self.file = file if file is not None else sys.stderr
         self._bar: Any = None

@@ -213,7 +213,7 @@ def _check_schedule(entry: Mapping[str, Any], add: Any) -> bool:
     if start is None:
         add("time", "dropped", f"time must be HH:MM (24-hour), got {str(time)[:20]!r}")
         return True
-    if not _TIME.fullmatch(time.strip()):
+    if not _TIME.fullmatch(_text(time)):
         add("time", "warning", "time has seconds; send HH:MM")
     zone = _text(entry.get("timezone"))
     if not zone:

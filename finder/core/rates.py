@@ -11,9 +11,9 @@ _RATE = re.compile(r"^\s*([0-9]+)\s*(?:/|per)\s*([0-9]*)\s*([a-z]+?)s?\s*$")
 
 
 class Rate(NamedTuple):
-    """At most `count` hits per `seconds`."""
+    """At most `hits` requests per `seconds`."""
 
-    count: int
+    hits: int  # not `count`: that is tuple's method
     seconds: int
 
 
@@ -35,4 +35,4 @@ def parse_rates(text: str) -> list[Rate]:
 
 def limits_string(rates: list[Rate]) -> str:
     """The rates in Flask-Limiter's notation."""
-    return ";".join(f"{rate.count} per {rate.seconds} second" for rate in rates)
+    return ";".join(f"{rate.hits} per {rate.seconds} second" for rate in rates)

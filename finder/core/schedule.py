@@ -104,15 +104,21 @@ def weekday_name(weekday: int) -> str:
     return _NAMES[_check_weekday(weekday, 0, 6, "Python")]
 
 
+# Read-only members (properties), so frozen dataclasses and ORM rows both fit.
 class WeeklyTimeLike(Protocol):
-    weekday: int
-    start: dt.time
-    duration_minutes: int
+    @property
+    def weekday(self) -> int: ...
+    @property
+    def start(self) -> dt.time: ...
+    @property
+    def duration_minutes(self) -> int: ...
 
 
 class ExceptionLike(Protocol):
-    start_date: dt.date
-    end_date: dt.date | None
+    @property
+    def start_date(self) -> dt.date: ...
+    @property
+    def end_date(self) -> dt.date | None: ...
 
 
 @dataclass(frozen=True)

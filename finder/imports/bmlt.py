@@ -79,7 +79,8 @@ def record_to_meeting(rec: Any, *, formats: dict[str, str], bodies: dict[str, in
         raise RowError(f"weekday_tinyint must be 1 (Sunday) to 7, got {tinyint}")
     start = r.clock(rec.get("start_time"), "start_time")
     keys = [k.strip() for k in r.text(rec.get("formats"), "formats", r.LONG_MAX).split(",") if k.strip()]
-    codes, unknown = [], []
+    codes: list[str] = []
+    unknown: list[str] = []
     for key in keys:
         code = formats.get(key) or (bmlt.FROM_BMLT_KEY.get(key, key) if bmlt.FROM_BMLT_KEY.get(key, key) in known
                                     else None)

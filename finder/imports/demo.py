@@ -22,7 +22,7 @@ import re
 import time
 import unicodedata
 import zoneinfo
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -472,13 +472,13 @@ class _BulkWriter:
     def __enter__(self) -> _BulkWriter:
         if self.dialect.name == "sqlite":
             # The default 2 MB page cache makes index inserts hit the disk; give this load a larger one.
-            self._cache_size = self.connection.exec_driver_sql("PRAGMA cache_size").scalar()
+            self._cache_size = int(self.connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
             self.connection.exec_driver_sql("PRAGMA cache_size = -262144")
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         if self.dialect.name == "sqlite":
-            self.connection.exec_driver_sql(f"PRAGMA cache_size = {int(self._cache_size)}")
+            self.connection.exec_driver_sql(f"PRAGMA cache_size = {self._cache_size:d}")
 
     def finish(self) -> None:
         self.flush()
@@ -498,7 +498,7 @@ class _BulkWriter:
         return self._insert_core
 
     def _copy_postgresql(self, table: str, rows: list[tuple[Any, ...]]) -> None:
-        raw = self.connection.connection.driver_connection
+        raw = self._driver_connection()
         columns = ", ".join(COLUMNS[table])
         with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row in rows:
@@ -519,17 +519,23 @@ class _BulkWriter:
         self._statements[table] = (sql, processors)
         return sql, processors
 
-    def _executemany_sqlite(self, table: str, rows: list[tuple[Any, ...]]) -> None:
+    def _driver_connection(self) -> Any:
+        """The DB-API connection under SQLAlchemy's (psycopg's or sqlite3's), for COPY and executemany."""
+        raw = self.connection.connection.driver_connection
+        assert raw is not None  # None only once the connection is closed
+        return raw
+
+    def _executemany_sqlite(self, table: str, rows: Sequence[Sequence[Any]]) -> None:
         sql, processors = self._sqlite_statement(table)
         if processors:
-            converted = []
+            converted: list[list[Any]] = []
             for row in rows:
                 values = list(row)
                 for index, processor in processors:
                     values[index] = processor(values[index])
                 converted.append(values)
-            rows = converted  # type: ignore[assignment]
-        cursor = self.connection.connection.driver_connection.cursor()
+            rows = converted
+        cursor = self._driver_connection().cursor()
         try:
             cursor.executemany(sql, rows)
         finally:
@@ -604,8 +610,8 @@ class _Generator:
         self.out = _BulkWriter(connection)
         self.names = _names()
         self.stats = SeedStats()
-        self.format_ids = dict(connection.execute(text("SELECT code, id FROM formats")).all())
-        self.service_ids = dict(connection.execute(text("SELECT code, id FROM services")).all())
+        self.format_ids: dict[str, int] = dict(connection.execute(text("SELECT code, id FROM formats")).tuples().all())
+        self.service_ids: dict[str, int] = dict(connection.execute(text("SELECT code, id FROM services")).tuples().all())
         self.term_ids = {(k, c): i for k, c, i in connection.execute(
             text("SELECT kind, code, id FROM counselor_terms")).all()}
         self.meeting_slugs = _Slugs(connection.scalars(select(Meeting.slug)))

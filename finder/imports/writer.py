@@ -244,10 +244,15 @@ class MeetingRecord:
 
 
 class GeocodeHit(Protocol):
-    lat: float
-    lon: float
-    precision: str
-    timezone: str | None
+    # Read-only members, so a frozen dataclass (finder.geocode.GeocodeResult) fits.
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lon(self) -> float: ...
+    @property
+    def precision(self) -> str: ...
+    @property
+    def timezone(self) -> str | None: ...
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from finder.printing.service import list_args
 
 def print_url(args: Any) -> str:
     """The options page for the list a results page (or any page with search parameters) shows."""
-    grouped: dict[str, list[str]] = {}
+    grouped: dict[str, Any] = {}  # url_for's own keywords are typed; ours are lists
     for name, value in list_args(args):
         grouped.setdefault(name, []).append(value)
     return url_for("printing.options_page", **grouped)

@@ -107,7 +107,8 @@ def _pdf_response(body: bytes, prepared: service.Prepared, status: int = 200) ->
     response.set_etag(prepared.etag)
     response.headers["Content-Disposition"] = 'inline; filename="meetings.pdf"'
     # A list around someone's location stays in their browser; others may be shared by caches in between.
-    response.cache_control.private = prepared.private
+    if prepared.private:
+        response.cache_control.private = True
     response.cache_control.public = not prepared.private
     response.cache_control.max_age = int(current_app.config.get("CACHE_TTL") or 0)
     return response

@@ -273,7 +273,7 @@ def read_clocks(
         skips = defaultdict(list)
         exact = [c.meeting_id for c in candidates if c.has_exceptions]
         for chunk in chunks(exact):
-            for meeting_id, first, last in session.execute(  # type: ignore[union-attr]
+            for meeting_id, first, last in session.execute(  # type: ignore[union-attr]  # given when skips are not
                     select(ScheduleException.meeting_id, ScheduleException.start_date, ScheduleException.end_date)
                     .where(ScheduleException.meeting_id.in_(chunk))):
                 skips[meeting_id].append(Skip(first, last))

@@ -49,7 +49,7 @@ def time_window_clause(query: SearchQuery) -> ColumnElement[bool] | None:
     """A weekly time on one of the weekdays, starting inside the local window (which may wrap past midnight)."""
     # An alias: the outer query may join meeting_times itself, and this must not correlate to that row.
     t = aliased(MeetingTime)
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if query.weekdays:
         conditions.append(t.weekday.in_(sorted(query.weekdays)))
     start_from, start_to = query.time_from, query.time_to

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, exists, func, select
+from sqlalchemy import BindParameter, String, bindparam, cast, exists, func, select
 from sqlalchemy.orm import Session
 
 from finder.meetings import visibility
@@ -27,6 +27,12 @@ CHUNK = 2000  # ids per IN (...) list: PostgreSQL caps a statement at 65535 para
 # 9 KB each once their JSON and calendar events were written (tracemalloc on the demo data: 3 KB the row, 3 KB
 # its JSON, 3 KB its events), so 90 MB at most.
 MEETING_CACHE_ENTRIES = 10_000
+
+
+def _reused(model_property: Any) -> property:
+    """A model's derived property, the same getter on a plain row (typed Any: mypy reads a property off its
+    class as the bare function)."""
+    return property(model_property.fget)
 
 
 @dataclass
@@ -82,9 +88,9 @@ class PlainPlace:
     timezone: str
     notes: str
 
-    full_address = property(Place.full_address.fget)
-    is_approximate = property(Place.is_approximate.fget)
-    locality = property(Place.locality.fget)
+    full_address = _reused(Place.full_address)
+    is_approximate = _reused(Place.is_approximate)
+    locality = _reused(Place.locality)
 
 
 @dataclass
@@ -119,9 +125,9 @@ class PlainMeeting:
     # requests, so the JSON API renders a cached meeting once (finder.api.records.meeting_json), not per request.
     derived: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    is_online = property(Meeting.is_online.fget)
-    format_codes = property(Meeting.format_codes.fget)
-    timezone = property(Meeting.timezone.fget)
+    is_online = _reused(Meeting.is_online)
+    format_codes = _reused(Meeting.format_codes)
+    timezone = _reused(Meeting.timezone)
 
 
 _MEETING_COLUMNS = (
@@ -160,7 +166,7 @@ PAGE_COLUMNS = (
     _aggregated(cast(meeting_formats.c.format_id, String), meeting_formats.c.meeting_id == Meeting.id),
     exists().where(ScheduleException.meeting_id == Meeting.id),
 )
-_IDS = bindparam("ids", expanding=True)
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _PAGE = select(*PAGE_COLUMNS).join(Place, Meeting.place_id == Place.id).where(Meeting.id.in_(_IDS))
 _EXCEPTIONS_BY_ID = _EXCEPTIONS.where(ScheduleException.meeting_id.in_(_IDS)).order_by(ScheduleException.start_date)
 _P = _N + len(_PLACE_COLUMNS)
@@ -256,7 +262,7 @@ def meetings_where(session: Session, condition: Any, *, body_ids: set[int] | Non
     by_id = {m.id: m for m in meetings}
     if body_ids is None:
         # Every meeting the condition matches is kept: join to it rather than list thousands of ids.
-        batches = [(_TIMES.join(Meeting, Meeting.id == MeetingTime.meeting_id).where(condition),
+        batches: list[tuple[Any, Any, Any, dict[str, Any]]] = [(_TIMES.join(Meeting, Meeting.id == MeetingTime.meeting_id).where(condition),
                     _FORMATS.join(Meeting, Meeting.id == meeting_formats.c.meeting_id).where(condition),
                     _EXCEPTIONS.join(Meeting, Meeting.id == ScheduleException.meeting_id).where(condition), {})]
     else:
@@ -272,7 +278,8 @@ def meetings_where(session: Session, condition: Any, *, body_ids: set[int] | Non
 
 
 def _meeting(row: Sequence[Any]) -> PlainMeeting:
-    return PlainMeeting(*row[:_N - 2], confirmed_at=row[_N - 2], reported_at=row[_N - 1],
+    # The slice fills the fields before `place` (mypy cannot count a slice, so it fears a clash).
+    return PlainMeeting(*row[:_N - 2], confirmed_at=row[_N - 2], reported_at=row[_N - 1],  # type: ignore[misc]
                         place=PlainPlace(*row[_N:_N + len(_PLACE_COLUMNS)]))
 
 

@@ -36,9 +36,10 @@ def search_meetings(session: Session, query: SearchQuery, now: dt.datetime,
     candidates: list[Candidate] = []
     if query.point is not None:
         shape = shape_of(query)
+        lat, lon = query.point
 
         def within(radius: float) -> list[Candidate]:
-            box = bounding_box(*query.point, radius)  # type: ignore[misc]
+            box = bounding_box(lat, lon, radius)
             stmt = near_statement(shape, lon_range_count(box), dialect)
             return fetch_candidates(session, query, now, stmt, box_params(box), radius)
 

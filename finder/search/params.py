@@ -39,7 +39,7 @@ def _values(args: Mapping[str, Any], name: str, *, split: bool = True) -> list[s
     else:
         value = args.get(name)
         raw = [] if value is None else list(value) if isinstance(value, (list, tuple)) else [value]
-    out = []
+    out: list[str] = []
     for item in raw:
         parts = str(item).split(",") if split else [str(item)]
         out.extend(part.strip() for part in parts if part.strip())

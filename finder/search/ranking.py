@@ -6,7 +6,7 @@ import functools
 import math
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Integer, and_, bindparam, func, literal_column, or_, select
+from sqlalchemy import ColumnClause, ColumnElement, Float, Integer, and_, bindparam, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from finder.core.geo import EARTH_RADIUS_KM, MAX_DISTANCE_KM, BoundingBox, bounding_box
@@ -93,7 +93,7 @@ def point_params(point: tuple[float, float]) -> dict[str, float]:
     return {"phi1": phi1, "cos_phi1": math.cos(phi1), "lon1": point[1]}
 
 
-def grow_to_nearest(query: SearchQuery, n: int, fetch: Any, distance_of: Any) -> tuple[list, float | None]:
+def grow_to_nearest(query: SearchQuery, n: int, fetch: Any, distance_of: Any) -> tuple[list[Any], float]:
     """The n nearest: grow the radius from the density found until the circle holds n (or the cap is reached).
 
     Candidates within radius r are exact (the box is trimmed to the circle), so once n of them lie within r they
@@ -118,7 +118,7 @@ def grow_to_nearest(query: SearchQuery, n: int, fetch: Any, distance_of: Any) ->
 
 
 def _identity(item: Any) -> int:
-    return getattr(item, "meeting_id", None) or getattr(item, "item_id", 0)
+    return getattr(item, "meeting_id", 0) or getattr(item, "item_id", 0)
 
 
 
@@ -179,7 +179,7 @@ _RANKED = 2  # ranked rows lead with (distance, how many in the circle)
 # names its condition term for term, and SQLAlchemy writes a Boolean-typed column as `listed = 1` there (then
 # every search read the whole table). Untyped, it stays `meeting_points.listed`; tests/test_search.py checks
 # that both databases use the index.
-_LISTED = literal_column("meeting_points.listed")
+_LISTED: ColumnClause[Any] = literal_column("meeting_points.listed")
 
 
 def ranked_search(

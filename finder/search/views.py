@@ -84,7 +84,7 @@ def _online_soon(query: search.SearchQuery, now: Any) -> search.SearchResults:
 @bp.get("/search")
 def results() -> tuple[str, int]:
     args = _clean_args(request.args)
-    kind = args.get("kind") if args.get("kind") in KINDS else "meetings"
+    kind = args.get("kind", "") if args.get("kind") in KINDS else "meetings"
     typed = args.get("q", "")
     now = utcnow()
     page: dict[str, Any] = dict(
@@ -179,14 +179,15 @@ def _map_points(found: search.SearchResults, kind: str) -> list[dict[str, Any]]:
                 points.append(_point(m.place, m.name, meeting_url(m.slug)))
     elif kind == "centers":
         center_url = slug_urls("providers.center")
-        for hit in found.centers:
-            points.append(_point(hit.center.place, hit.center.name, center_url(hit.center.slug)))
+        for center_hit in found.centers:
+            center = center_hit.center
+            points.append(_point(center.place, center.name, center_url(center.slug)))
     else:
         counselor_url = slug_urls("providers.counselor")
-        for hit in found.counselors:
-            if hit.office is not None:
-                c = hit.counselor
-                points.append(_point(hit.office, c.name, counselor_url(c.slug)))
+        for counselor_hit in found.counselors:
+            if counselor_hit.office is not None:
+                c = counselor_hit.counselor
+                points.append(_point(counselor_hit.office, c.name, counselor_url(c.slug)))
     return points
 
 

@@ -272,8 +272,8 @@ def validate_meeting(
             errors["latitude"] = gettext("Latitude is a number from -90 to 90, like 39.9487.")
         if lon is None or not -180 <= lon <= 180:
             errors["longitude"] = gettext("Longitude is a number from -180 to 180, like -75.1685.")
-        if "latitude" not in errors and "longitude" not in errors:
-            place["latitude"], place["longitude"] = round(lat, 6), round(lon, 6)  # type: ignore[arg-type]
+        if lat is not None and lon is not None and "latitude" not in errors and "longitude" not in errors:
+            place["latitude"], place["longitude"] = round(lat, 6), round(lon, 6)
     precision = _get(form, "precision")
     place["precision"] = precision if precision in PRECISIONS else None
     zone = _get(form, "timezone")
@@ -682,13 +682,14 @@ def _claim(session: Session, submission: Submission, status: str, actor: User, n
                               "decision_reason": reason}
     if payload is not None:
         values["payload"] = payload
-    result = session.execute(
+    changed = db.rows_changed(
+        session,
         update(Submission)
         .where(Submission.id == submission.id, Submission.status == "pending")
         .values(**values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if result.rowcount != 1:
+    if changed != 1:
         raise AlreadyDecided("This submission was already decided by another moderator.")
     session.refresh(submission)
 
@@ -732,9 +733,9 @@ def apply(session: Session, submission: Submission, *, actor: User | str | None,
     """Make the submission's change to the meeting (creating it for a new one) and audit it."""
     payload = submission.payload
     if submission.kind == "new":
-        meeting = create_meeting(session, payload, actor=actor, now=now, submission=submission)
-        submission.meeting = meeting
-        return meeting
+        created = create_meeting(session, payload, actor=actor, now=now, submission=submission)
+        submission.meeting = created
+        return created
     meeting = submission.meeting
     if meeting is None:
         raise SubmissionError("the meeting of this submission no longer exists")

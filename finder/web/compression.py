@@ -64,7 +64,7 @@ def send_gzipped(response: Response, gz: bytes) -> Response:
     etag, weak = response.get_etag()
     if etag:
         # The gzip bytes are a different representation; a distinct tag keeps caches from mixing them.
-        response.set_etag(f"{etag}-gzip", weak=weak)
+        response.set_etag(f"{etag}-gzip", weak=bool(weak))
     return response
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from markupsafe import escape
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
@@ -71,10 +72,10 @@ def error_response(status: int, detail: str | None = None) -> Response:
     return response
 
 
-def handle_http_error(exc: HTTPException) -> Response:
+def handle_http_error(exc: HTTPException) -> ResponseReturnValue:
     """404, 400, 405, 413, 429 ...: our page or JSON, keeping the headers the exception carries (Allow)."""
     if exc.code is None:
-        return exc  # type: ignore[return-value]
+        return exc
     if exc.response is not None:
         return exc.response  # a page the raiser built (a rate limit's own 429 page)
     detail = exc.description if exc.code in (400, 422, 429) and exc.description != type(exc).description else None

@@ -51,7 +51,7 @@ def limited(setting: str, *, scope: str, key: Callable[[], str] = client_key,
 
     def decorate(view: F) -> F:
         specs = [*getattr(view, "_rate_limits", ()), LimitSpec(setting, scope, key, counts, applies, refused)]
-        view._rate_limits = specs  # type: ignore[attr-defined]
+        view._rate_limits = specs  # type: ignore[attr-defined]  # a mark on the view, read by init_app
         return view
 
     return decorate
@@ -77,7 +77,7 @@ def make_limiter(app: Flask) -> Limiter:
     """A Flask-Limiter for app: Redis storage when REDIS_URL is set (short timeouts, so a dead Redis costs
     half a second at most before the fallback), falling back to memory and trying Redis again later."""
     url = app.config.get("REDIS_URL")
-    options = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5} if url else {}
+    options: dict[str, Any] = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5} if url else {}
     return Limiter(key_func=client_key, storage_uri=url or "memory://", storage_options=options,
                    key_prefix=app.config.get("RATELIMIT_PREFIX") or "finder:rl:", strategy="fixed-window",
                    in_memory_fallback_enabled=True, headers_enabled=False)
@@ -89,7 +89,7 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     app.extensions["finder.limiter"] = limiter
     for endpoint, view in list(app.view_functions.items()):
-        wrapped = view
+        wrapped: Callable[..., Any] = view
         for spec in getattr(view, "_rate_limits", ()):
             wrapped = limiter.shared_limit(
                 functools.partial(_rates_of, spec.setting), scope=spec.scope, key_func=spec.key,

@@ -130,7 +130,7 @@ def large_body(config_key: str, factor: int = 1, extra: int = 65536) -> Callable
     view's own limit is never refused by the general one."""
 
     def decorate(view: F) -> F:
-        view._large_body = (config_key, factor, extra)  # type: ignore[attr-defined]
+        view._large_body = (config_key, factor, extra)  # type: ignore[attr-defined]  # a mark read by the size check
         return view
 
     return decorate
@@ -189,7 +189,7 @@ def init_app(app: Flask) -> None:
     """Compute the policy once, pin the trusted hosts, harden the session cookie and add the headers."""
     # Flask checks TRUSTED_HOSTS too (request.host raises); the middleware answers before any of our code runs.
     app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
-    app.wsgi_app = TrustedHostsMiddleware(app.wsgi_app, app.config["TRUSTED_HOSTS"])  # type: ignore[method-assign]
+    app.wsgi_app = TrustedHostsMiddleware(app.wsgi_app, app.config["TRUSTED_HOSTS"])  # type: ignore[method-assign]  # middleware, as Flask documents
     app.extensions["finder.csp"] = content_security_policy(app.config.get("MAP_TILE_URL"))
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
