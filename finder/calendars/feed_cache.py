@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from finder.clock import utcnow
 from finder import cache as response_cache
 from finder import db
-from finder.calendars.urls import links, public_base
+from finder.calendars.urls import links
+from finder.web.urls import public_base
 from finder.core import ical
 from finder.web import i18n
 

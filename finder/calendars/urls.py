@@ -18,18 +18,14 @@ from finder.learn import content
 from finder.models import Meeting, ServiceBody
 from finder.web import i18n
 from finder.web.filters import weekday_name
-
-
-def public_base() -> str:
-    """The absolute base URL feeds and links use: PUBLIC_URL if set, else this request's host."""
-    return current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
+from finder.web.urls import absolute_url, public_base
 
 
 def links() -> ical.Links:
     """The URLs events point at, from url_for once (not per meeting: feeds hold thousands)."""
     base = public_base()
-    template = base + url_for("main.meeting", slug="SLUG", locale=_named(i18n.current_language()))
-    prefix, suffix = template.split("SLUG", 1)
+    template = absolute_url("main.meeting", slug="SLUG", locale=_named(i18n.current_language()))
+    prefix, suffix = template.rsplit("SLUG", 1)
     uid_domain = current_app.config.get("CALENDAR_UID_DOMAIN") or urllib.parse.urlsplit(base).hostname or "finder"
     language = i18n.current_language()
     return ical.Links(
@@ -52,7 +48,7 @@ def feed_url(endpoint: str, **values: Any) -> str:
     """The absolute https (or configured) URL of a feed, in the page's language (a calendar app fetching it sends
     no Accept-Language, so the language the page spoke goes into the URL)."""
     values.setdefault(i18n.PARAM, _named(i18n.current_language()))
-    return public_base() + url_for(endpoint, **values)
+    return absolute_url(endpoint, **values)
 
 
 
@@ -62,7 +58,7 @@ def search_feed_url(pairs: Sequence[tuple[str, str]], alarm: int | None = None) 
     extra = [(subscribe.ALARM_PARAMETER, str(alarm))] if alarm else []
     extra += [(i18n.PARAM, language)] if language else []
     query = urllib.parse.urlencode([*pairs, *extra])
-    return public_base() + url_for("calendars.search_ics", **{i18n.PARAM: None}) + (f"?{query}" if query else "")
+    return absolute_url("calendars.search_ics", **{i18n.PARAM: None}) + (f"?{query}" if query else "")
 
 
 def body_names(ids: Sequence[int]) -> list[str]:

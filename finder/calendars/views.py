@@ -22,10 +22,11 @@ from finder.calendars.feeds import (
 )
 from finder.calendars.lists import decode_list, encode_list, meeting_ids_from
 from finder.calendars.urls import (
-    body_names, calendar_choices, feed_url, public_base, search_feed_url,
+    body_names, calendar_choices, feed_url, search_feed_url,
 )
 from finder.core import ical, subscribe
 from finder.clock import utcnow
+from finder.web.urls import absolute, absolute_url
 from finder.meetings import bodies, visibility
 from finder.models import CalendarList, Meeting, ServiceBody
 from finder.web.filters import weekday_name
@@ -332,7 +333,7 @@ def feed(public_id: str) -> Response:
     except personal.ListError as error:
         return Response(error.message + "\n", status=error.status, content_type="text/plain; charset=utf-8")
     warn_on = personal.expiry_warning(row, now)
-    page = public_base() + url_for("my_calendar.page", public_id=public_id)
+    page = absolute_url("my_calendar.page", public_id=public_id)
 
     def build(session: Session, now: dt.datetime, version: DataVersion) -> tuple[list[Any], ical.FeedInfo]:
         info = ical.FeedInfo(
@@ -402,7 +403,7 @@ def edit(public_id: str) -> Any:
         held={m.id for m in meetings}, find=find, found=found, find_error=find_error,
         choices=list_choices(row, None), warn_on=None, error=None, done=done_message(session),
         edit_action=url_for("my_calendar.change", public_id=public_id),
-        edit_link=public_base() + edit_url(public_id, secret), remembered=remembered() == (public_id, secret),
+        edit_link=absolute(edit_url(public_id, secret)), remembered=remembered() == (public_id, secret),
     ))
 
 

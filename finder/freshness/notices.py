@@ -8,9 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,13 +18,7 @@ from finder.freshness.confirmation import not_a_change
 from finder.freshness.services import REPORT_LABELS, Policy
 from finder.models import Meeting, User
 from finder.submissions import notify
-
-
-def _absolute(endpoint: str, **values: Any) -> str:
-    base = current_app.config.get("PUBLIC_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+from finder.web.urls import absolute_url
 
 
 def configured_moderators() -> list[str]:
@@ -40,9 +33,9 @@ def queue_prompt(session: Session, meeting: Meeting, recipient: str, *, policy: 
         subject=f"Is {meeting.name} still meeting as listed?",
         body=render_template(
             "freshness/mail_prompt.txt", meeting=meeting, policy=policy,
-            confirm_url=_absolute("freshness.confirm_link", token=token),
-            change_url=_absolute("freshness.changed_link", token=token),
-            page_url=_absolute("main.meeting", slug=meeting.slug)),
+            confirm_url=absolute_url("freshness.confirm_link", token=token),
+            change_url=absolute_url("freshness.changed_link", token=token),
+            page_url=absolute_url("main.meeting", slug=meeting.slug)),
     )
     meeting.prompted_at = now
     not_a_change(meeting)
@@ -60,7 +53,7 @@ def tell_moderators(session: Session, meeting: Meeting, outcome: services.Report
         session, recipients=services.moderators_of(session, meeting, configured=configured_moderators()), now=now,
         subject=subject,
         body=render_template("freshness/mail_report.txt", meeting=meeting, outcome=outcome, labels=REPORT_LABELS,
-                             review_url=_absolute("freshness.meeting_reports", meeting_id=meeting.id)),
+                             review_url=absolute_url("freshness.meeting_reports", meeting_id=meeting.id)),
     )
 
 
@@ -96,7 +89,7 @@ def run(session: Session, *, policy: Policy, now: dt.datetime) -> RunReport:
             recipients=services.moderators_of(session, meeting, configured=configured_moderators(), above_only=True),
             subject=f"Unresolved for {policy.escalate_days} days: {meeting.name} reported as not meeting",
             body=render_template("freshness/mail_escalation.txt", meeting=meeting, policy=policy,
-                                 review_url=_absolute("freshness.meeting_reports", meeting_id=meeting.id)),
+                                 review_url=absolute_url("freshness.meeting_reports", meeting_id=meeting.id)),
         )
         meeting.escalated_at = now
         not_a_change(meeting)
@@ -125,7 +118,7 @@ def queue_digests(session: Session, *, now: dt.datetime) -> int:
             session, recipients=recipients, now=now,
             subject=f"Open reports: {len(groups)} meeting{'s' if len(groups) != 1 else ''}",
             body=render_template("freshness/mail_digest.txt", groups=groups, labels=REPORT_LABELS,
-                                 reports_url=_absolute("freshness.reports")),
+                                 reports_url=absolute_url("freshness.reports")),
         )
         sent += len(recipients)
     return sent

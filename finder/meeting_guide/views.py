@@ -12,7 +12,8 @@ from finder.search.loader import feed_meetings
 from finder.models import ServiceBody
 from finder.web import ratelimit
 from finder.web.responses import dumps, json_response
-from finder.web.urls import public_base
+from finder.web import i18n
+from finder.web.urls import absolute_slug_urls, public_base
 
 bp = Blueprint("feeds", __name__)
 
@@ -20,10 +21,12 @@ def _meeting_guide(meetings: list[Any]) -> list[dict]:
     """The feed: one entry per weekly time; corrections sent from another finder land in our moderation queue."""
     base = public_base()
     entity = current_app.config.get("SITE_NAME", "")
+    meeting_url = absolute_slug_urls("main.meeting", **{i18n.PARAM: None})
+    feedback_url = absolute_slug_urls("submit.change_meeting", **{i18n.PARAM: None})
     return mapping.feed_entries(
         mapping.meeting_to_meeting_guide(
-            meeting, meeting_url=f"{base}/meetings/{meeting.slug}",
-            feedback_url=f"{base}/submit/meetings/{meeting.slug}/change", entity=entity, entity_url=base,
+            meeting, meeting_url=meeting_url(meeting.slug), feedback_url=feedback_url(meeting.slug), entity=entity,
+            entity_url=base,
         )
         for meeting in meetings
     )

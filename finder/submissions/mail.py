@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, render_template
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,17 +18,13 @@ from finder.submissions import notify, tokens
 from finder.submissions.forms import kind_label
 from finder.submissions.workflow import KIND_LABELS
 from finder.web import i18n
+from finder.web.urls import absolute_url
 
 
 def organizer_status_url(submission: Submission) -> str:
     """The organizer's private status link, absolute, in the language they wrote in (for mail)."""
     token = tokens.make_token(current_app.config["SECRET_KEY"], submission.id, submission.reference)
-    return _absolute(url_for("submit.status", token=token, locale=submission.interface_language))
-
-
-def _absolute(path: str) -> str:
-    base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
-    return base + path
+    return absolute_url("submit.status", token=token, locale=submission.interface_language)
 
 
 def tell_organizer_received(session: Session, submission: Submission, now: dt.datetime) -> None:
@@ -72,7 +68,7 @@ def tell_moderators(session: Session, submission: Submission, now: dt.datetime) 
             subject=f"New submission {submission.reference}: {KIND_LABELS[submission.kind]}",
             body=render_template("submit/mail_moderators.txt", submission=submission,
                                  kind_label=KIND_LABELS[submission.kind],
-                                 review_url=_absolute(url_for("admin.submission", submission_id=submission.id))),
+                                 review_url=absolute_url("admin.submission", submission_id=submission.id)),
         )
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import Flask, Response, current_app, g, has_request_context, request
+from flask import Flask, Response, g, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale
 from markupsafe import Markup
+
+from finder.web.urls import public_base
 
 PARAM = "locale"
 DEFAULT = "en"
@@ -99,7 +101,7 @@ def language_links() -> list[dict[str, str]]:
 
 def alternates() -> list[tuple[str, str]]:
     """(hreflang, absolute URL) of this page in every language, and x-default (the page without a choice)."""
-    base = (current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/")
+    base = public_base()  # this_page_in and request.path are relative to the site's root
     found = [(code, base + this_page_in(code)) for code in LANGUAGES]
     plain = [(k, v) for k, v in request.args.items(multi=True) if k != PARAM]
     found.append(("x-default", base + request.path + ("?" + urlencode(plain) if plain else "")))
