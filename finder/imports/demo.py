@@ -610,8 +610,8 @@ class _Generator:
         self.out = _BulkWriter(connection)
         self.names = _names()
         self.stats = SeedStats()
-        self.format_ids: dict[str, int] = dict(connection.execute(text("SELECT code, id FROM formats")).tuples().all())
-        self.service_ids: dict[str, int] = dict(connection.execute(text("SELECT code, id FROM services")).tuples().all())
+        self.format_ids: dict[str, int] = {c: i for c, i in connection.execute(text("SELECT code, id FROM formats"))}
+        self.service_ids: dict[str, int] = {c: i for c, i in connection.execute(text("SELECT code, id FROM services"))}
         self.term_ids = {(k, c): i for k, c, i in connection.execute(
             text("SELECT kind, code, id FROM counselor_terms")).all()}
         self.meeting_slugs = _Slugs(connection.scalars(select(Meeting.slug)))
