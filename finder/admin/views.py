@@ -86,7 +86,7 @@ def logout() -> Any:
 @bp.get("/")
 @auth.require_role()
 def queue() -> str:
-    waiting, decided = services.queue(db.get_session(), auth.current_user())
+    waiting, decided = services.queue(db.get_session(), auth.signed_in_user())
     return render_template("admin/queue.html", waiting=waiting, decided=decided)
 
 
@@ -103,7 +103,7 @@ def submission(submission_id: int) -> str:
 def _render_submission(item: Submission, status: int = 200, **extra: Any) -> Any:
     found = services.review(db.get_session(), item)
     page = render_template("admin/submission.html", item=item, changes=found.changes, duplicates=found.duplicates,
-                           moved_on=found.moved_on, may_moderate=auth.can_moderate(auth.current_user(), item),
+                           moved_on=found.moved_on, may_moderate=auth.can_moderate(auth.signed_in_user(), item),
                            **extra)
     return make_response(page, status)
 
@@ -123,7 +123,7 @@ def reject(submission_id: int) -> Any:
 def _decide(submission_id: int, decision: str, payload: dict[str, Any] | None = None) -> Any:
     session = db.get_session()
     item = _submission_or_404(submission_id)
-    user = auth.current_user()
+    user = auth.signed_in_user()
     if not auth.can_moderate(user, item):
         abort(403)
     now = utcnow()
@@ -154,7 +154,7 @@ def edit_submission(submission_id: int) -> Any:
     """Edit the organizer's proposal, then approve it as edited."""
     session = db.get_session()
     item = _submission_or_404(submission_id)
-    if not auth.can_moderate(auth.current_user(), item):
+    if not auth.can_moderate(auth.signed_in_user(), item):
         abort(403)
     if not services.open_proposal(item):
         abort(404)
@@ -175,10 +175,10 @@ def edit_submission(submission_id: int) -> Any:
 def _render_meeting_editor(form: Any, errors: dict[str, str], *, item: Submission | None = None,
                            meeting: Meeting | None = None, times: int = 0) -> str:
     target = meeting if meeting is not None else (item.meeting if item is not None else None)
-    synced = target is not None and target.sync is not None
+    link = target.sync if target is not None else None
     return render_template("admin/meeting_edit.html", form=form, errors=errors, item=item, meeting=meeting,
-                           rows=forms.row_count(form, times), synced=target.sync if synced else None,
-                           edited_since_sync=synced and sync.locally_edited(target),
+                           rows=forms.row_count(form, times), synced=link,
+                           edited_since_sync=target is not None and link is not None and sync.locally_edited(target),
                            **forms.form_choices(db.get_session()))
 
 
@@ -202,7 +202,7 @@ def _meeting_or_404(meeting_id: int) -> Meeting:
 def edit_meeting(meeting_id: int) -> Any:
     session = db.get_session()
     meeting = _meeting_or_404(meeting_id)
-    user = auth.current_user()
+    user = auth.signed_in_user()
     if not auth.can_edit(user, meeting):
         abort(403)
     if request.method == "GET":
@@ -231,7 +231,7 @@ def meeting_audit(meeting_id: int) -> str:
     meeting = _meeting_or_404(meeting_id)
     entries = audit.changes(db.get_session(), meeting_id=meeting.id, newest_first=True)
     return render_template("admin/meeting_audit.html", meeting=meeting, entries=entries,
-                           diff=workflow.diff, may_edit=auth.can_edit(auth.current_user(), meeting))
+                           diff=workflow.diff, may_edit=auth.can_edit(auth.signed_in_user(), meeting))
 
 
 @bp.get("/changes")
@@ -269,7 +269,7 @@ def users() -> Any:
         body_id = parse_int(form.get("service_body_id"), low=1, high=DB_INT_MAX)
         body = session.get(ServiceBody, body_id) if body_id is not None else None
         try:
-            user = services.create_account(session, form, actor=auth.current_user(), now=utcnow(), body=body)
+            user = services.create_account(session, form, actor=auth.signed_in_user(), now=utcnow(), body=body)
             session.commit()
             flash(f"Account {user.email} created.")
             return redirect(url_for("admin.users"), code=303)
@@ -288,7 +288,7 @@ def user_active(user_id: int) -> Any:
     session = db.get_session()
     account = found_or_404(session.get(User, user_id))
     try:
-        auth.set_active(session, account, request.form.get("active") == "1", actor=auth.current_user(),
+        auth.set_active(session, account, request.form.get("active") == "1", actor=auth.signed_in_user(),
                         now=utcnow())
     except auth.AccountError as exc:
         flash(services.sentence(exc))
@@ -312,7 +312,7 @@ def bodies() -> str:
 @auth.require_role("admin", "body_admin")
 def edit_body(body_id: int | None = None) -> Any:
     session = db.get_session()
-    user = auth.current_user()
+    user = auth.signed_in_user()
     body = session.get(ServiceBody, body_id) if body_id is not None else None
     if body_id is not None and body is None:
         abort(404)
@@ -358,7 +358,7 @@ def edit_center(center_id: int) -> Any:
     if not result.ok:
         return render_template("admin/center_edit.html", center=center, form=request.form, errors=result.errors,
                                services=offered), 422
-    edits.save(session, center, result.values, actor=auth.current_user(), now=utcnow())
+    edits.save(session, center, result.values, actor=auth.signed_in_user(), now=utcnow())
     session.commit()
     flash("Saved.")
     return redirect(url_for("admin.centers"), code=303)
@@ -377,7 +377,7 @@ def edit_counselor(counselor_id: int) -> Any:
     if not result.ok:
         return render_template("admin/counselor_edit.html", counselor=counselor, form=request.form,
                                errors=result.errors, flags=flags), 422
-    edits.save(session, counselor, result.values, actor=auth.current_user(), now=utcnow())
+    edits.save(session, counselor, result.values, actor=auth.signed_in_user(), now=utcnow())
     session.commit()
     flash("Saved.")
     return redirect(url_for("admin.counselors"), code=303)

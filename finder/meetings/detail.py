@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from finder.core import schedule
 from finder.meetings import visibility
@@ -34,7 +35,7 @@ class MeetingPage:
     others: list[Meeting]
 
 
-def load_options() -> tuple[object, ...]:
+def load_options() -> tuple[LoaderOption, ...]:
     """What the page reads of a meeting, loaded with it."""
     return (
         selectinload(Meeting.times), selectinload(Meeting.formats), selectinload(Meeting.place),

@@ -46,7 +46,7 @@ def public_meeting(session: Session, slug: str, *load: LoaderOption) -> Meeting 
     return session.scalars(select(Meeting).where(Meeting.slug == slug, public()).options(*load)).one_or_none()
 
 
-def listed_meetings_select() -> Select[tuple[Meeting]]:
+def listed_meetings_select() -> Select[Meeting]:
     """Listed meetings as ORM objects, with what feeds read loaded, by slug."""
     return (
         select(Meeting)

@@ -101,8 +101,9 @@ def fragment_cache(maxsize: int) -> Callable[[Callable[..., Markup]], Callable[.
             if current_app.jinja_env.auto_reload:
                 return render(*args)
             return cached(i18n.current_language(), *args)
-        fragment.cache_info = cached.cache_info  # type: ignore[attr-defined]
-        fragment.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+        # lru_cache's own handles, on the wrapper (tests and benchmarks read and clear it)
+        fragment.cache_info = cached.cache_info  # type: ignore[attr-defined]  # an attribute set on a function
+        fragment.cache_clear = cached.cache_clear  # type: ignore[attr-defined]  # likewise
         return fragment
     return decorator
 
@@ -116,4 +117,5 @@ def meeting_tags(meeting: Any) -> Markup:
 # Keyed by the values shown, so nothing can go stale. 100k demo meetings have 14k combinations.
 @fragment_cache(maxsize=4096)
 def _meeting_tags(attendance: str, formats: tuple[tuple[str, str, str, str], ...], venue_closed: bool) -> Markup:
-    return current_app.jinja_env.get_template("_macros.html").module.meeting_tags(attendance, formats, venue_closed)
+    macros = current_app.jinja_env.get_template("_macros.html").module
+    return macros.meeting_tags(attendance, formats, venue_closed)  # type: ignore[attr-defined]  # a macro; Jinja types none

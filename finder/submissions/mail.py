@@ -77,7 +77,7 @@ def deliver_in_background() -> None:
     transport = notify.make_transport(current_app.config)
     if transport is None:
         return
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as the app; it is the proxy to it
 
     def run() -> None:
         session = db.session_factory(app)()

@@ -101,7 +101,6 @@ GLOBALS = {
 def init_app(app: Flask) -> None:
     """Every template global, and the per-request values (site facts, the page's language). The admin layout's
     values are the admin blueprints' own (finder.admin.pages)."""
-    for name, value in GLOBALS.items():
-        app.add_template_global(value, name)
+    app.jinja_env.globals.update(GLOBALS)  # what add_template_global does, for functions and tables alike
     app.context_processor(_site_values)
     app.context_processor(i18n.template_values)
