@@ -254,7 +254,7 @@ def _window(start: dt.time | None, end: dt.time | None) -> str:
         return gettext("starting between %(start)s and %(end)s", start=clock(start), end=clock(end))
     if start:
         return gettext("starting from %(start)s", start=clock(start))
-    return gettext("starting until %(end)s", end=clock(end))  # type: ignore[arg-type]
+    return gettext("starting until %(end)s", end=clock(end))  # type: ignore[arg-type]  # callers pass a start or an end
 
 
 def _live_url(base_url: str, pairs: Sequence[tuple[str, str]], query: search.SearchQuery,
