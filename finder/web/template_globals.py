@@ -74,7 +74,7 @@ def _site_values() -> dict[str, Any]:
     }
 
 
-GLOBALS = {
+GLOBALS: dict[str, Any] = {  # functions, and a few tables (add_template_global takes either)
     "maps_links": maps_links,
     "service_url": service_url,
     "approach_url": approach_url,
@@ -101,6 +101,7 @@ GLOBALS = {
 def init_app(app: Flask) -> None:
     """Every template global, and the per-request values (site facts, the page's language). The admin layout's
     values are the admin blueprints' own (finder.admin.pages)."""
-    app.jinja_env.globals.update(GLOBALS)  # what add_template_global does, for functions and tables alike
+    for name, value in GLOBALS.items():
+        app.add_template_global(value, name)
     app.context_processor(_site_values)
     app.context_processor(i18n.template_values)
