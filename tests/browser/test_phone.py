@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from babel.support import Translations
 
+import finder
 from tests.browser.conftest import HOME
 
 pytestmark = pytest.mark.browser
 
 PHONES = {"390x844": {"width": 390, "height": 844}, "320x568": {"width": 320, "height": 568}}
+# The interface languages a phone is tried in, each with the browser's Accept-Language that asks for it.
+LOCALES = {"en": "en-US", "es": "es-US"}
+CATALOGS = Path(finder.__file__).resolve().parent / "translations"
 # The first result counts as seen when its title line is on the screen, not only its top edge.
 TITLE_LINE = 40
 # Controls people tap: every one at least 24x24 CSS px (WCAG 2.2, 2.5.8). Links inside running text are exempt
@@ -20,8 +27,17 @@ TITLE_LINE = 40
 TAP_TARGETS = (
     ".site-header a, .crisis a, .demo-notice summary, .search-form button:not([hidden]), .search-form input[type=search], "
     ".tabs a, .seg a, .filters > summary, .chips a, .card-title a, .tags a, .join, .pager a, .directions a, "
-    ".quick a, .actions a"
+    ".quick a, .actions a, .meeting-language .button"
 )
+
+
+def _words(locale: str) -> Callable[[str], str]:
+    """The page's words in `locale`, from the compiled catalog (so the test follows the translation)."""
+    if locale == "en":
+        return lambda text: text
+    catalog = Translations.load(str(CATALOGS), [locale], domain="messages")
+    assert isinstance(catalog, Translations), f"no compiled {locale} catalog: run pybabel compile"
+    return catalog.gettext
 
 
 def _query(url: str) -> dict[str, list[str]]:
@@ -41,64 +57,78 @@ def _assert_on_first_screen(page: Any, viewport: dict[str, int], way: str) -> No
     assert bottom <= viewport["height"], f"{way}: first result ends at {bottom:.0f} px, screen is {viewport['height']}"
 
 
+@pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("phone", PHONES)
-def test_every_way_in_shows_a_result_on_the_first_screen(live, new_page, phone):  # type: ignore[no-untyped-def]
+def test_every_way_in_shows_a_result_on_the_first_screen(live, new_page, phone, locale):  # type: ignore[no-untyped-def]
+    """In English and in Spanish (a browser that asks for it), whose longer words must not push results down."""
     viewport = PHONES[phone]
-    page = new_page(viewport=viewport, geolocation=HOME, permissions=["geolocation"])
+    _ = _words(locale)
+    page = new_page(viewport=viewport, geolocation=HOME, permissions=["geolocation"], locale=LOCALES[locale])
+    quick_links = ["Meetings starting soon near me", "Detox near me"]
+    if locale == "es":
+        quick_links.append("Spanish-language meetings near me")
 
     page.goto(live.url + "/")
-    page.get_by_label("City, ZIP code or address").fill("19103")
+    assert page.locator("html").get_attribute("lang") == locale
+    page.get_by_label(_("City, ZIP code or address")).fill("19103")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/search\?"))
     _assert_on_first_screen(page, viewport, "typed place")
 
     page.goto(live.url + "/")
-    page.get_by_role("button", name="Use my location").click()
+    page.get_by_role("button", name=_("Use my location")).click()
     page.wait_for_url(re.compile(r"lat="))
     _assert_on_first_screen(page, viewport, "use my location")
 
-    for quick in ("Meetings starting soon near me", "Detox near me"):
+    for quick in quick_links:
         page.goto(live.url + "/")
-        page.get_by_role("link", name=quick).click()
+        page.get_by_role("link", name=_(quick)).click()
         page.wait_for_url(re.compile(r"/search\?"))
         assert page.locator(".results .card").count() == 0  # no place yet: the page asks for one
-        page.get_by_role("button", name="Use my location").click()
+        page.get_by_role("button", name=_("Use my location")).click()
         page.wait_for_url(re.compile(r"lat="))
         _assert_on_first_screen(page, viewport, quick)
 
     page.goto(live.url + "/")
-    page.get_by_role("link", name="Online meetings starting now").click()
+    page.get_by_role("link", name=_("Online meetings starting now")).click()
     page.wait_for_url(re.compile(r"online=1"))
     _assert_on_first_screen(page, viewport, "online now")
 
     page.goto(live.url + "/search?q=19103")
-    page.locator("summary", has_text="Filters").click()
-    page.get_by_label("Open: anyone").check()
-    page.get_by_role("button", name="Show results").click()
+    page.locator("summary", has_text=_("Filters")).click()
+    page.get_by_label(_("Open: anyone")).check()
+    page.get_by_role("button", name=_("Show results")).click()
     page.wait_for_url(re.compile(r"open=open"))
     assert page.locator("details.filters").get_attribute("open") is None  # filters never open by themselves
     _assert_on_first_screen(page, viewport, "filter change")
 
-    page.locator(".tabs").get_by_role("link", name="Treatment").click()
+    page.locator(".tabs").get_by_role("link", name=_("Treatment")).click()
     page.wait_for_url(re.compile(r"kind=centers"))
     _assert_on_first_screen(page, viewport, "tab change")
 
     page.goto(live.url + "/search?q=19103&per_page=2")
-    page.get_by_role("link", name="Next").click()
+    page.get_by_role("link", name=_("Next")).click()
     page.wait_for_url(re.compile(r"page=2"))
     _assert_on_first_screen(page, viewport, "next page")
+    assert page.locator("html").get_attribute("lang") == locale
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
 
 
-def test_crisis_bar_and_demo_notice_take_one_line_each(live, new_page):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("locale", LOCALES)
+def test_crisis_bar_and_demo_notice_take_one_line_each(live, new_page, locale):  # type: ignore[no-untyped-def]
+    _ = _words(locale)
     for viewport in PHONES.values():
-        page = new_page(viewport=viewport)
+        page = new_page(viewport=viewport, locale=LOCALES[locale])
         page.goto(live.url + "/search?q=19103")
         bar = page.locator("aside.crisis")
         assert bar.bounding_box()["height"] <= 36
         for number in ("tel:911", "tel:988"):
             link = bar.locator(f"a[href='{number}']")
             assert link.is_visible()
-        assert bar.get_by_role("link", name=re.compile("Call or text 988")).count() == 1  # words for screen readers
+            box = link.bounding_box()  # whole on the screen, never under the ellipsis
+            assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+        words = re.escape(_("Call or text"))
+        assert bar.get_by_role("link", name=re.compile(words + " 988")).count() == 1  # words for screen readers
 
 
 def test_spanish_phone_keeps_the_header_short_and_the_search_row_inside_the_page(live, new_page):  # type: ignore[no-untyped-def]
@@ -120,7 +150,7 @@ def test_every_control_is_a_24_px_target(live, new_page):  # type: ignore[no-unt
     for viewport in PHONES.values():
         page = new_page(viewport=viewport)
         for path in ("/", "/search?q=19103&open=open&per_page=2", "/meetings/clean-and-serene",
-                     "/search?soon=120&sort=next"):
+                     "/search?soon=120&sort=next", "/search?q=19103&open=open&locale=es"):
             page.goto(live.url + path)
             for box in page.locator(TAP_TARGETS).evaluate_all(
                     "els => els.filter(e => e.offsetParent).map(e => { const r = e.getBoundingClientRect();"
