@@ -28,6 +28,8 @@ def _pages(live):  # type: ignore[no-untyped-def]
         "counselors": "/search?q=19103&kind=counselors",
         "missing page": "/meetings/no-such-meeting",
         "about": "/about",
+        "results in Spanish": "/search?q=19103&locale=es",
+        "Spanish meetings only": "/search?q=19103&lang=es&locale=es",
     }
 
 
