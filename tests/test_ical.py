@@ -414,7 +414,8 @@ def test_a_shared_row_is_written_once_per_links_and_horizon(monkeypatch):
     shared = [make_meeting(derived={}), make_meeting(derived={}, zone="Asia/Tokyo")]
     first = feed(shared)
     written = []
-    monkeypatch.setattr(ical, "facts_of", lambda meeting: written.append(meeting.id) or real_facts(meeting))
+    monkeypatch.setattr(ical, "facts_of", lambda meeting, language=None: written.append(meeting.id)
+                        or real_facts(meeting, language))
     assert feed(shared) == first and written == []  # the next feed with these rows reuses their events
     elsewhere = ical.Links(meeting_url=lambda slug: f"https://other.example/m/{slug}", explanation_url=None,
                            uid_domain="other.example")

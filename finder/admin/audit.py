@@ -27,7 +27,7 @@ PLACE_FIELDS = (
 )
 MEETING_FIELDS = (
     "slug", "name", "group_id", "service_body_id", "attendance", "conference_url", "conference_notes", "phone",
-    "phone_notes", "language", "notes", "status", "published",
+    "phone_notes", "language", "notes", "translations", "status", "published",
 )
 
 
@@ -39,6 +39,8 @@ def _json_value(value: Any) -> Any:
         return value.strftime("%H:%M")
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, dict):
+        return {key: _json_value(item) for key, item in value.items()}  # a copy: snapshots never share
     return value
 
 

@@ -94,7 +94,8 @@ PLACE = {
 MEETING = {
     "type": "object",
     "required": ["slug", "name", "url", "attendance", "status", "language", "timezone", "times", "formats", "place",
-                 "conference_url", "conference_notes", "phone", "phone_notes", "notes", "service_body_id",
+                 "conference_url", "conference_notes", "phone", "phone_notes", "notes", "translations",
+                 "service_body_id",
                  "group_id", "updated_at", "confirmed_at", "reported_not_meeting"],
     "properties": {
         "slug": STRING, "name": STRING, "url": STRING,
@@ -112,7 +113,22 @@ MEETING = {
                            "properties": {"code": STRING, "name": STRING}}),
         "place": _ref("Place"),
         "conference_url": STRING, "conference_notes": STRING, "phone": STRING, "phone_notes": STRING,
-        "notes": STRING, "service_body_id": _nullable(INTEGER), "group_id": _nullable(INTEGER),
+        "notes": STRING,
+        "translations": {
+            "type": "object",
+            "description": "The meeting's free text in languages other than its own (`language`), as its organizers "
+                           "gave it: keys are language codes (BCP 47 primary subtags such as es), values the "
+                           "translated fields. `location_notes` translates `place.notes`; online and phone notes "
+                           "appear only for an online or hybrid meeting. Show a reader the text in their language "
+                           "when it is here, else the fields as written, and mark it with its language.",
+            "additionalProperties": {
+                "type": "object",
+                "properties": {"notes": STRING, "location_notes": STRING, "conference_notes": STRING,
+                               "phone_notes": STRING},
+                "additionalProperties": False,
+            },
+        },
+        "service_body_id": _nullable(INTEGER), "group_id": _nullable(INTEGER),
         "updated_at": _nullable({"type": "string", "format": "date-time"}),
         "confirmed_at": _nullable({"type": "string", "format": "date-time",
                                    "description": "when the details were last confirmed as right (by the meeting's "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from finder.core import meeting_guide, schedule, vocab
+from finder.core import meeting_guide, schedule, texts, vocab
 from finder.core.geo import km_to_miles
 from finder.meetings import visibility
 from finder.models import Counselor, Meeting, Place, ServiceBody, TreatmentCenter
@@ -72,6 +72,7 @@ def _meeting_json(meeting: Meeting, base: str) -> dict[str, Any]:
         "phone": meeting.phone if meeting.is_online else "",
         "phone_notes": meeting.phone_notes if meeting.is_online else "",
         "notes": meeting.notes,
+        "translations": _translations_json(meeting),
         "service_body_id": meeting.service_body_id,
         "group_id": meeting.group_id,
         "updated_at": _iso(meeting.updated_at),
@@ -80,6 +81,14 @@ def _meeting_json(meeting: Meeting, base: str) -> dict[str, Any]:
         "reported_not_meeting": meeting.reported_at is not None and meeting.status != "inactive",
     }
     return data
+
+
+def _translations_json(meeting: Meeting) -> dict[str, dict[str, str]]:
+    """The meeting's free text in other languages, as given (online and phone notes only of an online meeting)."""
+    hidden = () if meeting.is_online else ("conference_notes", "phone_notes")
+    found = {language: {field: text for field, text in fields.items() if field not in hidden}
+             for language, fields in texts.translations_of(meeting).items()}
+    return {language: fields for language, fields in found.items() if fields}
 
 
 def _upcoming_json(meeting: Meeting, now: dt.datetime, upcoming: int) -> dict[str, Any]:

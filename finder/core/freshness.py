@@ -23,10 +23,11 @@ def freshness_note(meeting: object, now: dt.datetime, stale_after_days: int) -> 
     return ""
 
 
-def public_notes(meeting: object) -> str:
-    """A meeting's notes as feeds and calendars publish them: while several visitors' "nobody was there" reports
-    await a moderator, the warning comes first, for readers that show only the notes."""
-    notes = getattr(meeting, "notes", None) or ""
+def public_notes(meeting: object, notes: str | None = None) -> str:
+    """A meeting's notes (or `notes`, the same in another language) as feeds and calendars publish them: while
+    several visitors' "nobody was there" reports await a moderator, the warning comes first, for readers that
+    show only the notes."""
+    notes = (getattr(meeting, "notes", None) or "") if notes is None else notes
     if getattr(meeting, "reported_at", None) is not None and getattr(meeting, "status", "active") != "inactive":
         return "\n".join(part for part in (REPORTED_NOTE, notes) if part)
     return notes

@@ -26,7 +26,7 @@ from typing import Any
 
 from icalendar import Timezone
 
-from finder.core import schedule
+from finder.core import schedule, texts
 from finder.core.freshness import public_notes
 from finder.core.schedule import WeeklyTime
 from finder.core.subscribe import alarm_words
@@ -288,8 +288,12 @@ class MeetingFacts:
         return self.status == "temporarily_closed" and self.attendance == "in_person"
 
 
-def facts_of(meeting: Any) -> MeetingFacts:
-    """Read a meeting (and its place, formats, times, exceptions) once."""
+def facts_of(meeting: Any, language: str | None = None) -> MeetingFacts:
+    """Read a meeting (and its place, formats, times, exceptions) once; its free text in `language` where its
+    organizers gave it in that language, else as written."""
+    def said(field: str) -> str:
+        return texts.pick(meeting, field, language or getattr(meeting, "language", None) or "en").text
+
     place = getattr(meeting, "place", None)
     attendance = getattr(meeting, "attendance", None) or "in_person"
     status = getattr(meeting, "status", None) or "active"
@@ -317,15 +321,15 @@ def facts_of(meeting: Any) -> MeetingFacts:
         status=status,
         zone=_known_zone(getattr(place, "timezone", None)) if place is not None else None,
         online_url=online,
-        conference_notes=clean_text(getattr(meeting, "conference_notes", None)),
+        conference_notes=clean_text(said("conference_notes")),
         phone=clean_text(getattr(meeting, "phone", None)),
-        phone_notes=clean_text(getattr(meeting, "phone_notes", None)),
-        notes=clean_text(public_notes(meeting)),
+        phone_notes=clean_text(said("phone_notes")),
+        notes=clean_text(public_notes(meeting, said("notes"))),
         sequence=max(0, int(getattr(meeting, "sequence", 0) or 0)),
         created=created,
         changed=changed,
         address=_full_address(place) if place is not None else "",
-        place_notes=clean_text(getattr(place, "notes", None)) if place is not None else "",
+        place_notes=clean_text(said("location_notes")) if place is not None else "",
         geo=geo,
         format_words=tuple(
             _format_words(str(getattr(f, "name", "") or ""), str(getattr(f, "code", "") or ""),
@@ -375,7 +379,8 @@ def location_text(facts: MeetingFacts, translate: Callable[[str], str] = str) ->
 def description_text(facts: MeetingFacts, links: Links) -> str:
     """DESCRIPTION: how to attend, formats in words, the explanation links, join details, notes, the page.
 
-    The words are in the links' language; what organizers wrote (notes, passcodes) is kept as written."""
+    The words are in the links' language; what organizers wrote (notes, passcodes) is in it too when they gave
+    it in it (facts_of), else as written."""
     say = links.translate
     lines: list[str] = []
     if facts.status == "inactive":
@@ -464,7 +469,7 @@ def weekly_series(
 
 def meeting_events(meeting: Any, links: Links, horizon: dt.date) -> list[Vevent]:
     """One VEVENT per weekly time of `meeting` (none if it has no zone or no times), in a stable order."""
-    facts = meeting if isinstance(meeting, MeetingFacts) else facts_of(meeting)
+    facts = meeting if isinstance(meeting, MeetingFacts) else facts_of(meeting, links.language)
     zone = facts.zone
     if zone is None:
         return []  # without a zone any time would be a guess; a floating time would be wrong for someone
@@ -680,7 +685,7 @@ def _written_events(meeting: Any, links: Links, horizon: dt.date) -> tuple[list[
     key = ("ical", links.written, horizon)
     if derived is not None and key in derived:
         return derived[key]
-    facts = facts_of(meeting)
+    facts = facts_of(meeting, links.language)
     written = meeting_events(facts, links, horizon), facts.changed
     if derived is not None:
         derived[key] = written

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from finder.core import schedule, vocab
+from finder.core import schedule, texts, vocab
 from finder.core.freshness import last_checked, public_notes
 from finder.core.vocab import effective_format_codes
 from finder.models import Meeting, MeetingTime, ServiceBody
@@ -176,6 +176,25 @@ def body_chain(body: ServiceBody | None) -> list[ServiceBody]:
     return list(reversed(chain))
 
 
+# The free-text fields a meeting may give in other languages (finder.core.texts), by their Meeting Guide names.
+# The specification has no field for this: `translations` ({language: {field: text}}) is this finder's own
+# addition, which readers that do not know it pass over (README, "Imports").
+TEXT_FIELDS = {"notes": "notes", "location_notes": "location_notes", "conference_url_notes": "conference_notes",
+               "conference_phone_notes": "phone_notes"}
+
+
+def translations_to_meeting_guide(meeting: Meeting) -> dict[str, dict[str, str]]:
+    """A meeting's translations with Meeting Guide's field names; online notes only of an online meeting."""
+    online = meeting.is_online
+    out: dict[str, dict[str, str]] = {}
+    for language, fields in texts.translations_of(meeting).items():
+        entry = {name: fields[ours] for name, ours in TEXT_FIELDS.items()
+                 if fields.get(ours) and (online or ours not in ("conference_notes", "phone_notes"))}
+        if entry:
+            out[language] = entry
+    return out
+
+
 def meeting_to_meeting_guide(
     meeting: Meeting, *, meeting_url: str, feedback_url: str = "", entity: str = "", entity_url: str = ""
 ) -> list[dict[str, Any]]:
@@ -222,6 +241,7 @@ def meeting_to_meeting_guide(
         base["conference_phone"] = meeting.phone
         base["conference_phone_notes"] = meeting.phone_notes
     base["notes"] = notes
+    base["translations"] = translations_to_meeting_guide(meeting)
     if meeting.group is not None:
         base["group"] = meeting.group.name
     regions = [b.name for b in body_chain(meeting.service_body) if b.kind != "group"]
@@ -234,7 +254,7 @@ def meeting_to_meeting_guide(
         base["entity"] = entity
     if entity_url:
         base["entity_url"] = entity_url
-    base = {k: v for k, v in base.items() if v not in ("", None, [])}
+    base = {k: v for k, v in base.items() if v not in ("", None, [], {})}
 
     entries = []
     for time, slug in time_slugs(meeting.slug, meeting.times):

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from finder.core import meeting_guide
+from finder.core import meeting_guide, texts
 from finder.models import Counselor, Meeting, Place, ServiceBody, TreatmentCenter
 
 WEEKDAY_TOKENS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -26,6 +26,12 @@ MEETING_COLUMNS = (
     "slug", "name", "times", "formats", "attendance", "status", "published", "language", "conference_url",
     "conference_notes", "phone", "phone_notes", "notes", "group", "service_body", *PLACE_COLUMNS,
 )
+# A meeting's text in another language: "<field>:<language>" ("notes:es"), one column per field and language
+# given (finder.core.texts); an export writes the columns its meetings use.
+TEXT_COLUMN_SEPARATOR = ":"
+TEXT_COLUMNS = tuple(f"{name}{TEXT_COLUMN_SEPARATOR}{language}"
+                     for name in ("notes", "location_notes", "conference_notes", "phone_notes")
+                     for language, _ in texts.LANGUAGES)
 CENTER_COLUMNS = (
     "slug", "name", "name2", "services", "phone", "intake_phone", "website", "facility_type", "published",
     *PLACE_COLUMNS,
@@ -92,6 +98,8 @@ def meeting_row(meeting: Meeting) -> dict[str, Any]:
         "group": meeting.group.name if meeting.group is not None else "",
         "service_body": body_path(meeting.service_body),
         **_place(meeting.place),
+        **{f"{name}{TEXT_COLUMN_SEPARATOR}{language}": text
+           for language, fields in texts.translations_of(meeting).items() for name, text in fields.items()},
     }
 
 
@@ -164,5 +172,11 @@ def export_csv(session: Session, kind: str) -> str:
     if kind not in COLUMNS:
         raise ValueError(f"unknown export kind {kind!r}; use one of {', '.join(KINDS)}")
     out = io.StringIO()
-    write_csv(rows(session, kind), COLUMNS[kind], out)
+    records: Iterable[dict[str, Any]] = rows(session, kind)
+    columns = COLUMNS[kind]
+    if kind == "meetings":
+        records = list(records)
+        used = {column for record in records for column in record}
+        columns = (*columns, *(c for c in TEXT_COLUMNS if c in used))
+    write_csv(records, columns, out)
     return out.getvalue()

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session
 
 from finder.core import meeting_guide
-from finder.core import schedule
+from finder.core import schedule, texts, vocab
 from finder.imports import writer as r
 from finder.imports.report import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, FatalImportError, ImportReport, RowError
 from finder.imports.report import Progress, parse_json, read_bytes
@@ -58,6 +58,14 @@ def _types(value: Any) -> tuple[list[str], bool]:
     if "O" in codes and "C" in codes:  # a feed that says both is wrong about one: say neither
         codes = [c for c in codes if c not in ("O", "C")]
     return codes, closed
+
+
+def _language(codes: list[str]) -> str:
+    """The meeting's language from its types: the one language format given (ES -> es), else English (a feed
+    names a bilingual meeting's two languages without saying which its text is in)."""
+    languages = [c.lower() for c in codes if vocab.FORMAT_BY_CODE.get(c) is not None
+                 and vocab.FORMAT_BY_CODE[c].kind == "language" and c.lower() in texts.KNOWN]
+    return languages[0] if len(languages) == 1 else "en"
 
 
 def entry_to_record(entry: Any) -> r.MeetingRecord:
@@ -110,8 +118,9 @@ def entry_to_record(entry: Any) -> r.MeetingRecord:
     else:
         bodies = [x for x in (r.text(entry.get("region"), "region", r.NAME_MAX),
                               r.text(entry.get("sub_region"), "sub_region", r.NAME_MAX)) if x]
+    language = _language(formats)
     return r.MeetingRecord(
-        slug=slug, name=name, source_id=slug, place=place,
+        slug=slug, name=name, source_id=slug, place=place, language=language,
         times=[(day, start, duration) for day in days],
         formats=formats,
         attendance=attendance,
@@ -120,6 +129,8 @@ def entry_to_record(entry: Any) -> r.MeetingRecord:
         phone=phone,
         phone_notes=r.text(entry.get("conference_phone_notes"), "conference_phone_notes", r.LONG_MAX),
         notes=r.text(entry.get("notes"), "notes", r.TEXT_MAX),
+        translations=r.translations(entry.get("translations"), "translations", language,
+                                    meeting_guide.TEXT_FIELDS),
         status="temporarily_closed" if closed else "active",
         group_name=r.text(entry.get("group"), "group", r.NAME_MAX),
         bodies=bodies,

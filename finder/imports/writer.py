@@ -24,7 +24,7 @@ from finder.models import (
     Service, ServiceBody, TreatmentCenter,
 )
 from finder.admin import audit
-from finder.core import vocab
+from finder.core import texts, vocab
 from finder.core.flags import parse_flag
 from finder.core.times import parse_time_of_day
 from finder.imports.report import RowError
@@ -70,6 +70,28 @@ def text(value: Any, field_name: str, max_len: int = SHORT_MAX, *, required: boo
     if len(result) > max_len:
         raise RowError(f"{field_name} is longer than {max_len} characters")
     return result
+
+
+def translations(value: Any, field_name: str, own_language: str, names: dict[str, str] | None = None,
+                 label: Callable[[str, str], str] | None = None) -> dict[str, dict[str, str]]:
+    """A meeting's text in other languages, {language: {field: text}} (finder.core.texts); `names` maps the
+    source's field names to ours. Unknown languages or fields, nested junk and over-long text are row errors."""
+    if names is not None and isinstance(value, dict):
+        renamed: dict[Any, Any] = {}
+        for language, fields in value.items():
+            if not isinstance(fields, dict):
+                raise RowError(f"{field_name}.{str(language)[:40]} must be an object of fields")
+            unknown = [str(k)[:40] for k in fields if k not in names]
+            if unknown:
+                raise RowError(f"{field_name}.{str(language)[:40]}: {unknown[0]!r} cannot be translated "
+                               f"(only {', '.join(names)})")
+            renamed[language] = {names[k]: v for k, v in fields.items()}
+        value = renamed
+    try:
+        return texts.clean(value, own_language=own_language, clean_text=lambda t: boundary.clean(t, multiline=True),
+                           label=label or (lambda language, name: f"{field_name}.{language}.{name}"))
+    except texts.TextError as exc:
+        raise RowError(str(exc).replace("translations", field_name, 1)) from None
 
 
 def link(value: Any, field_name: str) -> str:
@@ -235,6 +257,7 @@ class MeetingRecord:
     phone_notes: str = ""
     language: str = "en"
     notes: str = ""
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)  # checked with texts()
     status: str = "active"
     published: bool = True
     group_name: str = ""
@@ -515,7 +538,7 @@ class Writer:
         )
         meeting.slug = slug_value
         for column in ("name", "attendance", "conference_url", "conference_notes", "phone", "phone_notes",
-                       "language", "notes", "status", "published"):
+                       "language", "notes", "translations", "status", "published"):
             setattr(meeting, column, getattr(rec, column))
         meeting.service_body_id, meeting.group_id = body_id, group_id
         meeting.source, meeting.source_id = self.source, rec.source_id
@@ -649,6 +672,8 @@ _MEETING_COLUMNS = ("slug", "name", "attendance", "conference_url", "conference_
 def meeting_state(rec: MeetingRecord, body_id: int | None, group_id: int | None) -> dict[str, Any]:
     """What a record would make of a meeting, in a comparable form."""
     state = {column: getattr(rec, column) for column in _MEETING_COLUMNS}
+    if rec.translations:  # only when there are some: the hashes syncs stored before translations stay valid
+        state["translations"] = rec.translations
     state.update(
         service_body_id=body_id, group_id=group_id, formats=sorted(set(rec.formats)), place=place_values(rec.place),
         times=sorted((w, s.strftime("%H:%M"), d) for w, s, d in rec.times),
@@ -659,6 +684,8 @@ def meeting_state(rec: MeetingRecord, body_id: int | None, group_id: int | None)
 def meeting_state_of(meeting: Meeting) -> dict[str, Any]:
     """The same comparable form, read from a stored meeting."""
     state = {column: getattr(meeting, column) for column in _MEETING_COLUMNS}
+    if meeting.translations:
+        state["translations"] = meeting.translations
     state.update(
         service_body_id=meeting.service_body_id, group_id=meeting.group_id, formats=sorted(meeting.format_codes),
         place=place_values_of(meeting.place),

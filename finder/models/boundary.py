@@ -60,6 +60,9 @@ def clean_row(obj: Any) -> None:
     state = inspect(obj)
     for prop in state.mapper.column_attrs:
         column = prop.columns[0]
+        if column.info.get("boundary") == "texts":
+            _clean_texts(obj, prop.key, state)
+            continue
         if not isinstance(column.type, String):
             continue
         if not state.pending and not state.attrs[prop.key].history.has_changes():
@@ -75,6 +78,22 @@ def clean_row(obj: Any) -> None:
             new = ""
         if new != value:
             setattr(obj, prop.key, new)
+
+
+def _clean_texts(obj: Any, key: str, state: Any) -> None:
+    """A {language: {field: text}} column: each text cleaned as multi-line text; anything that is not text in
+    that shape is dropped (the writers check with finder.core.texts first and say what is wrong)."""
+    if not state.pending and not state.attrs[key].history.has_changes():
+        return
+    value = getattr(obj, key, None)
+    kept = {
+        str(language): {str(field): clean(text, multiline=True) for field, text in texts.items()
+                        if isinstance(text, str) and text}
+        for language, texts in (value.items() if isinstance(value, dict) else ()) if isinstance(texts, dict)
+    }
+    kept = {language: texts for language, texts in kept.items() if texts}
+    if kept != value:
+        setattr(obj, key, kept)
 
 
 @event.listens_for(Session, "before_flush")

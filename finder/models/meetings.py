@@ -5,9 +5,10 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Column, Date, Float, ForeignKey, Index, Integer, String, Table, Time, true,
+    JSON, Boolean, CheckConstraint, Column, Date, Float, ForeignKey, Index, Integer, String, Table, Time, true,
 )
 from sqlalchemy import text as text_clause
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from finder.clock import utcnow
@@ -22,6 +23,7 @@ ATTENDANCE = ("in_person", "online", "hybrid")
 STATUSES = ("active", "temporarily_closed", "inactive")
 FORMAT_KINDS = ("open_closed", "format", "literature", "audience", "access", "language", "venue")
 EXCEPTION_KINDS = ("cancelled", "closed")
+TEXTS_JSON = JSON().with_variant(JSONB(), "postgresql")
 
 meeting_formats = Table(
     "meeting_formats",
@@ -84,6 +86,11 @@ class Meeting(Base):
     phone_notes: Mapped[long_str]
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en", index=True)
     notes: Mapped[text]
+    # Its free text in other languages than its own, {language: {field: text}} (finder.core.texts): read with the
+    # meeting, never on its own, so it rides in the meeting's row rather than a table joined to every read.
+    # JSONB on PostgreSQL: it has equality, so SELECT DISTINCT over meetings keeps working.
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(
+        TEXTS_JSON, default=dict, server_default=text_clause("'{}'"), info={"boundary": "texts"})
     status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
     published: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

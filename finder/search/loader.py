@@ -120,6 +120,7 @@ class PlainMeeting:
     exceptions: list[PlainException] = field(default_factory=list)
     confirmed_at: dt.datetime | None = None  # finder.freshness: last confirmed, and a "not meeting" mark
     reported_at: dt.datetime | None = None
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)  # finder.core.texts
     has_exceptions: bool = False  # known from a page row even when the exceptions were not read
     # What a reader derived from this row and may reuse while the row lives: a MeetingCache shares rows across
     # requests, so the JSON API renders a cached meeting once (finder.api.records.meeting_json), not per request.
@@ -134,7 +135,7 @@ _MEETING_COLUMNS = (
     Meeting.id, Meeting.slug, Meeting.name, Meeting.attendance, Meeting.conference_url, Meeting.conference_notes,
     Meeting.phone, Meeting.phone_notes, Meeting.notes, Meeting.status, Meeting.created_at, Meeting.updated_at,
     Meeting.sequence, Meeting.group_id, Meeting.service_body_id, Meeting.language, Meeting.published,
-    Meeting.confirmed_at, Meeting.reported_at,
+    Meeting.confirmed_at, Meeting.reported_at, Meeting.translations,
 )
 _PLACE_COLUMNS = (
     Place.name, Place.street, Place.city, Place.region, Place.postal_code, Place.country, Place.latitude,
@@ -279,8 +280,8 @@ def meetings_where(session: Session, condition: Any, *, body_ids: set[int] | Non
 
 def _meeting(row: Sequence[Any]) -> PlainMeeting:
     # The slice fills the fields before `place` (mypy cannot count a slice, so it fears a clash).
-    return PlainMeeting(*row[:_N - 2], confirmed_at=row[_N - 2], reported_at=row[_N - 1],  # type: ignore[misc]
-                        place=PlainPlace(*row[_N:_N + len(_PLACE_COLUMNS)]))
+    return PlainMeeting(*row[:_N - 3], confirmed_at=row[_N - 3], reported_at=row[_N - 2],  # type: ignore[misc]
+                        translations=row[_N - 1] or {}, place=PlainPlace(*row[_N:_N + len(_PLACE_COLUMNS)]))
 
 
 def _attach(connection: Any, by_id: dict[int, PlainMeeting], batches: list[tuple[Any, Any, Any, dict]], *,

@@ -5,25 +5,20 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from babel import Locale
 from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from finder import geocode
+from finder.core import texts
 from finder.core.numbers import parse_int
 from finder.core.vocab import VENUE_FORMATS
 from finder.models import Format, ServiceBody
 from finder.submissions import workflow
 from finder.submissions.workflow import KIND_LABELS, Validated
-from finder.web import i18n
-from finder.web.filters import weekday_name
+from finder.web.filters import language_name, weekday_name
 
-LANGUAGES = (("en", "English"), ("es", "Spanish"), ("fr", "French"), ("de", "German"), ("pt", "Portuguese"),
-             ("pl", "Polish"), ("ru", "Russian"), ("it", "Italian"), ("nl", "Dutch"), ("zh", "Chinese"),
-             ("vi", "Vietnamese"), ("ar", "Arabic"), ("fa", "Persian"), ("ja", "Japanese"), ("ko", "Korean"),
-             ("tl", "Tagalog"), ("uk", "Ukrainian"), ("sv", "Swedish"), ("he", "Hebrew"), ("hi", "Hindi"))
 MIN_TIME_ROWS = 2
 
 
@@ -66,9 +61,7 @@ def form_choices(session: Session) -> dict[str, Any]:
 
 def language_options() -> list[tuple[str, str]]:
     """The meeting languages the form offers, each named in the reader's language (Babel's CLDR names)."""
-    names = Locale.parse(i18n.format_locale()).languages
-    return [(code, (names.get(code) or english)[:1].upper() + (names.get(code) or english)[1:])
-            for code, english in LANGUAGES]
+    return [(code, language_name(code)) for code, _english in texts.LANGUAGES]
 
 
 def validate_meeting_form(session: Session, form: Any) -> Validated:

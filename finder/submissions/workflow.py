@@ -7,11 +7,13 @@ and never commit.
 A proposal ("payload") has the shape of audit.meeting_snapshot for the fields an organizer may set:
 name, times [{weekday (Monday=0), start "HH:MM", duration_minutes}], formats [codes], attendance, language,
 service_body_id, place {name, street, city, region, postal_code, country, latitude, longitude, precision,
-timezone, notes}, conference_url, conference_notes, phone, phone_notes, notes.
+timezone, notes}, conference_url, conference_notes, phone, phone_notes, notes, and translations {language:
+{field: text}} of notes, location_notes, conference_notes and phone_notes (finder.core.texts).
 """
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
 import unicodedata
@@ -28,6 +30,7 @@ from sqlalchemy.orm import Session, selectinload
 from finder import db
 from finder.admin import audit
 from finder.admin.auth import can_moderate, can_place
+from finder.core import texts
 from finder.core.geo import haversine_km
 from finder.core.schedule import weekday_name
 from finder.core.times import parse_time_of_day
@@ -49,6 +52,12 @@ LIMITS = {
     "phone_notes": 500, "notes": 2000, "contact_name": 80, "contact_email": 254, "message": 2000,
     "reason": 500, "language": 8,
 }
+# The form gives the free text in one more language: these fields, named <field>_translated, beside the
+# language it is in; a meeting's other translations ride along in a hidden field (OTHER_TRANSLATIONS, JSON).
+TRANSLATED = {"notes": "notes", "location_notes": "location_notes", "conference_notes": "conference_notes",
+              "phone_notes": "phone_notes"}
+TEXT_LANGUAGE = "text_language"
+OTHER_TRANSLATIONS = "other_translations"
 MAX_TIMES = 14
 SAME_BUILDING_KM = 0.2  # two meetings this close at the same weekly time are probably one
 MAX_TIME_ROWS = 21  # rows read from a form, filled or not
@@ -298,7 +307,53 @@ def validate_meeting(
         # An in-person meeting has no online details; drop stale ones rather than publish them.
         values["conference_url"] = values["conference_notes"] = values["phone"] = values["phone_notes"] = ""
     values["notes"] = _bounded(form, "notes", errors, label=N_("Notes shown with the meeting"), multiline=True)
+    values["translations"] = validate_translations(form, errors, language=language, attendance=attendance)
     return Validated(values, errors)
+
+
+_TRANSLATED_LABELS = {"notes": N_("Notes in the other language"),
+                      "location_notes": N_("How to find the room, in the other language"),
+                      "conference_notes": N_("Link notes, in the other language"),
+                      "phone_notes": N_("Phone notes, in the other language")}
+
+
+def validate_translations(form: Mapping[str, Any], errors: dict[str, str], *, language: str,
+                          attendance: str) -> dict[str, dict[str, str]]:
+    """The meeting's text in other languages: the form's one (TEXT_LANGUAGE and the <field>_translated fields)
+    over the others it carried along (OTHER_TRANSLATIONS); {language: {field: text}} (finder.core.texts)."""
+    try:
+        carried = json.loads(_get(form, OTHER_TRANSLATIONS) or "{}")
+        others = texts.clean(carried, own_language="", limits={k: LIMITS[k] for k in TRANSLATED},
+                             clean_text=lambda t: clean_text(t, multiline=True))
+    except (ValueError, RecursionError):
+        others = {}  # only a tampered form sends junk here: what the organizer typed is kept, the rest dropped
+    given: dict[str, str] = {}
+    for name in TRANSLATED:
+        field_name = f"{name}_translated"
+        value = _get(form, field_name, multiline=True)
+        if len(value) > LIMITS[name]:
+            errors[field_name] = gettext("“%(label)s” is too long: %(count)d characters, at most %(limit)d.",
+                                         label=gettext(_TRANSLATED_LABELS[name]), count=len(value),
+                                         limit=LIMITS[name])
+        if value:
+            given[name] = value
+    if attendance == "in_person":  # as for the untranslated fields: no online details to publish
+        given = {k: v for k, v in given.items() if k not in ("conference_notes", "phone_notes")}
+    chosen = _get(form, TEXT_LANGUAGE)
+    other = texts.language_tag(chosen)
+    if chosen and other is None:
+        errors[TEXT_LANGUAGE] = gettext("Please choose the language from the list.")
+    elif given and other is None:
+        errors[TEXT_LANGUAGE] = gettext("Please choose the language these notes are written in.")
+    elif other is not None and other == language and (given or other in others):
+        errors[TEXT_LANGUAGE] = gettext("This is the language of the meeting. Choose the other language these "
+                                        "notes are in.")
+    found = {k: v for k, v in others.items() if k != language}
+    if other is not None and other != language:
+        found.pop(other, None)
+        if given:
+            found[other] = dict(sorted(given.items()))
+    return dict(sorted(found.items()))
 
 
 def validate_contact(form: Mapping[str, Any]) -> Validated:
@@ -399,7 +454,7 @@ def proposal_from_meeting(meeting: Meeting) -> dict[str, Any]:
     """The proposal an unchanged meeting would make (prefills the change form, and is the diff's left side)."""
     snap = audit.meeting_snapshot(meeting)
     keys = ("name", "times", "formats", "attendance", "language", "service_body_id", "place", "conference_url",
-            "conference_notes", "phone", "phone_notes", "notes")
+            "conference_notes", "phone", "phone_notes", "notes", "translations")
     proposal = {key: snap[key] for key in keys}
     proposal["formats"] = [c for c in proposal["formats"] if c not in VENUE_FORMATS]
     return proposal
@@ -424,11 +479,24 @@ def form_from_proposal(proposal: Mapping[str, Any]) -> dict[str, Any]:
         "conference_url": proposal.get("conference_url", ""), "conference_notes": proposal.get("conference_notes", ""),
         "phone": proposal.get("phone", ""), "phone_notes": proposal.get("phone_notes", ""),
         "notes": proposal.get("notes", ""),
+        **translation_fields(proposal.get("translations") or {}),
     }
     for n, t in enumerate(proposal.get("times") or []):
         form[f"day_{n}"], form[f"start_{n}"], form[f"duration_{n}"] = (
             str(t["weekday"]), t["start"], str(t["duration_minutes"]))
     return form
+
+
+def translation_fields(translations: Mapping[str, Mapping[str, str]], shown: str | None = None) -> dict[str, str]:
+    """The form's fields for a meeting's translations: one language (`shown`, else the first) in the
+    <field>_translated fields, the others as JSON in OTHER_TRANSLATIONS."""
+    languages = sorted(translations)
+    if not languages:
+        return {}
+    first = shown if shown in translations else languages[0]
+    fields = {f"{name}_translated": translations[first].get(name, "") for name in TRANSLATED}
+    others = {k: dict(v) for k, v in translations.items() if k != first}
+    return {TEXT_LANGUAGE: first, **fields, OTHER_TRANSLATIONS: json.dumps(others, sort_keys=True) if others else ""}
 
 
 @dataclass(frozen=True)
@@ -450,7 +518,10 @@ _LABELS = {
     "place.notes": N_("Location notes"), "place.latitude": N_("Latitude"), "place.longitude": N_("Longitude"),
     "place.timezone": N_("Time zone"), "status": N_("Status"), "published": N_("Published"),
     "exceptions": N_("Cancelled weeks and closures"), "sequence": N_("Calendar sequence"),
+    "translations": N_("Text in other languages"),
 }
+_TEXT_LABELS = {"notes": "Notes", "location_notes": "Location notes", "conference_notes": "Online notes",
+                "phone_notes": "Phone notes"}
 
 
 _ATTENDANCE_WORDS = {"in_person": "In person", "online": "Online only", "hybrid": "In person and online"}
@@ -475,6 +546,9 @@ def _show(key: str, value: Any) -> str:
         return _ATTENDANCE_WORDS.get(value, str(value))
     if key == "language" and str(value).upper() in FORMAT_BY_CODE:
         return FORMAT_BY_CODE[str(value).upper()].name
+    if key == "translations":
+        return "; ".join(f"{language}: " + ", ".join(f"{_TEXT_LABELS.get(k, k)}: {v}" for k, v in fields.items())
+                         for language, fields in value.items())
     if key == "exceptions":
         return "; ".join(f"{e['kind']} {e['start_date']}" + (f" to {e['end_date']}" if e["end_date"] != e["start_date"]
                          else "") for e in value)
@@ -858,7 +932,8 @@ def create_meeting(session: Session, payload: Mapping[str, Any], *, actor: User 
         attendance=payload["attendance"], language=payload.get("language", "en"),
         service_body_id=payload.get("service_body_id"), conference_url=payload.get("conference_url", ""),
         conference_notes=payload.get("conference_notes", ""), phone=payload.get("phone", ""),
-        phone_notes=payload.get("phone_notes", ""), notes=payload.get("notes", ""), status="active",
+        phone_notes=payload.get("phone_notes", ""), notes=payload.get("notes", ""),
+        translations=payload.get("translations") or {}, status="active",
         published=True, sequence=0, created_at=now, updated_at=now, confirmed_at=now, source="submission",
     )
     meeting.times = [MeetingTime(weekday=t["weekday"], start=dt.time.fromisoformat(t["start"]),
@@ -906,7 +981,7 @@ def update_meeting(session: Session, meeting: Meeting, payload: Mapping[str, Any
     before = audit.meeting_snapshot(meeting)
 
     for key in ("name", "attendance", "language", "service_body_id", "conference_url", "conference_notes",
-                "phone", "phone_notes", "notes"):
+                "phone", "phone_notes", "notes", "translations"):
         if key in payload and wanted(key):
             setattr(meeting, key, payload[key])
     if "times" in payload and wanted("times"):

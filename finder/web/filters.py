@@ -13,12 +13,13 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from babel.dates import format_date, format_skeleton, format_time, get_day_names
+from babel import Locale
 from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import gettext, lazy_gettext, ngettext
 from markupsafe import Markup, escape
 
-from finder.core import schedule, subscribe
+from finder.core import schedule, subscribe, texts
 from finder.web import i18n
 from finder.core.geo import km_to_miles
 from finder.core.vocab import FORMAT_BY_CODE
@@ -317,6 +318,13 @@ def term(text: str | None) -> str:
     return gettext(text) if text else ""
 
 
+def language_name(code: str) -> str:
+    """A language's name in the reader's language ('es' -> 'Spanish', 'Español'), capitalized as a name on its
+    own; the English name (finder.core.texts) or the code when Babel does not know it."""
+    name = Locale.parse(i18n.format_locale()).languages.get(code) or dict(texts.LANGUAGES).get(code) or code
+    return name[:1].upper() + name[1:]
+
+
 def alarm_words(minutes: int) -> str:
     """A reminder's lead time in the page's language ("1 hour 30 minutes"); subscribe.alarm_words is the feed's."""
     minutes = int(minutes)
@@ -331,7 +339,7 @@ def alarm_words(minutes: int) -> str:
 FILTERS = (
     weekday_name, clock, clock_text, distance, amount, duration, starts_in, when, day_label, zone_abbr,
     viewer_when, zone_name, grouped_times, dial_parts, host, format_name, attendance_label, accepting_label, tel,
-    nl2br, end_clock, http_url, long_date, day_date, term, alarm_words, i18n.keep_language,
+    nl2br, end_clock, http_url, long_date, day_date, term, alarm_words, language_name, i18n.keep_language,
 )
 
 

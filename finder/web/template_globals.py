@@ -10,7 +10,7 @@ from flask_babel import gettext
 
 from finder import db
 from finder.calendars.urls import add_to_calendar_url, calendar_actions
-from finder.core import schedule
+from finder.core import schedule, texts
 from finder.imports import demo
 from finder.learn import content, crisis_lines
 from finder.search.cards import meeting_cards
@@ -53,6 +53,12 @@ def approach_url(code: str) -> str | None:
     return i18n.keep_language(content.page_url("counseling", found[0])) if found else None
 
 
+def meeting_text(meeting: Any, field: str) -> texts.LocalText:
+    """A meeting's free text (notes, location_notes, conference_notes, phone_notes) in the reader's language when
+    the organizers gave it in it, else as written; its `.lang` goes on the element that holds it."""
+    return texts.pick(meeting, field, i18n.current_language())
+
+
 @functools.cache
 def _demo_places() -> tuple[tuple[str, str], ...]:
     return tuple(demo.demo_places())
@@ -80,6 +86,7 @@ GLOBALS: dict[str, Any] = {  # functions, and a few tables (add_template_global 
     "approach_url": approach_url,
     "demo_places": demo_places,
     "meeting_cards": meeting_cards,
+    "meeting_text": meeting_text,
     "calendar_actions": calendar_actions,
     "add_to_calendar_url": add_to_calendar_url,
     "csrf_field": csrf_field,
