@@ -487,13 +487,13 @@ def form_from_proposal(proposal: Mapping[str, Any]) -> dict[str, Any]:
     return form
 
 
-def translation_fields(translations: Mapping[str, Mapping[str, str]], shown: str | None = None) -> dict[str, str]:
-    """The form's fields for a meeting's translations: one language (`shown`, else the first) in the
-    <field>_translated fields, the others as JSON in OTHER_TRANSLATIONS."""
+def translation_fields(translations: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
+    """The form's fields for a meeting's translations: the first language in the <field>_translated fields, the
+    others as JSON in OTHER_TRANSLATIONS."""
     languages = sorted(translations)
     if not languages:
         return {}
-    first = shown if shown in translations else languages[0]
+    first = languages[0]
     fields = {f"{name}_translated": translations[first].get(name, "") for name in TRANSLATED}
     others = {k: dict(v) for k, v in translations.items() if k != first}
     return {TEXT_LANGUAGE: first, **fields, OTHER_TRANSLATIONS: json.dumps(others, sort_keys=True) if others else ""}
