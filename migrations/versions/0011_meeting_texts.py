@@ -4,10 +4,10 @@ Reviewed by hand. One JSON column on meetings (JSONB on PostgreSQL, which has th
 needs), {language: {field: text}} (finder.core.texts), with a server default of an empty object, so existing
 meetings read "no translations" and the upgrade needs no backfill.
 SQLite adds and drops the column in place (ALTER TABLE ... ADD / DROP COLUMN, SQLite 3.35+), so the
-meeting_points triggers stay.
+meeting_points (0004) and online_times (0010) triggers stay.
 
 Revision ID: 0011_meeting_texts
-Revises: 0009_calendar_lists
+Revises: 0010_online_times
 Create Date: 2026-12-06 14:40:00
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0011_meeting_texts'
-down_revision = '0009_calendar_lists'
+down_revision = '0010_online_times'
 branch_labels = None
 depends_on = None
 
@@ -28,5 +28,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # In place, not batch: a batch copy of meetings on SQLite would trip the meeting_points triggers (0004).
+    # In place, not batch: a batch copy of meetings on SQLite would trip the triggers of 0004 and 0010.
     op.drop_column("meetings", "translations")
