@@ -1,7 +1,8 @@
 """The JSON API under /api/v1: search (the pages' search function and parameters), records, formats, service bodies.
 
-Every error is {"error": {"code", "message", "field"}} with a 4xx status; GET answers carry CORS for any origin
-and an ETag answered with 304.
+Every error is {"error": {"code", "message", "field"}} with a 4xx status: `code` and `field` are the same in every
+language, `message` is for people and speaks the language the request asked for (?locale=, else Accept-Language,
+else English; Content-Language says which). GET answers carry CORS for any origin and an ETag answered with 304.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -23,6 +25,7 @@ from finder.models import Counselor, Format, Meeting, ServiceBody, TreatmentCent
 from finder.providers import services as providers
 from finder.web import csrf
 from finder.web.responses import dumps
+from finder.web.i18n import current_language
 from finder.web.urls import public_base
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -49,6 +52,7 @@ def error_response(exc: ApiError) -> Response:
         body["suggestions"] = exc.suggestions
     response = Response(json.dumps({"error": body}), status=exc.status, mimetype="application/json")
     response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Content-Language"] = current_language()  # the message's; code and field have none
     if exc.status == 405:
         response.headers["Allow"] = "GET, HEAD, OPTIONS"
     return response
@@ -80,7 +84,7 @@ def endpoint(rule: str, max_age: int = RECORD_MAX_AGE) -> Callable[[Callable[...
                 return response
             try:
                 if request.method not in ("GET", "HEAD"):
-                    raise ApiError(405, "method_not_allowed", "this API is read-only: use GET")
+                    raise ApiError(405, "method_not_allowed", gettext("this API is read-only: use GET"))
                 return _json(view(**kwargs), max_age)
             except ApiError as exc:
                 return error_response(exc)
@@ -112,12 +116,13 @@ def _one(model: Any, slug: str, *options: Any) -> Any:
     """The published record with this slug (for a meeting: visibility.public, as its page; one that no longer
     meets is answered with its status, as the page shows it)."""
     if len(slug) > 120:
-        raise ApiError(404, "not_found", "no such record", "slug")
+        raise ApiError(404, "not_found", gettext("no such record"), "slug")
     session = db.get_session()
     found = (visibility.public_meeting(session, slug, *options) if model is Meeting
              else providers.published(session, model, slug, *options))
     if found is None:
-        raise ApiError(404, "not_found", f"no published record with slug {slug[:60]!r}", "slug")
+        raise ApiError(404, "not_found", gettext("no published record with slug %(slug)s", slug=repr(slug[:60])),
+                       "slug")
     return found
 
 
@@ -152,7 +157,7 @@ def service_bodies_view() -> list[dict[str, Any]]:
 def service_body_view(body_id: int) -> dict[str, Any]:
     body = db.get_session().get(ServiceBody, body_id)
     if body is None:
-        raise ApiError(404, "not_found", f"no service body {body_id}", "body_id")
+        raise ApiError(404, "not_found", gettext("no service body %(id)s", id=body_id), "body_id")
     return {**records.body_json(body, public_base()), "children": [c.id for c in body.children]}
 
 
@@ -173,4 +178,5 @@ def openapi_view() -> dict[str, Any]:
 @csrf.exempt
 def unknown(rest: str) -> Response:
     """Any other path under /api/v1: a JSON 404, not an HTML page."""
-    return error_response(ApiError(404, "not_found", f"no API route /api/v1/{rest[:80]}; see /api/v1/openapi.json"))
+    message = gettext("no API route %(path)s; see /api/v1/openapi.json", path=f"/api/v1/{rest[:80]}")
+    return error_response(ApiError(404, "not_found", message))

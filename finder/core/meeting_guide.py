@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from finder.core import schedule, texts, vocab
 from finder.core.freshness import last_checked, public_notes
 from finder.core.vocab import effective_format_codes
+from finder.core.words import N_
 from finder.models import Meeting, MeetingTime, ServiceBody
 
 UTC = dt.timezone.utc
@@ -24,7 +25,13 @@ class CodeRow:
     na_code: str
     name: str
     mg_types: tuple[str, ...]
-    note: str
+    note_message: str  # the note's catalog words (N_), with %(codes)s for `note_codes`; pages translate it
+    note_codes: str = ""
+
+    @property
+    def note(self) -> str:
+        """The note in English, as the JSON table and the docs give it."""
+        return self.note_message % {"codes": self.note_codes}
 
 
 # Meeting Guide's spec types that mean the same thing as an NA format. NA codes with no spec type are sent
@@ -49,11 +56,11 @@ _MG_OVERRIDES: dict[str, tuple[str, ...]] = {
     "TC": ("TC",),
 }
 _NOTES = {
-    "S-D": "sent as Speaker + Discussion",
-    "TOP": "sent as Discussion",
-    "VM": "not sent: online status comes from conference_url / conference_phone",
-    "HYBR": "not sent: hybrid means an address plus conference_url / conference_phone",
-    "TC": "sent when the building is temporarily closed",
+    "S-D": N_("sent as Speaker + Discussion"),
+    "TOP": N_("sent as Discussion"),
+    "VM": N_("not sent: online status comes from conference_url / conference_phone"),
+    "HYBR": N_("not sent: hybrid means an address plus conference_url / conference_phone"),
+    "TC": N_("sent when the building is temporarily closed"),
 }
 
 
@@ -72,11 +79,11 @@ def _code_table() -> tuple[CodeRow, ...]:
         types = _MG_OVERRIDES.get(spec.code, (spec.mg_code,) if spec.mg_code else (spec.code,))
         extra = [t for t in types if t not in MG_SPEC_TYPES]
         note = _NOTES.get(spec.code) or (
-            "Meeting Guide type" if not extra else
-            "NA code, no Meeting Guide equivalent" if len(extra) == len(types) else
-            f"Meeting Guide type, plus our NA code {', '.join(extra)}"
+            N_("Meeting Guide type") if not extra else
+            N_("NA code, no Meeting Guide equivalent") if len(extra) == len(types) else
+            N_("Meeting Guide type, plus our NA code %(codes)s")
         )
-        rows.append(CodeRow(spec.code, spec.name, types, note))
+        rows.append(CodeRow(spec.code, spec.name, types, note, ", ".join(extra) if "%(codes)s" in note else ""))
     return tuple(rows)
 
 

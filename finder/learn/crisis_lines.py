@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext
 
+from finder.core.words import N_
+
 DEFAULT_COUNTRY = "US"
 # EU member states (ISO 3166 alpha-2); 112 reaches emergency services in every one of them.
 EU_MEMBERS = frozenset({
@@ -38,11 +40,11 @@ class CrisisLine:
 
     country: str  # ISO 3166 alpha-2, or "EU"
     kind: str  # 'emergency' (police, ambulance, fire), 'crisis' (suicide and crisis line), 'helpline'
-    name: str  # what the service calls itself
+    name: str  # what the service calls itself (N_: a generic name, or one the service gives in Spanish too)
     number: str  # as the source writes it
     dial: str  # what a tel: link dials (digits, maybe a leading +)
     text: bool  # the source says it also answers text messages at this number
-    about: str  # one plain line: when to use it, what it costs, when it answers
+    about: str  # one plain line: when to use it, what it costs, when it answers (N_: pages translate it, |term)
     source: str  # the public page the number was checked against
     reviewed: dt.date  # when it was checked
 
@@ -58,72 +60,74 @@ class CrisisLine:
 _REVIEWED = dt.date(2026, 12, 6)
 
 LINES: tuple[CrisisLine, ...] = (
-    CrisisLine("US", "emergency", "Emergency", "911", "911", False,
-               "Police, ambulance, fire: if someone is in danger or may have overdosed.",
+    CrisisLine("US", "emergency", N_("Emergency"), "911", "911", False,
+               N_("Police, ambulance, fire: if someone is in danger or may have overdosed."),
                "https://health.wyo.gov/publichealth/prevention/wivpp/suicide-prevention/988-suicide-crisis-lifeline", _REVIEWED),
-    CrisisLine("US", "crisis", "988 Suicide and Crisis Lifeline", "988", "988", True,
-               "Call or text, free and confidential, 24/7; also for a substance use crisis. Spanish available.",
+    # In Spanish (its Spanish text below): press 2 when calling, text AYUDA. Checked 2026-12-06 against
+    # https://988lifeline.org/get-help/what-to-expect ("Spanish-language (Press 2)", "text AYUDA").
+    CrisisLine("US", "crisis", N_("988 Suicide and Crisis Lifeline"), "988", "988", True,
+               N_("Call or text, free and confidential, 24/7; also for a substance use crisis. Spanish available."),
                "https://www.mcphs.edu/student-life/counseling-services/emergency-services/988-suicide-and-crisis-lifeline", _REVIEWED),
-    CrisisLine("US", "helpline", "SAMHSA National Helpline", "1-800-662-4357", "+18006624357", False,
-               "Free, confidential treatment referral and information, 24/7, in English and Spanish.",
+    CrisisLine("US", "helpline", N_("SAMHSA National Helpline"), "1-800-662-4357", "+18006624357", False,
+               N_("Free, confidential treatment referral and information, 24/7, in English and Spanish."),
                "https://www.samhsa.gov/find-help/helplines/national-helpline", _REVIEWED),
-    CrisisLine("CA", "emergency", "Emergency", "911", "911", False,
-               "Police, ambulance, fire: if someone is in danger or may have overdosed.",
+    CrisisLine("CA", "emergency", N_("Emergency"), "911", "911", False,
+               N_("Police, ambulance, fire: if someone is in danger or may have overdosed."),
                "https://www.gnb.ca/en/topic/laws-safety/community-safety/911.html", _REVIEWED),
     CrisisLine("CA", "crisis", "9-8-8: Suicide Crisis Helpline", "988", "988", True,
-               "Call or text, free, 24/7, in English and French.",
+               N_("Call or text, free, 24/7, in English and French."),
                "https://www.newswire.ca/news-releases/government-of-canada-launches-three-digit-suicide-crisis-helpline-896472116.html", _REVIEWED),
-    CrisisLine("GB", "emergency", "Emergency", "999", "999", False,
-               "Police, ambulance, fire (112 works too): if someone is in danger or may have overdosed.",
+    CrisisLine("GB", "emergency", N_("Emergency"), "999", "999", False,
+               N_("Police, ambulance, fire (112 works too): if someone is in danger or may have overdosed."),
                "https://www.wellingtonpractice.co.uk/emergency-information/", _REVIEWED),
     CrisisLine("GB", "crisis", "Samaritans", "116 123", "116123", False,
-               "Free from any phone, 24 hours a day, every day; you don't have to be suicidal to call.",
+               N_("Free from any phone, 24 hours a day, every day; you don't have to be suicidal to call."),
                "https://www.samaritans.org/how-we-can-help/contact-samaritan/", _REVIEWED),
-    CrisisLine("IE", "emergency", "Emergency", "112 or 999", "112", False,
-               "Garda, ambulance, fire: both numbers are free from any phone.",
+    CrisisLine("IE", "emergency", N_("Emergency"), "112 or 999", "112", False,
+               N_("Garda, ambulance, fire: both numbers are free from any phone."),
                "https://www2.hse.ie/emergencies/when-to-call-112-or-999/", _REVIEWED),
     CrisisLine("IE", "crisis", "Samaritans", "116 123", "116123", False,
-               "Free from any phone, 24 hours a day, every day.",
+               N_("Free from any phone, 24 hours a day, every day."),
                "https://www.samaritans.org/how-we-can-help/contact-samaritan/", _REVIEWED),
-    CrisisLine("AU", "emergency", "Emergency", "000", "000", False,
-               "Police, ambulance, fire: if someone is in immediate danger.",
+    CrisisLine("AU", "emergency", N_("Emergency"), "000", "000", False,
+               N_("Police, ambulance, fire: if someone is in immediate danger."),
                "https://lifelineh2h.org.au/get-help/telephone-crisis-support/faqs/", _REVIEWED),
     CrisisLine("AU", "crisis", "Lifeline", "13 11 14", "131114", False,
-               "Crisis support 24 hours a day; free from mobiles.",
+               N_("Crisis support 24 hours a day; free from mobiles."),
                "https://lifelineh2h.org.au/get-help/telephone-crisis-support/faqs/", _REVIEWED),
-    CrisisLine("NZ", "emergency", "Emergency", "111", "111", False,
-               "Police, ambulance, fire: if someone is in danger.",
+    CrisisLine("NZ", "emergency", N_("Emergency"), "111", "111", False,
+               N_("Police, ambulance, fire: if someone is in danger."),
                "https://www.govt.nz/browse/crime-and-justice/crimes-and-emergencies/111-emergency-service/",
                _REVIEWED),
     CrisisLine("NZ", "crisis", "1737 Need to talk?", "1737", "1737", True,
-               "Call or text, free, 24/7: trained counsellors, including for addiction.",
+               N_("Call or text, free, 24/7: trained counsellors, including for addiction."),
                "https://www.pegasus.health.nz/?p=6300", _REVIEWED),
     CrisisLine("IN", "emergency", "Emergency (ERSS)", "112", "112", False,
-               "Police, ambulance, fire: the national emergency number.",
+               N_("Police, ambulance, fire: the national emergency number."),
                "https://www.lokmattimes.com/technology/over-29-lakh-phone-calls-handled-by-tele-manas-cells-savitri-thakur-2/", _REVIEWED),
     CrisisLine("IN", "crisis", "Tele-MANAS", "14416", "14416", False,
-               "Free mental health support 24/7, in the language you choose.",
+               N_("Free mental health support 24/7, in the language you choose."),
                "https://theshillongtimes.com/2025/02/07/tele-manas-mental-health-helpline-handles-over-18-1-lakh-calls-centre/", _REVIEWED),
     CrisisLine("MX", "emergency", "Emergencias", "911", "911", False,
-               "Police, ambulance, fire: the national emergency number.",
+               N_("Police, ambulance, fire: the national emergency number."),
                "https://www.gob.mx/policiafederal/articulos/088-911-responder-ante-cualquier-llamado", _REVIEWED),
     CrisisLine("MX", "crisis", "Línea de la Vida", "800 911 2000", "8009112000", False,
-               "Free, 24/7: mental health and addiction support (CONASAMA).",
+               N_("Free, 24/7: mental health and addiction support (CONASAMA)."),
                "https://www.eluniversal.com.mx/nacion/promueven-la-linea-de-la-vida-tras-presentar-encuesta-sobre-consumo-de-drogas-asi-puedes-pedir-ayuda/", _REVIEWED),
     CrisisLine("DE", "emergency", "Notruf", "112", "112", False,
-               "Ambulance and fire, free from any phone: if someone is in danger or may have overdosed.",
+               N_("Ambulance and fire, free from any phone: if someone is in danger or may have overdosed."),
                "https://www.news.lt/Law-And-Order-Crime/Need-help-Dial-112.im?f=c&id=189320", _REVIEWED),
     CrisisLine("DE", "crisis", "TelefonSeelsorge", "0800 111 0 111", "08001110111", False,
-               "Free, anonymous, 24/7; also 0800 111 0 222.",
+               N_("Free, anonymous, 24/7; also 0800 111 0 222."),
                "https://www.domradio.de/glossar/telefonseelsorge-0", _REVIEWED),
     CrisisLine("BR", "emergency", "SAMU", "192", "192", False,
-               "Ambulance: free from any phone, 24 hours a day.",
+               N_("Ambulance: free from any phone, 24 hours a day."),
                "https://prefeitura.sp.gov.br/web/saude/w/samu-192-como-usar-corretamente-e-evitar-sobrecarga-do-servi%C3%A7o", _REVIEWED),
     CrisisLine("BR", "crisis", "CVV", "188", "188", False,
-               "Centro de Valorização da Vida: free emotional support and suicide prevention, 24/7.",
+               N_("Centro de Valorização da Vida: free emotional support and suicide prevention, 24/7."),
                "https://redeglobo.globo.com/rj/tvriosul/Acontece/noticia/cvv-oferece-apoio-emocional-e-atua-na-prevencao-do-suicidio.ghtml", _REVIEWED),
-    CrisisLine("EU", "emergency", "European emergency number", "112", "112", False,
-               "Police, ambulance, fire: free in every EU country, from mobiles and landlines.",
+    CrisisLine("EU", "emergency", N_("European emergency number"), "112", "112", False,
+               N_("Police, ambulance, fire: free in every EU country, from mobiles and landlines."),
                "https://www.news.lt/Law-And-Order-Crime/Need-help-Dial-112.im?f=c&id=189320", _REVIEWED),
 )
 

@@ -15,11 +15,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext, lazy_gettext
+
 from finder.core import schedule
 from finder.core.flags import parse_flag
 from finder.core.geo import miles_to_km
 from finder.core.numbers import DB_INT_MAX, parse_float, parse_int
 from finder.core.times import parse_time_of_day
+from finder.core.words import N_
 from finder.core.vocab import COUNSELOR_TERMS, FORMAT_BY_CODE, SERVICE_BY_CODE
 from finder.search.query import (
     ATTENDANCE_VALUES, DEFAULT_RADIUS_KM, KINDS, MAX_NEAREST, MAX_PAGE, MAX_PER_PAGE, MAX_RADIUS_KM, MAX_SOON_MINUTES,
@@ -30,6 +33,15 @@ _SERVICE_CODES = {code for code, spec in SERVICE_BY_CODE.items() if spec.categor
 _PAYMENT_CODES = {code for code, spec in SERVICE_BY_CODE.items() if spec.category == "payment"}
 _APPROACHES = {term.code for term in COUNSELOR_TERMS if term.kind == "approach"}
 _MAX_VALUES = 50  # per repeatable parameter: nobody picks 51 formats; a crafted URL may
+# Messages made before any request (the table below holds them): lazy, so each is read in the request's language.
+_SOON_RANGE = lazy_gettext("'Starting within' must be 1 to %(most)s minutes.", most=MAX_SOON_MINUTES)
+_LATITUDE = lazy_gettext("Latitude must be a number between -90 and 90.")
+_LONGITUDE = lazy_gettext("Longitude must be a number between -180 and 180.")
+# The unknown codes of each vocabulary (%(codes)s: what the URL gave).
+_UNKNOWN_FORMAT = N_("Unknown format: %(codes)s.")
+_UNKNOWN_SERVICE = N_("Unknown treatment service: %(codes)s.")
+_UNKNOWN_PAYMENT = N_("Unknown payment option: %(codes)s.")
+_UNKNOWN_APPROACH = N_("Unknown approach: %(codes)s.")
 
 
 def _values(args: Mapping[str, Any], name: str, *, split: bool = True) -> list[str]:
@@ -44,7 +56,7 @@ def _values(args: Mapping[str, Any], name: str, *, split: bool = True) -> list[s
         parts = str(item).split(",") if split else [str(item)]
         out.extend(part.strip() for part in parts if part.strip())
     if len(out) > _MAX_VALUES:
-        raise SearchError(name, f"Too many values for {name}.")
+        raise SearchError(name, gettext("Too many values for %(name)s.", name=name))
     return out
 
 
@@ -57,7 +69,7 @@ def _flag(args: Mapping[str, Any], name: str) -> bool:
     try:
         return parse_flag(_one(args, name), default=False)
     except ValueError:
-        raise SearchError(name, f"{name} must be 1 or 0.") from None
+        raise SearchError(name, gettext("%(name)s must be 1 or 0.", name=name)) from None
 
 
 def _number(args: Mapping[str, Any], name: str, message: str) -> float | None:
@@ -87,7 +99,8 @@ def _clock_time(args: Mapping[str, Any], name: str) -> dt.time | None:
     try:
         return parse_time_of_day(value, end_of_day=True)  # "to=24:00": until the day ends
     except ValueError:
-        raise SearchError(name, f"Enter the time as HH:MM, for example 18:30 (got {value[:20]!r}).") from None
+        raise SearchError(name, gettext("Enter the time as HH:MM, for example 18:30 (got %(value)s).",
+                                        value=repr(value[:20]))) from None
 
 
 def _codes(args: Mapping[str, Any], name: str, known: Iterable[str], what: str, *, upper: bool = True) -> frozenset[str]:
@@ -95,7 +108,7 @@ def _codes(args: Mapping[str, Any], name: str, known: Iterable[str], what: str, 
     known = set(known)
     unknown = [v for v in values if v not in known]
     if unknown:
-        raise SearchError(name, f"Unknown {what}: {', '.join(u[:20] for u in unknown[:5])}.",
+        raise SearchError(name, gettext(what, codes=", ".join(u[:20] for u in unknown[:5])),
                           suggestions=sorted(known)[:50])
     return frozenset(values)
 
@@ -105,7 +118,7 @@ def _ids(args: Mapping[str, Any], name: str) -> frozenset[int]:
     for value in _values(args, name):
         number = parse_int(value, low=1, high=DB_INT_MAX)
         if number is None:
-            raise SearchError(name, f"{name} must be a positive whole number.")
+            raise SearchError(name, gettext("%(name)s must be a positive whole number.", name=name))
         out.add(number)
     return frozenset(out)
 
@@ -116,7 +129,7 @@ def _weekdays(args: Mapping[str, Any], name: str) -> frozenset[int]:
         try:
             weekdays.add(schedule.from_url(token))
         except ValueError:
-            raise SearchError(name, "Days are mon, tue, wed, thu, fri, sat or sun.") from None
+            raise SearchError(name, gettext("Days are mon, tue, wed, thu, fri, sat or sun.")) from None
     return frozenset(weekdays)
 
 
@@ -126,7 +139,7 @@ def _attendance(args: Mapping[str, Any], name: str) -> frozenset[str]:
         value = value.lower().replace("-", "_").replace(" ", "_")
         value = {"inperson": "in_person", "virtual": "online"}.get(value, value)
         if value not in ATTENDANCE_VALUES:
-            raise SearchError(name, "Attendance is in_person, online or hybrid.")
+            raise SearchError(name, gettext("Attendance is in_person, online or hybrid."))
         attendance.add(value)
     return frozenset(attendance)
 
@@ -134,21 +147,21 @@ def _attendance(args: Mapping[str, Any], name: str) -> frozenset[str]:
 def _language(args: Mapping[str, Any], name: str) -> str | None:
     language = (_one(args, name) or "").lower() or None
     if language is not None and not re.fullmatch(r"[a-z]{2,3}", language):
-        raise SearchError(name, "The language must be a two-letter code such as en or es.")
+        raise SearchError(name, gettext("The language must be a two-letter code such as en or es."))
     return language
 
 
 def _open_closed(args: Mapping[str, Any], name: str) -> str | None:
     open_closed = (_one(args, name) or "").lower() or None
     if open_closed not in (None, "open", "closed"):
-        raise SearchError(name, "Choose open or closed.")
+        raise SearchError(name, gettext("Choose open or closed."))
     return open_closed
 
 
 def _sort(args: Mapping[str, Any], name: str) -> str:
     sort = (_one(args, name) or "distance").lower()
     if sort not in ("distance", "next", "next_start"):
-        raise SearchError(name, "Sort by distance or next.")
+        raise SearchError(name, gettext("Sort by distance or next."))
     return "distance" if sort == "distance" else "next_start"
 
 
@@ -214,16 +227,16 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("soon", "clock", {"type": "integer", "minimum": 1, "maximum": MAX_SOON_MINUTES},
               "Starting within this many minutes from now.",
               "starts_within", lambda args, name: _integer(
-                  args, name, 1, MAX_SOON_MINUTES, f"'Starting within' must be 1 to {MAX_SOON_MINUTES} minutes."),
+                  args, name, 1, MAX_SOON_MINUTES, _SOON_RANGE),
               kinds=MEETINGS, in_form=True),
     Parameter("now", "clock", FLAG, "1: only meetings in progress now.",
               "in_progress", lambda args, name: _flag(args, name), kinds=MEETINGS, in_form=True),
     Parameter("format", "filter", {"type": "string", "enum": sorted(FORMAT_BY_CODE)}, "Format codes; every one required.",
-              "formats_all", lambda args, name: _codes(args, name, FORMAT_BY_CODE, "format"),
+              "formats_all", lambda args, name: _codes(args, name, FORMAT_BY_CODE, _UNKNOWN_FORMAT),
               repeatable=True, kinds=MEETINGS, in_form=True),
     Parameter("any_format", "filter", {"type": "string", "enum": sorted(FORMAT_BY_CODE)},
               "Format codes; at least one.",
-              "formats_any", lambda args, name: _codes(args, name, FORMAT_BY_CODE, "format"),
+              "formats_any", lambda args, name: _codes(args, name, FORMAT_BY_CODE, _UNKNOWN_FORMAT),
               repeatable=True, kinds=MEETINGS),
     Parameter("attendance", "filter", {"type": "string", "enum": sorted(ATTENDANCE_VALUES)}, "How people attend.",
               "attendance", _attendance, repeatable=True, kinds=MEETINGS, in_form=True),
@@ -243,14 +256,14 @@ PARAMETERS: tuple[Parameter, ...] = (
               "text", lambda args, name: _one(args, name), in_form=True),
     Parameter("service", "filter", {"type": "string", "enum": sorted(_SERVICE_CODES)},
               "Treatment center service codes (all required).",
-              "center_services", lambda args, name: _codes(args, name, _SERVICE_CODES, "treatment service"),
+              "center_services", lambda args, name: _codes(args, name, _SERVICE_CODES, _UNKNOWN_SERVICE),
               repeatable=True, kinds=CENTERS, in_form=True),
     Parameter("payment", "filter", {"type": "string", "enum": sorted(_PAYMENT_CODES)},
               "Treatment center payment codes.",
-              "payment", lambda args, name: _codes(args, name, _PAYMENT_CODES, "payment option"),
+              "payment", lambda args, name: _codes(args, name, _PAYMENT_CODES, _UNKNOWN_PAYMENT),
               repeatable=True, kinds=CENTERS, in_form=True),
     Parameter("approach", "filter", {"type": "string", "enum": sorted(_APPROACHES)}, "Counselor approaches.",
-              "approaches", lambda args, name: _codes(args, name, _APPROACHES, "approach", upper=False),
+              "approaches", lambda args, name: _codes(args, name, _APPROACHES, _UNKNOWN_APPROACH, upper=False),
               repeatable=True, kinds=COUNSELORS, in_form=True),
     Parameter("telehealth", "filter", FLAG, "1: counselors offering telehealth.",
               "telehealth", lambda args, name: _flag(args, name), kinds=COUNSELORS, in_form=True),
@@ -260,10 +273,10 @@ PARAMETERS: tuple[Parameter, ...] = (
               "Order: nearest first or soonest first.", "sort", _sort, kinds=MEETINGS),
     Parameter("page", "paging", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page number, from 1.",
               "page", _with_default(functools.partial(
-                  _integer, low=1, high=MAX_PAGE, message="The page must be a whole number from 1."), 1)),
+                  _integer, low=1, high=MAX_PAGE, message=lazy_gettext("The page must be a whole number from 1.")), 1)),
     Parameter("per_page", "paging", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "Results per page.",
               "per_page", _with_default(functools.partial(
-                  _integer, low=1, high=MAX_PER_PAGE, message=f"Show 1 to {MAX_PER_PAGE} results per page."), 25)),
+                  _integer, low=1, high=MAX_PER_PAGE, message=lazy_gettext("Show 1 to %(most)s results per page.", most=MAX_PER_PAGE)), 25)),
     Parameter("tz", "view", {"type": "string", "maxLength": 64},
               "The viewer's IANA zone, for 'your time' on the results page.", api=False),
 )
@@ -305,7 +318,7 @@ def query_and_place(
         elif kind in KINDS:
             kinds.add(kind)
         else:
-            raise SearchError("kind", "Choose meetings, centers, counselors or all.")
+            raise SearchError("kind", gettext("Choose meetings, centers, counselors or all."))
     fields = {p.field: p.parse(args, p.name) for p in PARAMETERS if p.field is not None and p.parse is not None}
     query = SearchQuery(point=point, radius_km=radius_km, nearest=nearest,
                         kinds=frozenset(kinds) or frozenset(default_kinds), **fields)
@@ -314,15 +327,15 @@ def query_and_place(
 
 def _place(args: Mapping[str, Any], geocoder: Any) -> tuple[tuple[float, float] | None, Any]:
     """The point to search around, and the geocoder's answer when it came from `q`."""
-    lat = _number(args, "lat", "Latitude must be a number between -90 and 90.")
-    lon = _number(args, "lon", "Longitude must be a number between -180 and 180.")
+    lat = _number(args, "lat", _LATITUDE)
+    lon = _number(args, "lon", _LONGITUDE)
     if (lat is None) != (lon is None):
-        raise SearchError("lat" if lat is None else "lon", "Give both latitude and longitude.")
+        raise SearchError("lat" if lat is None else "lon", gettext("Give both latitude and longitude."))
     if lat is not None and lon is not None:
         if not -90 <= lat <= 90:
-            raise SearchError("lat", "Latitude must be a number between -90 and 90.")
+            raise SearchError("lat", _LATITUDE)
         if not -180 <= lon <= 180:
-            raise SearchError("lon", "Longitude must be a number between -180 and 180.")
+            raise SearchError("lon", _LONGITUDE)
         return (lat, lon), None
     place_text = _one(args, "q")
     if not place_text:
@@ -330,7 +343,8 @@ def _place(args: Mapping[str, Any], geocoder: Any) -> tuple[tuple[float, float] 
     try:
         found = geocoder.geocode(place_text)
     except ValueError as exc:
-        raise SearchError("q", str(exc)) from None
+        # The geocoder's words (a "lat,lon" out of range) are in the catalog too (finder.search.query).
+        raise SearchError("q", gettext(str(exc))) from None
     if found is None:
         raise _unplaced(place_text, geocoder)
     return (found.lat, found.lon), found
@@ -345,7 +359,7 @@ def _unplaced(text: str, geocoder: Any) -> SearchError:
     """Why a place was not found, and what to try: for a street address the offline gazetteer cannot place (a
     configured geocoder would have), its ZIP code and its town when those can be placed."""
     if not _STREET.match(text):
-        return SearchError("q", "We couldn't find that place. Try a ZIP code, or a town and state.",
+        return SearchError("q", gettext("We couldn't find that place. Try a ZIP code, or a town and state."),
                            suggestions=geocoder.suggest(text))
     tries = []
     zip_code = _ZIP_AT_END.search(text)
@@ -357,27 +371,32 @@ def _unplaced(text: str, geocoder: Any) -> SearchError:
         if town and geocoder.geocode(town) is not None:
             tries.append(town)
             break
-    return SearchError(
-        "q", "We couldn't place that street address (this site finds places by ZIP code and town). "
-             "Search by its ZIP code or town instead" + (":" if tries else "."), suggestions=tries)
+    message = (gettext("We couldn't place that street address (this site finds places by ZIP code and town). "
+                       "Search by its ZIP code or town instead:") if tries else
+               gettext("We couldn't place that street address (this site finds places by ZIP code and town). "
+                       "Search by its ZIP code or town instead."))
+    return SearchError("q", message, suggestions=tries)
 
 
 def _distance(args: Mapping[str, Any], point: tuple[float, float] | None) -> tuple[float | None, int | None]:
     unit = (_one(args, "unit") or "mi").lower()
     if unit not in ("mi", "km"):
-        raise SearchError("unit", "The unit must be mi or km.")
-    radius = _number(args, "radius", "The distance must be a number.")
+        raise SearchError("unit", gettext("The unit must be mi or km."))
+    radius = _number(args, "radius", lazy_gettext("The distance must be a number."))
     radius_km = None
     if radius is not None:
         radius_km = miles_to_km(radius) if unit == "mi" else radius
         if radius_km <= 0:
-            raise SearchError("radius", "The distance must be more than 0.")
+            raise SearchError("radius", gettext("The distance must be more than 0."))
         if radius_km > MAX_RADIUS_KM + 1e-9:
-            limit = "1000 miles" if unit == "mi" else f"{MAX_RADIUS_KM:.0f} km"
-            raise SearchError("radius", f"The distance can be at most {limit}; try 'nearest' instead.")
-    nearest = _integer(args, "nearest", 1, MAX_NEAREST, f"'Nearest' must be a whole number from 1 to {MAX_NEAREST}.")
+            message = (gettext("The distance can be at most 1000 miles; try 'nearest' instead.") if unit == "mi" else
+                       gettext("The distance can be at most %(km)s km; try 'nearest' instead.",
+                               km=f"{MAX_RADIUS_KM:.0f}"))
+            raise SearchError("radius", message)
+    nearest = _integer(args, "nearest", 1, MAX_NEAREST,
+                       lazy_gettext("'Nearest' must be a whole number from 1 to %(most)s.", most=MAX_NEAREST))
     if point is None and (radius_km is not None or nearest is not None):
-        raise SearchError("q", "A distance needs a place: enter a town, a ZIP code or use your location.")
+        raise SearchError("q", gettext("A distance needs a place: enter a town, a ZIP code or use your location."))
     if point is not None and radius_km is None and nearest is None:
         radius_km = DEFAULT_RADIUS_KM
     return radius_km, nearest

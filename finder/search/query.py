@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from finder.core.geo import km_to_miles, miles_to_km, valid_point
@@ -28,6 +29,7 @@ class SearchError(ValueError):
     """A search the user asked for cannot run: which field, a message for people, and near matches for places."""
 
     def __init__(self, field: str, message: str, suggestions: Sequence[str] = ()) -> None:
+        message = str(message)  # a lazy_gettext message is read now, in the request's language
         super().__init__(message)
         self.field = field
         self.message = message
@@ -147,21 +149,22 @@ def validate(query: SearchQuery) -> None:
     if query.point is not None:
         lat, lon = query.point
         if not valid_point(float(lat), float(lon)):
-            raise SearchError("lat", "Latitude must be between -90 and 90 and longitude between -180 and 180.")
+            raise SearchError("lat", gettext("Latitude must be between -90 and 90 and longitude between -180 and 180."))
     if query.radius_km is not None and not (math.isfinite(query.radius_km) and 0 < query.radius_km <= MAX_RADIUS_KM):
-        raise SearchError("radius", f"The distance must be more than 0 and at most {MAX_RADIUS_KM:.0f} km.")
+        raise SearchError("radius", gettext("The distance must be more than 0 and at most %(km)s km.",
+                                            km=f"{MAX_RADIUS_KM:.0f}"))
     if query.nearest is not None and not 1 <= query.nearest <= MAX_NEAREST:
-        raise SearchError("nearest", f"Ask for between 1 and {MAX_NEAREST} nearest results.")
+        raise SearchError("nearest", gettext("Ask for between 1 and %(most)s nearest results.", most=MAX_NEAREST))
     if query.point is None and (query.nearest or query.radius_km):
-        raise SearchError("q", "A distance needs a place: enter a town, a ZIP code or use your location.")
+        raise SearchError("q", gettext("A distance needs a place: enter a town, a ZIP code or use your location."))
     if not query.kinds or not query.kinds <= KINDS:
-        raise SearchError("kind", "Choose meetings, treatment centers, counselors or all.")
+        raise SearchError("kind", gettext("Choose meetings, treatment centers, counselors or all."))
     if query.page < 1 or query.per_page < 0:
-        raise SearchError("page", "Pages are numbered from 1.")
+        raise SearchError("page", gettext("Pages are numbered from 1."))
     if query.sort not in ("distance", "next_start"):
-        raise SearchError("sort", "Sort by distance or by next start.")
+        raise SearchError("sort", gettext("Sort by distance or by next start."))
     if query.starts_within is not None and not 0 < query.starts_within <= MAX_SOON_MINUTES:
-        raise SearchError("soon", f"'Starting within' must be 1 to {MAX_SOON_MINUTES} minutes.")
+        raise SearchError("soon", gettext("'Starting within' must be 1 to %(most)s minutes.", most=MAX_SOON_MINUTES))
     if not query.schedule and needs_clock(query):
         raise ValueError("a search without schedule cannot filter or sort by the clock")
 

@@ -12,12 +12,22 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from finder.core.words import N_
+from finder.web.i18n import current_language
 
 logger = logging.getLogger("finder.web.errors")
 
 RETRY_AFTER_SECONDS = 15
 
-# The crisis numbers of templates/errors/_crisis.html, for the page that renders when templates themselves fail.
+# The crisis numbers of templates/errors/_crisis.html, for the page that renders when templates themselves fail:
+# the same catalog sentences, so the page speaks the visitor's language (Spanish says how to reach 988 in Spanish);
+# this English copy is the last resort when even the catalog cannot be read.
+CRISIS_FALLBACK_LINES = (
+    N_("Need help right now?"),
+    N_('Emergency or overdose: call <a href="tel:911">911</a>.'),
+    N_('In crisis, or thinking about suicide: call or text <a href="tel:988">988</a>.'),
+    N_('Help finding treatment: SAMHSA National Helpline, <a href="tel:+18006624357">1-800-662-4357</a> '
+       '(free, 24/7, English and Spanish).'),
+)
 CRISIS_FALLBACK_HTML = (
     '<h2>Need help right now?</h2><ul>'
     '<li>Emergency or overdose: call <a href="tel:911">911</a>.</li>'
@@ -27,7 +37,8 @@ CRISIS_FALLBACK_HTML = (
 )
 JSON_PREFIXES = ("/api/", "/bmlt/")
 
-# Words for people (pages translate them; JSON keeps the English); the status code's own phrase is the fallback.
+# Words for people, in the visitor's language (pages and JSON alike; JSON's `status` is the same in every
+# language); the status code's own phrase is the fallback.
 MESSAGES = {
     400: (N_("That request didn't make sense"), N_("Something in the address or the form could not be read. Try the search again.")),
     401: (N_("Please sign in"), N_("This page is for signed-in organizers and moderators.")),
@@ -53,23 +64,43 @@ def wants_json() -> bool:
 def error_response(status: int, detail: str | None = None) -> Response:
     """Render `status` as JSON {"error": {"status", "title", "detail"}} or as an HTML page."""
     title, text = MESSAGES.get(status, (InternalServerError.name, MESSAGES[500][1]))
+    # A detail the request's own code gave (a rate limit's words) is shown as written.
+    title, detail = gettext(title), detail or gettext(text)
     if wants_json():
-        response = jsonify(error={"status": status, "title": title, "detail": detail or text})
+        response = jsonify(error={"status": status, "title": title, "detail": detail})
+        response.headers["Content-Language"] = current_language()
     else:
-        # A detail the request's own code gave (a rate limit's words) is shown as written.
-        title, detail = gettext(title), detail or gettext(text)
         try:
             # A missing page gets the search box too: the person was probably looking for a meeting.
             template = "errors/404.html" if status == 404 else "errors/error.html"
             body = render_template(template, status=status, title=title, detail=detail)
         except Exception:  # the page must render even when the template layer is what broke
             logger.exception("error page template failed")
-            body = (f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1><p>{escape(detail)}</p>"
-                    + CRISIS_FALLBACK_HTML)
+            body = fallback_page(title, detail)
         response = Response(body, mimetype="text/html")
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def crisis_fallback_html() -> str:
+    """The crisis numbers for the template-free page, in the visitor's language (English if the catalog fails)."""
+    try:
+        heading, *lines = (gettext(line) for line in CRISIS_FALLBACK_LINES)
+    except Exception:  # the last page must render whatever broke
+        logger.exception("crisis lines could not be translated")
+        return CRISIS_FALLBACK_HTML
+    return f"<h2>{heading}</h2><ul>" + "".join(f"<li>{line}</li>" for line in lines) + "</ul>"
+
+
+def fallback_page(title: str, detail: str) -> str:
+    """The error page without templates: title, detail and crisis numbers, marked with the visitor's language."""
+    try:
+        language = current_language()
+    except Exception:  # the page must still render
+        language = "en"
+    return (f'<!doctype html><html lang="{escape(language)}"><meta charset="utf-8"><title>{escape(title)}</title>'
+            f"<h1>{escape(title)}</h1><p>{escape(detail)}</p>" + crisis_fallback_html())
 
 
 def handle_http_error(exc: HTTPException) -> ResponseReturnValue:
