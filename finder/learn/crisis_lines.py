@@ -41,7 +41,7 @@ class CrisisLine:
     country: str  # ISO 3166 alpha-2, or "EU"
     kind: str  # 'emergency' (police, ambulance, fire), 'crisis' (suicide and crisis line), 'helpline'
     name: str  # what the service calls itself (N_: a generic name, or one the service gives in Spanish too)
-    number: str  # as the source writes it
+    number: str  # as the source writes it (N_ when it holds words: "112 or 999")
     dial: str  # what a tel: link dials (digits, maybe a leading +)
     text: bool  # the source says it also answers text messages at this number
     about: str  # one plain line: when to use it, what it costs, when it answers (N_: pages translate it, |term)
@@ -83,7 +83,7 @@ LINES: tuple[CrisisLine, ...] = (
     CrisisLine("GB", "crisis", "Samaritans", "116 123", "116123", False,
                N_("Free from any phone, 24 hours a day, every day; you don't have to be suicidal to call."),
                "https://www.samaritans.org/how-we-can-help/contact-samaritan/", _REVIEWED),
-    CrisisLine("IE", "emergency", N_("Emergency"), "112 or 999", "112", False,
+    CrisisLine("IE", "emergency", N_("Emergency"), N_("112 or 999"), "112", False,
                N_("Garda, ambulance, fire: both numbers are free from any phone."),
                "https://www2.hse.ie/emergencies/when-to-call-112-or-999/", _REVIEWED),
     CrisisLine("IE", "crisis", "Samaritans", "116 123", "116123", False,
@@ -102,7 +102,7 @@ LINES: tuple[CrisisLine, ...] = (
     CrisisLine("NZ", "crisis", "1737 Need to talk?", "1737", "1737", True,
                N_("Call or text, free, 24/7: trained counsellors, including for addiction."),
                "https://www.pegasus.health.nz/?p=6300", _REVIEWED),
-    CrisisLine("IN", "emergency", "Emergency (ERSS)", "112", "112", False,
+    CrisisLine("IN", "emergency", N_("Emergency (ERSS)"), "112", "112", False,
                N_("Police, ambulance, fire: the national emergency number."),
                "https://www.lokmattimes.com/technology/over-29-lakh-phone-calls-handled-by-tele-manas-cells-savitri-thakur-2/", _REVIEWED),
     CrisisLine("IN", "crisis", "Tele-MANAS", "14416", "14416", False,

@@ -17,6 +17,7 @@ from finder.migrate import schema_status
 from finder.models import ServiceBody
 from finder.meetings import bodies, detail, visibility
 from finder.printing import service as printing
+from finder.printing import words as print_words
 from finder.search import page as results_page
 from finder.web.responses import found_or_404
 from finder.web.urls import public_base
@@ -77,6 +78,8 @@ def body(body_id: int) -> str:
         print_url=url_for("printing.options_page", body=body_id),
         feed_url=url_for("feeds.meeting_guide_for_body", body_id=body_id),
         calendar_url=url_for("calendars.body_ics", body_id=body_id),
+        # The printed list's words, in the page's language: section titles, day or city headings, notices.
+        list_words=print_words.text(), **print_words.template_helpers(),
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from babel.dates import format_date, format_skeleton, format_time, get_day_names
+from babel.dates import format_date, format_skeleton, format_time, get_day_names, get_timezone_location
 from babel import Locale
 from babel.numbers import format_decimal
 from flask import Flask
@@ -221,12 +221,22 @@ def end_clock(weekly: Any) -> str:
 
 def zone_name(zone: str | None) -> str:
     """A zone as people name it: 'America/Chicago' -> 'Chicago', 'America/Argentina/Buenos_Aires' -> 'Buenos
-    Aires'; '' for none. (The zone's main city: what phones show under a world clock.)"""
+    Aires', 'America/New_York' -> 'Nueva York' in Spanish; '' for none. (The zone's main city: what phones show
+    under a world clock.)"""
     if not zone:
         return ""
     if "/" not in zone or zone.startswith("Etc/"):
         return zone.removeprefix("Etc/")
-    return zone.rsplit("/", 1)[-1].replace("_", " ")
+    return _zone_city(zone, i18n.format_locale())
+
+
+@functools.lru_cache(maxsize=512)
+def _zone_city(zone: str, locale: str) -> str:
+    """The zone's main city as the reader's language names it (CLDR: 'Nueva York' in Spanish), else its id's."""
+    try:
+        return get_timezone_location(zone, locale=locale, return_city=True)
+    except (LookupError, ValueError):
+        return zone.rsplit("/", 1)[-1].replace("_", " ")
 
 
 def _clock_range(start: dt.time, minutes: int) -> str:
