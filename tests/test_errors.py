@@ -250,12 +250,14 @@ def test_proxy_down_page_stands_alone_with_the_crisis_numbers():
                  "it is not a medical or counseling line", "Give naloxone", "2 to 3 minutes"):
         assert fact in html, fact
     assert parsed.spanish, "a Spanish line, marked lang=es"
+    # The Spanish part says how to reach 988 in Spanish (988lifeline.org: press 2 when calling, text AYUDA).
+    assert "al llamar, marque 2; por texto, escriba AYUDA" in html and "Línea Nacional de Ayuda de SAMHSA" in html
     # No app behind it: no script, and only files nginx serves from disk (the plain, unfingerprinted names).
     assert parsed.scripts == 0
     for url in parsed.resources:
         assert url.startswith("/static/") and (REPO / url.lstrip("/")).is_file(), url
     for url in parsed.links:
-        assert url.split(":")[0] in {"tel", "sms"} or url.startswith("/"), url
+        assert url.split(":")[0] in {"tel", "sms"} or url.startswith(("/", "#")), url
 
 
 def _nginx_directives(text: str) -> list[tuple[int, list[str]]]:

@@ -83,6 +83,17 @@ def test_zone_names_are_the_zones_city(zone, name):
     assert filters.zone_name(zone) == name
 
 
+def test_zone_names_speak_the_readers_language(sqlite_app):
+    from finder.web import i18n
+
+    with sqlite_app.test_request_context("/"):
+        with i18n.in_language("es"):
+            assert filters.zone_name("America/New_York") == "Nueva York"
+            assert filters.zone_name("America/Los_Angeles") == "Los Ángeles"
+            assert filters.zone_name("Not/AZone") == "AZone"
+        assert filters.zone_name("America/New_York") == "New York"
+
+
 def test_weekly_times_group_days_that_share_a_time():
     def slot(weekday, hour, minute=0, length=60):
         return SimpleNamespace(weekday=weekday, start=dt.time(hour, minute), duration_minutes=length)

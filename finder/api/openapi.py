@@ -212,8 +212,15 @@ ERROR = {
     "required": ["error"],
     "properties": {"error": {
         "type": "object", "required": ["code", "message", "field"],
-        "properties": {"code": STRING, "message": STRING, "field": _nullable(STRING),
-                       "suggestions": _array(STRING)},
+        "properties": {
+            "code": {**STRING, "description": "What went wrong, for software: the same in every language.",
+                     "enum": ["invalid_parameter", "not_found", "method_not_allowed"]},
+            "message": {**STRING, "description": "What went wrong, for people, in the language asked for "
+                                                 "(`?locale=es`, else Accept-Language, else English); the "
+                                                 "Content-Language header names it."},
+            "field": {**_nullable(STRING), "description": "The parameter at fault, when one is."},
+            "suggestions": {**_array(STRING), "description": "Places or codes to try instead."},
+        },
     }},
 }
 
@@ -226,7 +233,8 @@ def document(server_url: str) -> dict[str, Any]:
             "title": "NA meeting finder API", "version": VERSION,
             "description": "Narcotics Anonymous meetings, treatment centers and counselors near a place. Read-only, "
                            "CORS for any origin, ETag and 304. Weekdays are Monday=0 in `times`. Errors are "
-                           "{\"error\": {\"code\", \"message\", \"field\"}}. The same data is also served as a "
+                           "{\"error\": {\"code\", \"message\", \"field\"}}: `code` and `field` are the same in every language, "
+                           "`message` follows `?locale=es` or Accept-Language. The same data is also served as a "
                            "Meeting Guide feed (/feeds/meeting-guide.json) and a BMLT semantic API (/bmlt).",
         },
         "servers": [{"url": server_url}],
