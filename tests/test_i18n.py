@@ -117,6 +117,19 @@ def test_every_catalog_has_every_message_translated(language: str) -> None:
 
 
 @pytest.mark.parametrize("language", [code for code in i18n.LANGUAGES if code != i18n.DEFAULT])
+def test_no_catalog_entry_is_the_english_copied(language: str) -> None:
+    """A msgstr that repeats an English sentence is a translation nobody wrote (names and codes may repeat)."""
+    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalog = read_po(handle, locale=language)
+    copied = [
+        message.id for message in catalog
+        if message.id and message.string == message.id
+        and len(re.findall(r"\b[a-z]{3,}\b", re.sub(r"%\(\w+\)\w|<[^>]*>", " ", str(message.id)))) >= 2
+    ]
+    assert copied == []
+
+
+@pytest.mark.parametrize("language", [code for code in i18n.LANGUAGES if code != i18n.DEFAULT])
 def test_every_catalog_is_written_as_pybabel_update_writes_it(language: str) -> None:
     """The README's commands (pybabel update -w 120 --ignore-obsolete) leave a catalog as it is: one written
     another way (the default 76 columns rewraps every entry, obsolete #~ entries) would turn the next update, and
