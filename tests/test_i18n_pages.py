@@ -350,3 +350,14 @@ def test_the_format_code_notes_and_crisis_table_speak_spanish(spanish_site: Site
     crisis = spanish_site.client.get("/learn/crisis?locale=es").get_data(as_text=True)
     assert "988 Línea de Prevención del Suicidio y Crisis" in crisis and "al llamar, marque 2" in crisis
     assert "Policía, ambulancia, bomberos" in crisis and "Police, ambulance" not in crisis
+
+
+def test_cached_fragments_keep_the_way_the_language_was_chosen(spanish_site: Site) -> None:
+    """Result cards are rendered once per language and reused (finder.web.filters.fragment_cache): a card made for
+    a URL that chose Spanish links on with ?locale=es, one made for a browser that asked for it does not."""
+    client = spanish_site.client
+    for _ in range(2):  # either order: the second round reads what the first one cached
+        chosen = client.get(f"/search?{HERE}&text=serene&locale=es").get_data(as_text=True)
+        asked = client.get(f"/search?{HERE}&text=serene", headers={"Accept-Language": "es"}).get_data(as_text=True)
+        assert "/learn/open-closed?locale=es#open" in chosen
+        assert "/learn/open-closed#open" in asked and "/learn/open-closed?locale=es" not in asked

@@ -89,18 +89,19 @@ def _meeting_card(hit: Any, now: dt.datetime, unit: str, viewer_zone: str | None
 
 def fragment_cache(maxsize: int) -> Callable[[Callable[..., Markup]], Callable[..., Markup]]:
     """Memoize a function that renders a fragment from its (hashable) arguments and the interface language alone,
-    in a bounded LRU (a fragment's words are in the language of the request that rendered it).
+    in a bounded LRU (a fragment's words are in the language of the request that rendered it, and its links carry
+    ?locale= when that request's URL chose the language: both are part of the key).
 
     Not while templates reload (development), so an edited template shows at once. The cache is per process,
     shared by every app in it: they all render the same templates."""
     def decorator(render: Callable[..., Markup]) -> Callable[..., Markup]:
-        cached = functools.lru_cache(maxsize=maxsize)(lambda _language, *args: render(*args))
+        cached = functools.lru_cache(maxsize=maxsize)(lambda _language, _in_url, *args: render(*args))
 
         @functools.wraps(render)
         def fragment(*args: Any) -> Markup:
             if current_app.jinja_env.auto_reload:
                 return render(*args)
-            return cached(i18n.current_language(), *args)
+            return cached(i18n.current_language(), i18n.chosen_in_url(), *args)
         # lru_cache's own handles, on the wrapper (tests and benchmarks read and clear it)
         fragment.cache_info = cached.cache_info  # type: ignore[attr-defined]  # an attribute set on a function
         fragment.cache_clear = cached.cache_clear  # type: ignore[attr-defined]  # likewise

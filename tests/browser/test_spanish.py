@@ -51,7 +51,7 @@ def test_a_spanish_phone_from_home_to_the_submission_form(live, new_page):  # ty
 
     page.get_by_label("Ciudad, código postal o dirección").fill("19103")
     page.get_by_role("button", name="Buscar", exact=True).click()
-    page.wait_for_url(re.compile(r"/search\?"), timeout=WAIT_MS)
+    page.wait_for_url(re.compile(r"/search\?"), timeout=WAIT_MS, wait_until="domcontentloaded")
     assert parse_qs(urlsplit(page.url).query)["q"] == ["19103"]
     assert page.get_by_role("heading", level=1).inner_text().startswith("Reuniones de NA cerca de")
     page.locator("summary", has_text="Filtros").click()  # the filter form's words count too
@@ -59,33 +59,33 @@ def test_a_spanish_phone_from_home_to_the_submission_form(live, new_page):  # ty
     results = page.url
 
     page.get_by_role("link", name="Clean and Serene", exact=True).click()
-    page.wait_for_url(re.compile(r"/meetings/clean-and-serene"), timeout=WAIT_MS)
+    page.wait_for_url(re.compile(r"/meetings/clean-and-serene"), timeout=WAIT_MS, wait_until="domcontentloaded")
     assert page.get_by_role("heading", level=1).inner_text() == "Clean and Serene"  # a name is data
     _assert_spanish_with_a_way_back(page, "meeting")
 
     page.goto(results, timeout=WAIT_MS)
     card = page.locator(".card", has_text="Clean and Serene")
     card.locator('a[href*="/learn/open-closed"]').first.click()
-    page.wait_for_url(re.compile(r"/learn/open-closed#open$"), timeout=WAIT_MS)
+    page.wait_for_url(re.compile(r"/learn/open-closed#open$"), timeout=WAIT_MS, wait_until="domcontentloaded")
     assert page.locator("#open").count() == 1
     _assert_spanish_with_a_way_back(page, "the explanation of an open meeting")
 
     page.locator("aside.crisis").get_by_role("link", name=re.compile("^Más")).click()
-    page.wait_for_url(re.compile(r"/learn/crisis"), timeout=WAIT_MS)
+    page.wait_for_url(re.compile(r"/learn/crisis"), timeout=WAIT_MS, wait_until="domcontentloaded")
     text = page.locator("main").inner_text()
     assert "marque 2" in text and "AYUDA" in text  # 988 in Spanish, said how
     _assert_spanish_with_a_way_back(page, "crisis page")
 
     page.locator("footer").get_by_role("link", name="Agregar o actualizar una reunión").click()
-    page.wait_for_url(re.compile(r"/submit/"), timeout=WAIT_MS)
+    page.wait_for_url(re.compile(r"/submit/"), timeout=WAIT_MS, wait_until="domcontentloaded")
     _assert_spanish_with_a_way_back(page, "submission start")
     page.locator('a[href*="/submit/new"]').first.click()
-    page.wait_for_url(re.compile(r"/submit/new"), timeout=WAIT_MS)
+    page.wait_for_url(re.compile(r"/submit/new"), timeout=WAIT_MS, wait_until="domcontentloaded")
     _assert_spanish_with_a_way_back(page, "submission form")
 
     # The way back: English, same page, and it stays English on the next page.
     page.locator('a[hreflang="en"]').first.click()
-    page.wait_for_url(re.compile(r"/submit/new\?locale=en"), timeout=WAIT_MS)
+    page.wait_for_url(re.compile(r"/submit/new\?locale=en"), timeout=WAIT_MS, wait_until="domcontentloaded")
     assert page.locator("html").get_attribute("lang") == "en"
 
 
