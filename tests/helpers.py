@@ -1,5 +1,6 @@
 """Plain helpers tests share (not fixtures: those live in conftest.py): a page parser, form fields as a browser
-sends them, a fake geocoder, CSRF pairs, and the skip-or-fail rule for missing components."""
+sends them, a fake geocoder, CSRF pairs, the skip-or-fail rule for missing components, the English words left in
+a Spanish page, and a page's weight as a browser loads it."""
 from __future__ import annotations
 
 import os
@@ -127,3 +128,126 @@ def form_fields(html: str, **overrides) -> MultiDict:
     for key, value in overrides.items():
         fields.setlist(key, [value])
     return fields
+
+
+# --- Spanish pages: English interface words left in them (tests/test_i18n_pages.py, tests/browser/test_spanish.py)
+
+# Words that are English and not Spanish: one of them in a Spanish page's own text is a word gettext missed.
+ENGLISH_WORDS = frozenset("""
+    the and or of to with without your you from for this that these those here there when where what which who
+    near find search searching meeting meetings group open closed today tomorrow yesterday now soon next previous
+    back more less show hide all any none other clear filter filters day days week hour hours minute minutes mile
+    miles away starts started ends ended every weekly monthly monday tuesday wednesday thursday friday saturday
+    sunday morning afternoon evening night directions join call text help emergency learn about submit send
+    check change report add remove edit save cancel delete keep forget subscribe calendar calendars list lists
+    page pages results result nothing found sorry please try again wait not allowed sign in out name address
+    street city state zip notes note location online hybrid person language spanish english wheelchair accessible
+    beginners discussion speaker step study women men young people children smoking counselor counselors center
+    centers treatment service services payment insurance accepting approach approaches last updated checked
+    confirmed reviewed source sources print printed map distance sort nearest first home new how why who is are
+    was were be been will would can could should may might must do does did has have had it its we our us they
+    their them he she his her
+""".split())
+# Names and words that stay as they are in Spanish pages: brands, programs, proper names, and the seeded data.
+KEEP = (
+    "NA Meeting Finder",  # the site's configured name (SITE_NAME)
+    # the seeded meetings, places, center and counselor (tests/browser/conftest.py): data, not interface
+    "Clean and Serene", "Just for Today Group", "Spring Garden Step Study", "Mile High Online", "St. Mark's Church",
+    "Side door, down the stairs.", "Community Hall", "Passcode: serenity", "Greater Philadelphia Area",
+    "Hope Recovery Center", "Detox and outpatient", "Alex Rivera", "$80 a session", "Locust St", "Spring Garden St",
+    "Market St", "Walnut St", "Philadelphia", "Denver",
+    # names people and programs give themselves (the 988 line's and SAMHSA's Spanish names are translated)
+    "Meeting Guide", "TSML UI", "OpenStreetMap", "Narcan", "Samaritans", "Lifeline", "Need to talk?", "Tele-MANAS",
+    "TelefonSeelsorge", "Notruf", "Nar-Anon Family Groups", "Families Anonymous", "Addicts Anonymous",
+    "Google Calendar", "Outlook", "Apple", "iPhone", "Android", "Zoom", "FindTreatment.gov", "988lifeline.org",
+    "MedlinePlus", "NA World Services", "World Service", "CRAFT", "Just for Today", "It Works: How and Why",
+    "Living Clean", "Guiding Principles", "A Spiritual Principle a Day", "Step Working Guides", "Basic Text",
+    "Bulletin #29", "NA Groups and Medication", "The Joint Commission", "9-8-8: Suicide Crisis Helpline", "12-step",
+    "Narcotics Anonymous and Persons Receiving Medication-Assisted Treatment", "Good Samaritan",
+)
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+_SPOKEN = ("title", "aria-label", "placeholder", "alt")
+
+
+class SpanishText(HTMLParser):
+    """The words a Spanish page says in its own voice: text and spoken attributes outside script and style, and
+    outside elements marked with another language (lang="en" meeting notes, the switch's "English")."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, str | None]] = []
+        self.parts: list[str] = []
+
+    def _speaking(self) -> bool:
+        language = next((lang for _, lang in reversed(self.stack) if lang is not None), "es")
+        return language.startswith("es") and not any(tag in ("script", "style", "template") for tag, _ in self.stack)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag in ("link", "meta"):
+            return  # a feed's title or a page's metadata: for software, not read on the page
+        if tag not in _VOID:
+            self.stack.append((tag, a.get("lang")))
+        if self._speaking() and not (tag in _VOID and a.get("lang", "es")[:2] != "es"):
+            self.parts += [a[name] for name in _SPOKEN if a.get(name)]
+            if tag == "input" and a.get("type") in ("submit", "reset") and a.get("value"):
+                self.parts.append(a["value"])
+        if tag in _VOID:
+            return
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in _VOID:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        for index in range(len(self.stack) - 1, -1, -1):
+            if self.stack[index][0] == tag:
+                del self.stack[index:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        if self._speaking():
+            self.parts.append(data)
+
+
+def english_left(html: str) -> list[str]:
+    """The English interface words of a Spanish page, each with a little of the text around it."""
+    parser = SpanishText()
+    parser.feed(html)
+    text = re.sub(r"\s+", " ", " ".join(parser.parts))
+    for kept in KEEP:
+        text = text.replace(kept, " ")
+    # Zone ids (America/New_York, shown beside its Spanish name), addresses, paths and host names are not words.
+    text = re.sub(r"\b(?:America|Europe|Africa|Asia|Pacific|Australia|Atlantic|Indian)/[\w/]+(?: [A-Z]\w+)?", " ", text)
+    text = re.sub(r"https?://\S+|\S+@\S+|(?<!\w)/[\w/<>.-]+|\b[\w.-]+\.(?:org|gov|com|edu|net|nz|ca|au)\b", " ", text)
+    found = []
+    for match in re.finditer(r"[^\W\d_]+(?:'[a-z]+)?", text):
+        word = match.group(0)
+        # Codes (format codes, US, ZIP) are in capitals; words are not.
+        if word.lower() in ENGLISH_WORDS and not (word.isupper() and len(word) > 1):
+            found.append(f"{word!r} in '…{text[max(0, match.start() - 40):match.end() + 40].strip()}…'")
+    return found
+
+
+# --- page weight (tests/browser/test_page_weight.py, tests/browser/test_spanish.py) --------------------------
+
+BUDGET_BYTES = 30 * 1024
+COUNTED = {"document", "stylesheet", "script"}
+
+
+def load_and_weigh(page: Any, url: str) -> tuple[list[str], dict[str, int]]:
+    """Load url in a fresh page; (every request URL, gzip size of each counted response)."""
+    import gzip
+
+    requests: list[str] = []
+    sizes: dict[str, int] = {}
+
+    def on_response(response: Any) -> None:
+        if response.request.resource_type in COUNTED and response.status == 200:
+            sizes[response.url] = len(gzip.compress(response.body(), compresslevel=6))
+
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("response", on_response)
+    page.goto(url, wait_until="networkidle")
+    return requests, sizes

@@ -1,35 +1,18 @@
 """Budgets: the results page moves <= 30 KB (HTML + CSS + JS, gzip-compressed) and asks no other origin."""
 from __future__ import annotations
 
-import gzip
 import re
 
 import pytest
 
+from tests.helpers import BUDGET_BYTES, load_and_weigh
+
 pytestmark = pytest.mark.browser
-
-BUDGET_BYTES = 30 * 1024
-COUNTED = {"document", "stylesheet", "script"}
-
-
-def _load(page, url):  # type: ignore[no-untyped-def]
-    """Load url in a fresh page; (every request URL, gzip size of each counted response)."""
-    requests: list[str] = []
-    sizes: dict[str, int] = {}
-
-    def on_response(response):  # type: ignore[no-untyped-def]
-        if response.request.resource_type in COUNTED and response.status == 200:
-            sizes[response.url] = len(gzip.compress(response.body(), compresslevel=6))
-
-    page.on("request", lambda request: requests.append(request.url))
-    page.on("response", on_response)
-    page.goto(url, wait_until="networkidle")
-    return requests, sizes
 
 
 @pytest.mark.parametrize("language", ["", "&locale=es"])  # Spanish words are longer: the budget holds there too
 def test_results_page_within_30_kb_compressed(live, new_page, language):  # type: ignore[no-untyped-def]
-    requests, sizes = _load(new_page(), live.url + "/search?q=19103&online=1" + language)
+    requests, sizes = load_and_weigh(new_page(), live.url + "/search?q=19103&online=1" + language)
     # Static names carry a content hash (site.3f2a9c1b.css); compare the names without it.
     kinds = {re.sub(r"\.[0-9a-f]{8,}(?=\.)", "", url.rsplit("/", 1)[-1].split("?")[0]) for url in sizes}
     assert {"site.css", "site.js"} <= kinds  # the page, its stylesheet and its script were all counted
@@ -40,7 +23,7 @@ def test_results_page_within_30_kb_compressed(live, new_page, language):  # type
 @pytest.mark.parametrize("path", ["/", "/search?q=19103", "/meetings/clean-and-serene", "/centers/hope-recovery",
                                   "/counselors/alex-rivera", "/learn/withdrawal"])
 def test_no_request_leaves_the_site(live, new_page, path):  # type: ignore[no-untyped-def]
-    requests, _ = _load(new_page(), live.url + path)
+    requests, _ = load_and_weigh(new_page(), live.url + path)
     elsewhere = [url for url in requests if not url.startswith(live.url + "/") and not url.startswith("data:")]
     assert requests and elsewhere == []
 
@@ -51,7 +34,7 @@ def test_optional_map_uses_the_local_leaflet_and_only_the_configured_tiles(live,
     live.app.config["MAP_ATTRIBUTION"] = "Test tiles"
     try:
         page = new_page()
-        requests, _ = _load(page, live.url + f"/meetings/{live.meeting}")
+        requests, _ = load_and_weigh(page, live.url + f"/meetings/{live.meeting}")
         page.locator("#map.leaflet-container path.leaflet-interactive").wait_for()
         assert page.locator("#map .leaflet-control-attribution").inner_text().endswith("Test tiles")
         assert any(re.fullmatch(re.escape(live.url) + r"/static/vendor/leaflet/leaflet(\.[0-9a-f]+)?\.js", url)

@@ -9,8 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.browser.conftest import axe_violations, horizontal_overflow
-from tests.browser.test_page_weight import BUDGET_BYTES, _load
-from tests.test_i18n_pages import english_left
+from tests.helpers import BUDGET_BYTES, english_left, load_and_weigh
 
 pytestmark = pytest.mark.browser
 
@@ -91,7 +90,7 @@ def test_a_spanish_phone_from_home_to_the_submission_form(live, new_page):  # ty
 
 def test_results_page_within_30_kb_compressed_in_spanish(live, new_page):  # type: ignore[no-untyped-def]
     page = _spanish_page(new_page)
-    requests, sizes = _load(page, live.url + "/search?q=19103&online=1")
+    requests, sizes = load_and_weigh(page, live.url + "/search?q=19103&online=1")
     assert page.locator("html").get_attribute("lang") == "es"
     kinds = {re.sub(r"\.[0-9a-f]{8,}(?=\.)", "", url.rsplit("/", 1)[-1].split("?")[0]) for url in sizes}
     assert {"site.css", "site.js"} <= kinds
