@@ -377,6 +377,20 @@ def test_a_helper_that_fails_costs_only_time(app, client, area, monkeypatch):
     assert all(whole.count(line) == 1 for line in EXPECTED)
 
 
+
+def test_helpers_can_start_before_the_first_list():
+    assert engine.prestart(1) is None  # one process: no helper to start
+    thread = engine.prestart(2)
+    assert thread is not None
+    thread.join(timeout=60)
+    try:
+        assert not thread.is_alive()
+        executor = engine.POOL.executor(1)  # the started pool is the one the next list uses
+        assert executor.submit(engine.layout, "<p>ready</p>").result(timeout=60).startswith(b"%PDF")
+        assert engine.POOL.executor(1) is executor
+    finally:
+        engine.POOL.discard()
+
 # The same list in Spanish: Sunday first, times as Spanish readers in the US write them.
 EXPECTED_ES = [
     "10:00 a.m. – 11:00 a.m. Both Ways",

@@ -111,6 +111,28 @@ POOL = Pool()
 atexit.register(POOL.discard)
 
 
+def prestart(processes: int) -> threading.Thread | None:
+    """Start the helpers in the background, so the first long list after a worker starts does not wait for
+    them (1.7 s idle: the forkserver imports WeasyPrint, then each helper loads its fonts). Each helper holds
+    about 140 MB while it waits (BENCHMARKS.md, "Printed lists"). None when `processes` needs no helper."""
+    helpers = processes - 1
+    if helpers <= 0:
+        return None
+
+    def start() -> None:
+        try:
+            _warm()  # this process's fonts too
+            executor = POOL.executor(helpers)
+            for _ in range(helpers):
+                executor.submit(_warm)
+        except (BrokenProcessPool, RuntimeError, OSError):  # the first real list lays out here instead
+            log.exception("printing helpers could not be started ahead of time")
+
+    thread = threading.Thread(target=start, name="print-helpers", daemon=True)
+    thread.start()
+    return thread
+
+
 def layout_all(parts: list[str], processes: int) -> list[bytes]:
     """Every part's PDF, in order: the first here, the others in up to `processes - 1` helpers at once. A helper
     that fails or is too slow costs nothing but time: its part is laid out here instead."""
