@@ -299,3 +299,36 @@ def logged_in(app, client, session, now, monkeypatch):
         return found.group(1) if found else None
 
     return login
+
+
+# The printed lists (tests/test_printing_*.py): imported here, at the end, to keep rebases of the imports easy.
+from finder.clock import utcnow  # noqa: E402
+from finder.core.schedule import first_on_or_after, zone_of  # noqa: E402
+
+NY = "America/New_York"  # the printed lists' zone
+
+
+@pytest.fixture
+def area(session, make_body, make_meeting) -> dict[str, Any]:
+    """A region with an area below it, and meetings of every kind a printed list must not lose."""
+    region = make_body(kind="region", name="Delaware Valley Region", helpline="(215) 555-0142")
+    child = make_body(kind="area", name="Center City Area", parent_id=region.id)
+    other = make_body(kind="area", name="Elsewhere Area")
+    today = utcnow().astimezone(zone_of(NY)).date()
+    holiday = first_on_or_after(today + dt.timedelta(days=3), 3)  # a Thursday ahead
+    make_meeting(name="Alpha Step", times=[(6, "19:00", 60)], formats=["O", "STEP", "WCHR"], service_body_id=region.id)
+    make_meeting(name="Beta Speaker", times=[(0, "07:00", 60), (2, "19:30", 60)], formats=["C", "SPK"],
+                 service_body_id=child.id)
+    make_meeting(name="Night Owls", times=[(4, "23:30", 90)], formats=[], service_body_id=child.id)
+    make_meeting(name="Closed Doors", times=[(1, "18:00", 60)], status="temporarily_closed", service_body_id=child.id)
+    make_meeting(name="Holiday Group", times=[(3, "19:00", 60)], service_body_id=child.id,
+                 exceptions=[{"kind": "cancelled", "start_date": holiday, "end_date": holiday, "reason": "Feast"}])
+    make_meeting(name="Screen Time", times=[(5, "20:00", 60)], attendance="online", service_body_id=child.id,
+                 conference_url="https://example.org/j/123", phone="+1 555 0100",
+                 place_fields={"name": "", "street": ""})
+    make_meeting(name="Both Ways", times=[(6, "10:00", 60)], attendance="hybrid", service_body_id=region.id,
+                 conference_url="https://example.org/j/456")
+    make_meeting(name="Not Ours", times=[(6, "12:00", 60)], service_body_id=other.id)
+    make_meeting(name="Long Gone", times=[(6, "13:00", 60)], status="inactive", service_body_id=region.id)
+    session.commit()
+    return {"region": region, "child": child, "other": other, "holiday": holiday}

@@ -1,14 +1,17 @@
 """Plain helpers tests share (not fixtures: those live in conftest.py): a page parser, form fields as a browser
 sends them, a fake geocoder, CSRF pairs, the skip-or-fail rule for missing components, the English words left in
-a Spanish page, and a page's weight as a browser loads it."""
+a Spanish page, a page's weight as a browser loads it, and a printed list read back from its PDF."""
 from __future__ import annotations
 
+import io
 import os
 import re
 from html.parser import HTMLParser
 from typing import Any
 
+import pypdf
 import pytest
+import zxingcpp
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.datastructures import MultiDict
 
@@ -251,3 +254,57 @@ def load_and_weigh(page: Any, url: str) -> tuple[list[str], dict[str, int]]:
     page.on("response", on_response)
     page.goto(url, wait_until="networkidle")
     return requests, sizes
+
+
+# --- printed lists (finder.printing), read back from the PDF ---------------------------------------------------
+
+from finder.clock import utcnow  # noqa: E402
+
+
+def read(data: bytes) -> pypdf.PdfReader:
+    assert data.startswith(b"%PDF-")
+    return pypdf.PdfReader(io.BytesIO(data))
+
+
+def texts(reader: pypdf.PdfReader) -> list[str]:
+    return [page.extract_text() for page in reader.pages]
+
+
+def qr_codes(reader: pypdf.PdfReader) -> set[str]:
+    """Every QR code among the document's images, decoded (WeasyPrint shares one set of image resources across
+    its pages, so the images are read for the document, not per page)."""
+    found = set()
+    for page in reader.pages:
+        for image in page.images:
+            found |= {code.text for code in zxingcpp.read_barcodes(image.image)}
+    return found
+
+
+def sizes(reader: pypdf.PdfReader) -> set[tuple[float, float]]:
+    return {(round(float(p.mediabox.width), 1), round(float(p.mediabox.height), 1)) for p in reader.pages}
+
+
+# In list order: Sunday first; hybrid meetings stay with their place; online-only ones in their own section.
+EXPECTED = [
+    "10:00 AM – 11:00 AM Both Ways",
+    "7:00 PM – 8:00 PM Alpha Step",
+    "7:00 AM – 8:00 AM Beta Speaker",
+    "6:00 PM – 7:00 PM Closed Doors",
+    "7:30 PM – 8:30 PM Beta Speaker",
+    "7:00 PM – 8:00 PM Holiday Group",
+    "11:30 PM – 1:00 AM (next day) Night Owls",
+    "8:00 PM – 9:00 PM Screen Time",
+]
+
+
+def _listing_of(app, area):
+    from finder import db
+    from finder.core import print_options
+    from finder.geocode import get_geocoder
+    from finder.printing import service
+
+    with app.test_request_context("/"):
+        prepared = service.prepare(db.get_session(), [("body", str(area["region"].id))],
+                                   print_options.parse_options({}), utcnow(), geocoder=get_geocoder(app),
+                                   base_url="http://localhost", version="t")
+    return prepared.listing

@@ -1,91 +1,21 @@
-"""Printed meeting lists, read back from the PDF: every weekly time once and in order, the legend, the QR codes,
-page sizes, the options, the bad input, and the ETag. Runs on SQLite and PostgreSQL."""
+"""Tests for finder.printing.views: printed meeting lists read back from the PDF (every weekly time once and
+in order, the legend, the QR codes, page sizes, the options, languages), the bad input, and the ETag."""
 from __future__ import annotations
 
-import datetime as dt
-import io
 import re
 from pathlib import Path
-from typing import Any
 
-import pypdf
 import pytest
-import weasyprint
-import zxingcpp
 from babel.dates import format_date, format_skeleton
 from babel.support import Translations
-from weasyprint.urls import FatalURLFetchingError
 
 import finder
-from finder.core.print_options import PrintOptions
-from finder.core.schedule import first_on_or_after, zone_of
+from finder.core.schedule import zone_of
 from finder.clock import utcnow
-from finder.printing import engine, pdf
+from tests.helpers import EXPECTED, qr_codes, read, sizes, texts
 
 NY = "America/New_York"
 CATALOGS = Path(finder.__file__).resolve().parent / "translations"
-
-
-def read(data: bytes) -> pypdf.PdfReader:
-    assert data.startswith(b"%PDF-")
-    return pypdf.PdfReader(io.BytesIO(data))
-
-
-def texts(reader: pypdf.PdfReader) -> list[str]:
-    return [page.extract_text() for page in reader.pages]
-
-
-def qr_codes(reader: pypdf.PdfReader) -> set[str]:
-    """Every QR code among the document's images, decoded (WeasyPrint shares one set of image resources across
-    its pages, so the images are read for the document, not per page)."""
-    found = set()
-    for page in reader.pages:
-        for image in page.images:
-            found |= {code.text for code in zxingcpp.read_barcodes(image.image)}
-    return found
-
-
-def sizes(reader: pypdf.PdfReader) -> set[tuple[float, float]]:
-    return {(round(float(p.mediabox.width), 1), round(float(p.mediabox.height), 1)) for p in reader.pages}
-
-
-@pytest.fixture
-def area(session, make_body, make_meeting) -> dict[str, Any]:
-    """A region with an area below it, and meetings of every kind a printed list must not lose."""
-    region = make_body(kind="region", name="Delaware Valley Region", helpline="(215) 555-0142")
-    child = make_body(kind="area", name="Center City Area", parent_id=region.id)
-    other = make_body(kind="area", name="Elsewhere Area")
-    today = utcnow().astimezone(zone_of(NY)).date()
-    holiday = first_on_or_after(today + dt.timedelta(days=3), 3)  # a Thursday ahead
-    make_meeting(name="Alpha Step", times=[(6, "19:00", 60)], formats=["O", "STEP", "WCHR"], service_body_id=region.id)
-    make_meeting(name="Beta Speaker", times=[(0, "07:00", 60), (2, "19:30", 60)], formats=["C", "SPK"],
-                 service_body_id=child.id)
-    make_meeting(name="Night Owls", times=[(4, "23:30", 90)], formats=[], service_body_id=child.id)
-    make_meeting(name="Closed Doors", times=[(1, "18:00", 60)], status="temporarily_closed", service_body_id=child.id)
-    make_meeting(name="Holiday Group", times=[(3, "19:00", 60)], service_body_id=child.id,
-                 exceptions=[{"kind": "cancelled", "start_date": holiday, "end_date": holiday, "reason": "Feast"}])
-    make_meeting(name="Screen Time", times=[(5, "20:00", 60)], attendance="online", service_body_id=child.id,
-                 conference_url="https://example.org/j/123", phone="+1 555 0100",
-                 place_fields={"name": "", "street": ""})
-    make_meeting(name="Both Ways", times=[(6, "10:00", 60)], attendance="hybrid", service_body_id=region.id,
-                 conference_url="https://example.org/j/456")
-    make_meeting(name="Not Ours", times=[(6, "12:00", 60)], service_body_id=other.id)
-    make_meeting(name="Long Gone", times=[(6, "13:00", 60)], status="inactive", service_body_id=region.id)
-    session.commit()
-    return {"region": region, "child": child, "other": other, "holiday": holiday}
-
-
-# In list order: Sunday first; hybrid meetings stay with their place; online-only ones in their own section.
-EXPECTED = [
-    "10:00 AM – 11:00 AM Both Ways",
-    "7:00 PM – 8:00 PM Alpha Step",
-    "7:00 AM – 8:00 AM Beta Speaker",
-    "6:00 PM – 7:00 PM Closed Doors",
-    "7:30 PM – 8:30 PM Beta Speaker",
-    "7:00 PM – 8:00 PM Holiday Group",
-    "11:30 PM – 1:00 AM (next day) Night Owls",
-    "8:00 PM – 9:00 PM Screen Time",
-]
 
 
 def test_a_body_list_read_back_holds_every_weekly_time_once_in_order(client, area):
@@ -285,111 +215,11 @@ def test_links_from_results_body_pages_and_feeds(client, area):
     assert client.get(f"/calendars/body/{region}.ics").headers["Link"].startswith(link)
 
 
-def test_nothing_is_fetched_while_rendering():
-    with pytest.raises(FatalURLFetchingError):
-        weasyprint.HTML(string='<img src="http://127.0.0.1:9/x.png">', url_fetcher=engine.fetcher()).write_pdf()
-
-
-def test_booklet_order_folds_and_keeps_the_back_cover_last():
-    assert pdf.booklet_order(4) == [(3, 0), (1, 2)]
-    # Five pages pad to eight: blanks go before the back page, which stays the back cover.
-    assert pdf.booklet_order(5) == [(4, 0), (1, None), (None, 2), (3, None)]
-    assert pdf.sheet_sides(5, PrintOptions(booklet=True)) == 4
-    assert pdf.sheet_sides(5, PrintOptions(pocket=True, columns=1)) == 2
-
-
-def test_candidate_layouts_shrink_within_readable_limits():
-    layouts = pdf.candidate_layouts(PrintOptions(), pdf.geometry(PrintOptions()))
-    assert layouts[0] == pdf.Layout(9.0, 2)
-    assert min(layout.type_size for layout in layouts) == 7.0
-    assert max(layout.columns for layout in layouts) == 3
-    large = pdf.candidate_layouts(PrintOptions(large=True, columns=1), pdf.geometry(PrintOptions(large=True)))
-    assert min(layout.type_size for layout in large) == 14.0
-
-
-
-
 def test_the_list_prints_in_its_own_language_whatever_the_page_language(client, area):
     spanish_page = client.get(f"/print/meetings.pdf?body={area['region'].id}&locale=es")
     assert "7:00 PM – 8:00 PM Alpha Step" in "\n".join(texts(read(spanish_page.data)))
     assert "Imprimir esta lista" in client.get(f"/print/?body={area['region'].id}&locale=es").get_data(as_text=True)
 
-
-@pytest.mark.parametrize("processes", [2, 3])
-def test_a_list_laid_out_in_parts_reads_back_whole_and_in_order(app, client, area, monkeypatch, processes):
-    """Parts laid out by helper processes (finder.printing.engine) join into one list: every weekly time once,
-    in order, the front first, the back last, a footer and page number on every page, booklets still fold."""
-    monkeypatch.setattr(pdf, "PARALLEL_MIN_ENTRIES", 1)
-    app.config["PRINT_PROCESSES"] = processes
-    app.config["CACHE_TTL"] = 0
-    parts = pdf.split(_listing_of(app, area), processes)
-    assert len(parts) == processes
-    reader = read(client.get(f"/print/meetings.pdf?body={area['region'].id}").data)
-    pages = texts(reader)
-    whole = "\n".join(pages)
-    positions = [whole.index(line) for line in EXPECTED if whole.count(line) == 1]
-    assert len(positions) == len(EXPECTED) and positions == sorted(positions)
-    assert whole.count("Online meetings") == 1 and whole.count("What the codes mean") == 1
-    assert "Delaware Valley Region" in pages[0] and "Your first meeting" in pages[-1]
-    for number, page in enumerate(pages, 1):
-        assert "Times are in America/New_York" in page and f"{number} / {len(pages)}" in page
-    assert qr_codes(reader) == {f"http://localhost/bodies/{area['region'].id}", "https://example.org/j/123",
-                                "https://example.org/j/456"}
-    booklet = read(client.get(f"/print/meetings.pdf?body={area['region'].id}&booklet=1").data)
-    assert sizes(booklet) == {(792.0, 612.0)}
-
-
-def _listing_of(app, area):
-    from finder import db
-    from finder.core import print_options
-    from finder.geocode import get_geocoder
-    from finder.printing import service
-
-    with app.test_request_context("/"):
-        prepared = service.prepare(db.get_session(), [("body", str(area["region"].id))],
-                                   print_options.parse_options({}), utcnow(), geocoder=get_geocoder(app),
-                                   base_url="http://localhost", version="t")
-    return prepared.listing
-
-
-def test_split_cuts_between_groups_in_order(app, area):
-    listing = _listing_of(app, area)
-    groups = [(section.kind, group.key) for section in listing.sections for group in section.groups]
-    for parts in (1, 2, 3, 20):
-        chunks = pdf.split(listing, parts)
-        assert 1 <= len(chunks) <= min(parts, len(groups))
-        assert [c.front for c in chunks] == [True] + [False] * (len(chunks) - 1)
-        assert [c.back for c in chunks] == [False] * (len(chunks) - 1) + [True]
-        seen = [(section.kind, group.key) for c in chunks for section, gs, _ in c.pieces for group in gs]
-        assert seen == groups
-        titled = [section.kind for c in chunks for section, _, starts in c.pieces if starts]
-        assert titled == [section.kind for section in listing.sections]
-
-
-def test_a_helper_that_fails_costs_only_time(app, client, area, monkeypatch):
-    def broken(_helpers):
-        raise RuntimeError("no processes here")
-
-    monkeypatch.setattr(pdf, "PARALLEL_MIN_ENTRIES", 1)
-    monkeypatch.setattr(engine.POOL, "executor", broken)
-    app.config["PRINT_PROCESSES"] = 2
-    whole = "\n".join(texts(read(client.get(f"/print/meetings.pdf?body={area['region'].id}").data)))
-    assert all(whole.count(line) == 1 for line in EXPECTED)
-
-
-
-def test_helpers_can_start_before_the_first_list():
-    assert engine.prestart(1) is None  # one process: no helper to start
-    thread = engine.prestart(2)
-    assert thread is not None
-    thread.join(timeout=60)
-    try:
-        assert not thread.is_alive()
-        executor = engine.POOL.executor(1)  # the started pool is the one the next list uses
-        assert executor.submit(engine.layout, "<p>ready</p>").result(timeout=60).startswith(b"%PDF")
-        assert engine.POOL.executor(1) is executor
-    finally:
-        engine.POOL.discard()
 
 # The same list in Spanish: Sunday first, times as Spanish readers in the US write them.
 EXPECTED_ES = [

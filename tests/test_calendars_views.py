@@ -1,4 +1,5 @@
-"""Tests for finder.calendars (views, feeds, lists, feed cache): the .ics endpoints, conditional requests, personal lists, the partial."""
+"""Tests for finder.calendars.views: the .ics endpoints (one meeting, bodies, groups, lists, searches),
+conditional requests, reminders, languages, and the pages that offer them."""
 
 import datetime as dt
 import re
@@ -7,7 +8,6 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 import recurring_ical_events
-from flask import render_template_string
 from sqlalchemy import update
 from werkzeug.http import http_date
 
@@ -15,8 +15,7 @@ from finder import cache as response_cache
 from finder.models import SiteSetting
 from finder.submissions import workflow
 from finder.calendars import feed_cache, feeds
-from finder.calendars.feeds import FeedError
-from finder.calendars.lists import decode_list, encode_list
+from finder.calendars.lists import encode_list
 
 NY = ZoneInfo("America/New_York")
 
@@ -42,9 +41,6 @@ def calname(calendar) -> str:
 
 def uids(calendar) -> set[str]:
     return {str(e["UID"]).split("-t")[0] for e in calendar.walk("VEVENT")}
-
-
-# --- one meeting ------------------------------------------------------------------------------------------------
 
 
 def test_meeting_ics(client, session, make_meeting):
@@ -124,23 +120,6 @@ def test_an_edit_changes_the_feed(app, client, session, make_meeting):
     assert str(event["SUMMARY"]) == "Renamed Group" and event["SEQUENCE"] == 1
 
 
-def test_data_version_sees_edits_and_exceptions(app, session, make_meeting):
-    from finder.models import ScheduleException
-
-    meeting = make_meeting()
-    session.commit()
-    first = feed_cache.data_version(session)
-    session.add(ScheduleException(meeting=meeting, kind="cancelled", start_date=dt.date(2026, 12, 2),
-                                  end_date=dt.date(2026, 12, 2)))
-    session.commit()
-    second = feed_cache.data_version(session)
-    assert second.site != first.site
-    assert second.changed_at >= first.changed_at
-
-
-# --- service bodies and groups ----------------------------------------------------------------------------------
-
-
 def test_body_feed_includes_children_and_groups(client, session, make_body, make_meeting):
     region = make_body(kind="region", name="Greater Philadelphia Region")
     area = make_body(kind="area", name="Center City Area", parent_id=region.id)
@@ -177,34 +156,6 @@ def test_empty_body_is_a_valid_empty_calendar(client, session, make_body):
     assert calendar.walk("VEVENT") == [] and str(calendar["X-WR-CALNAME"]) == "Quiet Area: meetings"
 
 
-# --- personal lists ----------------------------------------------------------------------------------------------
-
-
-def test_list_code_round_trip():
-    for ids in ([1], [5, 3, 5, 1], [127, 128, 16384, 2**31 - 1], list(range(1, 101))):
-        code = encode_list(ids)
-        assert decode_list(code) == sorted(set(ids))
-        assert all(c.isalnum() or c in "-_" for c in code)
-    assert len(encode_list([1201, 1340, 7788, 15000])) <= 12
-
-
-@pytest.mark.parametrize(
-    "code", ["", "!!!!", "a" * 500, "AA", "gA", "_____-", "AQAB", "..%2F..%2Fetc", "x y"],
-)
-def test_hostile_list_codes_are_refused(code):
-    with pytest.raises(FeedError):
-        decode_list(code)
-
-
-def test_list_code_limits():
-    with pytest.raises(FeedError):
-        encode_list([])
-    with pytest.raises(FeedError):
-        encode_list(range(1, 102))
-    with pytest.raises(FeedError):
-        encode_list([0, 1])
-
-
 def test_list_feed(client, session, make_meeting):
     chosen = [make_meeting(), make_meeting(place_fields={"timezone": "America/Los_Angeles"})]
     not_chosen = make_meeting()
@@ -239,55 +190,6 @@ def test_old_list_links_lead_to_the_lasting_list(client, session, make_meeting):
     assert client.get("/calendars/list?code=%21%21").status_code == 400
     assert client.get("/calendars/list/%21%21").status_code == 400
 
-
-# --- the partial --------------------------------------------------------------------------------------------------
-
-
-def test_a_meeting_page_offers_two_choices_with_the_apps_behind_subscribe(app, session, make_meeting, make_body):
-    area = make_body(kind="area", name="Center City Area")
-    group = make_body(kind="group", name="Serenity Group", parent_id=area.id)
-    meeting = make_meeting(times=[(0, "19:30", 60), (3, "19:30", 60)], group_id=group.id, service_body_id=area.id)
-    session.commit()
-    with app.test_request_context("/meetings/x"):
-        html = render_template_string('{% include "calendars/_calendar_actions.html" %}', meeting=meeting)
-    assert "Subscribe (stays up to date)" in html and "Download once (.ics)" in html
-    subscribe = html.split("<details", 1)[1].split("</details>", 1)[0]
-    assert f'href="webcal://localhost/meetings/{meeting.slug}.ics"' in subscribe
-    assert f'value="http://localhost/meetings/{meeting.slug}.ics"' in subscribe
-    assert "calendar.google.com/calendar/r?cid=webcal" in subscribe
-    assert "outlook.live.com/calendar/0/addfromweb?url=http" in subscribe
-    assert "outlook.office.com/calendar/0/addfromweb?url=http" in subscribe
-    assert "action=TEMPLATE" not in html  # one-off copies are not a subscription: only "Download once" is
-    assert f'href="/calendars/add/{meeting.id}"' in html
-    assert f'href="/calendars/group/{group.id}"' in html and "All meetings of Serenity Group" in html
-    assert f'href="/calendars/body/{area.id}"' in html
-
-
-def test_the_reminder_option_rewrites_every_link(app, session, make_meeting):
-    meeting = make_meeting()
-    session.commit()
-    with app.test_request_context(f"/meetings/{meeting.slug}?alarm=30"):
-        html = render_template_string('{% include "calendars/_calendar_actions.html" %}', meeting=meeting)
-    assert "<details class=\"calendar-subscribe\" open>" in html
-    assert f"webcal://localhost/meetings/{meeting.slug}.ics?alarm=30" in html
-    assert f"cid=webcal%3A%2F%2Flocalhost%2Fmeetings%2F{meeting.slug}.ics%3Falarm%3D30" in html
-    assert f'href="http://localhost/meetings/{meeting.slug}.ics?alarm=30" download' in html
-    assert '<option value="30" selected>30 minutes before</option>' in html and "Remove: Alerts" in html
-    with app.test_request_context(f"/meetings/{meeting.slug}?alarm=99999"):  # out of range: no reminder offered
-        html = render_template_string('{% include "calendars/_calendar_actions.html" %}', meeting=meeting)
-    assert "alarm=" not in html.split("<form", 1)[0]
-
-
-def test_calendar_actions_partial_for_results(app):
-    with app.test_request_context("/search?q=19103&radius=5&day=tue&day=mon&page=2"):
-        html = render_template_string('{% include "calendars/_calendar_actions.html" %}')
-    assert "webcal://localhost/calendars/search.ics?day=mon&amp;day=tue&amp;q=19103&amp;radius=5" in html
-    assert "page=2" not in html.split("<form", 1)[0]
-    with app.test_request_context("/search"):
-        assert "webcal" not in render_template_string('{% include "calendars/_calendar_actions.html" %}')
-
-
-# --- search feeds ---------------------------------------------------------------------------------------------------
 
 PHILLY = {"latitude": 39.9487, "longitude": -75.1685}
 
@@ -442,27 +344,6 @@ def test_meeting_and_results_pages_offer_the_calendar_links(client, session, mak
     assert f'href="/calendars/add/{meeting.id}"' in results
 
 
-def test_cached_feeds_share_one_data_version_read_per_check_interval(client, session, make_meeting, monkeypatch):
-    meetings = [make_meeting() for _ in range(4)]
-    session.commit()
-    clock = {"now": 1000.0}
-    reads = []
-    real = feed_cache.data_version
-    monkeypatch.setattr(feed_cache.time, "monotonic", lambda: clock["now"])
-    monkeypatch.setattr(feed_cache, "data_version", lambda s: reads.append(1) or real(s))
-    urls = [f"/meetings/{m.slug}.ics" for m in meetings]
-    assert all(client.get(url).status_code == 200 for url in urls)
-    assert len(reads) == 4  # each build reads the version it rests on
-    clock["now"] += feed_cache.CHECK_SECONDS + 1
-    bodies = [client.get(url).get_data() for url in urls]
-    assert len(reads) == 5  # four cached feeds re-checked with one read
-    meetings[0].name = "Renamed Meeting"
-    session.commit()
-    clock["now"] += feed_cache.CHECK_SECONDS + 1
-    assert b"Renamed Meeting" in client.get(urls[0]).get_data()
-    assert client.get(urls[1]).get_data() == bodies[1]
-
-
 def test_a_feed_asked_for_in_spanish_has_spanish_words_and_the_same_events(client, session, make_meeting):
     meeting = make_meeting(times=[(0, "19:30", 60)])
     session.commit()
@@ -484,38 +365,6 @@ def test_a_search_feed_is_named_in_the_language_it_was_asked_in(client, session,
     feed = parse(client.get("/calendars/search.ics?lat=39.9487&lon=-75.1685&radius=10&day=mon&locale=es"))
     assert str(feed["X-WR-CALNAME"]).startswith("Reuniones de NA los Lunes")
     assert "locale=es" in str(feed["SOURCE"])  # a subscriber's app keeps asking in Spanish
-
-
-def test_equal_searches_have_one_canonical_form():
-    a = feeds.canonical_feed_args([
-        ("radius", "10.0"), ("q", " 77088 "), ("day", "Thu,mon"), ("format", "o"), ("format", "DISC"),
-        ("unit", "mi"), ("wheelchair", "yes"), ("online", "0"), ("from", "6:00"), ("lat", ""),
-    ])
-    b = feeds.canonical_feed_args([
-        ("q", "77088"), ("day", "mon"), ("day", "thursday"), ("day", "mon"), ("format", "disc,O"), ("radius", "10"),
-        ("from", "06:00"), ("wheelchair", "1"),
-    ])
-    assert a == b == [("day", "mon"), ("day", "thu"), ("format", "DISC"), ("format", "O"), ("from", "06:00"),
-                      ("q", "77088"), ("radius", "10"), ("wheelchair", "1")]
-
-
-def test_coordinates_are_rounded_as_the_pages_round_them():
-    near = feeds.canonical_feed_args([("lat", "29.88123"), ("lon", "-95.44999"), ("nearest", "010")])
-    also = feeds.canonical_feed_args([("lon", "-95.4504"), ("lat", "29.8809")])
-    assert near == [("lat", "29.881"), ("lon", "-95.450"), ("nearest", "10")]
-    assert also == [("lat", "29.881"), ("lon", "-95.450")]
-
-
-def test_unreadable_values_are_kept_for_the_parser_to_refuse():
-    kept = feeds.canonical_feed_args([("lat", "north"), ("radius", "nan"), ("day", "someday"), ("body", "x1"),
-                                        ("wheelchair", "maybe"), ("from", "\u0661\u0668:00")])
-    assert dict(kept) == {"lat": "north", "radius": "nan", "day": "someday", "body": "x1", "wheelchair": "maybe",
-                          "from": "\u0661\u0668:00"}
-
-
-def test_single_parameters_keep_their_first_value_and_lists_are_sorted_numerically():
-    assert feeds.canonical_feed_args([("q", "a"), ("q", "b"), ("body", "10"), ("body", "9")]) == [
-        ("body", "9"), ("body", "10"), ("q", "a")]
 
 
 def test_equal_searches_share_one_feed_url_and_one_cached_feed(app, client, session, make_meeting):
