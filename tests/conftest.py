@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import http.server
 import itertools
 import os
 import re
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -20,7 +23,7 @@ from sqlalchemy.orm import Session
 from finder import create_app, db, migrate
 from finder.admin import auth
 from finder.web import site
-from tests.helpers import CommittingClient, FakeGeocoder, unavailable
+from tests.helpers import FIXTURES, SPOTS, CommittingClient, FakeGeocoder, unavailable
 from finder.models import (
     Counselor, CounselorTerm, Format, Meeting, MeetingTime, Place, ScheduleException, Service, ServiceBody,
     TreatmentCenter,
@@ -332,3 +335,70 @@ def area(session, make_body, make_meeting) -> dict[str, Any]:
     make_meeting(name="Long Gone", times=[(6, "13:00", 60)], status="inactive", service_body_id=region.id)
     session.commit()
     return {"region": region, "child": child, "other": other, "holiday": holiday}
+
+
+@pytest.fixture
+def world(session, make_meeting, make_place, make_body):
+    """The BMLT endpoint's meetings: at known spots (helpers.SPOTS), in a region, two areas and a group."""
+    region = make_body(kind="region", name="Eastern PA Region")
+    area1 = make_body(kind="area", name="Philadelphia Area", parent_id=region.id, helpline="215-555-0100")
+    area2 = make_body(kind="area", name="Montgomery Area", parent_id=region.id)
+    group = make_body(kind="group", name="Lunch Group", parent_id=area1.id, world_id="G00012345")
+
+    def at(key: str, **fields):
+        lat, lon = SPOTS[key]
+        return make_place(latitude=lat, longitude=lon, **fields)
+
+    m = {
+        "a": make_meeting(slug="a", name="Alpha", place=at("a"), times=[(0, "19:00", 60)],
+                          formats=["O", "DISC", "WCHR"], service_body_id=area1.id),
+        "b": make_meeting(slug="b", name="Bravo", place=at("b"), times=[(4, "12:00", 60)], formats=["C", "STEP"],
+                          service_body_id=area1.id, group_id=group.id, attendance="hybrid",
+                          conference_url="https://zoom.us/j/1"),
+        "c": make_meeting(slug="c", name="Charlie", place=at("c", street="", precision="city", city="Norristown"),
+                          times=[(6, "20:00", 60)], formats=["O", "SPK", "ES"], service_body_id=area2.id,
+                          attendance="online", conference_url="https://meet.google.com/x", language="es"),
+        "d": make_meeting(slug="d", name="Delta", place=at("d", city="Lansdale"), times=[(5, "23:30", 90)],
+                          formats=["C", "JFT"], service_body_id=area2.id, status="temporarily_closed"),
+        "e": make_meeting(slug="e", name="Echo", place=at("e"), times=[(1, "07:00", 60), (3, "18:30", 60)],
+                          formats=["O", "BT"], service_body_id=area1.id),
+        "f": make_meeting(slug="f", name="Foxtrot draft", place=at("f"), published=False, service_body_id=area1.id),
+        "g": make_meeting(slug="g", name="Golf unaffiliated", place=at("g")),
+    }
+    session.commit()
+    return SimpleNamespace(meetings=m, region=region, area1=area1, area2=area2, group=group)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    routes: dict[str, tuple[int, bytes]] = {}
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        status, body = self.routes.get(self.path, (404, b"not found"))
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        if self.path != "/unannounced":
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def local_server(monkeypatch) -> Iterator[str]:
+    """A feed server on loopback for the import tests' URL sources (/feed.json, /big.json, /unannounced, /broken)."""
+    from finder import outbound
+
+    # The one test-only switch that lets the fetcher reach this machine's loopback server.
+    monkeypatch.setattr(outbound, "default_fetcher", outbound.Fetcher(allow_loopback=True))
+    feed = (FIXTURES / "meeting_guide.json").read_bytes()
+    _Handler.routes = {"/feed.json": (200, feed), "/big.json": (200, b"[" + b" " * 5000 + b"]"),
+                       "/unannounced": (200, b"[" + b" " * 5000 + b"]"), "/broken": (500, b"oops")}
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join()

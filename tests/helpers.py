@@ -4,18 +4,23 @@ a Spanish page, a page's weight as a browser loads it, and a printed list read b
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pypdf
 import pytest
 import zxingcpp
 from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from finder.geocode import GeocodeResult
+from finder.imports import writer as r
 
 # In CI every backend must really run: a missing PostgreSQL or Chromium fails instead of skipping.
 REQUIRE_ALL = os.environ.get("CI", "").lower() in {"1", "true"} or os.environ.get("FINDER_REQUIRE_ALL") == "1"
@@ -308,3 +313,63 @@ def _listing_of(app, area):
                                    print_options.parse_options({}), utcnow(), geocoder=get_geocoder(app),
                                    base_url="http://localhost", version="t")
     return prepared.listing
+
+
+# --- the import tests' gazetteer and resolver, and the BMLT endpoint's request helpers -------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@dataclass
+class Hit:
+    lat: float
+    lon: float
+    precision: str
+    timezone: str | None
+
+
+def fake_geocode(text: str) -> Hit | None:
+    """A tiny gazetteer: the tests must not depend on the real one's data."""
+    if "Lansdale" in text:
+        return Hit(40.2415, -75.2838, "postal_code", "America/New_York")
+    return None
+
+
+def fake_zone(lat: float, lon: float) -> str | None:
+    return "America/New_York" if -90 < lon < -66 else None
+
+
+RESOLVER = r.Resolver(geocode=fake_geocode, timezone_at=fake_zone)
+
+
+def count(session, model) -> int:
+    return session.scalar(select(func.count()).select_from(model))
+
+
+BMLT_ROOT = "/bmlt/client_interface/json/"
+SPOTS = {
+    "a": (39.9487, -75.1685), "b": (40.0107, -75.0847), "c": (40.1215, -75.3433), "d": (40.2415, -75.2838),
+    "e": (39.9000, -75.2000), "f": (39.9530, -75.1650), "g": (39.9600, -75.1700),
+}
+
+
+def bmlt_get(client, query: str, status: int = 200):
+    response = client.get(f"{BMLT_ROOT}?{query}")
+    assert response.status_code == status, response.data[:300]
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    return json.loads(response.data)
+
+
+def bmlt_names(records) -> list[str]:
+    return [r["meeting_name"] for r in records]
+
+
+def assert_all_strings(value) -> None:
+    if isinstance(value, dict):
+        for v in value.values():
+            assert_all_strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            assert_all_strings(v)
+    else:
+        assert isinstance(value, str), value

@@ -1,8 +1,7 @@
-"""BMLT semantic API contract tests: every parameter of DOMAIN.md 3.2 against fixtures with known distances."""
+"""finder.bmlt.semantic: every parameter of DOMAIN.md 3.2 against fixtures with known distances, and GetChanges."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from types import SimpleNamespace
 
@@ -10,8 +9,10 @@ import pytest
 
 from finder.bmlt import semantic
 from finder.core import bmlt
+from tests.helpers import SPOTS, assert_all_strings
+from tests.helpers import bmlt_get as get
+from tests.helpers import bmlt_names as names
 
-ROOT = "/bmlt/client_interface/json/"
 HALL = (39.9526, -75.1652)  # the reference point: Philadelphia City Hall
 
 
@@ -21,91 +22,6 @@ def sphere_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     cosine = math.sin(lat1) * math.sin(lat2) + math.cos(lat1) * math.cos(lat2) * math.cos(lon2 - lon1)
     return 6371.0088 * math.acos(max(-1.0, min(1.0, cosine)))
 
-
-SPOTS = {
-    "a": (39.9487, -75.1685), "b": (40.0107, -75.0847), "c": (40.1215, -75.3433), "d": (40.2415, -75.2838),
-    "e": (39.9000, -75.2000), "f": (39.9530, -75.1650), "g": (39.9600, -75.1700),
-}
-
-
-@pytest.fixture
-def world(session, make_meeting, make_place, make_body):
-    region = make_body(kind="region", name="Eastern PA Region")
-    area1 = make_body(kind="area", name="Philadelphia Area", parent_id=region.id, helpline="215-555-0100")
-    area2 = make_body(kind="area", name="Montgomery Area", parent_id=region.id)
-    group = make_body(kind="group", name="Lunch Group", parent_id=area1.id, world_id="G00012345")
-
-    def at(key: str, **fields):
-        lat, lon = SPOTS[key]
-        return make_place(latitude=lat, longitude=lon, **fields)
-
-    m = {
-        "a": make_meeting(slug="a", name="Alpha", place=at("a"), times=[(0, "19:00", 60)],
-                          formats=["O", "DISC", "WCHR"], service_body_id=area1.id),
-        "b": make_meeting(slug="b", name="Bravo", place=at("b"), times=[(4, "12:00", 60)], formats=["C", "STEP"],
-                          service_body_id=area1.id, group_id=group.id, attendance="hybrid",
-                          conference_url="https://zoom.us/j/1"),
-        "c": make_meeting(slug="c", name="Charlie", place=at("c", street="", precision="city", city="Norristown"),
-                          times=[(6, "20:00", 60)], formats=["O", "SPK", "ES"], service_body_id=area2.id,
-                          attendance="online", conference_url="https://meet.google.com/x", language="es"),
-        "d": make_meeting(slug="d", name="Delta", place=at("d", city="Lansdale"), times=[(5, "23:30", 90)],
-                          formats=["C", "JFT"], service_body_id=area2.id, status="temporarily_closed"),
-        "e": make_meeting(slug="e", name="Echo", place=at("e"), times=[(1, "07:00", 60), (3, "18:30", 60)],
-                          formats=["O", "BT"], service_body_id=area1.id),
-        "f": make_meeting(slug="f", name="Foxtrot draft", place=at("f"), published=False, service_body_id=area1.id),
-        "g": make_meeting(slug="g", name="Golf unaffiliated", place=at("g")),
-    }
-    session.commit()
-    return SimpleNamespace(meetings=m, region=region, area1=area1, area2=area2, group=group)
-
-
-def get(client, query: str, status: int = 200):
-    response = client.get(f"{ROOT}?{query}")
-    assert response.status_code == status, response.data[:300]
-    assert response.headers["Access-Control-Allow-Origin"] == "*"
-    return json.loads(response.data)
-
-
-def names(records) -> list[str]:
-    return [r["meeting_name"] for r in records]
-
-
-def assert_all_strings(value) -> None:
-    if isinstance(value, dict):
-        for v in value.values():
-            assert_all_strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            assert_all_strings(v)
-    else:
-        assert isinstance(value, str), value
-
-
-def test_records_are_complete_strings_and_resolve(client, world) -> None:
-    records = get(client, "switcher=GetSearchResults")
-    assert_all_strings(records)
-    assert sorted(names(records)) == ["Alpha", "Bravo", "Charlie", "Delta", "Echo", "Echo"]
-    for record in records:
-        assert set(record) == set(bmlt.BMLT_FIELD_NAMES)
-        assert record["contact_name_1"] == record["contact_phone_1"] == record["email_contact"] == ""
-        for key in ("location_municipality", "location_province", "location_postal_code_1"):
-            assert isinstance(record[key], str)
-    assert len({r["id_bigint"] for r in records}) == len(records)
-    bodies = {b["id"] for b in get(client, "switcher=GetServiceBodies")}
-    assert {r["service_body_bigint"] for r in records} <= bodies
-    roots = {r["root_server_uri"] for r in records}
-    formats = get(client, "switcher=GetFormats&show_all=1")
-    assert roots == {f["root_server_uri"] for f in formats} and len(roots) == 1
-    assert roots.pop().endswith("/bmlt")
-    # default order: weekday (1=Sunday) then start time
-    assert names(records) == ["Charlie", "Alpha", "Echo", "Echo", "Bravo", "Delta"]
-    echo = [r for r in records if r["meeting_name"] == "Echo"]
-    assert [r["weekday_tinyint"] for r in echo] == ["3", "5"] and echo[0]["start_time"] == "07:00:00"
-    bravo = next(r for r in records if r["meeting_name"] == "Bravo")
-    assert bravo["service_body_bigint"] == str(world.area1.id) and bravo["worldid_mixed"] == "G00012345"
-    assert bravo["venue_type"] == "3" and bravo["formats"] == "C,HY,STEP"
-    delta = next(r for r in records if r["meeting_name"] == "Delta")
-    assert delta["formats"] == "C,JFT,TC" and delta["duration_time"] == "01:30:00"
 
 
 @pytest.mark.parametrize("width, unit", [(10, "geo_width"), (16.09344, "geo_width_km")])
@@ -200,22 +116,6 @@ def test_get_used_formats_shape(client, world) -> None:
     assert set(only) == {"formats"}
 
 
-def test_crouton_load_sequence(client, world) -> None:
-    """What crouton asks on load, via JSONP, parsed as a browser would run it."""
-    response = client.get("/bmlt/client_interface/jsonp/?switcher=GetSearchResults&get_used_formats&lang_enum=en"
-                          f"&services[]={world.area1.id}&recursive=1&sort_keys=start_time&callback=croutonCb")
-    assert response.status_code == 200 and response.mimetype == "application/javascript"
-    body = response.get_data(as_text=True)
-    assert body.startswith("croutonCb(") and body.endswith(");")
-    data = json.loads(body[len("croutonCb("):-2])
-    assert [r["start_time"] for r in data["meetings"]] == ["07:00:00", "12:00:00", "18:30:00", "19:00:00"]
-    formats = get(client, "switcher=GetFormats&key_strings[]=TC&key_strings[]=VM&key_strings[]=HY")
-    assert sorted(f["key_string"] for f in formats) == ["HY", "TC", "VM"]
-    bodies = get(client, f"switcher=GetServiceBodies&parents=1&services[]={world.area1.id}")
-    assert sorted(b["name"] for b in bodies) == ["Eastern PA Region", "Philadelphia Area"]
-    assert_all_strings(bodies)
-
-
 def test_get_formats_in_use_by_default(client, world) -> None:
     keys = {f["key_string"] for f in get(client, "switcher=GetFormats")}
     assert keys == {"O", "C", "DISC", "WCHR", "STEP", "HY", "SPK", "ES", "VM", "JFT", "TC", "BT"}
@@ -265,27 +165,6 @@ def test_server_info_field_keys_and_values(client, world) -> None:
 def test_bad_parameters_are_400_with_a_message(client, world, query: str, field: str) -> None:
     answer = get(client, query, 400)
     assert answer["error"]["field"] == field and answer["error"]["message"]
-
-
-@pytest.mark.parametrize("callback", ["", "alert(1)", "a b", "<script>", "x" * 101, "1abc", "cb\u00e9", "\u0441b",
-                                      "a.b.c.d.e", "a..b", "cb;alert(1)", "cb\u2028", "cb%00"])
-def test_jsonp_callback_is_validated(client, world, callback: str) -> None:
-    response = client.get("/bmlt/client_interface/jsonp/", query_string={"switcher": "GetServerInfo",
-                                                                         "callback": callback})
-    assert response.status_code == 400 and response.mimetype == "application/json"
-
-
-@pytest.mark.parametrize("callback", ["croutonCb", "jQuery3710123456_1700000000000", "ns.cb", "$", "_cb1", "a.b.c.d"])
-def test_jsonp_callbacks_clients_send_are_accepted(client, world, callback: str) -> None:
-    response = client.get("/bmlt/client_interface/jsonp/", query_string={"switcher": "GetServerInfo",
-                                                                         "callback": callback})
-    assert response.status_code == 200 and response.get_data(as_text=True).startswith(f"{callback}(")
-
-
-def test_etag_answers_304(client, world) -> None:
-    first = client.get(f"{ROOT}?switcher=GetServiceBodies")
-    again = client.get(f"{ROOT}?switcher=GetServiceBodies", headers={"If-None-Match": first.headers["ETag"]})
-    assert again.status_code == 304
 
 
 # --- GetChanges, from audit entries ------------------------------------------------------------------------------
@@ -355,19 +234,6 @@ def test_parameters_we_do_not_know_change_nothing(client, world) -> None:
     assert get(client, "switcher=GetSearchResults&advanced_published=0&_=1733481234567&utm_source=x") == plain
     assert get(client, "switcher=GetSearchResults&sort_keys=password,meeting_name") == \
         get(client, "switcher=GetSearchResults&sort_keys=meeting_name")  # a key we lack sorts nothing
-
-
-def test_the_cache_key_is_made_of_the_parameters_we_use(client, world) -> None:
-    query = f"switcher=GetSearchResults&services[]={world.area1.id}&callback=cb"
-    first = client.get(f"/bmlt/client_interface/jsonp/?{query}&_=1")
-    again = client.get(f"/bmlt/client_interface/jsonp/?{query}&_=2&advanced_published=0")
-    assert first.headers["X-Cache"] == "miss" and again.headers["X-Cache"] == "hit"
-    assert first.data == again.data
-    other = client.get(f"/bmlt/client_interface/jsonp/?{query.replace('cb', 'other')}&_=3")
-    assert other.headers["X-Cache"] == "miss" and other.data.startswith(b"other(")
-    spelled = client.get(f"/bmlt/client_interface/jsonp/?switcher=GetSearchResults&services={world.area1.id}"
-                         "&callback=cb")
-    assert spelled.headers["X-Cache"] == "hit"  # services=1 and services[]=1 are one list
 
 
 def test_data_field_key_and_sort_key_as_bread_sends_them(client, world) -> None:
