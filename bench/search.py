@@ -528,7 +528,7 @@ costlier (a box's estimate from its values is one row), so each search paid 0.3-
 same plan. The search passes the box bounds and `LIMIT`/`OFFSET` as `(SELECT $n)` on PostgreSQL and its fixed
 words as literals (`finder.search.ranking.opaque`, `conditions.constant`): both estimates are then equal, and PostgreSQL keeps
 the generic plan by itself (`pg_prepared_statements`: 465 generic plans and 5 custom in 300 searches;
-tests/test_search.py checks it). Setting `plan_cache_mode = force_generic_plan` for every read was measured
+tests/test_search_ranking.py checks it). Setting `plan_cache_mode = force_generic_plan` for every read was measured
 too and rejected: "online meetings starting soon" at 1M went from 538 to 1,069 ms under a generic plan.
 Every connection also runs with `jit = off`: that search spent 227 ms of 630 compiling its plan.
 

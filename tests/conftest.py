@@ -402,3 +402,15 @@ def local_server(monkeypatch) -> Iterator[str]:
     server.shutdown()
     server.server_close()
     thread.join()
+
+
+# The nearby search (tests/test_search_*.py).
+@pytest.fixture
+def at(make_place):
+    """at(lat, lon, **place fields) -> a place there."""
+
+    def build(lat, lon, **fields):
+        fields.setdefault("timezone", "America/New_York")
+        return make_place(latitude=lat, longitude=lon, **fields)
+
+    return build

@@ -1,10 +1,12 @@
 """Plain helpers tests share (not fixtures: those live in conftest.py): a page parser, form fields as a browser
 sends them, a fake geocoder, CSRF pairs, the skip-or-fail rule for missing components, the English words left in
-a Spanish page, a page's weight as a browser loads it, and a printed list read back from its PDF."""
+a Spanish page, a page's weight as a browser loads it, a printed list read back from its PDF, and search hits'
+ids with an independent great-circle distance."""
 from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
+from finder.core import geo
 from finder.geocode import GeocodeResult
 from finder.imports import writer as r
 
@@ -373,3 +376,16 @@ def assert_all_strings(value) -> None:
             assert_all_strings(v)
     else:
         assert isinstance(value, str), value
+
+
+# --- nearby search (finder.search) ------------------------------------------------------------------------
+
+def spherical_km(a, b):
+    """Independent great-circle distance: the spherical law of cosines."""
+    p1, p2, dl = math.radians(a[0]), math.radians(b[0]), math.radians(b[1] - a[1])
+    c = math.sin(p1) * math.sin(p2) + math.cos(p1) * math.cos(p2) * math.cos(dl)
+    return geo.EARTH_RADIUS_KM * math.acos(max(-1.0, min(1.0, c)))
+
+
+def ids(hits):
+    return [hit.meeting.id for hit in hits]

@@ -1,6 +1,7 @@
-"""Tests for finder.db: the optional SQLite math functions are detected and, when missing, supplied; pooled
-PostgreSQL connections are checked after idling and replaced when dead."""
+"""Tests for finder.db: UTC timestamps (UTCDateTime); the optional SQLite math functions are detected and, when
+missing, supplied; pooled PostgreSQL connections are checked after idling and replaced when dead."""
 
+import datetime as dt
 import math
 import random
 import sqlite3
@@ -11,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from finder import db
+from finder.models import Meeting
 
 
 def test_registered_math_gives_the_builtins_results():
@@ -86,3 +88,19 @@ def test_a_busy_connection_that_died_fails_once_then_the_pool_recovers(database_
         _backend_pid(engine)
     assert _backend_pid(engine) != first
     engine.dispose()
+
+
+def test_timestamps_come_back_aware_utc(session, make_meeting):
+    meeting = make_meeting()
+    session.commit()
+    session.expire_all()
+    loaded = session.get(Meeting, meeting.id)
+    assert loaded.created_at.tzinfo is not None
+    assert loaded.created_at.utcoffset() == dt.timedelta(0)
+
+
+def test_naive_datetime_is_refused(session, make_meeting):
+    meeting = make_meeting()
+    meeting.updated_at = dt.datetime(2026, 1, 1)
+    with pytest.raises(Exception, match="naive"):
+        session.flush()

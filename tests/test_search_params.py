@@ -2,14 +2,21 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from finder.calendars import feeds
-from finder.search import SearchQuery, params
+from finder.core import geo
+from finder.geocode import shared_gazetteer
+from finder.search import (
+    DEFAULT_RADIUS_KM, MAX_RADIUS_KM, SearchError, SearchQuery, params, query_from_args,
+)
 from finder.search import views as search_views
 
 # SearchQuery fields no URL parameter fills: the parser sets the place, distance and kinds itself; the rest are
@@ -84,3 +91,117 @@ def test_text_reaches_the_page_links_and_the_feed(client, session, make_meeting)
     assert "text=hall" in page  # pager, tabs and the calendar links keep it
     feed = client.get("/calendars/search.ics?lat=39.95&lon=-75.17&text=hall").get_data(as_text=True)
     assert "Serenity Hall Group" in feed and "Basement Crew" not in feed
+
+
+@pytest.fixture(scope="module")
+def geocoder():
+    return shared_gazetteer()
+
+
+def test_args_full(geocoder):
+    query = query_from_args(MultiDict({
+        "lat": "39.95", "lon": "-75.16", "radius": "10", "unit": "km", "kind": "all", "day": ["mon", "wed"],
+        "from": "18:00", "to": "9pm", "soon": "60", "now": "1", "format": ["o", "BEG"], "any_format": "STEP,TRAD",
+        "attendance": ["in-person", "hybrid"], "lang": "ES", "wheelchair": "1", "open": "closed", "body": "3",
+        "group": ["4", "5"], "online": "1", "service": "DT", "payment": "md", "approach": "CBT",
+        "telehealth": "yes", "accepting": "true", "sort": "next", "page": "2", "per_page": "50",
+    }), geocoder)
+    assert query.point == (39.95, -75.16) and query.radius_km == 10
+    assert query.kinds == {"meetings", "centers", "counselors"}
+    assert query.weekdays == {0, 2} and (query.time_from, query.time_to) == (dt.time(18), dt.time(21))
+    assert query.starts_within == 60 and query.in_progress
+    assert query.formats_all == {"O", "BEG"} and query.formats_any == {"STEP", "TRAD"}
+    assert query.attendance == {"in_person", "hybrid"} and query.language == "es"
+    assert query.wheelchair and query.open_closed == "closed" and query.include_online
+    assert query.service_body_ids == {3} and query.group_ids == {4, 5}
+    assert query.center_services == {"DT"} and query.payment == {"MD"} and query.approaches == {"cbt"}
+    assert query.telehealth and query.accepting and query.sort == "next_start"
+    assert (query.page, query.per_page) == (2, 50)
+
+
+def test_args_place_text_and_defaults(geocoder):
+    query = query_from_args({"q": "Saint Louis, MO"}, geocoder)
+    assert geo.haversine_km(*query.point, 38.627, -90.199) < 15
+    assert query.radius_km == pytest.approx(DEFAULT_RADIUS_KM) and query.kinds == {"meetings"}
+    assert query_from_args({"q": "63101", "radius": "5"}, geocoder).radius_km == pytest.approx(geo.miles_to_km(5))
+    assert query_from_args({"q": "63101", "nearest": "10"}, geocoder).radius_km is None
+    assert query_from_args({}, geocoder, default_kinds=frozenset({"centers"})).kinds == {"centers"}
+    assert query_from_args({}, geocoder).point is None
+
+
+def test_unknown_place_gets_suggestions(geocoder):
+    with pytest.raises(SearchError) as caught:
+        query_from_args({"q": "Sant Lois, MO"}, geocoder)
+    assert caught.value.field == "q"
+    assert "couldn't find" in caught.value.message
+    assert "Saint Louis, MO" in caught.value.suggestions
+
+
+@pytest.mark.parametrize("args,field", [
+    ({"lat": "91", "lon": "0"}, "lat"),
+    ({"lat": "0", "lon": "-180.5"}, "lon"),
+    ({"lat": "0"}, "lon"),
+    ({"lat": "nan", "lon": "0"}, "lat"),
+    ({"lat": "1e999", "lon": "0"}, "lat"),
+    ({"lat": "abc", "lon": "0"}, "lat"),
+    ({"q": "95,200"}, "q"),
+    ({"q": "10001", "radius": "-5"}, "radius"),
+    ({"q": "10001", "radius": "0"}, "radius"),
+    ({"q": "10001", "radius": "100000"}, "radius"),
+    ({"q": "10001", "radius": "inf"}, "radius"),
+    ({"q": "10001", "unit": "furlongs"}, "unit"),
+    ({"q": "10001", "nearest": "0"}, "nearest"),
+    ({"q": "10001", "nearest": "5000"}, "nearest"),
+    ({"q": "10001", "nearest": "2.5"}, "nearest"),
+    ({"radius": "5"}, "q"),
+    ({"kind": "bars"}, "kind"),
+    ({"day": "funday"}, "day"),
+    ({"from": "25:00"}, "from"),
+    ({"to": "7:61"}, "to"),
+    ({"from": "13pm"}, "from"),
+    ({"soon": "-5"}, "soon"),
+    ({"soon": "99999"}, "soon"),
+    ({"now": "maybe"}, "now"),
+    ({"format": "XYZ"}, "format"),
+    ({"any_format": "O,nope"}, "any_format"),
+    ({"attendance": "telepathy"}, "attendance"),
+    ({"lang": "english!"}, "lang"),
+    ({"open": "ajar"}, "open"),
+    ({"body": "-1"}, "body"),
+    ({"group": "x"}, "group"),
+    ({"service": "SPA"}, "service"),
+    ({"payment": "BITCOIN"}, "payment"),
+    ({"approach": "shouting"}, "approach"),
+    ({"sort": "random"}, "sort"),
+    ({"page": "0"}, "page"),
+    ({"per_page": "1000"}, "per_page"),
+    ({"per_page": "0"}, "per_page"),
+    ({"format": ["O"] * 60}, "format"),
+])
+def test_bad_args_say_which_field(geocoder, args, field):
+    with pytest.raises(SearchError) as caught:
+        query_from_args(MultiDict(args), geocoder)
+    assert caught.value.field == field
+    assert caught.value.message
+
+
+PARAMS = ["q", "lat", "lon", "radius", "unit", "nearest", "kind", "day", "from", "to", "soon", "now", "format",
+          "any_format", "attendance", "lang", "wheelchair", "open", "body", "group", "online", "service", "payment",
+          "approach", "telehealth", "accepting", "sort", "page", "per_page"]
+
+
+hostile = st.one_of(st.text(max_size=30), st.sampled_from(
+    ["", "0", "-1", "1e309", "nan", "NaN", "inf", "-0", "٣", "１２", "24:00", "99:99", "'; DROP TABLE meetings; --",
+     "mon,tue,,", "%00", "\x00", "1" * 400, "all", "O,C", "180", "-90", "mi", "km"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(args=st.dictionaries(st.sampled_from(PARAMS), st.one_of(hostile, st.lists(hostile, max_size=4)), max_size=6))
+def test_hostile_args_give_a_query_or_a_search_error(geocoder, args):
+    try:
+        query = query_from_args(MultiDict(args), geocoder)
+    except SearchError as exc:
+        assert exc.field and exc.message
+        return
+    assert query.point is None or geo.valid_point(*query.point)
+    assert query.radius_km is None or 0 < query.radius_km <= MAX_RADIUS_KM

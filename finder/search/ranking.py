@@ -76,7 +76,7 @@ def distance_sql(dialect: str, at: Any = Place) -> ColumnElement[float]:
 
     The same IEEE operations in the same order as the Python function (the C library's sin, cos and asin on
     both sides; halving written as * 0.5, which is exact, because SQLAlchemy casts `/ 2` to NUMERIC on
-    PostgreSQL), so SQL ranks and cuts by the very distances Python reports: tests/test_search.py checks
+    PostgreSQL), so SQL ranks and cuts by the very distances Python reports: tests/test_search_ranking.py checks
     equality. SQLite without its optional math functions gets Python's (finder.db registers them).
     """
     phi1 = bindparam("phi1", type_=Float)
@@ -177,7 +177,7 @@ def _ranked_statement(shape: SearchQuery, lon_ranges: int, dialect: str, limited
 _RANKED = 2  # ranked rows lead with (distance, how many in the circle)
 # The partial index's own predicate, written as it is: SQLite uses a partial index only for a query whose WHERE
 # names its condition term for term, and SQLAlchemy writes a Boolean-typed column as `listed = 1` there (then
-# every search read the whole table). Untyped, it stays `meeting_points.listed`; tests/test_search.py checks
+# every search read the whole table). Untyped, it stays `meeting_points.listed`; tests/test_search_ranking.py checks
 # that both databases use the index.
 _LISTED: ColumnClause[Any] = literal_column("meeting_points.listed")
 

@@ -1,4 +1,4 @@
-"""The JSON API: search through the shared search, records, privacy, errors, CORS, ETags."""
+"""finder.api.views: the JSON API through its routes (search, records, privacy, errors, CORS, ETags)."""
 from __future__ import annotations
 
 import datetime as dt
