@@ -60,3 +60,14 @@ def test_helpers_can_start_before_the_first_list():
         assert engine.POOL.executor(1) is executor
     finally:
         engine.POOL.discard()
+
+
+def test_a_list_in_fewer_parts_keeps_the_started_pool():
+    engine.prestart(3).join(timeout=60)
+    try:
+        executor = engine.POOL.executor(2)
+        pdfs = engine.layout_all(["<p>one</p>", "<p>two</p>"], processes=3)
+        assert [pdf.startswith(b"%PDF") for pdf in pdfs] == [True, True]
+        assert engine.POOL.executor(2) is executor  # not shut down and rebuilt for one helper
+    finally:
+        engine.POOL.discard()

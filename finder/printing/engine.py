@@ -141,7 +141,9 @@ def layout_all(parts: list[str], processes: int) -> list[bytes]:
         return [layout(part) for part in parts]
     futures: list[Future[bytes]] | None
     try:
-        executor = POOL.executor(helpers)
+        # The pool keeps the configured size (the one prestart made): a list in fewer parts uses fewer helpers
+        # rather than replacing the pool.
+        executor = POOL.executor(processes - 1)
         futures = [executor.submit(layout, part) for part in parts[1:]]
     except (BrokenProcessPool, RuntimeError, OSError):
         log.exception("printing helpers unavailable; laying out in this process")
