@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from alembic import command
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from finder import db, migrate
@@ -86,6 +87,18 @@ def test_staleness_and_notes(now):
     assert freshness_note(Row, now, 365).startswith("Recently reported as not meeting")
     Row.status = "inactive"
     assert freshness_note(Row, now, 365) == ""
+
+
+def test_the_notes_speak_the_pages_language(sqlite_app, now):
+    class Row:
+        status, reported_at, confirmed_at = "active", None, None
+
+    with sqlite_app.test_request_context("/?locale=es"), force_locale("es"):
+        assert freshness_note(Row, now, 365) == "No se ha confirmado en más de un año: verifique antes de ir."
+        assert freshness_note(Row, now, 730).startswith("No se ha confirmado en más de 2 años")
+        assert freshness_note(Row, now, 180).startswith("No se ha confirmado en más de 180 días")
+        Row.reported_at = now
+        assert freshness_note(Row, now, 365).endswith("verifique antes de ir.")
 
 
 # --- confirmations -------------------------------------------------------------------------------------

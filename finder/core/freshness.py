@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask_babel import gettext, ngettext
+
 REPORTED_NOTE = "Recently reported as not meeting: check before you go."
 
 
@@ -13,11 +15,12 @@ def is_stale(confirmed_at: dt.datetime | None, now: dt.datetime, stale_after_day
 
 
 def freshness_note(meeting: object, now: dt.datetime, stale_after_days: int) -> str:
-    """The warning a meeting (a model or a plain row) carries in results, pages, the API and feeds, or ''."""
+    """The warning a meeting (a model or a plain row) carries on result cards and its page, in the page's language,
+    or ''. (Feeds carry REPORTED_NOTE through public_notes, in English: they are not negotiated by language.)"""
     if getattr(meeting, "status", "active") == "inactive":
         return ""
     if getattr(meeting, "reported_at", None) is not None:
-        return REPORTED_NOTE
+        return gettext("Recently reported as not meeting: check before you go.")
     if is_stale(getattr(meeting, "confirmed_at", None), now, stale_after_days):
         return stale_note(stale_after_days)
     return ""
@@ -34,13 +37,12 @@ def public_notes(meeting: object, notes: str | None = None) -> str:
 
 
 def stale_note(stale_after_days: int) -> str:
-    """'Not confirmed in over a year', worded for the configured age."""
+    """'Not confirmed in over a year', worded for the configured age, in the page's language."""
     if stale_after_days % 365 == 0:
-        years = stale_after_days // 365
-        span = "a year" if years == 1 else f"{years} years"
-    else:
-        span = f"{stale_after_days} days"
-    return f"Not confirmed in over {span}: check before you go."
+        return ngettext("Not confirmed in over a year: check before you go.",
+                        "Not confirmed in over %(num)d years: check before you go.", stale_after_days // 365)
+    return ngettext("Not confirmed in over %(num)d day: check before you go.",
+                    "Not confirmed in over %(num)d days: check before you go.", stale_after_days)
 
 
 def last_checked(meeting: Any) -> dt.datetime:
